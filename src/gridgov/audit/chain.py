@@ -1,0 +1,101 @@
+"""Hash chain over a case's events (pure).
+
+Each event's hash is SHA-256 over the previous event's hash and the event's canonical form:
+JSON with sorted keys, no insignificant whitespace, UTF-8, timestamps as UTC ISO-8601 with
+microseconds. The first event of a case links to :data:`GENESIS`. The case row keeps the count
+and last hash as an anchor, so deleting the newest events is detected too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+GENESIS = "0" * 64
+
+
+def _iso(value: datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical(fields: Mapping[str, Any]) -> bytes:
+    def default(obj: object) -> str:
+        if isinstance(obj, datetime):
+            return _iso(obj)
+        raise TypeError(f"cannot hash a {type(obj).__name__}")
+
+    return json.dumps(
+        fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=default
+    ).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class ChainedEvent:
+    case_id: int
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    from_status: str | None
+    to_status: str
+    payload: Mapping[str, Any]
+    prev_hash: str = ""
+    hash: str = ""
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "case_id": self.case_id,
+            "seq": self.seq,
+            "at": _iso(self.at),
+            "actor": self.actor,
+            "action": self.action,
+            "from": self.from_status,
+            "to": self.to_status,
+            "payload": dict(self.payload),
+        }
+
+
+def link_hash(prev_hash: str, event: ChainedEvent) -> str:
+    return hashlib.sha256(prev_hash.encode("ascii") + b"\n" + canonical(event.fields())).hexdigest()
+
+
+@dataclass(frozen=True)
+class Break:
+    case_id: int
+    seq: int | None
+    reason: str
+
+
+def verify_chain(
+    case_id: int,
+    events: Sequence[ChainedEvent],
+    *,
+    anchor_count: int,
+    anchor_hash: str,
+) -> list[Break]:
+    """Every break in one case's chain (empty when it verifies)."""
+    breaks: list[Break] = []
+    prev = GENESIS
+    for expected_seq, event in enumerate(events, start=1):
+        if event.seq != expected_seq:
+            breaks.append(
+                Break(case_id, event.seq, f"sequence gap: expected event {expected_seq}")
+            )
+        if event.prev_hash != prev:
+            breaks.append(Break(case_id, event.seq, "previous-hash link does not match"))
+        if link_hash(event.prev_hash, event) != event.hash:
+            breaks.append(Break(case_id, event.seq, "content does not match its hash"))
+        prev = event.hash
+    if len(events) != anchor_count:
+        breaks.append(
+            Break(case_id, None, f"case records {anchor_count} events, found {len(events)}")
+        )
+    elif prev != anchor_hash:
+        breaks.append(Break(case_id, None, "last event hash differs from the case's anchor"))
+    return breaks

@@ -1,0 +1,58 @@
+"""One Settings object for the whole platform (environment prefix ``GRIDGOV_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GRIDGOV_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path("var"), description="Where the SQLite file and attachments live.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default is a SQLite file under data_dir."
+    )
+    timezone: str = Field("Asia/Shanghai", description="Default time zone of command centres.")
+    office_hours: str = Field(
+        "08:30-12:00,13:30-17:30",
+        description="Office hours on a working day, for limits counted in working hours/days.",
+    )
+    sla_sweep_seconds: int = Field(60, ge=5, description="How often the server runs the sweep.")
+    attachment_max_bytes: int = Field(20 * 1024 * 1024, ge=1)
+    attachment_types: str = Field(
+        "image/jpeg,image/png,image/webp,application/pdf,video/mp4,audio/mpeg,audio/amr",
+        description="Accepted upload content types, comma-separated.",
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @field_validator("office_hours")
+    @classmethod
+    def _check_office_hours(cls, value: str) -> str:
+        from gridgov.catalog.calendar import parse_office_hours
+
+        parse_office_hours(value)
+        return value
+
+    @property
+    def url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'gridgov.sqlite3').resolve()}"
+
+    @property
+    def attachment_dir(self) -> Path:
+        return self.data_dir / "attachments"
+
+    @property
+    def allowed_attachment_types(self) -> frozenset[str]:
+        return frozenset(t.strip() for t in self.attachment_types.split(",") if t.strip())
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,35 @@
+"""All ORM models, one module per aggregate. Import from here."""
+
+from gridgov.store.models.attachment import Attachment
+from gridgov.store.models.base import Base
+from gridgov.store.models.case import (
+    Case,
+    CaseAssignment,
+    CaseCenter,
+    CaseDeadline,
+    CaseEvent,
+    CaseNumberSequence,
+)
+from gridgov.store.models.catalog import CalendarDay, CatalogItem, SlaLimit, SlaPolicy
+from gridgov.store.models.region import Center, Region, Unit
+from gridgov.store.models.user import User, UserRole
+
+__all__ = [
+    "Attachment",
+    "Base",
+    "CalendarDay",
+    "Case",
+    "CaseAssignment",
+    "CaseCenter",
+    "CaseDeadline",
+    "CaseEvent",
+    "CaseNumberSequence",
+    "CatalogItem",
+    "Center",
+    "Region",
+    "SlaLimit",
+    "SlaPolicy",
+    "Unit",
+    "User",
+    "UserRole",
+]
