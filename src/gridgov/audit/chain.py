@@ -84,9 +84,7 @@ def verify_chain(
     prev = GENESIS
     for expected_seq, event in enumerate(events, start=1):
         if event.seq != expected_seq:
-            breaks.append(
-                Break(case_id, event.seq, f"sequence gap: expected event {expected_seq}")
-            )
+            breaks.append(Break(case_id, event.seq, f"sequence gap: expected event {expected_seq}"))
         if event.prev_hash != prev:
             breaks.append(Break(case_id, event.seq, "previous-hash link does not match"))
         if link_hash(event.prev_hash, event) != event.hash:

@@ -91,6 +91,4 @@ for _action in Action:
 
 def may(action: Action, roles: Iterable[Role], relations: Iterable[Relation]) -> bool:
     held_roles, held_relations = set(roles), {*relations, Relation.any}
-    return any(
-        g.role in held_roles and g.relation in held_relations for g in PERMISSIONS[action]
-    )
+    return any(g.role in held_roles and g.relation in held_relations for g in PERMISSIONS[action])

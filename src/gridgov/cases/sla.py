@@ -122,7 +122,9 @@ def colour(clock: StepClock, calendar: WorkingCalendar, now: datetime) -> Colour
 
 def remaining_seconds(clock: StepClock, calendar: WorkingCalendar, now: datetime) -> float:
     """Clock time left until due (negative once overdue)."""
-    return clock_seconds_between(clock, effective_now(clock, now), due_at(clock, calendar), calendar)
+    return clock_seconds_between(
+        clock, effective_now(clock, now), due_at(clock, calendar), calendar
+    )
 
 
 def pause(clock: StepClock, at: datetime) -> StepClock:

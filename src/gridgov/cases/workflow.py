@@ -127,9 +127,11 @@ Guard = Callable[[CaseFacts], str | None]
 _NOT_WHILE_SUSPENDED = "the case is suspended; resume it first"
 
 GUARDS: dict[Action, Guard] = {
-    _A.self_handle: lambda f: None
-    if f.grid_admissible
-    else "this catalogue item is not admitted to the grid layer for self-handling",
+    _A.self_handle: lambda f: (
+        None
+        if f.grid_admissible
+        else "this catalogue item is not admitted to the grid layer for self-handling"
+    ),
     _A.return_: lambda f: _NOT_WHILE_SUSPENDED if f.suspended else None,
     _A.escalate: lambda f: (
         _NOT_WHILE_SUSPENDED

@@ -1,0 +1,352 @@
+"""What each action does besides changing the status, keyed by action (one handler each).
+
+A handler validates what it references (before anything is written it raises
+``ValidationFailed``/``NotFound``), changes the case and its clocks, and returns the facts it
+adds to the event payload. The status itself is set by the service from the transition table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gridgov.auth.actor import Actor
+from gridgov.cases import attachments, deadlines, repository
+from gridgov.cases import schemas as s
+from gridgov.cases.permissions import Role
+from gridgov.cases.sla import Limit, Step
+from gridgov.cases.workflow import Action, Status
+from gridgov.catalog import repository as catalog
+from gridgov.catalog.calendar import WorkingCalendar
+from gridgov.kit.errors import ValidationFailed
+from gridgov.regions import repository as regions
+from gridgov.store.models import (
+    Case,
+    CaseAssignment,
+    CaseCenter,
+    CatalogItem,
+    Center,
+    SlaPolicy,
+    User,
+)
+
+
+@dataclass
+class Context:
+    session: Session
+    case: Case
+    actor: Actor
+    data: Any
+    now: datetime
+    calendar: WorkingCalendar
+    new_status: Status
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def policy(self) -> SlaPolicy | None:
+        if self.case.catalog_item_id is None:
+            return None
+        item = self.session.get(CatalogItem, self.case.catalog_item_id)
+        return catalog.policy_for_item(self.session, item=item) if item else None
+
+    def start(self, step: Step) -> None:
+        row = deadlines.start_step(
+            self.session,
+            case=self.case,
+            step=step,
+            policy=self.policy(),
+            now=self.now,
+            calendar=self.calendar,
+        )
+        if row is not None:
+            self.extra.setdefault("due", {})[step.value] = row.due_at.isoformat()
+
+    def end(self, *steps: Step) -> None:
+        deadlines.end_steps(self.session, case=self.case, steps=steps, now=self.now)
+
+
+Handler = Callable[[Context], None]
+
+
+def _set_item(ctx: Context, code: str | None) -> None:
+    if code is None:
+        return
+    item = catalog.get_item(ctx.session, code=code)
+    ctx.case.catalog_item_id = item.id
+    ctx.case.priority = item.priority if ctx.case.priority == "normal" else ctx.case.priority
+
+
+def _release_units(ctx: Context) -> None:
+    for assignment in repository.active_assignments(ctx.session, case_id=ctx.case.id):
+        assignment.released_at = ctx.now
+    ctx.case.lead_unit_id = None
+
+
+def accept(ctx: Context) -> None:
+    data: s.AcceptInput = ctx.data
+    _set_item(ctx, data.catalog_item)
+    if data.priority is not None:
+        ctx.case.priority = data.priority.value
+    ctx.case.accepted_at = ctx.now
+
+
+def merge_into(ctx: Context) -> None:
+    data: s.MergeInput = ctx.data
+    target = repository.get_by_number(ctx.session, number=data.into)
+    if target.id == ctx.case.id:
+        raise ValidationFailed("a case cannot be merged into itself")
+    if target.status in (Status.rejected, Status.answered):
+        raise ValidationFailed(f"case {target.number} is {target.status}; merge into an open one")
+    ctx.case.duplicate_of_id = target.id
+
+
+def answer_directly(ctx: Context) -> None:
+    ctx.case.closed_at = ctx.now
+
+
+def self_handle(ctx: Context) -> None:
+    data: s.ResultInput = ctx.data
+    attachments.link(ctx.session, case=ctx.case, ids=data.attachments)
+    ctx.case.handled_at = ctx.now
+    if ctx.new_status is Status.closed:
+        ctx.case.closed_at = ctx.now
+        ctx.start(Step.visit)
+    else:
+        ctx.start(Step.verify)
+
+
+def dispatch(ctx: Context) -> None:
+    data: s.DispatchInput = ctx.data
+    _set_item(ctx, data.catalog_item)
+    if ctx.case.catalog_item_id is None:
+        raise ValidationFailed("choose a catalogue item before dispatching (it sets the limits)")
+    if ctx.policy() is None:
+        raise ValidationFailed("the catalogue item has no SLA policy; an admin must set one")
+    lead = regions.get_unit(ctx.session, code=data.lead_unit)
+    assisting = [regions.get_unit(ctx.session, code=c) for c in dict.fromkeys(data.assisting_units)]
+    for unit in (lead, *assisting):
+        if unit.center_id != ctx.case.center_id:
+            raise ValidationFailed(f"unit {unit.code} is not on this centre's dispatch list")
+    if lead in assisting:
+        raise ValidationFailed("the lead unit cannot also be an assisting unit")
+    _release_units(ctx)
+    for unit, role in [(lead, "lead"), *[(u, "assisting") for u in assisting]]:
+        ctx.session.add(
+            CaseAssignment(
+                case_id=ctx.case.id,
+                county_code=ctx.case.county_code,
+                unit_id=unit.id,
+                role=role,
+                assigned_at=ctx.now,
+            )
+        )
+    ctx.case.lead_unit_id = lead.id
+    ctx.case.verifier_id = None
+    ctx.case.dispatched_at = ctx.now
+    ctx.start(Step.sign)
+    ctx.start(Step.handle)
+
+
+def sign(ctx: Context) -> None:
+    for assignment in repository.active_assignments(ctx.session, case_id=ctx.case.id):
+        if assignment.role == "lead":
+            assignment.signed_at = ctx.now
+    ctx.end(Step.sign)
+
+
+def return_(ctx: Context) -> None:
+    _release_units(ctx)
+    ctx.end(Step.sign, Step.handle)
+    ctx.case.pending_extension = None
+    ctx.case.pending_suspension = None
+    ctx.case.return_count += 1
+
+
+def request_extension(ctx: Context) -> None:
+    data: s.ExtensionInput = ctx.data
+    ctx.case.pending_extension = {
+        "amount": data.amount,
+        "unit": data.unit.value,
+        "reason": data.reason,
+        "requested_by": ctx.actor.username,
+        "requested_at": ctx.now.isoformat(),
+    }
+
+
+def approve_extension(ctx: Context) -> None:
+    request = dict(ctx.case.pending_extension or {})
+    extra = Limit(float(request["amount"]), s.LimitUnit(request["unit"]))
+    row = deadlines.extend_step(
+        ctx.session, case=ctx.case, step=Step.handle, extra=extra, calendar=ctx.calendar
+    )
+    ctx.extra["extension"] = request
+    if row is not None:
+        ctx.extra["due"] = {Step.handle.value: row.due_at.isoformat()}
+    ctx.case.pending_extension = None
+    ctx.case.extension_count += 1
+
+
+def deny_extension(ctx: Context) -> None:
+    ctx.extra["extension"] = dict(ctx.case.pending_extension or {})
+    ctx.case.pending_extension = None
+
+
+def request_suspension(ctx: Context) -> None:
+    data: s.ReasonInput = ctx.data
+    ctx.case.pending_suspension = {
+        "reason": data.reason,
+        "requested_by": ctx.actor.username,
+        "requested_at": ctx.now.isoformat(),
+    }
+
+
+def approve_suspension(ctx: Context) -> None:
+    ctx.extra["suspension"] = dict(ctx.case.pending_suspension or {})
+    ctx.case.pending_suspension = None
+    ctx.case.suspended = True
+    ctx.case.suspended_at = ctx.now
+    deadlines.pause_open(ctx.session, case=ctx.case, now=ctx.now, calendar=ctx.calendar)
+
+
+def deny_suspension(ctx: Context) -> None:
+    ctx.extra["suspension"] = dict(ctx.case.pending_suspension or {})
+    ctx.case.pending_suspension = None
+
+
+def resume(ctx: Context) -> None:
+    paused = deadlines.resume_open(ctx.session, case=ctx.case, now=ctx.now, calendar=ctx.calendar)
+    ctx.extra["paused_clock_seconds"] = round(paused, 3)
+    ctx.case.suspended = False
+    ctx.case.suspended_at = None
+
+
+def escalate(ctx: Context) -> None:
+    current = ctx.session.get(Center, ctx.case.center_id)
+    assert current is not None
+    assert current.parent_id is not None
+    upper = ctx.session.get(Center, current.parent_id)
+    assert upper is not None
+    _release_units(ctx)
+    ctx.end(Step.sign, Step.handle)
+    ctx.case.pending_extension = None
+    ctx.case.pending_suspension = None
+    ctx.session.add(
+        CaseCenter(
+            case_id=ctx.case.id, center_id=current.id, relation="escalated_from", since=ctx.now
+        )
+    )
+    ctx.session.add(
+        CaseCenter(case_id=ctx.case.id, center_id=upper.id, relation="owner", since=ctx.now)
+    )
+    ctx.case.center_id = upper.id
+    ctx.case.escalation_count += 1
+    ctx.extra.update({"from_center": current.code, "to_center": upper.code})
+
+
+def contribute(ctx: Context) -> None:
+    data: s.ContributeInput = ctx.data
+    attachments.link(ctx.session, case=ctx.case, ids=data.attachments)
+
+
+def report_result(ctx: Context) -> None:
+    data: s.ResultInput = ctx.data
+    attachments.link(ctx.session, case=ctx.case, ids=data.attachments)
+    ctx.case.handled_at = ctx.now
+    ctx.end(Step.sign, Step.handle)
+    ctx.start(Step.verify)
+
+
+def start_verify(ctx: Context) -> None:
+    data: s.StartVerifyInput = ctx.data
+    user = ctx.session.scalar(select(User).where(User.username == data.verifier))
+    if user is None or not user.active:
+        raise ValidationFailed(f"no active user named {data.verifier!r} to verify")
+    if not {Role.grid_worker, Role.dispatcher} & {Role(r) for r in user.role_names}:
+        raise ValidationFailed(f"{data.verifier} is not a grid worker or inspector")
+    ctx.case.verifier_id = user.id
+
+
+def verify_pass(ctx: Context) -> None:
+    data: s.VerifyInput = ctx.data
+    attachments.link(ctx.session, case=ctx.case, ids=data.attachments)
+    ctx.end(Step.verify)
+    ctx.case.closed_at = ctx.now
+    ctx.start(Step.visit)
+
+
+def verify_fail(ctx: Context) -> None:
+    data: s.VerifyInput = ctx.data
+    attachments.link(ctx.session, case=ctx.case, ids=data.attachments)
+    ctx.end(Step.verify)
+    ctx.case.rework_count += 1
+    ctx.case.verifier_id = None
+    ctx.case.handled_at = None
+    ctx.start(Step.handle)
+
+
+def close(ctx: Context) -> None:
+    ctx.end(Step.verify)
+    ctx.case.closed_at = ctx.now
+    ctx.start(Step.visit)
+
+
+def return_visit(ctx: Context) -> None:
+    data: s.ReturnVisitInput = ctx.data
+    ctx.case.satisfaction = data.satisfaction.value
+    ctx.case.visited = True
+    ctx.end(Step.visit)
+
+
+def reopen(ctx: Context) -> None:
+    ctx.end(Step.visit)
+    ctx.case.reopen_count += 1
+    ctx.case.visited = False
+    ctx.case.satisfaction = None
+    ctx.case.closed_at = None
+    ctx.case.handled_at = None
+    ctx.start(Step.handle)
+
+
+def supervise(ctx: Context) -> None:
+    data: s.SuperviseInput = ctx.data
+    ctx.case.supervised_level = data.level
+
+
+def _message_only(ctx: Context) -> None:
+    return None
+
+
+HANDLERS: dict[Action, Handler] = {
+    Action.accept: accept,
+    Action.reject: _message_only,
+    Action.merge_into: merge_into,
+    Action.answer_directly: answer_directly,
+    Action.self_handle: self_handle,
+    Action.dispatch: dispatch,
+    Action.sign: sign,
+    Action.return_: return_,
+    Action.request_extension: request_extension,
+    Action.approve_extension: approve_extension,
+    Action.deny_extension: deny_extension,
+    Action.request_suspension: request_suspension,
+    Action.approve_suspension: approve_suspension,
+    Action.deny_suspension: deny_suspension,
+    Action.resume: resume,
+    Action.escalate: escalate,
+    Action.contribute: contribute,
+    Action.report_result: report_result,
+    Action.start_verify: start_verify,
+    Action.verify_pass: verify_pass,
+    Action.verify_fail: verify_fail,
+    Action.close: close,
+    Action.return_visit: return_visit,
+    Action.reopen: reopen,
+    Action.supervise: supervise,
+    Action.urge: _message_only,
+    Action.instruct: _message_only,
+    Action.comment: _message_only,
+}

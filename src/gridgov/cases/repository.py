@@ -1,0 +1,204 @@
+"""All SQL touching cases, their events, deadlines, assignments and centre trail."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from gridgov.audit.chain import ChainedEvent, link_hash
+from gridgov.kit.errors import Conflict, NotFound
+from gridgov.kit.pagination import PageParams
+from gridgov.store.models import (
+    Case,
+    CaseAssignment,
+    CaseCenter,
+    CaseDeadline,
+    CaseEvent,
+    CaseNumberSequence,
+)
+
+
+def get_by_number(session: Session, *, number: str) -> Case:
+    case = session.scalar(select(Case).where(Case.number == number))
+    if case is None:
+        raise NotFound(f"no case numbered {number!r}")
+    return case
+
+
+def find_by_external_id(session: Session, *, channel: str, external_id: str) -> Case | None:
+    return session.scalar(
+        select(Case).where(Case.channel == channel, Case.external_id == external_id)
+    )
+
+
+def claim(session: Session, *, case: Case, now: datetime) -> None:
+    """Take the case for this transaction: bump its version only if nobody else has.
+
+    On PostgreSQL a concurrent transaction that claimed the same case first makes this
+    statement wait for it and then match no row; either way the loser gets ``Conflict``.
+    """
+    result = session.execute(
+        update(Case)
+        .where(Case.id == case.id, Case.version == case.version)
+        .values(version=Case.version + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(f"case {case.number} was changed by someone else; reload and retry")
+    set_committed_value(case, "version", case.version + 1)
+    set_committed_value(case, "updated_at", now)
+
+
+def next_number(session: Session, *, center_id: int, center_code: str, year: int) -> str:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (
+        insert(CaseNumberSequence)
+        .values(center_id=center_id, year=year, last_value=1)
+        .on_conflict_do_update(
+            index_elements=["center_id", "year"],
+            set_={"last_value": CaseNumberSequence.last_value + 1},
+        )
+        .returning(CaseNumberSequence.last_value)
+    )
+    value = session.execute(stmt).scalar_one()
+    return f"{center_code}-{year}-{value:06d}"
+
+
+def append_event(
+    session: Session,
+    *,
+    case: Case,
+    at: datetime,
+    actor_id: int | None,
+    actor: str,
+    action: str,
+    from_status: str | None,
+    to_status: str,
+    payload: dict[str, Any],
+) -> CaseEvent:
+    """Append the next link of the case's hash chain and move the case's anchor."""
+    if case.id is None:
+        session.flush()
+    chained = ChainedEvent(
+        case_id=case.id,
+        seq=case.event_count + 1,
+        at=at,
+        actor=actor,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        payload=payload,
+        prev_hash=case.last_hash,
+    )
+    digest = link_hash(case.last_hash, chained)
+    event = CaseEvent(
+        case_id=case.id,
+        county_code=case.county_code,
+        seq=chained.seq,
+        at=at,
+        actor_id=actor_id,
+        actor=actor,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        payload=payload,
+        prev_hash=case.last_hash,
+        hash=digest,
+    )
+    session.add(event)
+    case.event_count = chained.seq
+    case.last_hash = digest
+    return event
+
+
+def events(session: Session, *, case_id: int) -> Sequence[CaseEvent]:
+    return session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq)
+    ).all()
+
+
+def deadlines(session: Session, *, case_id: int) -> Sequence[CaseDeadline]:
+    return session.scalars(
+        select(CaseDeadline)
+        .where(CaseDeadline.case_id == case_id)
+        .order_by(CaseDeadline.started_at, CaseDeadline.id)
+    ).all()
+
+
+def open_deadlines(session: Session, *, case_id: int) -> list[CaseDeadline]:
+    return [d for d in deadlines(session, case_id=case_id) if d.ended_at is None]
+
+
+def last_deadline_seq(session: Session, *, case_id: int, step: str) -> int:
+    value = session.scalar(
+        select(func.max(CaseDeadline.seq)).where(
+            CaseDeadline.case_id == case_id, CaseDeadline.step == step
+        )
+    )
+    return int(value or 0)
+
+
+def due_deadlines(session: Session, *, now: datetime, limit: int) -> Sequence[CaseDeadline]:
+    """Open, running clocks whose warning or due time has passed without its event."""
+    return session.scalars(
+        select(CaseDeadline)
+        .where(
+            CaseDeadline.ended_at.is_(None),
+            CaseDeadline.paused_since.is_(None),
+            or_(
+                (CaseDeadline.warned_at.is_(None)) & (CaseDeadline.warn_at <= now),
+                (CaseDeadline.overdue_at.is_(None)) & (CaseDeadline.due_at <= now),
+            ),
+        )
+        .order_by(CaseDeadline.case_id, CaseDeadline.id)
+        .limit(limit)
+    ).all()
+
+
+def active_assignments(session: Session, *, case_id: int) -> Sequence[CaseAssignment]:
+    return session.scalars(
+        select(CaseAssignment)
+        .where(CaseAssignment.case_id == case_id, CaseAssignment.released_at.is_(None))
+        .order_by(CaseAssignment.id)
+    ).all()
+
+
+def center_trail(session: Session, *, case_id: int) -> Sequence[CaseCenter]:
+    return session.scalars(
+        select(CaseCenter).where(CaseCenter.case_id == case_id).order_by(CaseCenter.id)
+    ).all()
+
+
+def list_cases(
+    session: Session,
+    *,
+    center_id: int | None,
+    statuses: Sequence[str] = (),
+    colour: str | None = None,
+    page: PageParams,
+) -> tuple[list[tuple[Case, bool]], int]:
+    """Cases held by the centre, plus those it escalated upwards (flagged ``True``)."""
+    stmt = select(Case)
+    if center_id is not None:
+        escalated_ids = select(CaseCenter.case_id).where(
+            CaseCenter.center_id == center_id, CaseCenter.relation == "escalated_from"
+        )
+        stmt = stmt.where(or_(Case.center_id == center_id, Case.id.in_(escalated_ids)))
+    if statuses:
+        stmt = stmt.where(Case.status.in_(statuses))
+    if colour:
+        stmt = stmt.where(Case.sla_colour == colour)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(
+        stmt.order_by(Case.created_at.desc(), Case.id.desc())
+        .offset(page.offset)
+        .limit(page.page_size)
+    ).all()
+    return [(c, center_id is not None and c.center_id != center_id) for c in rows], total

@@ -1,0 +1,370 @@
+"""Case steps: load → pure rule → persist. Services never commit; the caller's unit of work does."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gridgov.audit.chain import GENESIS
+from gridgov.auth.actor import Actor
+from gridgov.cases import deadlines, handlers, repository, sla
+from gridgov.cases import schemas as s
+from gridgov.cases.permissions import Relation, Role, may
+from gridgov.cases.workflow import Action, CaseFacts, Status, allowed_actions, apply
+from gridgov.catalog import repository as catalog
+from gridgov.catalog.calendar import WorkingCalendar
+from gridgov.catalog.service import calendar_for
+from gridgov.kit.errors import Conflict, Forbidden, ValidationFailed
+from gridgov.kit.pagination import PageParams
+from gridgov.regions import repository as regions
+from gridgov.store.models import Case, CaseCenter, CatalogItem, Center, Region, Unit, User
+
+CREATE_ROLES = frozenset(
+    {Role.agent, Role.dispatcher, Role.grid_worker, Role.leader, Role.citizen, Role.system}
+)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Installation-wide settings the case steps need."""
+
+    office_hours: str = "08:30-12:00,13:30-17:30"
+
+
+@dataclass(frozen=True)
+class Created:
+    case: Case
+    created: bool  # False when the same channel + external id was already on file
+
+
+def case_calendar(session: Session, *, case: Case, rules: Rules) -> WorkingCalendar:
+    center = session.get(Center, case.center_id)
+    tz = center.timezone if center else "Asia/Shanghai"
+    return calendar_for(
+        session, tz=tz, office_hours=rules.office_hours, county_code=case.county_code
+    )
+
+
+def create_case(
+    session: Session, *, data: s.CaseCreate | dict[str, object], actor: Actor, now: datetime
+) -> Created:
+    if isinstance(data, dict):
+        try:
+            data = s.CaseCreate.model_validate(data)
+        except ValidationError as exc:
+            raise ValidationFailed(s.describe(exc)) from exc
+    if not actor.roles & CREATE_ROLES:
+        raise Forbidden(f"{actor.username} may not report cases")
+    if data.external_id:
+        existing = repository.find_by_external_id(
+            session, channel=data.channel.value, external_id=data.external_id
+        )
+        if existing is not None:
+            return Created(existing, created=False)
+    region = regions.get_region(session, code=data.region_code)
+    center = (
+        regions.get_center(session, code=data.center)
+        if data.center
+        else regions.center_for_region(session, code=region.code)
+    )
+    item_id = catalog.get_item(session, code=data.catalog_item).id if data.catalog_item else None
+    county = _county_code(session, region)
+    year = now.astimezone(ZoneInfo(center.timezone)).year
+    case = Case(
+        number=repository.next_number(
+            session, center_id=center.id, center_code=center.code, year=year
+        ),
+        county_code=county,
+        center_id=center.id,
+        origin_center_id=center.id,
+        channel=data.channel.value,
+        external_id=data.external_id,
+        title=data.title,
+        description=data.description,
+        address=data.address,
+        lon=data.lon,
+        lat=data.lat,
+        region_code=region.code,
+        grid_code=data.grid_code,
+        catalog_item_id=item_id,
+        priority=data.priority.value,
+        status=Status.submitted.value,
+        version=1,
+        reporter_user_id=actor.user_id if actor.roles & {Role.grid_worker, Role.citizen} else None,
+        reporter_name=data.reporter_name,
+        reporter_phone=data.reporter_phone,
+        created_at=now,
+        updated_at=now,
+        last_hash=GENESIS,
+    )
+    session.add(case)
+    session.flush()
+    session.add(CaseCenter(case_id=case.id, center_id=center.id, relation="owner", since=now))
+    repository.append_event(
+        session,
+        case=case,
+        at=now,
+        actor_id=actor.user_id,
+        actor=actor.username,
+        action="create",
+        from_status=None,
+        to_status=Status.submitted.value,
+        payload=data.model_dump(mode="json", exclude_none=True, exclude={"reporter_phone"}),
+    )
+    return Created(case, created=True)
+
+
+def _county_code(session: Session, region: Region) -> str:
+    if region.county_code:
+        return region.county_code
+    return region.code[:6]
+
+
+def facts(session: Session, *, case: Case) -> CaseFacts:
+    item = session.get(CatalogItem, case.catalog_item_id) if case.catalog_item_id else None
+    center = session.get(Center, case.center_id)
+    return CaseFacts(
+        suspended=case.suspended,
+        extension_pending=case.pending_extension is not None,
+        suspension_pending=case.pending_suspension is not None,
+        grid_admissible=bool(item and item.grid_admissible),
+        verification_required=item.verification_required if item else True,
+        visited=case.visited,
+        dissatisfied=case.satisfaction == s.Satisfaction.dissatisfied.value,
+        has_upper_center=bool(center and center.parent_id is not None),
+    )
+
+
+def relations(session: Session, *, case: Case, actor: Actor) -> set[Relation]:
+    held: set[Relation] = set()
+    if actor.center_id is not None and actor.center_id == case.center_id:
+        held.add(Relation.owning_center)
+    if actor.unit_id is not None:
+        for assignment in repository.active_assignments(session, case_id=case.id):
+            if assignment.unit_id == actor.unit_id:
+                held.add(
+                    Relation.lead_unit if assignment.role == "lead" else Relation.assisting_unit
+                )
+    if actor.region_code and actor.region_code in regions.region_chain(
+        session, code=case.region_code
+    ):
+        held.add(Relation.in_region)
+    if actor.user_id is not None and actor.user_id == case.reporter_user_id:
+        held.add(Relation.reporter)
+    if actor.user_id is not None and actor.user_id == case.verifier_id:
+        held.add(Relation.verifier)
+    return held
+
+
+def act(
+    session: Session,
+    *,
+    number: str,
+    action: Action | str,
+    actor: Actor,
+    payload: object = None,
+    now: datetime,
+    rules: Rules,
+    expected_version: int | None = None,
+) -> Case:
+    """Apply one workflow action to a case, or raise and write nothing."""
+    try:
+        action = Action(action)
+    except ValueError:
+        raise ValidationFailed(f"unknown action {action!r}") from None
+    data = s.parse_action_input(action, payload)
+    case = repository.get_by_number(session, number=number)
+    if expected_version is not None and expected_version != case.version:
+        raise Conflict(
+            f"case {number} is at version {case.version}, not {expected_version}; reload it"
+        )
+    if not may(action, actor.roles, relations(session, case=case, actor=actor)):
+        raise Forbidden(f"{actor.username} may not {action.value} case {number}")
+    old = Status(case.status)
+    new = apply(old, action, facts(session, case=case))
+    repository.claim(session, case=case, now=now)
+    calendar = case_calendar(session, case=case, rules=rules)
+    ctx = handlers.Context(
+        session=session,
+        case=case,
+        actor=actor,
+        data=data,
+        now=now,
+        calendar=calendar,
+        new_status=new,
+    )
+    handlers.HANDLERS[action](ctx)
+    case.status = new.value
+    session.flush()
+    colour = deadlines.worst_colour(
+        repository.open_deadlines(session, case_id=case.id), calendar, now
+    )
+    case.sla_colour = colour.value if colour else None
+    repository.append_event(
+        session,
+        case=case,
+        at=now,
+        actor_id=actor.user_id,
+        actor=actor.username,
+        action=action.value,
+        from_status=old.value,
+        to_status=new.value,
+        payload={**data.model_dump(mode="json", exclude_none=True), **ctx.extra},
+    )
+    session.flush()
+    return case
+
+
+def actions_for(session: Session, *, case: Case, actor: Actor) -> list[Action]:
+    """The actions this actor may take on this case now (workflow, guards and permissions)."""
+    held = relations(session, case=case, actor=actor)
+    return [
+        a
+        for a in allowed_actions(Status(case.status), facts(session, case=case))
+        if may(a, actor.roles, held)
+    ]
+
+
+# ---- reading ----------------------------------------------------------------------------
+def _code(
+    session: Session, model: type[Center] | type[Unit] | type[CatalogItem], pk: int | None
+) -> str | None:
+    if pk is None:
+        return None
+    row = session.get(model, pk)
+    return row.code if row else None
+
+
+def read(session: Session, *, case: Case, now: datetime, rules: Rules) -> s.CaseRead:
+    calendar = case_calendar(session, case=case, rules=rules)
+    rows = repository.deadlines(session, case_id=case.id)
+    deadline_reads = []
+    for row in rows:
+        clock = deadlines.clock_of(row)
+        colour = deadlines.colour_of(row, calendar, now)
+        remaining = None if row.ended_at else sla.remaining_seconds(clock, calendar, now) / 3600
+        deadline_reads.append(
+            s.DeadlineRead(
+                step=row.step,
+                seq=row.seq,
+                started_at=row.started_at,
+                limit=f"{row.limit_amount:g} {row.limit_unit}",
+                due_at=row.due_at,
+                warn_at=row.warn_at,
+                ended_at=row.ended_at,
+                paused=row.paused_since is not None,
+                colour=colour,
+                remaining_hours=round(remaining, 2) if remaining is not None else None,
+            )
+        )
+    assignments = repository.active_assignments(session, case_id=case.id)
+    trail = repository.center_trail(session, case_id=case.id)
+    verifier = session.get(User, case.verifier_id) if case.verifier_id else None
+    duplicate = session.get(Case, case.duplicate_of_id) if case.duplicate_of_id else None
+    worst = deadlines.worst_colour(rows, calendar, now)
+    return s.CaseRead(
+        number=case.number,
+        version=case.version,
+        status=case.status,
+        channel=case.channel,
+        external_id=case.external_id,
+        title=case.title,
+        description=case.description,
+        address=case.address,
+        lon=case.lon,
+        lat=case.lat,
+        region_code=case.region_code,
+        county_code=case.county_code,
+        grid_code=case.grid_code,
+        center=_code(session, Center, case.center_id) or "",
+        origin_center=_code(session, Center, case.origin_center_id) or "",
+        escalated_from=[
+            _code(session, Center, t.center_id) or ""
+            for t in trail
+            if t.relation == "escalated_from"
+        ],
+        catalog_item=_code(session, CatalogItem, case.catalog_item_id),
+        priority=case.priority,
+        lead_unit=_code(session, Unit, case.lead_unit_id),
+        assisting_units=[
+            _code(session, Unit, a.unit_id) or "" for a in assignments if a.role == "assisting"
+        ],
+        verifier=verifier.username if verifier else None,
+        reporter_name=case.reporter_name,
+        reporter_phone=s.mask_phone(case.reporter_phone),
+        suspended=case.suspended,
+        pending_extension=case.pending_extension,
+        pending_suspension=case.pending_suspension,
+        supervised_level=case.supervised_level,
+        duplicate_of=duplicate.number if duplicate else None,
+        satisfaction=case.satisfaction,
+        counts={
+            "returns": case.return_count,
+            "escalations": case.escalation_count,
+            "extensions": case.extension_count,
+            "reworks": case.rework_count,
+            "reopens": case.reopen_count,
+            "events": case.event_count,
+        },
+        sla_colour=worst,
+        deadlines=deadline_reads,
+        created_at=case.created_at,
+        updated_at=case.updated_at,
+        closed_at=case.closed_at,
+    )
+
+
+def read_events(session: Session, *, case: Case) -> list[s.EventRead]:
+    return [
+        s.EventRead(
+            seq=e.seq,
+            at=e.at,
+            actor=e.actor,
+            action=e.action,
+            from_status=e.from_status,
+            to_status=e.to_status,
+            payload=e.payload,
+            hash=e.hash,
+        )
+        for e in repository.events(session, case_id=case.id)
+    ]
+
+
+def list_cases(
+    session: Session,
+    *,
+    center_code: str | None,
+    statuses: list[str],
+    colour: str | None,
+    page: PageParams,
+) -> s.CasePage:
+    center_id = regions.get_center(session, code=center_code).id if center_code else None
+    rows, total = repository.list_cases(
+        session, center_id=center_id, statuses=statuses, colour=colour, page=page
+    )
+    items = [
+        s.CaseSummary(
+            number=c.number,
+            status=c.status,
+            title=c.title,
+            channel=c.channel,
+            center=_code(session, Center, c.center_id) or "",
+            escalated=escalated,
+            lead_unit=_code(session, Unit, c.lead_unit_id),
+            sla_colour=c.sla_colour,
+            supervised_level=c.supervised_level,
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+        )
+        for c, escalated in rows
+    ]
+    return s.CasePage(items=items, total=total, page=page.page, page_size=page.page_size)
+
+
+def get_user(session: Session, *, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == username))
