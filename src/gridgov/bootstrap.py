@@ -1,0 +1,39 @@
+"""Composition root: settings → database → rules. CLI, server and tests all start here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gridgov.cases.service import Rules
+from gridgov.config import Settings, get_settings
+from gridgov.store import migrate
+from gridgov.store.engine import Database
+
+
+@dataclass
+class Platform:
+    settings: Settings
+    db: Database
+    rules: Rules
+
+
+def bootstrap(settings: Settings | None = None, *, upgrade: bool = False) -> Platform:
+    settings = settings or get_settings()
+    db = Database(settings.url)
+    if upgrade:
+        migrate.upgrade(db.engine)
+    return Platform(settings=settings, db=db, rules=Rules(office_hours=settings.office_hours))
+
+
+def require_schema(platform: Platform) -> None:
+    """Fail clearly when the database has not been migrated to the code's schema."""
+    from gridgov.kit.errors import AppError
+
+    current, head = migrate.current_revision(platform.db.engine), migrate.head_revision()
+    if current != head:
+        err = AppError(
+            f"database schema is at {current or 'nothing'}, code expects {head}; "
+            "run `gridgov db upgrade`"
+        )
+        err.exit_code = 6
+        raise err

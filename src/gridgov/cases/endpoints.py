@@ -1,0 +1,168 @@
+"""HTTP endpoints for cases (thin: parse → service → render)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header, Query, Response, UploadFile
+from fastapi.responses import FileResponse
+from pydantic import BaseModel
+
+from gridgov.api.deps import ReadActor, ReadSession, ThePlatform, WriteActor, WriteSession
+from gridgov.api.errors import error_responses
+from gridgov.cases import attachments, repository, service
+from gridgov.cases import schemas as s
+from gridgov.cases.permissions import Role
+from gridgov.cases.workflow import Action
+from gridgov.kit.clock import utc_now
+from gridgov.kit.errors import Forbidden, ValidationFailed
+from gridgov.kit.pagination import PageParams
+
+router = APIRouter(prefix="/cases", tags=["cases"])
+files = APIRouter(prefix="/attachments", tags=["attachments"])
+
+
+@router.post(
+    "",
+    response_model=s.CaseRead,
+    status_code=201,
+    responses={
+        200: {"model": s.CaseRead, "description": "Already on file (idempotent retry)"},
+        **error_responses(401, 403, 404, 422),
+    },
+)
+def create_case(
+    body: s.CaseCreate,
+    response: Response,
+    session: WriteSession,
+    actor: WriteActor,
+    p: ThePlatform,
+    idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
+) -> s.CaseRead:
+    if idempotency_key and not body.external_id:
+        body = body.model_copy(update={"external_id": f"idem:{idempotency_key}"})
+    now = utc_now()
+    created = service.create_case(session, data=body, actor=actor, now=now)
+    if not created.created:
+        response.status_code = 200
+    return service.read(session, case=created.case, now=now, rules=p.rules)
+
+
+@router.get("", response_model=s.CasePage, responses=error_responses(401, 404, 422))
+def list_cases(
+    session: ReadSession,
+    actor: ReadActor,
+    center: str | None = None,
+    status: Annotated[list[str] | None, Query()] = None,
+    colour: str | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> s.CasePage:
+    return service.list_cases(
+        session,
+        center_code=center,
+        statuses=status or [],
+        colour=colour,
+        page=PageParams(page, page_size),
+    )
+
+
+@router.get("/{number}", response_model=s.CaseRead, responses=error_responses(401, 404))
+def get_case(number: str, session: ReadSession, actor: ReadActor, p: ThePlatform) -> s.CaseRead:
+    case = repository.get_by_number(session, number=number)
+    return service.read(session, case=case, now=utc_now(), rules=p.rules)
+
+
+@router.get(
+    "/{number}/events", response_model=list[s.EventRead], responses=error_responses(401, 404)
+)
+def case_events(number: str, session: ReadSession, actor: ReadActor) -> list[s.EventRead]:
+    case = repository.get_by_number(session, number=number)
+    return service.read_events(session, case=case)
+
+
+@router.get("/{number}/actions", response_model=list[Action], responses=error_responses(401, 404))
+def allowed_actions(number: str, session: ReadSession, actor: ReadActor) -> list[Action]:
+    """The actions the calling user may take on this case now."""
+    case = repository.get_by_number(session, number=number)
+    return service.actions_for(session, case=case, actor=actor)
+
+
+@router.post(
+    "/{number}/actions/{action}",
+    response_model=s.CaseRead,
+    responses=error_responses(401, 403, 404, 409, 422),
+)
+def act(
+    number: str,
+    action: Action,
+    session: WriteSession,
+    actor: WriteActor,
+    p: ThePlatform,
+    payload: Annotated[dict[str, Any] | None, Body()] = None,
+    if_match: Annotated[str | None, Header(description="Expected case version")] = None,
+) -> s.CaseRead:
+    """Apply a workflow action. The body is that action's input (see ``ACTION_INPUTS``)."""
+    expected = None
+    if if_match is not None:
+        try:
+            expected = int(if_match.strip('"W/ '))
+        except ValueError:
+            raise ValidationFailed("If-Match must carry the case version number") from None
+    now = utc_now()
+    case = service.act(
+        session,
+        number=number,
+        action=action,
+        actor=actor,
+        payload=payload,
+        now=now,
+        rules=p.rules,
+        expected_version=expected,
+    )
+    return service.read(session, case=case, now=now, rules=p.rules)
+
+
+class AttachmentRead(BaseModel):
+    id: int
+    sha256: str
+    size: int
+    content_type: str
+    filename: str
+
+
+@router.post(
+    "/{number}/attachments",
+    response_model=AttachmentRead,
+    status_code=201,
+    responses=error_responses(401, 403, 404, 422),
+)
+async def upload(
+    number: str, file: UploadFile, p: ThePlatform, session: WriteSession, actor: WriteActor
+) -> AttachmentRead:
+    if not actor.roles - {Role.auditor, Role.citizen}:
+        raise Forbidden(f"{actor.username} may not attach files to cases")
+    content = await file.read(p.settings.attachment_max_bytes + 1)
+    case = repository.get_by_number(session, number=number)
+    row = attachments.store(
+        session,
+        root=p.settings.attachment_dir,
+        content=content,
+        filename=file.filename or "file",
+        content_type=file.content_type or "",
+        allowed_types=p.settings.allowed_attachment_types,
+        max_bytes=p.settings.attachment_max_bytes,
+        uploaded_by_id=actor.user_id,
+        now=utc_now(),
+        case=case,
+    )
+    return AttachmentRead.model_validate(row, from_attributes=True)
+
+
+@files.get("/{attachment_id}", response_class=FileResponse, responses=error_responses(401, 404))
+def download(
+    attachment_id: int, session: ReadSession, actor: ReadActor, p: ThePlatform
+) -> FileResponse:
+    row = attachments.get(session, attachment_id=attachment_id)
+    path = attachments.blob_path(p.settings.attachment_dir, row.sha256)
+    return FileResponse(path, media_type=row.content_type, filename=row.filename)
