@@ -1,0 +1,89 @@
+"""Shared fixtures: a real database per backend, schema made by the migrations.
+
+SQLite always runs. PostgreSQL runs when ``GRIDGOV_TEST_DATABASE_URL`` names a server: each
+test session creates its own databases there and drops them at the end, so parallel runs on
+the shared server never see each other.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from gridgov.bootstrap import Platform, bootstrap
+from gridgov.config import Settings
+
+from .factories import World, make_world
+
+PG_URL = os.environ.get("GRIDGOV_TEST_DATABASE_URL")
+BACKENDS = ["sqlite", "postgresql"]
+NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Asia/Shanghai
+
+
+class PgServer:
+    def __init__(self, url: str) -> None:
+        self.url = make_url(url)
+        self.admin = create_engine(self.url, isolation_level="AUTOCOMMIT")
+        self.created: list[str] = []
+
+    def new_database(self) -> str:
+        name = f"gridgov_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        self.created.append(name)
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def drop_all(self) -> None:
+        with self.admin.connect() as conn:
+            for name in self.created:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer | None]:
+    if not PG_URL:
+        yield None
+        return
+    server = PgServer(PG_URL)
+    yield server
+    server.drop_all()
+
+
+def _database_url(backend: str, tmp_path: Path, pg_server: PgServer | None) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'gridgov.sqlite3'}"
+    if pg_server is None:
+        pytest.skip("PostgreSQL tests need GRIDGOV_TEST_DATABASE_URL (set by .ci/run)")
+    return pg_server.new_database()
+
+
+def make_platform(backend: str, tmp_path: Path, pg_server: PgServer | None) -> Platform:
+    settings = Settings(
+        data_dir=tmp_path, database_url=_database_url(backend, tmp_path, pg_server)
+    )
+    return bootstrap(settings, upgrade=True)
+
+
+@pytest.fixture(params=BACKENDS)
+def platform(
+    request: pytest.FixtureRequest, tmp_path: Path, pg_server: PgServer | None
+) -> Iterator[Platform]:
+    """A freshly migrated, empty database on each backend."""
+    p = make_platform(request.param, tmp_path, pg_server)
+    yield p
+    p.db.dispose()
+
+
+@pytest.fixture
+def world(platform: Platform) -> World:
+    """The small standard world (regions, centres, units, catalogue, users) in ``platform``."""
+    with platform.db.write() as session:
+        return make_world(session, now=NOW)
