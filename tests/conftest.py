@@ -66,9 +66,7 @@ def _database_url(backend: str, tmp_path: Path, pg_server: PgServer | None) -> s
 
 
 def make_platform(backend: str, tmp_path: Path, pg_server: PgServer | None) -> Platform:
-    settings = Settings(
-        data_dir=tmp_path, database_url=_database_url(backend, tmp_path, pg_server)
-    )
+    settings = Settings(data_dir=tmp_path, database_url=_database_url(backend, tmp_path, pg_server))
     return bootstrap(settings, upgrade=True)
 
 

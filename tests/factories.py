@@ -39,46 +39,95 @@ class World:
 
 
 def make_world(session: Session, *, now: datetime) -> World:
-    session.add_all([
-        Region(code="320000", name="江苏省", level="province"),
-    ])
+    session.add_all(
+        [
+            Region(code="320000", name="江苏省", level="province"),
+        ]
+    )
     session.flush()
     session.add(Region(code="320700", name="连云港市", level="city", parent_code="320000"))
     session.flush()
-    session.add(Region(code=COUNTY, name="灌南县", level="county", parent_code="320700",
-                       county_code=COUNTY))
+    session.add(
+        Region(code=COUNTY, name="灌南县", level="county", parent_code="320700", county_code=COUNTY)
+    )
     session.flush()
-    session.add_all([
-        Region(code=TOWN_A, name="新安镇", level="town", parent_code=COUNTY, county_code=COUNTY),
-        Region(code=TOWN_B, name="堆沟港镇", level="town", parent_code=COUNTY, county_code=COUNTY),
-    ])
+    session.add_all(
+        [
+            Region(
+                code=TOWN_A, name="新安镇", level="town", parent_code=COUNTY, county_code=COUNTY
+            ),
+            Region(
+                code=TOWN_B, name="堆沟港镇", level="town", parent_code=COUNTY, county_code=COUNTY
+            ),
+        ]
+    )
     session.flush()
-    session.add(Region(code=VILLAGE_A, name="新安第一社区", level="village", parent_code=TOWN_A,
-                       county_code=COUNTY))
+    session.add(
+        Region(
+            code=VILLAGE_A,
+            name="新安第一社区",
+            level="village",
+            parent_code=TOWN_A,
+            county_code=COUNTY,
+        )
+    )
     city = Center(code="320700", name="市中心", level="city", region_code="320700")
     session.add(city)
     session.flush()
-    county = Center(code=COUNTY, name="县中心", level="county", region_code=COUNTY,
-                    parent_id=city.id)
+    county = Center(
+        code=COUNTY, name="县中心", level="county", region_code=COUNTY, parent_id=city.id
+    )
     session.add(county)
     session.flush()
-    town_a = Center(code=TOWN_A, name="新安镇中心", level="town", region_code=TOWN_A,
-                    parent_id=county.id)
-    town_b = Center(code=TOWN_B, name="堆沟港镇中心", level="town", region_code=TOWN_B,
-                    parent_id=county.id)
+    town_a = Center(
+        code=TOWN_A, name="新安镇中心", level="town", region_code=TOWN_A, parent_id=county.id
+    )
+    town_b = Center(
+        code=TOWN_B, name="堆沟港镇中心", level="town", region_code=TOWN_B, parent_id=county.id
+    )
     session.add_all([town_a, town_b])
     session.flush()
     units = {
-        "city_dept": Unit(code="320700-zjj", name="市住建局", kind="department", level="city",
-                          region_code="320700", center_id=city.id),
-        "dept": Unit(code="320724-cgj", name="县城管局", kind="department", level="county",
-                     region_code=COUNTY, center_id=county.id),
-        "dept2": Unit(code="320724-zjj", name="县住建局", kind="department", level="county",
-                      region_code=COUNTY, center_id=county.id),
-        "town_gov": Unit(code="320724100-gov", name="新安镇政府", kind="town", level="county",
-                         region_code=TOWN_A, center_id=county.id),
-        "town_team": Unit(code="320724100-zhzf", name="新安镇执法局", kind="team", level="town",
-                          region_code=TOWN_A, center_id=town_a.id),
+        "city_dept": Unit(
+            code="320700-zjj",
+            name="市住建局",
+            kind="department",
+            level="city",
+            region_code="320700",
+            center_id=city.id,
+        ),
+        "dept": Unit(
+            code="320724-cgj",
+            name="县城管局",
+            kind="department",
+            level="county",
+            region_code=COUNTY,
+            center_id=county.id,
+        ),
+        "dept2": Unit(
+            code="320724-zjj",
+            name="县住建局",
+            kind="department",
+            level="county",
+            region_code=COUNTY,
+            center_id=county.id,
+        ),
+        "town_gov": Unit(
+            code="320724100-gov",
+            name="新安镇政府",
+            kind="town",
+            level="county",
+            region_code=TOWN_A,
+            center_id=county.id,
+        ),
+        "town_team": Unit(
+            code="320724100-zhzf",
+            name="新安镇执法局",
+            kind="team",
+            level="town",
+            region_code=TOWN_A,
+            center_id=town_a.id,
+        ),
     }
     session.add_all(units.values())
     session.flush()
@@ -90,13 +139,25 @@ def make_world(session: Session, *, now: datetime) -> World:
         session.flush()
         return p
 
-    standard = policy("standard", 0.8, {"sign": (2, "working_hours"),
-                                        "handle": (5, "working_days"),
-                                        "verify": (1, "working_days"),
-                                        "visit": (3, "working_days")})
-    emergency = policy("emergency", 0.75, {"sign": (0.5, "natural_hours"),
-                                           "handle": (24, "natural_hours"),
-                                           "verify": (4, "natural_hours")})
+    standard = policy(
+        "standard",
+        0.8,
+        {
+            "sign": (2, "working_hours"),
+            "handle": (5, "working_days"),
+            "verify": (1, "working_days"),
+            "visit": (3, "working_days"),
+        },
+    )
+    emergency = policy(
+        "emergency",
+        0.75,
+        {
+            "sign": (0.5, "natural_hours"),
+            "handle": (24, "natural_hours"),
+            "verify": (4, "natural_hours"),
+        },
+    )
     l1 = CatalogItem(code="01", name="城乡建设", level=1, sla_policy_id=standard.id)
     l1_bare = CatalogItem(code="09", name="其他", level=1)
     session.add_all([l1, l1_bare])
@@ -105,16 +166,36 @@ def make_world(session: Session, *, now: datetime) -> World:
     l2_bare = CatalogItem(code="0999", name="其他", level=2, parent_id=l1_bare.id)
     session.add_all([l2, l2_bare])
     session.flush()
-    session.add_all([
-        CatalogItem(code=STANDARD, name="占道经营", level=3, parent_id=l2.id),
-        CatalogItem(code=EMERGENCY, name="井盖缺失", level=3, parent_id=l2.id,
-                    sla_policy_id=emergency.id, priority="urgent"),
-        CatalogItem(code=SELF_CLOSE, name="乱堆乱放", level=3, parent_id=l2.id,
-                    grid_admissible=True, verification_required=False),
-        CatalogItem(code=SELF_VERIFY, name="河道垃圾", level=3, parent_id=l2.id,
-                    grid_admissible=True, verification_required=True),
-        CatalogItem(code=NO_POLICY, name="其他", level=3, parent_id=l2_bare.id),
-    ])
+    session.add_all(
+        [
+            CatalogItem(code=STANDARD, name="占道经营", level=3, parent_id=l2.id),
+            CatalogItem(
+                code=EMERGENCY,
+                name="井盖缺失",
+                level=3,
+                parent_id=l2.id,
+                sla_policy_id=emergency.id,
+                priority="urgent",
+            ),
+            CatalogItem(
+                code=SELF_CLOSE,
+                name="乱堆乱放",
+                level=3,
+                parent_id=l2.id,
+                grid_admissible=True,
+                verification_required=False,
+            ),
+            CatalogItem(
+                code=SELF_VERIFY,
+                name="河道垃圾",
+                level=3,
+                parent_id=l2.id,
+                grid_admissible=True,
+                verification_required=True,
+            ),
+            CatalogItem(code=NO_POLICY, name="其他", level=3, parent_id=l2_bare.id),
+        ]
+    )
 
     people = {
         "admin": (["admin"], COUNTY, None, None),
@@ -137,9 +218,14 @@ def make_world(session: Session, *, now: datetime) -> World:
         "city_handler": (["unit_handler"], "320700", None, units["city_dept"]),
     }
     for username, (roles, region, center, unit) in people.items():
-        user = User(username=username, display_name=username, region_code=region,
-                    center_id=center.id if center else None, unit_id=unit.id if unit else None,
-                    created_at=now)
+        user = User(
+            username=username,
+            display_name=username,
+            region_code=region,
+            center_id=center.id if center else None,
+            unit_id=unit.id if unit else None,
+            created_at=now,
+        )
         user.roles = [UserRole(role=r) for r in roles]
         session.add(user)
     session.flush()

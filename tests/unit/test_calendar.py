@@ -60,8 +60,7 @@ def test_limit_ending_exactly_at_close_of_business_is_that_evening() -> None:
 
 def test_two_day_suspension_moves_due_by_exactly_the_paused_working_time() -> None:
     start = local(2026, 3, 2, 9, 0)  # Monday
-    clock = StepClock(step=Step.handle, started_at=start,
-                      limit=Limit(5, LimitUnit.working_days))
+    clock = StepClock(step=Step.handle, started_at=start, limit=Limit(5, LimitUnit.working_days))
     before = sla.due_at(clock, CAL)
     paused = sla.pause(clock, local(2026, 3, 3, 9, 0))
     resumed = sla.resume(paused, local(2026, 3, 5, 9, 0), CAL)
@@ -73,8 +72,9 @@ def test_two_day_suspension_moves_due_by_exactly_the_paused_working_time() -> No
 
 
 def test_suspension_over_a_weekend_costs_only_the_working_time_paused() -> None:
-    clock = StepClock(step=Step.handle, started_at=local(2026, 3, 2, 9, 0),
-                      limit=Limit(5, LimitUnit.working_days))
+    clock = StepClock(
+        step=Step.handle, started_at=local(2026, 3, 2, 9, 0), limit=Limit(5, LimitUnit.working_days)
+    )
     # Paused Friday 17:00 to Monday 09:00: 30 minutes Friday + 30 minutes Monday.
     resumed = sla.resume(sla.pause(clock, local(2026, 3, 6, 17, 0)), local(2026, 3, 9, 9, 0), CAL)
     assert resumed.paused_seconds == 3600

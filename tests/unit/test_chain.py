@@ -11,9 +11,17 @@ from gridgov.audit.chain import GENESIS, ChainedEvent, link_hash, verify_chain
 def chain(n: int = 4) -> list[ChainedEvent]:
     events, prev = [], GENESIS
     for i in range(1, n + 1):
-        e = ChainedEvent(case_id=7, seq=i, at=datetime(2026, 3, 2, tzinfo=UTC) + timedelta(hours=i),
-                         actor="dispatcher", action=f"a{i}", from_status="x", to_status="y",
-                         payload={"note": "办理中", "n": i}, prev_hash=prev)
+        e = ChainedEvent(
+            case_id=7,
+            seq=i,
+            at=datetime(2026, 3, 2, tzinfo=UTC) + timedelta(hours=i),
+            actor="dispatcher",
+            action=f"a{i}",
+            from_status="x",
+            to_status="y",
+            payload={"note": "办理中", "n": i},
+            prev_hash=prev,
+        )
         e = replace(e, hash=link_hash(prev, e))
         events.append(e)
         prev = e.hash

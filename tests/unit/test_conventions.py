@@ -45,6 +45,9 @@ def test_status_is_assigned_only_by_the_service() -> None:
 
 
 def test_no_file_is_past_the_size_that_asks_to_be_split() -> None:
-    big = [p.name for p in SRC.rglob("*.py") if len(p.read_text().splitlines()) > 700
-           and "migrations" not in p.parts]
+    big = [
+        p.name
+        for p in SRC.rglob("*.py")
+        if len(p.read_text().splitlines()) > 700 and "migrations" not in p.parts
+    ]
     assert big == []

@@ -18,8 +18,9 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=SH)
 
 
 def clock(amount: float = 10, unit: LimitUnit = LimitUnit.natural_hours) -> StepClock:
-    return StepClock(step=Step.handle, started_at=START, limit=Limit(amount, unit),
-                     warning_ratio=0.8)
+    return StepClock(
+        step=Step.handle, started_at=START, limit=Limit(amount, unit), warning_ratio=0.8
+    )
 
 
 def test_colour_moves_from_normal_to_warning_to_overdue() -> None:

@@ -183,10 +183,12 @@ def act(
         raise Conflict(
             f"case {number} is at version {case.version}, not {expected_version}; reload it"
         )
-    if not may(action, actor.roles, relations(session, case=case, actor=actor)):
-        raise Forbidden(f"{actor.username} may not {action.value} case {number}")
+    # The move must be legal now (else 409, also for the loser of a race), and then allowed
+    # to this actor (else 403).
     old = Status(case.status)
     new = apply(old, action, facts(session, case=case))
+    if not may(action, actor.roles, relations(session, case=case, actor=actor)):
+        raise Forbidden(f"{actor.username} may not {action.value} case {number}")
     repository.claim(session, case=case, now=now)
     calendar = case_calendar(session, case=case, rules=rules)
     ctx = handlers.Context(

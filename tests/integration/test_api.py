@@ -1,0 +1,127 @@
+"""The JSON API drives the loop over HTTP and renders errors as {"error", "detail"}."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from gridgov.api.app import create_app
+from gridgov.bootstrap import Platform
+
+from ..factories import World, case_data
+
+
+@pytest.fixture
+def client(platform: Platform, world: World):
+    with TestClient(create_app(platform, run_sweeper=False)) as c:
+        yield c
+
+
+def as_(user: str) -> dict[str, str]:
+    return {"X-Gridgov-User": user}
+
+
+def test_loop_over_http(client: TestClient) -> None:
+    r = client.post(
+        "/api/v1/cases", json=case_data(), headers={**as_("agent"), "Idempotency-Key": "k-1"}
+    )
+    assert r.status_code == 201, r.text
+    number = r.json()["number"]
+    again = client.post(
+        "/api/v1/cases", json=case_data(), headers={**as_("agent"), "Idempotency-Key": "k-1"}
+    )
+    assert (again.status_code, again.json()["number"]) == (200, number)
+    steps = [
+        ("accept", "dispatcher", {"catalog_item": "010101"}),
+        ("dispatch", "dispatcher", {"lead_unit": "320724-cgj"}),
+        ("sign", "handler", None),
+        ("report_result", "handler", {"result": "已处理完毕"}),
+        ("start_verify", "dispatcher", {"verifier": "grid_worker"}),
+        ("verify_pass", "grid_worker", {}),
+        ("return_visit", "agent", {"satisfaction": "basically_satisfied"}),
+    ]
+    for action, who, body in steps:
+        r = client.post(f"/api/v1/cases/{number}/actions/{action}", json=body, headers=as_(who))
+        assert r.status_code == 200, (action, r.text)
+    assert r.json()["status"] == "closed"
+    events = client.get(f"/api/v1/cases/{number}/events", headers=as_("auditor")).json()
+    assert [e["action"] for e in events][-1] == "return_visit"
+    audit = client.get("/api/v1/audit/verify", headers=as_("auditor")).json()
+    assert audit["ok"] is True
+
+
+def test_errors_have_one_shape(client: TestClient) -> None:
+    number = client.post("/api/v1/cases", json=case_data(), headers=as_("agent")).json()["number"]
+    checks = [
+        (client.get("/api/v1/cases/none", headers=as_("agent")), 404, "NotFound"),
+        (client.get("/api/v1/cases"), 401, "Unauthenticated"),
+        (
+            client.post(f"/api/v1/cases/{number}/actions/accept", headers=as_("handler")),
+            403,
+            "Forbidden",
+        ),
+        (
+            client.post(f"/api/v1/cases/{number}/actions/sign", headers=as_("system")),
+            409,
+            "InvalidTransition",
+        ),
+        (
+            client.post(f"/api/v1/cases/{number}/actions/fly", headers=as_("system")),
+            422,
+            "ValidationFailed",
+        ),
+        (
+            client.post(
+                f"/api/v1/cases/{number}/actions/accept",
+                json={"bogus": 1},
+                headers=as_("dispatcher"),
+            ),
+            422,
+            "ValidationFailed",
+        ),
+        (
+            client.post(
+                f"/api/v1/cases/{number}/actions/accept",
+                headers={**as_("dispatcher"), "If-Match": "99"},
+            ),
+            409,
+            "Conflict",
+        ),
+        (
+            client.post("/api/v1/cases", json={**case_data(), "lon": 500}, headers=as_("agent")),
+            422,
+            "ValidationFailed",
+        ),
+    ]
+    for response, status, error in checks:
+        assert response.status_code == status, response.text
+        assert response.json()["error"] == error
+        assert response.json()["detail"]
+
+
+def test_attachments_are_stored_by_content_and_checked(client: TestClient) -> None:
+    number = client.post("/api/v1/cases", json=case_data(), headers=as_("agent")).json()["number"]
+    jpeg = b"\xff\xd8\xff\xe0" + b"photo" * 100
+    up = client.post(
+        f"/api/v1/cases/{number}/attachments",
+        headers=as_("agent"),
+        files={"file": ("现场.jpg", jpeg, "image/jpeg")},
+    )
+    assert up.status_code == 201, up.text
+    assert len(up.json()["sha256"]) == 64
+    down = client.get(f"/api/v1/attachments/{up.json()['id']}", headers=as_("agent"))
+    assert down.content == jpeg
+    bad = client.post(
+        f"/api/v1/cases/{number}/attachments",
+        headers=as_("agent"),
+        files={"file": ("x.exe", b"MZ", "application/x-msdownload")},
+    )
+    assert (bad.status_code, bad.json()["error"]) == (422, "ValidationFailed")
+
+
+def test_allowed_actions_depend_on_who_asks(client: TestClient) -> None:
+    number = client.post("/api/v1/cases", json=case_data(), headers=as_("agent")).json()["number"]
+    dispatcher = client.get(f"/api/v1/cases/{number}/actions", headers=as_("dispatcher")).json()
+    handler = client.get(f"/api/v1/cases/{number}/actions", headers=as_("handler")).json()
+    assert {"accept", "reject", "merge_into"} <= set(dispatcher)
+    assert handler == []

@@ -1,0 +1,118 @@
+"""Tampering with the event log by hand is detected by `gridgov audit verify`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import text
+from typer.testing import CliRunner
+
+from gridgov.bootstrap import Platform
+from gridgov.cli import app
+from gridgov.config import get_settings
+
+from ..factories import World
+from .helpers import Driver
+
+
+@pytest.fixture
+def cli(platform: Platform, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("GRIDGOV_DATABASE_URL", platform.settings.url)
+    monkeypatch.setenv("GRIDGOV_DATA_DIR", str(platform.settings.data_dir))
+    get_settings.cache_clear()
+    runner = CliRunner()
+    yield lambda *args: runner.invoke(app, list(args))
+    get_settings.cache_clear()
+
+
+def test_untouched_database_verifies(platform: Platform, world: World, cli) -> None:
+    Driver(platform, world).to_closed()
+    result = cli("audit", "verify")
+    assert result.exit_code == 0, result.output
+    assert "1 cases, 7 events — OK" in result.output
+
+
+def test_edited_payload_names_the_case_and_event(platform: Platform, world: World, cli) -> None:
+    good, bad = Driver(platform, world), Driver(platform, world)
+    good.to_closed()
+    bad.to_closed()
+    with platform.db.engine.begin() as conn:
+        case_id = conn.execute(
+            text('SELECT id FROM "case" WHERE number = :n'), {"n": bad.number}
+        ).scalar_one()
+        conn.execute(
+            text("UPDATE case_event SET payload = :p WHERE case_id = :c AND seq = 5"),
+            {"p": json.dumps({"result": "伪造的办理结果"}), "c": case_id},
+        )
+    result = cli("audit", "verify")
+    assert result.exit_code == 1
+    assert f"BROKEN case {bad.number} event 5" in result.output
+    assert good.number not in result.output
+
+
+def test_deleted_last_event_is_detected(platform: Platform, world: World, cli) -> None:
+    d = Driver(platform, world)
+    d.to_closed()
+    with platform.db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "DELETE FROM case_event WHERE seq = 7 AND case_id = "
+                '(SELECT id FROM "case" WHERE number = :n)'
+            ),
+            {"n": d.number},
+        )
+    result = cli("audit", "verify")
+    assert result.exit_code == 1
+    assert f"BROKEN case {d.number} case anchor" in result.output
+
+
+def test_cli_walks_the_loop_and_reports_errors(platform: Platform, world: World, cli) -> None:
+    created = cli(
+        "case",
+        "create",
+        "--as",
+        "agent",
+        "--channel",
+        "hotline",
+        "--title",
+        "路灯不亮",
+        "--region",
+        "320724",
+        "--json",
+    )
+    assert created.exit_code == 0, created.output
+    number = json.loads(created.output)["number"]
+    assert (
+        cli(
+            "case", "act", number, "accept", "--as", "dispatcher", "-p", "catalog_item=010101"
+        ).exit_code
+        == 0
+    )
+    denied = cli("case", "act", number, "dispatch", "--as", "handler", "-p", "lead_unit=320724-cgj")
+    assert denied.exit_code == 4
+    assert "Forbidden" in denied.output
+    illegal = cli("case", "act", number, "sign", "--as", "dispatcher")
+    assert illegal.exit_code == 5
+    bad = cli("case", "act", number, "dispatch", "--as", "dispatcher", "--data", "{nope")
+    assert bad.exit_code == 1
+    assert "not JSON" in bad.output
+    ok = cli(
+        "case",
+        "act",
+        number,
+        "dispatch",
+        "--as",
+        "dispatcher",
+        "-p",
+        "lead_unit=320724-cgj",
+        "--json",
+    )
+    assert json.loads(ok.output)["status"] == "dispatched"
+    shown = cli("case", "show", number, "--events", "--as", "handler", "--json")
+    body = json.loads(shown.output)
+    assert [e["action"] for e in body["events"]] == ["create", "accept", "dispatch"]
+    assert "sign" in body["allowed_actions"]
+    assert cli("case", "show", "nope").exit_code == 3
+    swept = cli("sla", "sweep", "--now", "2030-01-01T00:00:00+08:00")
+    assert "warnings=2 overdue=2" in swept.output

@@ -1,0 +1,317 @@
+"""The whole loop on a real database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+
+from gridgov.audit.service import verify_all
+from gridgov.bootstrap import Platform
+from gridgov.cases import service
+from gridgov.cases.tasks import sweep
+from gridgov.kit.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from gridgov.store.models import Case, CaseEvent
+
+from ..conftest import NOW
+from ..factories import EMERGENCY, NO_POLICY, SELF_CLOSE, SELF_VERIFY, TOWN_A, VILLAGE_A, World
+from .helpers import Driver
+
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def test_full_loop_with_assisting_unit_and_return_visit(platform: Platform, world: World) -> None:
+    d = Driver(platform, world)
+    d.to_in_progress(assisting=["320724100-gov"])
+    d.act("contribute", "town_gov_handler", {"text": "镇政府已派人配合清理"})
+    d.act("report_result", "handler", {"result": "摊贩已劝离，路面已清扫"})
+    d.act("start_verify", "dispatcher", {"verifier": "grid_worker"})
+    d.act("verify_pass", "grid_worker", {"note": "现场核查已整改"})
+    d.act("return_visit", "agent", {"satisfaction": "satisfied"})
+    view = d.read()
+    assert view.status == "closed"
+    assert view.satisfaction == "satisfied"
+    assert view.reporter_phone == "138****5678"
+    assert [e.action for e in d.events()] == [
+        "create",
+        "accept",
+        "dispatch",
+        "sign",
+        "contribute",
+        "report_result",
+        "start_verify",
+        "verify_pass",
+        "return_visit",
+    ]
+    assert {x.step.value for x in view.deadlines if x.ended_at} == {
+        "sign",
+        "handle",
+        "verify",
+        "visit",
+    }
+    with platform.db.read() as session:
+        assert verify_all(session).ok
+
+
+def test_due_times_follow_the_policy_and_calendar(platform: Platform, world: World) -> None:
+    d = Driver(platform, world)
+    d.act("accept", "dispatcher", {"catalog_item": "010101"}, after=timedelta(0))
+    d.act("dispatch", "dispatcher", {"lead_unit": "320724-cgj"}, after=timedelta(0))
+    due = {x.step.value: x.due_at.astimezone(SH) for x in d.read().deadlines}
+    # Dispatched Monday 2 March 2026 09:00: sign in 2 working hours, handle in 5 working days.
+    assert due["sign"].strftime("%Y-%m-%d %H:%M") == "2026-03-02 11:00"
+    assert due["handle"].strftime("%Y-%m-%d %H:%M") == "2026-03-09 09:00"
+
+
+def test_suspension_pauses_the_clock_and_moves_due(platform: Platform, world: World) -> None:
+    d = Driver(platform, world)
+    d.to_in_progress()
+    handle_due = next(x for x in d.read().deadlines if x.step.value == "handle").due_at
+    d.act("request_suspension", "handler", {"reason": "等待鉴定结果"})
+    d.act("approve_suspension", "dispatcher", after=timedelta(0))
+    view = d.read(now=d.now + timedelta(days=30))
+    handle = next(x for x in view.deadlines if x.step.value == "handle")
+    assert handle.paused
+    assert handle.colour == "normal"
+    with pytest.raises(InvalidTransition, match="suspended"):
+        d.act("report_result", "handler", {"result": "办完了"})
+    d.act("resume", "handler", after=timedelta(days=2))  # Tue 13:00 → Thu 13:00
+    handle = next(x for x in d.read().deadlines if x.step.value == "handle")
+    cal = platform.rules
+    assert handle.due_at > handle_due
+    from gridgov.catalog.calendar import WorkingCalendar
+
+    wc = WorkingCalendar.build(office_hours=cal.office_hours)
+    assert wc.working_seconds_between(handle_due, handle.due_at) == 2 * wc.day_seconds
+
+
+def test_extension_request_approve_and_deny(platform: Platform, world: World) -> None:
+    d = Driver(platform, world)
+    d.to_in_progress()
+    before = next(x for x in d.read().deadlines if x.step.value == "handle").due_at
+    d.act("request_extension", "handler", {"amount": 2, "reason": "需多部门会商"})
+    with pytest.raises(InvalidTransition, match="already pending"):
+        d.act("request_extension", "handler", {"amount": 1, "reason": "再次申请"})
+    d.act("approve_extension", "dispatcher")
+    after = next(x for x in d.read().deadlines if x.step.value == "handle").due_at
+    assert after.astimezone(SH).date() - before.astimezone(SH).date() == timedelta(days=2)
+    d.act("request_extension", "handler", {"amount": 10, "reason": "还需十天"})
+    d.act("deny_extension", "dispatcher", {"note": "理由不充分"})
+    view = d.read()
+    assert view.pending_extension is None
+    assert view.counts["extensions"] == 1
+
+
+def test_return_then_redispatch_starts_new_clocks(platform: Platform, world: World) -> None:
+    d = Driver(platform, world)
+    d.act("accept", "dispatcher", {"catalog_item": "010101"})
+    d.act("dispatch", "dispatcher", {"lead_unit": "320724-cgj"})
+    d.act("return", "handler", {"reason": "不属于本单位职责"})
+    view = d.read()
+    assert view.status == "accepted"
+    assert view.lead_unit is None
+    assert view.counts["returns"] == 1
+    d.act("dispatch", "dispatcher", {"lead_unit": "320724-zjj"})
+    with pytest.raises(Forbidden):
+        d.act("sign", "handler")  # the old lead unit no longer holds it
+    d.act("sign", "handler2")
+    assert [(x.step.value, x.seq) for x in d.read().deadlines if x.ended_at is None] == [
+        ("handle", 2)
+    ]
+
+
+def test_escalation_keeps_number_and_history(platform: Platform, world: World) -> None:
+    d = Driver(platform, world, region_code=VILLAGE_A)  # goes to the town centre
+    assert d.number.startswith(f"{TOWN_A}-2026-")
+    d.act("accept", "town_dispatcher", {"catalog_item": "010101"})
+    d.act("dispatch", "town_dispatcher", {"lead_unit": "320724100-zhzf"})
+    d.act("sign", "town_team_handler")
+    d.act("escalate", "town_team_handler", {"reason": "需县级部门联合执法"})
+    view = d.read()
+    assert (view.number, view.status, view.center, view.escalated_from) == (
+        d.number,
+        "accepted",
+        "320724",
+        [TOWN_A],
+    )
+    with pytest.raises(Forbidden):
+        d.act("dispatch", "town_dispatcher", {"lead_unit": "320724100-zhzf"})
+    with pytest.raises(ValidationFailed, match="dispatch list"):
+        d.act("dispatch", "dispatcher", {"lead_unit": "320724100-zhzf"})
+    d.act("dispatch", "dispatcher", {"lead_unit": "320724-cgj"})
+    with platform.db.read() as session:
+        from gridgov.kit.pagination import PageParams
+
+        town_queue = service.list_cases(
+            session, center_code=TOWN_A, statuses=[], colour=None, page=PageParams()
+        )
+    assert [(c.number, c.escalated) for c in town_queue.items] == [(d.number, True)]
+    assert [e.action for e in d.events()] == [
+        "create",
+        "accept",
+        "dispatch",
+        "sign",
+        "escalate",
+        "dispatch",
+    ]
+
+
+def test_escalation_stops_at_the_top(platform: Platform, world: World) -> None:
+    d = Driver(platform, world)
+    d.act("accept", "dispatcher", {"catalog_item": "010101"})
+    d.act("escalate", "dispatcher", {"reason": "跨县协调"})
+    with pytest.raises(InvalidTransition, match="no centre above"):
+        d.act("escalate", "city_dispatcher", {"reason": "再上报"})
+
+
+def test_rework_and_reopen_are_counted(platform: Platform, world: World) -> None:
+    d = Driver(platform, world)
+    d.to_in_progress()
+    d.act("report_result", "handler", {"result": "已处理"})
+    d.act("start_verify", "dispatcher", {"verifier": "grid_worker"})
+    d.act("verify_fail", "grid_worker", {"note": "未整改到位"})
+    assert d.read().status == "in_progress"
+    d.act("report_result", "handler", {"result": "再次处理"})
+    d.act("start_verify", "dispatcher", {"verifier": "grid_worker"})
+    d.act("verify_pass", "grid_worker")
+    with pytest.raises(InvalidTransition, match="dissatisfied"):
+        d.act("reopen", "dispatcher", {"reason": "想重开"})
+    d.act("return_visit", "agent", {"satisfaction": "dissatisfied"})
+    d.act("reopen", "dispatcher", {"reason": "群众不满意"})
+    view = d.read()
+    assert view.status == "in_progress"
+    assert (view.counts["reworks"], view.counts["reopens"]) == (1, 1)
+
+
+def test_self_handling_by_the_reporting_grid_worker(platform: Platform, world: World) -> None:
+    d = Driver(
+        platform,
+        world,
+        as_="grid_worker",
+        channel="grid_app",
+        region_code=VILLAGE_A,
+        catalog_item=SELF_CLOSE,
+    )
+    with pytest.raises(Forbidden):
+        d.act("self_handle", "grid_worker2", {"result": "别人的上报"})
+    d.act("self_handle", "grid_worker", {"result": "现场劝导清理"})
+    assert d.read().status == "closed"
+    v = Driver(
+        platform,
+        world,
+        as_="grid_worker",
+        channel="grid_app",
+        region_code=VILLAGE_A,
+        catalog_item=SELF_VERIFY,
+    )
+    v.act("self_handle", "grid_worker", {"result": "已打捞"})
+    assert v.read().status == "handled"
+    n = Driver(
+        platform,
+        world,
+        as_="grid_worker",
+        channel="grid_app",
+        region_code=VILLAGE_A,
+        catalog_item=EMERGENCY,
+    )
+    with pytest.raises(InvalidTransition, match="not admitted"):
+        n.act("self_handle", "grid_worker", {"result": "自己处理"})
+
+
+def test_merge_reject_answer_and_supervision(platform: Platform, world: World) -> None:
+    first, dup = Driver(platform, world), Driver(platform, world)
+    dup.act("merge_into", "dispatcher", {"into": first.number})
+    assert (dup.read().status, dup.read().duplicate_of) == ("rejected", first.number)
+    with pytest.raises(ValidationFailed, match="itself"):
+        first.act("merge_into", "dispatcher", {"into": first.number})
+    Driver(platform, world).act("answer_directly", "agent", {"answer": "已解答政策"})
+    first.act("supervise", "leader", {"level": 2})
+    with pytest.raises(Forbidden):
+        first.act("supervise", "other_town_leader", {"level": 3})
+    first.act("urge", "dispatcher", {"text": "请尽快"})
+    first.act("instruct", "leader", {"text": "限三日内办结"})
+    assert first.read().supervised_level == 2
+
+
+def test_bad_input_is_refused_before_anything_is_written(platform: Platform, world: World) -> None:
+    d = Driver(platform, world)
+    d.act("accept", "dispatcher", {"catalog_item": "010101"})
+    with platform.db.read() as session:
+        before = session.scalar(select(func.count()).select_from(CaseEvent))
+    cases = [
+        ("dispatch", {"lead_unit": "nope"}, NotFound),
+        ("dispatch", {"lead_unit": "320724-cgj", "assisting_units": ["nope"]}, NotFound),
+        (
+            "dispatch",
+            {"lead_unit": "320724-cgj", "assisting_units": ["320724-cgj"]},
+            ValidationFailed,
+        ),
+        ("dispatch", {"lead_unit": "320724-cgj", "catalog_item": NO_POLICY}, ValidationFailed),
+        ("dispatch", {"lead_unit": "320724-cgj", "colour": "red"}, ValidationFailed),
+        ("dispatch", {}, ValidationFailed),
+        ("fly", {}, ValidationFailed),
+    ]
+    for action, payload, error in cases:
+        with pytest.raises(error):
+            d.act(action, "dispatcher", payload)
+    with platform.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(CaseEvent)) == before
+        case = session.scalar(select(Case).where(Case.number == d.number))
+        assert (case.status, case.version, case.lead_unit_id) == ("accepted", 2, None)
+
+
+def test_create_is_idempotent_per_channel_and_external_id(platform: Platform, world: World) -> None:
+    with platform.db.write() as session:
+        agent = world.actor(session, "agent")
+        from ..factories import case_data
+
+        a = service.create_case(
+            session, data=case_data(external_id="12345-001"), actor=agent, now=NOW
+        )
+        b = service.create_case(
+            session, data=case_data(external_id="12345-001"), actor=agent, now=NOW
+        )
+        c = service.create_case(
+            session, data=case_data(external_id="12345-001", channel="web"), actor=agent, now=NOW
+        )
+        assert a.created
+        assert not b.created
+        assert c.created
+        assert a.case.number == b.case.number != c.case.number
+        with pytest.raises(ValidationFailed, match="lon and lat"):
+            service.create_case(session, data=case_data(lat=None), actor=agent, now=NOW)
+        with pytest.raises(Forbidden):
+            service.create_case(
+                session, data=case_data(), actor=world.actor(session, "auditor"), now=NOW
+            )
+
+
+def test_sweep_emits_each_event_once_and_skips_paused_clocks(
+    platform: Platform, world: World
+) -> None:
+    d = Driver(platform, world, now=NOW)
+    d.act("accept", "dispatcher", {"catalog_item": EMERGENCY}, after=timedelta(0))
+    d.act("dispatch", "dispatcher", {"lead_unit": "320724-cgj"}, after=timedelta(0))
+    paused = Driver(platform, world, now=NOW)
+    paused.to_in_progress(item=EMERGENCY)
+    paused.act("request_suspension", "handler", {"reason": "等待"}, after=timedelta(0))
+    paused.act("approve_suspension", "dispatcher", after=timedelta(0))
+
+    def run(hours: float) -> tuple[int, int]:
+        with platform.db.write() as session:
+            r = sweep(session, now=NOW + timedelta(hours=hours), rules=platform.rules)
+        return r.warnings, r.overdue
+
+    assert run(0.2) == (0, 0)
+    assert run(0.4) == (1, 0)  # 75 % of the 30-minute sign limit
+    assert run(0.4) == (0, 0)  # idempotent
+    assert run(30) == (1, 2)  # handle warning; sign and handle overdue — all at once
+    assert run(30) == (0, 0)
+    kinds = [e.action for e in d.events() if e.action.startswith("sla_")]
+    assert sorted(kinds) == ["sla_overdue", "sla_overdue", "sla_warning", "sla_warning"]
+    assert d.read(now=NOW + timedelta(hours=30)).sla_colour == "overdue"
+    assert not [e for e in paused.events() if e.action.startswith("sla_")]
+    with platform.db.read() as session:
+        assert verify_all(session).ok
