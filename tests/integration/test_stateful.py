@@ -12,7 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
@@ -27,7 +27,7 @@ from gridgov.cases import repository, service
 from gridgov.cases.sla import Colour
 from gridgov.cases.tasks import sweep
 from gridgov.cases.workflow import SHORTCUTS, TRANSITIONS, Action, Status
-from gridgov.kit.errors import AppError
+from gridgov.kit.errors import AppError, ValidationFailed
 
 from ..conftest import NOW, PG_URL, PgServer, make_platform
 from ..factories import SELF_CLOSE, SELF_VERIFY, STANDARD, VILLAGE_A, case_data, make_world
@@ -55,6 +55,16 @@ PAYLOADS: dict[Action, list[dict[str, object]]] = {
     Action.urge: [{"text": "请尽快"}],
     Action.instruct: [{"text": "限期办结"}],
     Action.comment: [{"text": "备注"}],
+}
+
+
+ENDING = {
+    Action.reject,
+    Action.answer_directly,
+    Action.supervise,
+    Action.urge,
+    Action.instruct,
+    Action.comment,
 }
 
 
@@ -121,6 +131,50 @@ class CaseMachine(RuleBasedStateMachine):
             assert self._snapshot(number) == before, "a refused action changed the case"
             return
         self.expected_events[number] += 1
+        event(f"applied {action.value}")
+
+    @rule(
+        number=cases,
+        picks=st.lists(st.integers(0, 1000), min_size=1, max_size=12),
+        terminal=st.integers(0, 9),
+        choice=st.integers(0, 1),
+    )
+    def walk(self, number: str, picks: list[int], terminal: int, choice: int) -> None:
+        """Take a few of the moves real people may make now (ending and side moves rarely)."""
+        for pick in picks:
+            with self.p.db.read() as session:
+                case = repository.get_by_number(session, number=number)
+                moves = [
+                    (who, a)
+                    for who in ACTORS[:-1]
+                    for a in service.actions_for(
+                        session, case=case, actor=self.world.actor(session, who)
+                    )
+                    if a is not Action.merge_into and (terminal == 0 or a not in ENDING)
+                ]
+            if not moves:
+                return
+            who, action = moves[pick % len(moves)]
+            options = PAYLOADS.get(action, [{}])
+            before = self._snapshot(number)
+            try:
+                with self.p.db.write() as session:
+                    status = service.act(
+                        session,
+                        number=number,
+                        action=action,
+                        payload=options[(choice + pick) % len(options)],
+                        actor=self.world.actor(session, who),
+                        now=self.now,
+                        rules=self.p.rules,
+                    ).status
+            except ValidationFailed:  # e.g. dispatch before a catalogue item is chosen
+                assert self._snapshot(number) == before
+                continue
+            self.expected_events[number] += 1
+            self.now += timedelta(minutes=pick % 600)
+            event(f"applied {action.value}")
+            event(f"reached {status}")
 
     @rule(hours=st.floats(min_value=0.1, max_value=72))
     def time_passes(self, hours: float) -> None:
