@@ -47,11 +47,16 @@ class Context:
     new_status: Status
     extra: dict[str, Any] = field(default_factory=dict)
 
+    _policy: tuple[int | None, SlaPolicy | None] | None = None
+
     def policy(self) -> SlaPolicy | None:
-        if self.case.catalog_item_id is None:
-            return None
-        item = self.session.get(CatalogItem, self.case.catalog_item_id)
-        return catalog.policy_for_item(self.session, item=item) if item else None
+        """The SLA policy of the case's catalogue item (looked up once per item)."""
+        item_id = self.case.catalog_item_id
+        if self._policy is None or self._policy[0] != item_id:
+            item = self.session.get(CatalogItem, item_id) if item_id is not None else None
+            found = catalog.policy_for_item(self.session, item=item) if item else None
+            self._policy = (item_id, found)
+        return self._policy[1]
 
     def start(self, step: Step) -> None:
         row = deadlines.start_step(
