@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from gridgov.cases.service import Rules
 from gridgov.config import Settings, get_settings
+from gridgov.kit.errors import AppError
 from gridgov.store import migrate
 from gridgov.store.engine import Database
 
@@ -25,15 +26,16 @@ def bootstrap(settings: Settings | None = None, *, upgrade: bool = False) -> Pla
     return Platform(settings=settings, db=db, rules=Rules(office_hours=settings.office_hours))
 
 
+class SchemaOutdated(AppError):
+    status_code = 503
+    exit_code = 6
+
+
 def require_schema(platform: Platform) -> None:
     """Fail clearly when the database has not been migrated to the code's schema."""
-    from gridgov.kit.errors import AppError
-
     current, head = migrate.current_revision(platform.db.engine), migrate.head_revision()
     if current != head:
-        err = AppError(
+        raise SchemaOutdated(
             f"database schema is at {current or 'nothing'}, code expects {head}; "
             "run `gridgov db upgrade`"
         )
-        err.exit_code = 6
-        raise err
