@@ -85,3 +85,20 @@ def world(platform: Platform) -> World:
     """The small standard world (regions, centres, units, catalogue, users) in ``platform``."""
     with platform.db.write() as session:
         return make_world(session, now=NOW)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def shared(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    pg_server: PgServer | None,
+) -> Iterator[tuple[Platform, World]]:
+    """One migrated database with the standard world, shared by a module's tests.
+
+    For tests that only touch cases they create themselves (the big matrices).
+    """
+    p = make_platform(request.param, tmp_path_factory.mktemp("shared"), pg_server)
+    with p.db.write() as session:
+        world = make_world(session, now=NOW)
+    yield p, world
+    p.db.dispose()

@@ -388,7 +388,10 @@ def calendar_show(
                 office_hours=p.settings.office_hours,
                 county_code=region,
             )
-            local = repository.list_days(session, year=year)
+            local = [
+                (row.day, "workday" if row.is_workday else "holiday", row.region_code, row.name)
+                for row in repository.list_days(session, year=year)
+            ]
         coverage = cal.coverage(year)
         typer.echo(f"{year}: {coverage}")
         if coverage == "fallback":
@@ -402,9 +405,8 @@ def calendar_show(
             workdays += cal.is_workday(day)
             day = date.fromordinal(day.toordinal() + 1)
         typer.echo(f"  working days: {workdays}")
-        for row in local:
-            kind = "workday" if row.is_workday else "holiday"
-            typer.echo(f"  local {row.day} {kind} [{row.region_code}] {row.name}")
+        for day_, kind, region_code, name in local:
+            typer.echo(f"  local {day_} {kind} [{region_code}] {name}")
 
     _run(go)
 

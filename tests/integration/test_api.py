@@ -125,3 +125,27 @@ def test_allowed_actions_depend_on_who_asks(client: TestClient) -> None:
     handler = client.get(f"/api/v1/cases/{number}/actions", headers=as_("handler")).json()
     assert {"accept", "reject", "merge_into"} <= set(dispatcher)
     assert handler == []
+
+
+def test_a_failed_commit_is_reported_not_acknowledged(
+    client: TestClient, platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+
+    number = client.post("/api/v1/cases", json=case_data(), headers=as_("agent")).json()["number"]
+
+    def failing_commit(self: Session) -> None:
+        raise OperationalError("COMMIT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(Session, "commit", failing_commit)
+    r = client.post(
+        f"/api/v1/cases/{number}/actions/accept",
+        json={"catalog_item": "010101"},
+        headers=as_("dispatcher"),
+    )
+    monkeypatch.undo()
+    assert (r.status_code, r.json()["error"]) == (409, "Conflict")
+    assert client.get(f"/api/v1/cases/{number}", headers=as_("agent")).json()["status"] == (
+        "submitted"
+    )

@@ -22,7 +22,11 @@ def platform(request: Request) -> Platform:
 
 
 def write_session(p: Annotated[Platform, Depends(platform)]) -> Iterator[Session]:
-    """One request = one transaction, committed when the endpoint returns without error."""
+    """One request = one transaction, committed when the endpoint returns without error.
+
+    Used with ``scope="function"`` so the commit happens before the response is sent: a
+    commit that fails reaches the client as an error, never as a success.
+    """
     with p.db.write() as session:
         yield session
 
@@ -40,21 +44,21 @@ def _actor(session: Session, username: str | None) -> Actor:
 
 
 def write_actor(
-    session: Annotated[Session, Depends(write_session)],
+    session: Annotated[Session, Depends(write_session, scope="function")],
     x_gridgov_user: Annotated[str | None, Header()] = None,
 ) -> Actor:
     return _actor(session, x_gridgov_user)
 
 
 def read_actor(
-    session: Annotated[Session, Depends(read_session)],
+    session: Annotated[Session, Depends(read_session, scope="function")],
     x_gridgov_user: Annotated[str | None, Header()] = None,
 ) -> Actor:
     return _actor(session, x_gridgov_user)
 
 
-WriteSession = Annotated[Session, Depends(write_session)]
-ReadSession = Annotated[Session, Depends(read_session)]
+WriteSession = Annotated[Session, Depends(write_session, scope="function")]
+ReadSession = Annotated[Session, Depends(read_session, scope="function")]
 WriteActor = Annotated[Actor, Depends(write_actor)]
 ReadActor = Annotated[Actor, Depends(read_actor)]
 ThePlatform = Annotated[Platform, Depends(platform)]

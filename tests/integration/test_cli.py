@@ -1,8 +1,10 @@
-"""Tampering with the event log by hand is detected by `gridgov audit verify`."""
+"""The command line: audit verification of a tampered log, the case loop, the calendar."""
 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
@@ -14,6 +16,8 @@ from gridgov.config import get_settings
 
 from ..factories import World
 from .helpers import Driver
+
+SH = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture
@@ -116,3 +120,24 @@ def test_cli_walks_the_loop_and_reports_errors(platform: Platform, world: World,
     assert cli("case", "show", "nope").exit_code == 3
     swept = cli("sla", "sweep", "--now", "2030-01-01T00:00:00+08:00")
     assert "warnings=2 overdue=2" in swept.output
+
+
+def test_local_holiday_set_by_an_admin_moves_due_times(
+    platform: Platform, world: World, cli
+) -> None:
+    # Tuesday 3 March 2026 becomes a county holiday (e.g. a local flood-prevention day off).
+    set_day = cli(
+        "calendar", "set-day", "2026-03-03", "--holiday", "--name", "防汛调休", "--region", "320724"
+    )
+    assert set_day.exit_code == 0, set_day.output
+    d = Driver(platform, world)
+    d.act("accept", "dispatcher", {"catalog_item": "010101"}, after=timedelta(0))
+    d.act("dispatch", "dispatcher", {"lead_unit": "320724-cgj"}, after=timedelta(0))
+    due = next(x for x in d.read().deadlines if x.step.value == "handle").due_at
+    # Mon 09:00 + 5 working days would be Mon 9 March; the local holiday pushes it a day.
+    assert due.astimezone(SH).strftime("%Y-%m-%d %H:%M") == "2026-03-10 09:00"
+    shown = cli("calendar", "show", "--year", "2026", "--region", "320724")
+    assert "2026: statutory" in shown.output
+    assert "local 2026-03-03 holiday [320724] 防汛调休" in shown.output
+    assert "2027: fallback" in cli("calendar", "show", "--year", "2027").output
+    assert cli("calendar", "set-day", "2026-02-30", "--holiday").exit_code == 2
