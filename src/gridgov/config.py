@@ -21,7 +21,7 @@ class Settings(BaseSettings):
         "08:30-12:00,13:30-17:30",
         description="Office hours on a working day, for limits counted in working hours/days.",
     )
-    sla_sweep_seconds: int = Field(60, ge=5, description="How often the server runs the sweep.")
+    sla_sweep_seconds: float = Field(60, gt=0, description="How often the server runs the sweep.")
     attachment_max_bytes: int = Field(20 * 1024 * 1024, ge=1)
     attachment_types: str = Field(
         "image/jpeg,image/png,image/webp,application/pdf,video/mp4,audio/mpeg,audio/amr",

@@ -149,3 +149,28 @@ def test_a_failed_commit_is_reported_not_acknowledged(
     assert client.get(f"/api/v1/cases/{number}", headers=as_("agent")).json()["status"] == (
         "submitted"
     )
+
+
+def test_the_server_sweeps_time_limits_by_itself(platform: Platform, world: World) -> None:
+    import time
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from gridgov.kit.clock import utc_now
+
+    from .helpers import Driver
+
+    d = Driver(platform, world, now=utc_now() - timedelta(days=3))
+    d.act("accept", "dispatcher", {"catalog_item": "010203"}, after=timedelta(0))
+    d.act("dispatch", "dispatcher", {"lead_unit": "320724-cgj"}, after=timedelta(0))
+    fast = replace(
+        platform, settings=platform.settings.model_copy(update={"sla_sweep_seconds": 0.2})
+    )
+    with TestClient(create_app(fast)) as c:
+        for _ in range(50):
+            events = c.get(f"/api/v1/cases/{d.number}/events", headers=as_("auditor")).json()
+            if sum(e["action"] == "sla_overdue" for e in events) == 2:
+                break
+            time.sleep(0.1)
+    kinds = sorted(e["action"] for e in events if e["action"].startswith("sla_"))
+    assert kinds == ["sla_overdue", "sla_overdue", "sla_warning", "sla_warning"]

@@ -46,3 +46,17 @@ def test_demo_seed_covers_every_status_with_verified_histories(platform: Platfor
         overdue = session.scalar(select(func.count()).where(Case.sla_colour == "overdue"))
         assert overdue >= 1
         assert verify_all(session).ok
+
+
+def test_sqlite_runs_in_wal_with_foreign_keys(tmp_path) -> None:
+    from sqlalchemy import text
+
+    from gridgov.bootstrap import bootstrap
+    from gridgov.config import Settings
+
+    p = bootstrap(Settings(data_dir=tmp_path), upgrade=True)
+    assert (tmp_path / "gridgov.sqlite3").exists()
+    with p.db.read() as session:
+        assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    p.db.dispose()
