@@ -34,6 +34,10 @@ def test_full_loop_with_assisting_unit_and_return_visit(platform: Platform, worl
     assert view.status == "closed"
     assert view.satisfaction == "satisfied"
     assert view.reporter_phone == "138****5678"
+    # personal data never enters the immutable, hash-chained log
+    log = str([e.payload for e in d.events()])
+    assert "13812345678" not in log
+    assert "张先生" not in log
     assert [e.action for e in d.events()] == [
         "create",
         "accept",

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov.audit.chain import Break, ChainedEvent, verify_chain
 from gridgov.store.models import Case, CaseEvent
+
+CHAIN_FIELDS = [f.name for f in fields(ChainedEvent)]
 
 
 @dataclass(frozen=True)
@@ -48,18 +50,7 @@ def verify_all(session: Session, *, batch: int = 500) -> AuditReport:
             .order_by(CaseEvent.case_id, CaseEvent.seq)
         ):
             by_case[e.case_id].append(
-                ChainedEvent(
-                    case_id=e.case_id,
-                    seq=e.seq,
-                    at=e.at,
-                    actor=e.actor,
-                    action=e.action,
-                    from_status=e.from_status,
-                    to_status=e.to_status,
-                    payload=e.payload,
-                    prev_hash=e.prev_hash,
-                    hash=e.hash,
-                )
+                ChainedEvent(**{name: getattr(e, name) for name in CHAIN_FIELDS})
             )
         for case in cases:
             chain = by_case[case.id]

@@ -119,3 +119,11 @@ def worst_colour(
 ) -> Colour | None:
     colours = [c for c in (colour_of(r, calendar, now) for r in rows) if c is not None]
     return max(colours, key=_SEVERITY.__getitem__) if colours else None
+
+
+def refresh_colour(
+    session: Session, *, case: Case, calendar: WorkingCalendar, now: datetime
+) -> None:
+    """Store the worst colour of the case's open clocks (for queue filters)."""
+    colour = worst_colour(repository.open_deadlines(session, case_id=case.id), calendar, now)
+    case.sla_colour = colour.value if colour else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Any
 
@@ -97,24 +98,11 @@ def append_event(
         payload=payload,
         prev_hash=case.last_hash,
     )
-    digest = link_hash(case.last_hash, chained)
-    event = CaseEvent(
-        case_id=case.id,
-        county_code=case.county_code,
-        seq=chained.seq,
-        at=at,
-        actor_id=actor_id,
-        actor=actor,
-        action=action,
-        from_status=from_status,
-        to_status=to_status,
-        payload=payload,
-        prev_hash=case.last_hash,
-        hash=digest,
-    )
+    chained = replace(chained, hash=link_hash(case.last_hash, chained))
+    event = CaseEvent(**asdict(chained), county_code=case.county_code, actor_id=actor_id)
     session.add(event)
     case.event_count = chained.seq
-    case.last_hash = digest
+    case.last_hash = chained.hash
     return event
 
 

@@ -114,7 +114,9 @@ def create_case(
         action="create",
         from_status=None,
         to_status=Status.submitted.value,
-        payload=data.model_dump(mode="json", exclude_none=True, exclude={"reporter_phone"}),
+        payload=data.model_dump(
+            mode="json", exclude_none=True, exclude={"reporter_name", "reporter_phone"}
+        ),
     )
     return Created(case, created=True)
 
@@ -203,10 +205,7 @@ def act(
     handlers.HANDLERS[action](ctx)
     case.status = new.value
     session.flush()
-    colour = deadlines.worst_colour(
-        repository.open_deadlines(session, case_id=case.id), calendar, now
-    )
-    case.sla_colour = colour.value if colour else None
+    deadlines.refresh_colour(session, case=case, calendar=calendar, now=now)
     repository.append_event(
         session,
         case=case,
@@ -323,16 +322,7 @@ def read(session: Session, *, case: Case, now: datetime, rules: Rules) -> s.Case
 
 def read_events(session: Session, *, case: Case) -> list[s.EventRead]:
     return [
-        s.EventRead(
-            seq=e.seq,
-            at=e.at,
-            actor=e.actor,
-            action=e.action,
-            from_status=e.from_status,
-            to_status=e.to_status,
-            payload=e.payload,
-            hash=e.hash,
-        )
+        s.EventRead.model_validate(e, from_attributes=True)
         for e in repository.events(session, case_id=case.id)
     ]
 

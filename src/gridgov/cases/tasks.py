@@ -87,7 +87,4 @@ def _emit(
                     result.warnings += 1
                 else:
                     result.overdue += 1
-    colour = deadlines.worst_colour(
-        repository.open_deadlines(session, case_id=case.id), calendar, now
-    )
-    case.sla_colour = colour.value if colour else None
+    deadlines.refresh_colour(session, case=case, calendar=calendar, now=now)
