@@ -1,8 +1,9 @@
 """What each action does besides changing the status, keyed by action (one handler each).
 
-A handler validates what it references (before anything is written it raises
-``ValidationFailed``/``NotFound``), changes the case and its clocks, and returns the facts it
-adds to the event payload. The status itself is set by the service from the transition table.
+A handler checks what the input references (raising ``ValidationFailed`` / ``NotFound``; the
+caller's transaction then rolls back, so nothing is written), changes the case and its clocks,
+and puts the facts it derives (new due times, the approved request) in ``ctx.extra`` for the
+event payload. The status itself is set by the service from the transition table.
 """
 
 from __future__ import annotations
