@@ -14,6 +14,7 @@ PURE = [
     "cases/permissions.py",
     "catalog/calendar.py",
     "audit/chain.py",
+    "grids/index.py",
 ]
 FORBIDDEN = ("sqlalchemy", "fastapi", "starlette", "httpx", "gridgov.kit.clock", "gridgov.store")
 
