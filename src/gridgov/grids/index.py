@@ -157,7 +157,7 @@ class GridIndex:
         self, x: NDArray[np.float64], y: NDArray[np.float64]
     ) -> tuple[NDArray[np.int32], NDArray[np.float64]]:
         """Nearest grid to each point and the great-circle distance to it in metres."""
-        points = shapely.points(x, y)
+        points = np.asarray(shapely.points(x, y), dtype=object)
         p_idx, g_idx = self.tree.query_nearest(points, all_matches=False)
         grid = np.full(len(points), OUTSIDE, dtype=np.int32)
         metres = np.full(len(points), np.nan)
@@ -178,7 +178,8 @@ def haversine_m(
     la1, la2 = np.radians(lat1), np.radians(lat2)
     dlat, dlon = la2 - la1, np.radians(lon2 - lon1)
     h = np.sin(dlat / 2) ** 2 + np.cos(la1) * np.cos(la2) * np.sin(dlon / 2) ** 2
-    return 2 * 6_371_008.8 * np.arcsin(np.sqrt(h))
+    distance: NDArray[np.float64] = 2 * 6_371_008.8 * np.arcsin(np.sqrt(h))
+    return distance
 
 
 def _scanline_fill(
