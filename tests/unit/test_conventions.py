@@ -15,6 +15,7 @@ PURE = [
     "catalog/calendar.py",
     "audit/chain.py",
     "grids/index.py",
+    "grids/coords.py",
 ]
 FORBIDDEN = ("sqlalchemy", "fastapi", "starlette", "httpx", "gridgov.kit.clock", "gridgov.store")
 
