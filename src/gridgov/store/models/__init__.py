@@ -11,6 +11,7 @@ from gridgov.store.models.case import (
     CaseNumberSequence,
 )
 from gridgov.store.models.catalog import CalendarDay, CatalogItem, SlaLimit, SlaPolicy
+from gridgov.store.models.grid import Grid
 from gridgov.store.models.region import Center, Region, Unit
 from gridgov.store.models.user import User, UserRole
 
@@ -26,6 +27,7 @@ __all__ = [
     "CaseNumberSequence",
     "CatalogItem",
     "Center",
+    "Grid",
     "Region",
     "SlaLimit",
     "SlaPolicy",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gridgov.store.models.base import Base
@@ -18,6 +18,7 @@ class Region(Base):
     level: Mapped[str] = mapped_column(String(16))  # province/city/county/town/village
     parent_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"), index=True)
     county_code: Mapped[str | None] = mapped_column(String(6), index=True)
+    boundary: Mapped[bytes | None] = mapped_column(LargeBinary)  # WKB, WGS-84
 
 
 class Center(Base):
