@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
-from datetime import date, datetime
-from typing import Annotated, Any, TypeVar
+from datetime import date
+from typing import Annotated, Any
 
 import typer
-from pydantic import BaseModel
 
 from gridgov.auth.actor import load_actor
-from gridgov.bootstrap import Platform, bootstrap, require_schema
+from gridgov.bootstrap import Platform, bootstrap
+from gridgov.cli_runtime import now_arg as _now
+from gridgov.cli_runtime import print_value as _print
+from gridgov.cli_runtime import run as _run
 from gridgov.config import Settings
-from gridgov.kit.clock import ensure_utc, utc_now
+from gridgov.kit.clock import utc_now
 from gridgov.kit.errors import AppError
 from gridgov.kit.pagination import PageParams
 
@@ -29,7 +30,10 @@ case_app = typer.Typer(help="Cases: create, show, act, list.", no_args_is_help=T
 sla_app = typer.Typer(help="Time limits.", no_args_is_help=True)
 audit_app = typer.Typer(help="Tamper evidence.", no_args_is_help=True)
 calendar_app = typer.Typer(help="Working calendar.", no_args_is_help=True)
+from gridgov.grids.commands import app as grids_app  # noqa: E402
+
 for sub, name in [
+    (grids_app, "grids"),
     (db_app, "db"),
     (seed_app, "seed"),
     (case_app, "case"),
@@ -38,60 +42,6 @@ for sub, name in [
     (calendar_app, "calendar"),
 ]:
     app.add_typer(sub, name=name)
-
-T = TypeVar("T")
-
-
-def _run(
-    fn: Callable[[Platform], T], *, migrate_first: bool = False, settings: Settings | None = None
-) -> T:
-    """Run one command; an AppError becomes a message on stderr and its exit code."""
-    try:
-        platform = bootstrap(settings, upgrade=migrate_first)
-        if not migrate_first:
-            require_schema(platform)
-        return fn(platform)
-    except AppError as err:
-        typer.echo(f"error: {type(err).__name__}: {err.detail}", err=True)
-        raise typer.Exit(err.exit_code) from None
-
-
-def _print(value: Any, as_json: bool) -> None:
-    if isinstance(value, BaseModel):
-        value = value.model_dump(mode="json")
-    if as_json:
-        typer.echo(json.dumps(value, ensure_ascii=False, indent=2))
-    else:
-        _print_plain(value)
-
-
-def _print_plain(value: Any, indent: int = 0) -> None:
-    pad = "  " * indent
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if isinstance(item, dict | list) and item:
-                typer.echo(f"{pad}{key}:")
-                _print_plain(item, indent + 1)
-            else:
-                typer.echo(f"{pad}{key}: {item}")
-    elif isinstance(value, list):
-        for item in value:
-            if isinstance(item, dict):
-                typer.echo(f"{pad}-")
-                _print_plain(item, indent + 1)
-            else:
-                typer.echo(f"{pad}- {item}")
-    else:
-        typer.echo(f"{pad}{value}")
-
-
-def _now(value: str | None) -> datetime:
-    if value is None:
-        return utc_now()
-    try:
-        return ensure_utc(datetime.fromisoformat(value))
-    except ValueError:
-        raise AppError(f"--now {value!r} is not an ISO-8601 time") from None
 
 
 # ---- db -----------------------------------------------------------------------------------

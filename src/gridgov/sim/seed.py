@@ -11,12 +11,15 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
+import shapely
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov.auth.actor import load_actor
 from gridgov.cases import service
 from gridgov.cases.tasks import sweep
+from gridgov.grids.service import store_county
+from gridgov.sim.county import CountySpec, generate, synthetic_county
 from gridgov.sim.demo_data import (
     ADDRESS_STREETS,
     CATALOG,
@@ -48,14 +51,14 @@ def is_seeded(session: Session) -> bool:
 
 def seed_demo(session: Session, *, now: datetime, cases: int = 40) -> dict[str, int]:
     """Create the demo county; refuses to run twice (callers check :func:`is_seeded`)."""
-    _regions(session)
+    grids = _regions(session, now=now)
     centers = _centers(session)
     units = _units(session, centers)
     policies = _policies(session)
     leaves = _catalog(session, policies)
     _users(session, centers, units, now)
     session.flush()
-    n_cases = _cases(session, leaves, units, now=now, count=cases)
+    n_cases = _cases(session, leaves, grids, now=now, count=cases)
     result = sweep(session, now=now, rules=service.Rules())
     return {
         "regions": session.query(Region).count(),
@@ -69,30 +72,23 @@ def seed_demo(session: Session, *, now: datetime, cases: int = 40) -> dict[str, 
     }
 
 
-def _regions(session: Session) -> None:
+def _regions(session: Session, *, now: datetime) -> list[tuple[str, str, object]]:
+    """Province, city and county rows, then the generated towns, villages and grids.
+
+    The towns carry Guannan's real codes and names; their shapes, the villages and the grids
+    are generated on a synthetic county outline of Guannan's size (1,030 km², 11 towns,
+    242 villages/communities, 726 comprehensive + 84 dedicated grids).
+    """
     session.add(Region(code=PROVINCE, name="江苏省", level="province"))
     session.add(Region(code=CITY, name="连云港市", level="city", parent_code=PROVINCE))
     session.add(
         Region(code=COUNTY, name="灌南县", level="county", parent_code=CITY, county_code=COUNTY)
     )
     session.flush()
-    for code, (name, _slug) in TOWNS.items():
-        session.add(
-            Region(code=code, name=name, level="town", parent_code=COUNTY, county_code=COUNTY)
-        )
-    session.flush()
-    for code, (name, _slug) in TOWNS.items():
-        for i, suffix in enumerate(("社区", "村"), start=1):
-            session.add(
-                Region(
-                    code=f"{code}{i:03d}",
-                    name=f"{name[:-1]}{'第一' if i == 1 else '第二'}{suffix}",
-                    level="village",
-                    parent_code=code,
-                    county_code=COUNTY,
-                )
-            )
-    session.flush()
+    spec = CountySpec(town_names={code: name for code, (name, _slug) in TOWNS.items()})
+    county = generate(synthetic_county(), spec)
+    store_county(session, county=county, now=now)
+    return [(g.code, g.region_code, g.geometry) for g in county.grids if g.kind == "comprehensive"]
 
 
 def _centers(session: Session) -> dict[str, Center]:
@@ -266,6 +262,18 @@ def _users(
         )
 
 
+def _place(
+    rng: random.Random, grids: list[tuple[str, str, object]], town: str
+) -> tuple[str, str, float, float]:
+    """A point inside a random comprehensive grid of the town: grid code, village, lon, lat."""
+    code, village, shape = rng.choice([g for g in grids if g[1].startswith(town)])
+    x0, y0, x1, y1 = shape.bounds  # type: ignore[attr-defined]
+    while True:
+        lon, lat = round(rng.uniform(x0, x1), 6), round(rng.uniform(y0, y1), 6)
+        if shapely.contains_xy(shape, lon, lat):
+            return code, village, lon, lat
+
+
 # Each script is the list of (action, actor key, payload) a case goes through.
 Script = list[tuple[str, str, dict[str, object]]]
 
@@ -335,7 +343,12 @@ def _scripts(leaf: Leaf, lead: str, town_code: str, slug: str) -> dict[str, Scri
 
 
 def _cases(
-    session: Session, leaves: list[Leaf], units: dict[str, Unit], *, now: datetime, count: int
+    session: Session,
+    leaves: list[Leaf],
+    grids: list[tuple[str, str, object]],
+    *,
+    now: datetime,
+    count: int,
 ) -> int:
     rng = random.Random(2026)
     outcomes = list(_scripts(leaves[0], "", "", "").keys())
@@ -356,17 +369,19 @@ def _cases(
         reporter = f"{slug}_grid1" if channel == "grid_app" else "agent"
         at = now - timedelta(days=rng.uniform(2, 25), minutes=rng.randint(0, 600))
         street = rng.choice(ADDRESS_STREETS)
+        grid_code, village, lon, lat = _place(rng, grids, town)
         created = service.create_case(
             session,
             data={
                 "channel": channel,
                 "title": rng.choice(leaf.titles),
                 "description": f"{rng.choice(leaf.titles)}，请相关部门尽快处理。",
-                "region_code": f"{town}{rng.choice([1, 2]):03d}",
+                "region_code": village,
+                "grid_code": grid_code,
                 "center": COUNTY,
                 "address": f"灌南县{TOWNS[town][0]}{street}{rng.randint(1, 300)}号",
-                "lon": round(119.35 + rng.uniform(-0.15, 0.15), 6),
-                "lat": round(34.09 + rng.uniform(-0.12, 0.12), 6),
+                "lon": lon,
+                "lat": lat,
                 "external_id": f"demo-{i:04d}",
                 "reporter_name": rng.choice(["张先生", "李女士", "王先生", "赵女士"]),
                 "reporter_phone": f"13{rng.randint(100000000, 999999999)}",

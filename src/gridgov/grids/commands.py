@@ -1,0 +1,172 @@
+"""``gridgov grids …`` commands: validate, import, export, locate."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+
+from gridgov.bootstrap import Platform
+from gridgov.cli_runtime import run
+from gridgov.grids import service
+from gridgov.grids.coords import Crs, to_wgs84
+from gridgov.kit.clock import utc_now
+from gridgov.kit.errors import AppError, ValidationFailed
+
+app = typer.Typer(help="Grids: validate, import, export, locate.", no_args_is_help=True)
+
+CrsOption = Annotated[Crs, typer.Option("--crs", help="Coordinate system of the input.")]
+
+
+class InputError(AppError):
+    exit_code = 2
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path}: not JSON ({exc})") from None
+    if not isinstance(doc, dict):
+        raise InputError(f"{path}: expected a GeoJSON object")
+    return doc
+
+
+def _write_atomically(path: Path, write: Any) -> None:
+    """Write through a temporary file so a failed run never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            write(fh)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@app.command("validate")
+def validate_cmd(file: Path, crs: CrsOption = Crs.wgs84) -> None:
+    """Check a GeoJSON grid file against the database; print one line per defect."""
+
+    def go(p: Platform) -> None:
+        features, problems = service.features_from_geojson(_read_json(file), crs=crs)
+        with p.db.read() as session:
+            report = service.check(session, features=features, problems=problems)
+        for line in report.lines():
+            typer.echo(line)
+        typer.echo(f"{report.features} features, {len(report.problems)} problem(s)")
+        if not report.ok:
+            raise typer.Exit(1)
+
+    run(go)
+
+
+@app.command("import")
+def import_cmd(
+    file: Path,
+    crs: CrsOption = Crs.wgs84,
+    repair: Annotated[bool, typer.Option(help="Repair invalid polygons with make_valid.")] = False,
+) -> None:
+    """Import a GeoJSON grid file: all features or none (the report says why)."""
+
+    def go(p: Platform) -> None:
+        features, problems = service.features_from_geojson(_read_json(file), crs=crs)
+        if repair:
+            features = service.repair(features)
+        try:
+            with p.db.write() as session:
+                report = service.import_features(
+                    session, features=features, problems=problems, source_crs=crs, now=utc_now()
+                )
+        except service.ImportRejected as exc:
+            for line in exc.report.lines():
+                typer.echo(line)
+            repairable = any(pr.repairable for pr in exc.report.problems)
+            hint = " (invalid polygons can be repaired with --repair)" if repairable else ""
+            typer.echo(f"nothing imported: {len(exc.report.problems)} problem(s){hint}", err=True)
+            raise typer.Exit(1) from None
+        typer.echo(f"imported {report.features} grids")
+
+    run(go)
+
+
+@app.command("export")
+def export_cmd(
+    output: Annotated[Path, typer.Option("--output", "-o")],
+    kind: str | None = None,
+    region: Annotated[str | None, typer.Option(help="Region code prefix.")] = None,
+) -> None:
+    """Write grids as a GeoJSON FeatureCollection (code, kind, name, … in WGS-84)."""
+
+    def go(p: Platform) -> None:
+        with p.db.read() as session:
+            doc = service.export_geojson(session, kind=kind, region_prefix=region)
+        _write_atomically(output, lambda fh: json.dump(doc, fh, ensure_ascii=False))
+        typer.echo(f"wrote {len(doc['features'])} grids to {output}")
+
+    run(go)
+
+
+def _read_points(path: Path) -> tuple[list[str], np.ndarray, np.ndarray]:
+    try:
+        fh = path.open(encoding="utf-8-sig", newline="")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    with fh:
+        reader = csv.DictReader(fh)
+        missing = {"id", "lon", "lat"} - set(reader.fieldnames or [])
+        if missing:
+            raise InputError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+        ids, lons, lats = [], [], []
+        for line, row in enumerate(reader, start=2):
+            try:
+                lon, lat = float(row["lon"]), float(row["lat"])
+            except (TypeError, ValueError):
+                raise InputError(
+                    f"{path}:{line}: lon/lat {row['lon']!r}, {row['lat']!r} are not numbers"
+                ) from None
+            if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+                raise InputError(f"{path}:{line}: lon/lat {lon}, {lat} out of range")
+            ids.append(row["id"])
+            lons.append(lon)
+            lats.append(lat)
+    return ids, np.asarray(lons), np.asarray(lats)
+
+
+@app.command("locate")
+def locate_cmd(
+    input: Annotated[Path, typer.Option("--input", "-i", help="CSV with id,lon,lat")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="CSV with id,grid_code")],
+    crs: CrsOption = Crs.wgs84,
+) -> None:
+    """Find the comprehensive grid of every point (empty grid_code when outside)."""
+
+    def go(p: Platform) -> None:
+        ids, lon, lat = _read_points(input)
+        lon, lat = to_wgs84(lon, lat, crs)
+        with p.db.read() as session:
+            try:
+                locator = service.build_locator(session)
+            except ValidationFailed as exc:
+                raise InputError(exc.detail) from None
+        codes = locator.codes_for(lon, lat) if ids else []
+
+        def write(fh: Any) -> None:
+            out = csv.writer(fh)
+            out.writerow(["id", "grid_code"])
+            out.writerows(zip(ids, (c or "" for c in codes), strict=True))
+
+        _write_atomically(output, write)
+        inside = sum(c is not None for c in codes)
+        typer.echo(f"located {len(ids)} points: {inside} in a grid, {len(ids) - inside} outside")
+
+    run(go)

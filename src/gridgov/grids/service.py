@@ -1,0 +1,279 @@
+"""Grid steps: read files, validate, import (all or nothing), export, locate."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gridgov.grids import repository
+from gridgov.grids.codes import Kind
+from gridgov.grids.coords import Crs, to_wgs84
+from gridgov.grids.index import OUTSIDE, GridIndex
+from gridgov.grids.validate import Defect, Feature, Problem, Report, validate
+from gridgov.kit.errors import ValidationFailed
+from gridgov.regions import repository as regions
+from gridgov.store.models import Center, Grid, Region
+
+
+class ImportRejected(ValidationFailed):
+    """The file has defects; nothing was imported. ``report`` names each one."""
+
+    def __init__(self, report: Report) -> None:
+        lines = report.lines()
+        super().__init__(f"{len(lines)} problem(s); nothing imported:\n" + "\n".join(lines))
+        self.report = report
+
+
+def reproject(geometry: BaseGeometry, crs: Crs | str) -> BaseGeometry:
+    """Geometry given in ``crs`` as WGS-84."""
+    if Crs(crs) is Crs.wgs84:
+        return geometry
+    return shapely.transform(
+        geometry, lambda xy: np.column_stack(to_wgs84(xy[:, 0], xy[:, 1], crs))
+    )
+
+
+def features_from_geojson(
+    doc: Mapping[str, Any], *, crs: Crs | str
+) -> tuple[list[Feature], list[Problem]]:
+    """Grid features of a GeoJSON FeatureCollection, converted to WGS-84.
+
+    Properties: ``code`` (required), ``kind`` (default comprehensive), ``name``, ``subject``,
+    ``region_code`` (default: the code's village), ``parent_code`` (micro grids).
+    """
+    if doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
+        raise ValidationFailed("expected a GeoJSON FeatureCollection")
+    features, problems = [], []
+    for position, raw in enumerate(doc["features"], start=1):
+        props = raw.get("properties") or {}
+        code = str(props.get("code") or "").strip()
+        try:
+            kind = Kind(props.get("kind") or Kind.comprehensive)
+        except ValueError:
+            problems.append(
+                Problem(
+                    Defect.malformed_code,
+                    position,
+                    code,
+                    f"kind {props.get('kind')!r} is not one of {', '.join(k.value for k in Kind)}",
+                )
+            )
+            continue
+        try:
+            shape = shapely.geometry.shape(raw.get("geometry") or {})
+        except (ValueError, TypeError, AttributeError, shapely.errors.GEOSException) as exc:
+            problems.append(Problem(Defect.invalid_geometry, position, code, f"unreadable: {exc}"))
+            continue
+        parent = props.get("parent_code") or (code[:15] if kind is Kind.micro else None)
+        features.append(
+            Feature(
+                position=position,
+                code=code,
+                kind=kind,
+                name=str(props.get("name") or code),
+                region_code=str(props.get("region_code") or code[:12]),
+                geometry=reproject(shape, crs),
+                subject=props.get("subject"),
+                parent_code=parent,
+            )
+        )
+    return features, problems
+
+
+def check(session: Session, *, features: list[Feature], problems: list[Problem]) -> Report:
+    villages = repository.village_boundaries(session, codes={f.region_code for f in features})
+    existing = repository.comprehensive_in(session, village_codes=villages)
+    report = validate(features, villages=villages, existing=existing)
+    report.problems[:0] = problems
+    report.features += len(problems)
+    return report
+
+
+def repair(features: list[Feature]) -> list[Feature]:
+    """Apply ``make_valid`` to invalid polygons (keeping only their polygonal parts)."""
+    from dataclasses import replace
+
+    fixed = []
+    for f in features:
+        if f.geometry.geom_type in ("Polygon", "MultiPolygon") and not f.geometry.is_valid:
+            made = shapely.make_valid(f.geometry)
+            parts = [p for p in shapely.get_parts(made) if p.geom_type == "Polygon"]
+            shape = parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
+            f = replace(f, geometry=shape)
+        fixed.append(f)
+    return fixed
+
+
+def import_features(
+    session: Session,
+    *,
+    features: list[Feature],
+    problems: list[Problem],
+    source_crs: Crs | str,
+    now: datetime,
+) -> Report:
+    """Validate everything, then write everything — or raise ImportRejected and write nothing."""
+    report = check(session, features=features, problems=problems)
+    if not report.ok:
+        raise ImportRejected(report)
+    counties = {
+        r.code: r.county_code
+        for r in session.scalars(
+            select(Region).where(Region.code.in_({f.region_code for f in features}))
+        )
+    }
+    for f in features:
+        repository.upsert(
+            session,
+            code=f.code,
+            kind=f.kind.value,
+            name=f.name,
+            region_code=f.region_code,
+            county_code=counties.get(f.region_code) or f.region_code[:6],
+            shape=f.geometry,
+            subject=f.subject,
+            parent_code=f.parent_code,
+            source_crs=Crs(source_crs).value,
+            now=now,
+        )
+    session.flush()
+    return report
+
+
+def to_feature(grid: Grid) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "geometry": shapely.geometry.mapping(repository.geometry(grid)),
+        "properties": {
+            "code": grid.code,
+            "kind": grid.kind,
+            "name": grid.name,
+            "subject": grid.subject,
+            "region_code": grid.region_code,
+            "parent_code": grid.parent_code,
+            "area_m2": round(grid.area_m2, 1),
+        },
+    }
+
+
+def export_geojson(
+    session: Session, *, kind: str | None = None, region_prefix: str | None = None
+) -> dict[str, Any]:
+    grids, _ = repository.list_grids(session, kind=kind, region_prefix=region_prefix)
+    return {"type": "FeatureCollection", "features": [to_feature(g) for g in grids]}
+
+
+# ---- locating ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PointAnswer:
+    grid_code: str | None
+    on_edge: bool
+    dedicated: list[str]
+    micro: list[str]
+    regions: list[dict[str, str]]
+    centers: list[str]
+    nearest_grid: str | None
+    nearest_m: float | None
+
+
+class Locator:
+    """The comprehensive-grid index plus trees for the overlapping kinds, built once."""
+
+    def __init__(self, grids: list[tuple[str, str, str, BaseGeometry]], revision: object) -> None:
+        self.revision = revision
+        comp = [(c, r, g) for c, k, r, g in grids if k == Kind.comprehensive]
+        if not comp:
+            raise ValidationFailed("there are no comprehensive grids to locate in")
+        self.codes = np.array([c for c, _, _ in comp], dtype=object)
+        self.regions = [r for _, r, _ in comp]
+        self.index = GridIndex([g for _, _, g in comp])
+        others = [(c, k, g) for c, k, _, g in grids if k != Kind.comprehensive]
+        self.other_codes = [(c, k) for c, k, _ in others]
+        self.other_tree = shapely.STRtree([g for _, _, g in others]) if others else None
+
+    def codes_for(self, lon: NDArray[np.float64], lat: NDArray[np.float64]) -> list[str | None]:
+        located = self.index.locate(lon, lat)
+        return [None if i == OUTSIDE else str(self.codes[i]) for i in located.index.tolist()]
+
+    def others_at(self, lon: float, lat: float) -> list[tuple[str, str]]:
+        if self.other_tree is None:
+            return []
+        hits = self.other_tree.query(shapely.Point(lon, lat), predicate="intersects")
+        return sorted(self.other_codes[i] for i in hits.tolist())
+
+
+def build_locator(session: Session) -> Locator:
+    rows = session.execute(
+        select(Grid.code, Grid.kind, Grid.region_code, Grid.geometry).order_by(Grid.code)
+    ).all()
+    grids = [(c, k, r, shapely.from_wkb(g)) for c, k, r, g in rows]
+    return Locator(grids, repository.revision(session))
+
+
+def locate_point(session: Session, locator: Locator, *, lon: float, lat: float) -> PointAnswer:
+    """Everything a dispatcher needs about one point (already in WGS-84)."""
+    x, y = np.array([lon]), np.array([lat])
+    located = locator.index.locate(x, y)
+    i = int(located.index[0])
+    others = locator.others_at(lon, lat)
+    nearest_code = nearest_m = None
+    if i == OUTSIDE:
+        near, metres = locator.index.nearest(x, y)
+        nearest_code, nearest_m = str(locator.codes[near[0]]), round(float(metres[0]), 1)
+        return PointAnswer(None, False, [], [], [], [], nearest_code, nearest_m)
+    chain = regions.region_chain(session, code=locator.regions[i])
+    rows = {r.code: r for r in session.scalars(select(Region).where(Region.code.in_(chain)))}
+    centers = {
+        c.region_code: c.code
+        for c in session.scalars(select(Center).where(Center.region_code.in_(chain)))
+    }
+    return PointAnswer(
+        grid_code=str(locator.codes[i]),
+        on_edge=bool(located.on_edge[0]),
+        dedicated=[c for c, k in others if k == Kind.dedicated],
+        micro=[c for c, k in others if k == Kind.micro],
+        regions=[
+            {"code": c, "name": rows[c].name, "level": rows[c].level} for c in chain if c in rows
+        ],
+        centers=[centers[c] for c in chain if c in centers],
+        nearest_grid=None,
+        nearest_m=None,
+    )
+
+
+def store_county(session: Session, *, county: Any, now: datetime) -> int:
+    """Write a generated county (``gridgov.sim.county.County``): region boundaries and grids."""
+    region = session.get(Region, county.code)
+    if region is not None:
+        region.boundary = shapely.to_wkb(county.geometry)
+    for area in [*county.towns, *county.villages]:
+        row = session.get(Region, area.code) or Region(code=area.code)
+        row.name, row.level, row.parent_code = area.name, area.level, area.parent_code
+        row.county_code, row.boundary = county.code, shapely.to_wkb(area.geometry)
+        session.add(row)
+    session.flush()
+    for g in county.grids:
+        repository.upsert(
+            session,
+            code=g.code,
+            kind=g.kind.value,
+            name=g.name,
+            region_code=g.region_code,
+            county_code=county.code,
+            shape=g.geometry,
+            subject=g.subject.value if g.subject else None,
+            parent_code=g.parent_code,
+            source_crs="wgs84",
+            now=now,
+        )
+    session.flush()
+    return len(county.grids)
