@@ -15,9 +15,11 @@ from gridgov.cli_runtime import now_arg as _now
 from gridgov.cli_runtime import print_value as _print
 from gridgov.cli_runtime import run as _run
 from gridgov.config import Settings
+from gridgov.grids.commands import app as grids_app
 from gridgov.kit.clock import utc_now
 from gridgov.kit.errors import AppError
 from gridgov.kit.pagination import PageParams
+from gridgov.regions.commands import app as regions_app
 
 app = typer.Typer(
     help="gridgov — integrated command platform for grid-based governance.",
@@ -30,10 +32,10 @@ case_app = typer.Typer(help="Cases: create, show, act, list.", no_args_is_help=T
 sla_app = typer.Typer(help="Time limits.", no_args_is_help=True)
 audit_app = typer.Typer(help="Tamper evidence.", no_args_is_help=True)
 calendar_app = typer.Typer(help="Working calendar.", no_args_is_help=True)
-from gridgov.grids.commands import app as grids_app  # noqa: E402
 
 for sub, name in [
     (grids_app, "grids"),
+    (regions_app, "regions"),
     (db_app, "db"),
     (seed_app, "seed"),
     (case_app, "case"),

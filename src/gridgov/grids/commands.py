@@ -170,3 +170,46 @@ def locate_cmd(
         typer.echo(f"located {len(ids)} points: {inside} in a grid, {len(ids) - inside} outside")
 
     run(go)
+
+
+@app.command("generate")
+def generate_cmd(
+    county: Annotated[str, typer.Option(help="County code; its stored boundary is used.")],
+    towns: int = 11,
+    villages_per_town: int = 22,
+    grids_per_village: int = 3,
+    dedicated: int = 84,
+    micro_per_grid: int = 0,
+    seed: int = 2026,
+) -> None:
+    """Generate towns, villages and grids tiling a county (its boundary, or a synthetic one)."""
+    import shapely
+
+    from gridgov.sim.county import CountySpec, generate, synthetic_county
+    from gridgov.store.models import Region
+
+    def go(p: Platform) -> None:
+        with p.db.write() as session:
+            region = session.get(Region, county)
+            if region is None:
+                raise InputError(f"no region {county}; import it first (gridgov regions import)")
+            shape = shapely.from_wkb(region.boundary) if region.boundary else synthetic_county()
+            names = {
+                r.code: r.name for r in session.query(Region).filter(Region.parent_code == county)
+            }
+            spec = CountySpec(
+                county_code=county,
+                county_name=region.name,
+                towns=towns,
+                villages_per_town=villages_per_town,
+                grids_per_village=grids_per_village,
+                dedicated=dedicated,
+                micro_per_grid=micro_per_grid,
+                seed=seed,
+                town_names=names,
+            )
+            made = service.store_county(session, county=generate(shape, spec), now=utc_now())
+        source = "its boundary" if region.boundary else "a synthetic outline"
+        typer.echo(f"generated {made} grids in {county} on {source}")
+
+    run(go)
