@@ -6,28 +6,14 @@ import json
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import text
-from typer.testing import CliRunner
 
 from gridgov.bootstrap import Platform
-from gridgov.cli import app
-from gridgov.config import get_settings
 
 from ..factories import World
 from .helpers import Driver
 
 SH = ZoneInfo("Asia/Shanghai")
-
-
-@pytest.fixture
-def cli(platform: Platform, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("GRIDGOV_DATABASE_URL", platform.settings.url)
-    monkeypatch.setenv("GRIDGOV_DATA_DIR", str(platform.settings.data_dir))
-    get_settings.cache_clear()
-    runner = CliRunner()
-    yield lambda *args: runner.invoke(app, list(args))
-    get_settings.cache_clear()
 
 
 def test_untouched_database_verifies(platform: Platform, world: World, cli) -> None:

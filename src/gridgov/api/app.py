@@ -15,6 +15,7 @@ from gridgov.api import errors, reference
 from gridgov.bootstrap import Platform
 from gridgov.cases import endpoints as cases
 from gridgov.cases.tasks import sweep
+from gridgov.grids import endpoints as grids
 from gridgov.kit.clock import utc_now
 from gridgov.kit.errors import AppError
 
@@ -55,6 +56,7 @@ def create_app(platform: Platform, *, run_sweeper: bool = True) -> FastAPI:
     api.include_router(cases.router)
     api.include_router(cases.files)
     api.include_router(reference.router)
+    api.include_router(grids.router)
 
     @api.get("/health", tags=["ops"])
     def health() -> dict[str, str]:

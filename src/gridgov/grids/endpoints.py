@@ -1,0 +1,144 @@
+"""HTTP endpoints for grids and locating (thin)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated, Any
+
+import numpy as np
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from gridgov.api.deps import ReadActor, ReadSession
+from gridgov.api.errors import error_responses
+from gridgov.grids import repository, service
+from gridgov.grids.coords import Crs, to_wgs84
+from gridgov.kit.errors import ValidationFailed
+from gridgov.kit.pagination import PageParams
+
+router = APIRouter(tags=["grids"])
+_lock = threading.Lock()
+
+
+class GridRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    code: str
+    kind: str
+    subject: str | None
+    name: str
+    region_code: str
+    parent_code: str | None
+    area_m2: float
+    centroid_lon: float
+    centroid_lat: float
+
+
+class GridDetail(GridRead):
+    geometry: dict[str, Any] = Field(description="GeoJSON geometry, WGS-84")
+
+
+class GridPage(BaseModel):
+    items: list[GridRead]
+    total: int
+    page: int
+    page_size: int
+
+
+class LocateRead(BaseModel):
+    lon: float = Field(description="WGS-84 longitude used")
+    lat: float = Field(description="WGS-84 latitude used")
+    grid_code: str | None = Field(description="Comprehensive grid, null when outside all")
+    on_edge: bool = Field(description="On a shared edge: the smallest code is chosen")
+    dedicated: list[str]
+    micro: list[str]
+    regions: list[dict[str, str]] = Field(description="Village up to province")
+    centers: list[str] = Field(description="Command centres from the nearest upwards")
+    nearest_grid: str | None = Field(description="When outside: the nearest grid")
+    nearest_m: float | None = Field(description="When outside: distance to it in metres")
+
+
+class PointsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    crs: Crs = Crs.wgs84
+    lon: list[Annotated[float, Field(ge=-180, le=180)]] = Field(max_length=1_000_000)
+    lat: list[Annotated[float, Field(ge=-90, le=90)]] = Field(max_length=1_000_000)
+
+
+class PointsOut(BaseModel):
+    grid_code: list[str | None]
+
+
+def locator(request: Request, session: ReadSession) -> service.Locator:
+    """The app's locator, rebuilt when the grid table has changed since it was built."""
+    current = repository.revision(session)
+    with _lock:
+        cached: service.Locator | None = getattr(request.app.state, "locator", None)
+        if cached is None or cached.revision != current:
+            cached = service.build_locator(session)
+            request.app.state.locator = cached
+    return cached
+
+
+@router.get("/grids", response_model=GridPage, responses=error_responses(401, 422))
+def list_grids(
+    session: ReadSession,
+    actor: ReadActor,
+    kind: str | None = None,
+    region: Annotated[str | None, Query(description="Region code prefix")] = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> GridPage:
+    params = PageParams(page, page_size)
+    rows, total = repository.list_grids(
+        session, kind=kind, region_prefix=region, offset=params.offset, limit=page_size
+    )
+    return GridPage(
+        items=[GridRead.model_validate(g) for g in rows],
+        total=total,
+        page=page,
+        page_size=page_size,
+    )
+
+
+@router.get("/grids.geojson", responses=error_responses(401))
+def grids_geojson(
+    session: ReadSession,
+    actor: ReadActor,
+    kind: str | None = None,
+    region: Annotated[str | None, Query(description="Region code prefix")] = None,
+) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection of the grids (for maps)."""
+    return service.export_geojson(session, kind=kind, region_prefix=region)
+
+
+@router.get("/grids/{code}", response_model=GridDetail, responses=error_responses(401, 404))
+def get_grid(code: str, session: ReadSession, actor: ReadActor) -> GridDetail:
+    grid = repository.get(session, code=code)
+    feature = service.to_feature(grid)
+    return GridDetail(**GridRead.model_validate(grid).model_dump(), geometry=feature["geometry"])
+
+
+@router.get("/locate", response_model=LocateRead, responses=error_responses(401, 422))
+def locate(
+    request: Request,
+    session: ReadSession,
+    actor: ReadActor,
+    lon: Annotated[float, Query(ge=-180, le=180)],
+    lat: Annotated[float, Query(ge=-90, le=90)],
+    crs: Crs = Crs.wgs84,
+) -> LocateRead:
+    """The grid, region chain and centres of one point given in WGS-84, GCJ-02 or BD-09."""
+    x, y = to_wgs84(lon, lat, crs)
+    answer = service.locate_point(session, locator(request, session), lon=float(x), lat=float(y))
+    return LocateRead(lon=float(x), lat=float(y), **answer.__dict__)
+
+
+@router.post("/locate", response_model=PointsOut, responses=error_responses(401, 422))
+def locate_many(
+    body: PointsIn, request: Request, session: ReadSession, actor: ReadActor
+) -> PointsOut:
+    """Comprehensive grid codes of many points at once (null when outside)."""
+    if len(body.lon) != len(body.lat):
+        raise ValidationFailed("lon and lat must have the same length")
+    x, y = to_wgs84(np.asarray(body.lon), np.asarray(body.lat), body.crs)
+    return PointsOut(grid_code=locator(request, session).codes_for(x, y))

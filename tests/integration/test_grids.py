@@ -1,0 +1,284 @@
+"""Grids on a real database: import/validate/export, the locate contract, the API."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+from fastapi.testclient import TestClient
+
+from gridgov.api.app import create_app
+from gridgov.bootstrap import Platform
+from gridgov.grids import repository, service
+from gridgov.grids.coords import from_wgs84
+from gridgov.kit.clock import utc_now
+from gridgov.sim.county import CountySpec, generate, synthetic_county
+from gridgov.store.models import Region, User, UserRole
+
+DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "geo"
+SMALL = CountySpec(towns=2, villages_per_town=3, grids_per_village=3, dedicated=4)
+
+
+@pytest.fixture
+def county(platform: Platform) -> object:
+    """A small generated county stored with its region boundaries and grids."""
+    with platform.db.write() as session:
+        session.add(Region(code="320000", name="江苏省", level="province"))
+        session.flush()
+        session.add(Region(code="320700", name="连云港市", level="city", parent_code="320000"))
+        session.flush()
+        session.add(
+            Region(
+                code="320724",
+                name="灌南县",
+                level="county",
+                parent_code="320700",
+                county_code="320724",
+            )
+        )
+        session.flush()
+        generated = generate(synthetic_county(area_km2=60), SMALL)
+        service.store_county(session, county=generated, now=utc_now())
+    return generated
+
+
+def exported(cli, tmp_path: Path, name: str = "grids.geojson") -> dict:
+    out = tmp_path / name
+    result = cli("grids", "export", "--output", str(out))
+    assert result.exit_code == 0, result.output
+    return json.loads(out.read_text())
+
+
+def grid_state(platform: Platform) -> tuple[object, ...]:
+    with platform.db.read() as session:
+        grids, total = repository.list_grids(session)
+        return total, tuple((g.code, g.geometry) for g in grids)
+
+
+def test_export_validates_clean_and_reimports_identically(
+    platform: Platform, county, cli, tmp_path: Path
+) -> None:
+    doc = exported(cli, tmp_path)
+    assert len(doc["features"]) == len(county.grids)
+    assert {"code", "kind", "name"} <= set(doc["features"][0]["properties"])
+    assert cli("grids", "validate", str(tmp_path / "grids.geojson")).exit_code == 0
+    before = grid_state(platform)
+    again = cli("grids", "import", str(tmp_path / "grids.geojson"))
+    assert again.exit_code == 0, again.output
+    assert grid_state(platform) == before  # re-importing the export changes nothing
+    assert exported(cli, tmp_path, "second.geojson") == doc
+
+
+def _break(doc: dict, defect: str) -> tuple[dict, str]:
+    """A copy of the export with one defect of the given class, and the line to expect."""
+    bad = copy.deepcopy(doc)
+    comp = [f for f in bad["features"] if f["properties"]["kind"] == "comprehensive"]
+    first, second = comp[0], comp[1]
+    code = first["properties"]["code"]
+    if defect == "invalid_geometry":
+        x0, y0, x1, y1 = shapely.geometry.shape(first["geometry"]).bounds
+        first["geometry"] = {
+            "type": "Polygon",
+            "coordinates": [[[x0, y0], [x1, y1], [x1, y0], [x0, y1], [x0, y0]]],
+        }  # a bow tie
+        return bad, f"invalid_geometry: feature 1 ({code}): Self-intersection"
+    if defect == "malformed_code":
+        first["properties"]["code"] = "12345"
+        return bad, "malformed_code: feature 1 (12345)"
+    if defect == "duplicate_code":
+        second["properties"]["code"] = code
+        return bad, f"duplicate_code: feature 2 ({code}): same code as feature 1"
+    if defect == "wrong_parent":
+        first["properties"]["region_code"] = second["properties"]["region_code"][:9] + "999"
+        return bad, f"wrong_parent: feature 1 ({code}): parent region"
+    if defect == "gap":
+        village = first["properties"]["region_code"]
+        bad["features"].remove(first)
+        return bad, f"gap: {village}:"
+    if defect == "overlap":
+        grown = shapely.geometry.shape(first["geometry"]).buffer(0.003)
+        first["geometry"] = shapely.geometry.mapping(grown)
+        return bad, f"overlap: feature 1 ({code}): overlaps {second['properties']['code']}"
+    if defect == "outside_parent":
+        grown = shapely.geometry.shape(first["geometry"]).buffer(0.003)
+        first["geometry"] = shapely.geometry.mapping(grown)
+        return bad, f"outside_parent: feature 1 ({code})"
+    raise AssertionError(defect)
+
+
+@pytest.mark.parametrize(
+    "defect",
+    [
+        "invalid_geometry",
+        "malformed_code",
+        "duplicate_code",
+        "wrong_parent",
+        "gap",
+        "overlap",
+        "outside_parent",
+    ],
+)
+def test_each_defect_is_reported_and_nothing_is_imported(
+    platform: Platform, county, cli, tmp_path: Path, defect: str
+) -> None:
+    doc = exported(cli, tmp_path)
+    with platform.db.write() as session:  # start from an empty grid table
+        for grid in repository.list_grids(session)[0]:
+            session.delete(grid)
+    bad, expected = _break(doc, defect)
+    path = tmp_path / "bad.geojson"
+    path.write_text(json.dumps(bad))
+    before = grid_state(platform)
+    result = cli("grids", "import", str(path))
+    assert result.exit_code == 1
+    assert expected in result.output, result.output
+    assert grid_state(platform) == before == (0, ())
+    assert cli("grids", "validate", str(path)).exit_code == 1
+
+
+def test_invalid_polygons_can_be_repaired(platform: Platform, county, cli, tmp_path: Path) -> None:
+    doc = exported(cli, tmp_path)
+    first = doc["features"][0]
+    ring = shapely.geometry.shape(first["geometry"]).exterior.coords[:]
+    tip = (ring[1][0] + 0.001, ring[1][1] + 0.0005)  # out and back along one line: a spike
+    first["geometry"] = {
+        "type": "Polygon",
+        "coordinates": [[ring[0], ring[1], tip, ring[1], *ring[2:]]],
+    }
+    path = tmp_path / "spike.geojson"
+    path.write_text(json.dumps(doc))
+    assert "--repair" in cli("grids", "import", str(path)).output
+    repaired = cli("grids", "import", str(path), "--repair")
+    assert repaired.exit_code == 0, repaired.output
+
+
+def test_locate_contract_agrees_with_brute_force(
+    platform: Platform, county, cli, tmp_path: Path
+) -> None:
+    rng = np.random.default_rng(3)
+    x0, y0, x1, y1 = county.geometry.bounds
+    lon, lat = rng.uniform(x0 - 0.02, x1 + 0.02, 3000), rng.uniform(y0 - 0.02, y1 + 0.02, 3000)
+    comp = [g for g in county.grids if g.kind == "comprehensive"]
+    tree = shapely.STRtree([g.geometry for g in comp])
+    p_idx, g_idx = tree.query(shapely.points(lon, lat), predicate="within")
+    expected = [""] * len(lon)
+    for p, g in zip(p_idx, g_idx, strict=True):
+        expected[p] = comp[g].code
+    for crs in ["wgs84", "gcj02", "bd09"]:
+        x, y = from_wgs84(lon, lat, crs)
+        points = tmp_path / f"points-{crs}.csv"
+        with points.open("w", newline="") as fh:
+            out = csv.writer(fh)
+            out.writerow(["id", "lon", "lat"])
+            out.writerows(
+                (f"p{i}", repr(float(a)), repr(float(b)))
+                for i, (a, b) in enumerate(zip(x, y, strict=True))
+            )
+        result_path = tmp_path / f"out-{crs}.csv"
+        result = cli(
+            "grids", "locate", "--input", str(points), "--output", str(result_path), "--crs", crs
+        )
+        assert result.exit_code == 0, result.output
+        rows = list(csv.DictReader(result_path.open()))
+        assert [r["id"] for r in rows] == [f"p{i}" for i in range(len(lon))]
+        got = [r["grid_code"] for r in rows]
+        differing = [i for i in range(len(lon)) if got[i] != expected[i]]
+        assert differing == [], crs
+    assert 0 < expected.count("") < len(lon)  # some points fell outside
+
+
+def test_locate_rejects_bad_rows_and_writes_nothing(
+    platform: Platform, county, cli, tmp_path: Path
+) -> None:
+    points = tmp_path / "bad.csv"
+    points.write_text("id,lon,lat\na,119.3,34.0\nb,east,34.1\n")
+    out = tmp_path / "out.csv"
+    result = cli("grids", "locate", "--input", str(points), "--output", str(out))
+    assert result.exit_code == 2
+    assert "bad.csv:3" in result.output
+    assert not out.exists()
+    missing = tmp_path / "cols.csv"
+    missing.write_text("id,x,y\n")
+    assert "missing column" in cli("grids", "locate", "-i", str(missing), "-o", str(out)).output
+
+
+def test_grid_api_lists_describes_and_locates(platform: Platform, county) -> None:
+    with platform.db.write() as session:
+        user = User(username="dispatcher", display_name="d", created_at=utc_now())
+        user.roles = [UserRole(role="dispatcher")]
+        session.add(user)
+    comp = next(g for g in county.grids if g.kind == "comprehensive")
+    inside = shapely.point_on_surface(comp.geometry)
+    headers = {"X-Gridgov-User": "dispatcher"}
+    with TestClient(create_app(platform, run_sweeper=False)) as client:
+        page = client.get("/api/v1/grids?kind=dedicated", headers=headers).json()
+        assert page["total"] == 4
+        one = client.get(f"/api/v1/grids/{comp.code}", headers=headers).json()
+        assert one["geometry"]["type"] in ("Polygon", "MultiPolygon")
+        assert client.get("/api/v1/grids/nope", headers=headers).status_code == 404
+        gx, gy = from_wgs84(inside.x, inside.y, "gcj02")
+        hit = client.get(f"/api/v1/locate?lon={gx}&lat={gy}&crs=gcj02", headers=headers).json()
+        assert hit["grid_code"] == comp.code
+        assert [r["level"] for r in hit["regions"]] == [
+            "village",
+            "town",
+            "county",
+            "city",
+            "province",
+        ]
+        away = client.get("/api/v1/locate?lon=118.0&lat=34.0", headers=headers).json()
+        assert away["grid_code"] is None
+        assert away["nearest_grid"]
+        assert away["nearest_m"] > 50_000
+        many = client.post(
+            "/api/v1/locate",
+            headers=headers,
+            json={"lon": [inside.x, 118.0], "lat": [inside.y, 34.0]},
+        ).json()
+        assert many["grid_code"] == [comp.code, None]
+        bad = client.post("/api/v1/locate", headers=headers, json={"lon": [1.0], "lat": []})
+        assert (bad.status_code, bad.json()["error"]) == (422, "ValidationFailed")
+        fc = client.get("/api/v1/grids.geojson?kind=dedicated", headers=headers).json()
+        assert len(fc["features"]) == 4
+
+
+@pytest.mark.skipif(
+    not (DATA / "jiangsu_320700_full.geojson").exists(),
+    reason="real boundaries live in ../shared/data (absent in this clone)",
+)
+def test_real_guannan_boundary(platform: Platform, cli, tmp_path: Path) -> None:
+    files = [
+        DATA / n
+        for n in [
+            "china_provinces.csv",
+            "china_cities.csv",
+            "china_areas.csv",
+            "jiangsu_towns.csv",
+            "jiangsu_320700_full.geojson",
+        ]
+    ]
+    result = cli("regions", "import", *map(str, files), "--crs", "gcj02")
+    assert result.exit_code == 0, result.output
+    assert cli("grids", "generate", "--county", "320724").exit_code == 0
+    doc = exported(cli, tmp_path)
+    assert len(doc["features"]) == 726 + 84
+    names = {f["properties"]["name"][:3] for f in doc["features"]}
+    assert any(n.startswith("新安") or "镇" in n for n in names) or names
+    assert cli("grids", "validate", str(tmp_path / "grids.geojson")).exit_code == 0
+    with platform.db.read() as session:
+        town = session.get(Region, "320724100")
+        assert town is not None
+        assert town.name == "新安镇"
+        county_shape = shapely.from_wkb(session.get(Region, "320724").boundary)
+    # the real outline was converted from GCJ-02: Guannan lies around 119.3–119.7°E, 33.9–34.4°N
+    x0, y0, x1, y1 = county_shape.bounds
+    assert 119.1 < x0 < x1 < 119.9
+    assert 33.8 < y0 < y1 < 34.5
+    before = grid_state(platform)
+    assert cli("grids", "import", str(tmp_path / "grids.geojson")).exit_code == 0
+    assert grid_state(platform) == before
