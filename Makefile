@@ -33,6 +33,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_sla.py
 	$(BIN)/python bench/bench_workflow.py
+	$(BIN)/python bench/bench_locate.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

@@ -213,10 +213,14 @@ def _supercover(
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Every raster cell each segment passes through or touches, with the segment's owner.
 
-    Segments (x0, y0, x1, y1 in cell units) are sampled every half cell; between two samples a
-    segment crosses at most one column line and one row line, so when consecutive samples
-    differ diagonally both corner cells are added. Samples lying on a cell line also add the
-    cell on its other side, so points on shared edges always land in a boundary cell.
+    Exactly those cells, and no others: a boundary cell must list every grid that touches it,
+    which holds when the cells marked are precisely the ones boundaries touch (a grid touching
+    a cell without its boundary touching it contains the whole cell, so no other grid can be
+    there). Segments (x0, y0, x1, y1 in cell units) are sampled every half cell; between two
+    samples a segment crosses at most one column line and one row line, and when it crosses
+    both, the cell it passes on the way is the one whose line it meets first (both, when it
+    goes exactly through the corner). Samples lying exactly on a cell line also mark the
+    cell on the other side, so points on shared edges always land in a boundary cell.
     """
     x0, y0, x1, y1 = segments.T
     n = np.ceil(np.hypot(x1 - x0, y1 - y0) * 2).astype(np.int64) + 1
@@ -226,14 +230,17 @@ def _supercover(
     py = y0[seg] + t * (y1 - y0)[seg]
     col, row = np.floor(px).astype(np.int64), np.floor(py).astype(np.int64)
     same = seg[1:] == seg[:-1]
-    diag = same & (col[1:] != col[:-1]) & (row[1:] != row[:-1])
-    on_col, on_row = (px - col) < 1e-9, (py - row) < 1e-9
-    cols = [col, col[:-1][diag], col[1:][diag], col[on_col] - 1, col[on_row]]
-    rows = [row, row[1:][diag], row[:-1][diag], row[on_col], row[on_row] - 1]
+    k = np.flatnonzero(same & (col[1:] != col[:-1]) & (row[1:] != row[:-1]))
+    c0, r0, c1, r1 = col[k], row[k], col[k + 1], row[k + 1]
+    # parameter along the step where it meets the column line and the row line between cells
+    t_col = (np.maximum(c0, c1) - px[k]) / (px[k + 1] - px[k])
+    t_row = (np.maximum(r0, r1) - py[k]) / (py[k + 1] - py[k])
+    col_first, row_first = t_col <= t_row, t_row <= t_col
+    on_col, on_row = px == col, py == row
     both = on_col & on_row
-    cols.append(col[both] - 1)
-    rows.append(row[both] - 1)
-    who_parts = [seg, seg[:-1][diag], seg[:-1][diag], seg[on_col], seg[on_row], seg[both]]
+    cols = [col, c1[col_first], c0[row_first], col[on_col] - 1, col[on_row], col[both] - 1]
+    rows = [row, r0[col_first], r1[row_first], row[on_col], row[on_row] - 1, row[both] - 1]
+    who_parts = [seg, seg[k][col_first], seg[k][row_first], seg[on_col], seg[on_row], seg[both]]
     c, r = np.concatenate(cols), np.concatenate(rows)
     who = owners[np.concatenate(who_parts)]
     ok = (c >= 0) & (c < nx) & (r >= 0) & (r < ny)

@@ -84,3 +84,44 @@ def test_multipolygon_grids_and_an_empty_index() -> None:
     ).index.tolist() == [0, 0, 1, OUTSIDE]
     with pytest.raises(ValueError, match="at least one"):
         GridIndex([])
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 1000), cells=st.sampled_from([256, 1024, 2048]))
+def test_every_boundary_cell_lists_every_grid_touching_it(seed: int, cells: int) -> None:
+    from gridgov.sim.county import CountySpec, generate, synthetic_county
+
+    county = generate(
+        synthetic_county(area_km2=400, seed=seed % 20),
+        CountySpec(towns=4, villages_per_town=6, grids_per_village=5, dedicated=0, seed=seed),
+    )
+    geoms = [g.geometry for g in county.grids]
+    index = GridIndex(geoms, cells=cells)
+    tree = shapely.STRtree(geoms)
+    flat = index.raster.reshape(-1)
+    boundary = np.flatnonzero(flat <= -2)
+    sample = np.random.default_rng(seed).choice(boundary, min(3000, boundary.size), replace=False)
+    rows, cols = np.divmod(sample, index.nx)
+    boxes = shapely.box(
+        index.x0 + cols * index.cell,
+        index.y1 - (rows + 1) * index.cell,
+        index.x0 + (cols + 1) * index.cell,
+        index.y1 - rows * index.cell,
+    )
+    box_idx, grid_idx = tree.query(boxes, predicate="intersects")
+    touching: dict[int, set[int]] = {}
+    for b, g in zip(box_idx.tolist(), grid_idx.tolist(), strict=True):
+        touching.setdefault(b, set()).add(g)
+    for b, cell in enumerate(sample.tolist()):
+        slot = -2 - int(flat[cell])
+        listed = set(index.cand_grid[index.cand_start[slot] : index.cand_start[slot + 1]].tolist())
+        assert touching.get(b, set()) <= listed, (cell, touching.get(b), listed)
+    # and cells outside the boundary set lie wholly inside their grid (or outside all)
+    plain = np.random.default_rng(seed + 1).choice(np.flatnonzero(flat > -2), 2000)
+    rows, cols = np.divmod(plain, index.nx)
+    centres_x = index.x0 + (cols + 0.5) * index.cell
+    centres_y = index.y1 - (rows + 0.5) * index.cell
+    owner = flat[plain]
+    for x, y, o in zip(centres_x.tolist(), centres_y.tolist(), owner.tolist(), strict=True):
+        if o >= 0:
+            assert geoms[o].contains(shapely.Point(x, y))
