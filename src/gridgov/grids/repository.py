@@ -73,6 +73,15 @@ def comprehensive_in(session: Session, *, village_codes: Iterable[str]) -> dict[
     return {code: shapely.from_wkb(g) for code, g in rows}
 
 
+def by_codes(session: Session, *, codes: Iterable[str]) -> dict[str, Grid]:
+    wanted = list(set(codes))
+    found: dict[str, Grid] = {}
+    for start in range(0, len(wanted), 1000):
+        chunk = wanted[start : start + 1000]
+        found.update((g.code, g) for g in session.scalars(select(Grid).where(Grid.code.in_(chunk))))
+    return found
+
+
 def upsert(
     session: Session,
     *,
@@ -86,8 +95,13 @@ def upsert(
     parent_code: str | None,
     source_crs: str,
     now: datetime,
+    known: dict[str, Grid] | None = None,
 ) -> Grid:
-    grid = session.scalar(select(Grid).where(Grid.code == code)) or Grid(code=code)
+    """Insert or replace a grid; ``known`` (code → row) saves a query per grid in bulk loads."""
+    if known is not None:
+        grid = known.get(code) or Grid(code=code)
+    else:
+        grid = session.scalar(select(Grid).where(Grid.code == code)) or Grid(code=code)
     x0, y0, x1, y1 = shape.bounds
     centroid = shapely.point_on_surface(shape)
     grid.kind, grid.name, grid.subject = kind, name, subject

@@ -131,9 +131,11 @@ def import_features(
             select(Region).where(Region.code.in_({f.region_code for f in features}))
         )
     }
+    known = repository.by_codes(session, codes=[f.code for f in features])
     for f in features:
         repository.upsert(
             session,
+            known=known,
             code=f.code,
             kind=f.kind.value,
             name=f.name,
@@ -261,9 +263,11 @@ def store_county(session: Session, *, county: Any, now: datetime) -> int:
         row.county_code, row.boundary = county.code, shapely.to_wkb(area.geometry)
         session.add(row)
     session.flush()
+    known = repository.by_codes(session, codes=[g.code for g in county.grids])
     for g in county.grids:
         repository.upsert(
             session,
+            known=known,
             code=g.code,
             kind=g.kind.value,
             name=g.name,

@@ -160,7 +160,8 @@ def _overlaps(
     add: Callable[[Problem], None],
 ) -> None:
     comp = [f for f in features if f.kind is Kind.comprehensive]
-    others = [(code, g) for code, g in existing.items() if code not in {f.code for f in comp}]
+    importing = {f.code for f in comp}
+    others = [(code, g) for code, g in existing.items() if code not in importing]
     geoms = np.asarray([f.geometry for f in comp] + [g for _, g in others], dtype=object)
     if len(geoms) < 2:
         return
