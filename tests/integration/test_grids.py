@@ -18,7 +18,7 @@ from gridgov.grids import repository, service
 from gridgov.grids.coords import from_wgs84
 from gridgov.kit.clock import utc_now
 from gridgov.sim.county import CountySpec, generate, synthetic_county
-from gridgov.store.models import Region, User, UserRole
+from gridgov.store.models import Center, Region, User, UserRole
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "geo"
 SMALL = CountySpec(towns=2, villages_per_town=3, grids_per_village=3, dedicated=4)
@@ -282,3 +282,35 @@ def test_real_guannan_boundary(platform: Platform, cli, tmp_path: Path) -> None:
     before = grid_state(platform)
     assert cli("grids", "import", str(tmp_path / "grids.geojson")).exit_code == 0
     assert grid_state(platform) == before
+
+
+def test_a_case_reported_in_gcj02_is_stored_in_wgs84_and_located(
+    platform: Platform, county
+) -> None:
+    from gridgov.auth.actor import SYSTEM
+    from gridgov.cases import service as cases
+
+    comp = next(g for g in county.grids if g.kind == "comprehensive")
+    inside = shapely.point_on_surface(comp.geometry)
+    gx, gy = from_wgs84(inside.x, inside.y, "gcj02")
+    with platform.db.write() as session:
+        session.add(Center(code="320724", name="县中心", level="county", region_code="320724"))
+        session.flush()
+        case = cases.create_case(
+            session,
+            actor=SYSTEM,
+            now=utc_now(),
+            data={
+                "channel": "web",
+                "title": "路灯不亮",
+                "region_code": comp.region_code,
+                "lon": float(gx),
+                "lat": float(gy),
+                "crs": "gcj02",
+            },
+        ).case
+        view = cases.read(session, case=case, now=utc_now(), rules=platform.rules)
+    assert view.grid_code == comp.code
+    assert (view.source_crs, view.source_lon, view.source_lat) == ("gcj02", float(gx), float(gy))
+    assert abs(view.lon - inside.x) < 1e-6
+    assert abs(view.lat - inside.y) < 1e-6

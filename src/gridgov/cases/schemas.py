@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from gridgov.cases.sla import Colour, LimitUnit, Step
 from gridgov.cases.workflow import Action, Status
+from gridgov.grids.coords import Crs
 from gridgov.kit.errors import ValidationFailed
 
 
@@ -57,6 +58,7 @@ class CaseCreate(_In):
     address: Annotated[str, Field(max_length=300)] = ""
     lon: Annotated[float | None, Field(ge=-180, le=180)] = None
     lat: Annotated[float | None, Field(ge=-90, le=90)] = None
+    crs: Crs = Field(Crs.wgs84, description="System of lon/lat: wgs84, gcj02 (Amap) or bd09")
     grid_code: Annotated[str | None, Field(pattern=r"^\d{15}(\d{2})?$")] = None
     catalog_item: str | None = None
     priority: Priority = Priority.normal
@@ -231,8 +233,11 @@ class CaseRead(BaseModel):
     title: str
     description: str
     address: str
-    lon: float | None
-    lat: float | None
+    lon: float | None = Field(description="WGS-84")
+    lat: float | None = Field(description="WGS-84")
+    source_crs: Crs = Field(description="System the point was reported in")
+    source_lon: float | None
+    source_lat: float | None
     region_code: str
     county_code: str
     grid_code: str | None

@@ -19,6 +19,8 @@ from gridgov.cases.workflow import Action, CaseFacts, Status, allowed_actions, a
 from gridgov.catalog import repository as catalog
 from gridgov.catalog.calendar import WorkingCalendar
 from gridgov.catalog.service import calendar_for
+from gridgov.grids import repository as grids
+from gridgov.grids.coords import to_wgs84
 from gridgov.kit.errors import Conflict, Forbidden, ValidationFailed
 from gridgov.kit.pagination import PageParams
 from gridgov.regions import repository as regions
@@ -74,6 +76,7 @@ def create_case(
     )
     item_id = catalog.get_item(session, code=data.catalog_item).id if data.catalog_item else None
     county = _county_code(session, region)
+    lon, lat, grid_code = _place(session, data)
     year = now.astimezone(ZoneInfo(center.timezone)).year
     case = Case(
         number=repository.next_number(
@@ -87,10 +90,13 @@ def create_case(
         title=data.title,
         description=data.description,
         address=data.address,
-        lon=data.lon,
-        lat=data.lat,
+        lon=lon,
+        lat=lat,
+        source_crs=data.crs.value,
+        source_lon=data.lon,
+        source_lat=data.lat,
         region_code=region.code,
-        grid_code=data.grid_code,
+        grid_code=grid_code,
         catalog_item_id=item_id,
         priority=data.priority.value,
         status=Status.submitted.value,
@@ -119,6 +125,16 @@ def create_case(
         ),
     )
     return Created(case, created=True)
+
+
+def _place(session: Session, data: s.CaseCreate) -> tuple[float | None, float | None, str | None]:
+    """WGS-84 lon/lat of the report and its grid (located when not given)."""
+    if data.lon is None or data.lat is None:
+        return None, None, data.grid_code
+    x, y = to_wgs84(data.lon, data.lat, data.crs)
+    lon, lat = round(float(x), 7), round(float(y), 7)
+    grid_code = data.grid_code or grids.comprehensive_at(session, lon=lon, lat=lat)
+    return lon, lat, grid_code
 
 
 def _county_code(session: Session, region: Region) -> str:
@@ -279,6 +295,9 @@ def read(session: Session, *, case: Case, now: datetime, rules: Rules) -> s.Case
         address=case.address,
         lon=case.lon,
         lat=case.lat,
+        source_crs=case.source_crs,
+        source_lon=case.source_lon,
+        source_lat=case.source_lat,
         region_code=case.region_code,
         county_code=case.county_code,
         grid_code=case.grid_code,

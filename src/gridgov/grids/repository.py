@@ -114,3 +114,30 @@ def upsert(
     grid.updated_at = now
     session.add(grid)
     return grid
+
+
+def comprehensive_at(session: Session, *, lon: float, lat: float) -> str | None:
+    """Code of the comprehensive grid containing the point (bbox prefilter in SQL).
+
+    For one point at a time (a new report); batches use the in-memory ``GridIndex``. On a
+    shared edge the smallest code wins, as in the index.
+    """
+    rows = session.execute(
+        select(Grid.code, Grid.geometry)
+        .where(
+            Grid.kind == "comprehensive",
+            Grid.min_lon <= lon,
+            Grid.max_lon >= lon,
+            Grid.min_lat <= lat,
+            Grid.max_lat >= lat,
+        )
+        .order_by(Grid.code)
+    ).all()
+    shapes = [(code, shapely.from_wkb(wkb)) for code, wkb in rows]
+    for code, shape in shapes:
+        if shapely.contains_xy(shape, lon, lat):
+            return str(code)
+    for code, shape in shapes:
+        if shapely.intersects_xy(shape, lon, lat):
+            return str(code)
+    return None
