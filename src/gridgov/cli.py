@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from gridgov.addresses.commands import app as addresses_app
 from gridgov.auth.actor import load_actor
 from gridgov.bootstrap import Platform, bootstrap
 from gridgov.cli_runtime import now_arg as _now
@@ -36,6 +37,7 @@ calendar_app = typer.Typer(help="Working calendar.", no_args_is_help=True)
 for sub, name in [
     (grids_app, "grids"),
     (regions_app, "regions"),
+    (addresses_app, "addresses"),
     (db_app, "db"),
     (seed_app, "seed"),
     (case_app, "case"),

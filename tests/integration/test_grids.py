@@ -314,3 +314,50 @@ def test_a_case_reported_in_gcj02_is_stored_in_wgs84_and_located(
     assert (view.source_crs, view.source_lon, view.source_lat) == ("gcj02", float(gx), float(gy))
     assert abs(view.lon - inside.x) < 1e-6
     assert abs(view.lat - inside.y) < 1e-6
+
+
+def test_address_registry_import_and_match(platform: Platform, county, cli, tmp_path: Path) -> None:
+    comp = [g for g in county.grids if g.kind == "comprehensive"]
+    a, b = (shapely.point_on_surface(g.geometry) for g in comp[:2])
+    good = tmp_path / "addresses.csv"
+    good.write_text(
+        "address,lon,lat\n"
+        f"灌南县第1镇长江大道１２０号,{a.x},{a.y}\n"
+        f"灌南县第1镇长江大道122号3幢,{b.x},{b.y}\n",
+        encoding="utf-8",
+    )
+    bad = tmp_path / "bad.csv"
+    bad.write_text("address,lon,lat\n灌南县某路1号,119.3,34.1\n,119.3,34.1\n某路2号,x,34\n")
+    with platform.db.read() as session:
+        from sqlalchemy import func, select
+
+        from gridgov.store.models import StandardAddress
+
+        before = session.scalar(select(func.count()).select_from(StandardAddress))
+    rejected = cli("addresses", "import", str(bad))
+    assert rejected.exit_code == 2
+    assert "bad.csv:3: empty address" in rejected.output
+    assert "bad.csv:4: lon/lat are not numbers" in rejected.output
+    assert cli("addresses", "import", str(good)).exit_code == 0
+    with platform.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(StandardAddress)) == before + 2
+    found = json.loads(cli("addresses", "match", "长江大道一百二十号门口", "--json").output)
+    assert found[0]["address"] == "灌南县第1镇长江大道１２０号"
+    assert found[0]["grid_code"] == comp[0].code
+    assert found[0]["score"] == 1.0
+    with platform.db.write() as session:
+        user = User(username="agent", display_name="a", created_at=utc_now())
+        user.roles = [UserRole(role="agent")]
+        session.add(user)
+    with TestClient(create_app(platform, run_sweeper=False)) as client:
+        r = client.get(
+            "/api/v1/addresses/match",
+            params={"text": "长江大道122号3号楼"},
+            headers={"X-Gridgov-User": "agent"},
+        )
+        assert r.status_code == 200
+        assert r.json()[0]["grid_code"] == comp[1].code
+        empty = client.get(
+            "/api/v1/addresses/match", params={"text": "，。"}, headers={"X-Gridgov-User": "agent"}
+        )
+        assert (empty.status_code, empty.json()["error"]) == (422, "ValidationFailed")

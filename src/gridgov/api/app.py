@@ -11,6 +11,7 @@ from fastapi import APIRouter, FastAPI
 from starlette.concurrency import run_in_threadpool
 
 import gridgov
+from gridgov.addresses import endpoints as addresses
 from gridgov.api import errors, reference
 from gridgov.bootstrap import Platform
 from gridgov.cases import endpoints as cases
@@ -57,6 +58,7 @@ def create_app(platform: Platform, *, run_sweeper: bool = True) -> FastAPI:
     api.include_router(cases.files)
     api.include_router(reference.router)
     api.include_router(grids.router)
+    api.include_router(addresses.router)
 
     @api.get("/health", tags=["ops"])
     def health() -> dict[str, str]:

@@ -280,4 +280,17 @@ def store_county(session: Session, *, county: Any, now: datetime) -> int:
             now=now,
         )
     session.flush()
+    if county.addresses:
+        from gridgov.addresses.service import add_many
+
+        add_many(
+            session,
+            texts=[a.text for a in county.addresses],
+            lon=np.array([a.lon for a in county.addresses]),
+            lat=np.array([a.lat for a in county.addresses]),
+            crs="wgs84",
+            county_code=county.code,
+            now=now,
+            grid_codes=[a.grid_code for a in county.addresses],
+        )
     return len(county.grids)

@@ -39,6 +39,7 @@ class CountySpec:
     grids_per_village: int = 3
     dedicated: int = 84
     micro_per_grid: int = 0
+    addresses_per_grid: int = 3
     seed: int = 2026
     town_names: dict[str, str] = field(default_factory=dict)  # code → name, optional
 
@@ -67,6 +68,14 @@ class GridShape:
     parent_code: str | None = None
 
 
+@dataclass(frozen=True)
+class Address:
+    text: str
+    lon: float
+    lat: float
+    grid_code: str
+
+
 @dataclass
 class County:
     code: str
@@ -75,6 +84,7 @@ class County:
     towns: list[Area]
     villages: list[Area]
     grids: list[GridShape]
+    addresses: list[Address] = field(default_factory=list)
 
 
 def synthetic_county(
@@ -202,7 +212,42 @@ def generate(county: BaseGeometry, spec: CountySpec) -> County:
                         )
                     )
     grids += _dedicated(villages, spec, rng)
-    return County(spec.county_code, spec.county_name, county, towns, villages, grids)
+    addresses = _addresses(spec, towns, grids, rng)
+    return County(spec.county_code, spec.county_name, county, towns, villages, grids, addresses)
+
+
+STREETS = (
+    "人民路",
+    "长江路",
+    "淮河路",
+    "新港大道",
+    "幸福路",
+    "兴南路",
+    "振兴路",
+    "文化路",
+    "建设路",
+    "和平路",
+)
+
+
+def _addresses(
+    spec: CountySpec, towns: list[Area], grids: list[GridShape], rng: np.random.Generator
+) -> list[Address]:
+    """A few standard addresses in every comprehensive grid: street + house number."""
+    town_names = {t.code: t.name for t in towns}
+    out: list[Address] = []
+    numbers: dict[tuple[str, str], int] = {}
+    for g in grids:
+        if g.kind is not Kind.comprehensive or spec.addresses_per_grid <= 0:
+            continue
+        for x, y in _points_inside(g.geometry, spec.addresses_per_grid, rng).tolist():
+            town = g.region_code[:9]
+            street = STREETS[int(rng.integers(len(STREETS)))]
+            n = numbers.get((town, street), 0) + int(rng.integers(1, 5))
+            numbers[(town, street)] = n
+            text = f"{spec.county_name}{town_names.get(town, '')}{street}{n}号"
+            out.append(Address(text, round(x, 7), round(y, 7), g.code))
+    return out
 
 
 def _dedicated(villages: list[Area], spec: CountySpec, rng: np.random.Generator) -> list[GridShape]:

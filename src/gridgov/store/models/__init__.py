@@ -12,12 +12,15 @@ from gridgov.store.models.case import (
 )
 from gridgov.store.models.catalog import CalendarDay, CatalogItem, SlaLimit, SlaPolicy
 from gridgov.store.models.grid import Grid
+from gridgov.store.models.people import GridLink, GridStaff
+from gridgov.store.models.places import Building, Household, StandardAddress
 from gridgov.store.models.region import Center, Region, Unit
 from gridgov.store.models.user import User, UserRole
 
 __all__ = [
     "Attachment",
     "Base",
+    "Building",
     "CalendarDay",
     "Case",
     "CaseAssignment",
@@ -28,9 +31,13 @@ __all__ = [
     "CatalogItem",
     "Center",
     "Grid",
+    "GridLink",
+    "GridStaff",
+    "Household",
     "Region",
     "SlaLimit",
     "SlaPolicy",
+    "StandardAddress",
     "Unit",
     "User",
     "UserRole",

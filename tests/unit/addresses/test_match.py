@@ -1,0 +1,63 @@
+"""Normalising and matching Chinese addresses as hotline agents type them."""
+
+from __future__ import annotations
+
+import pytest
+
+from gridgov.addresses.match import best, normalise, parse
+
+
+@pytest.mark.parametrize(
+    ("raw", "street", "numbers"),
+    [
+        (
+            "江苏省连云港市灌南县新安镇人民路８８号３幢二单元３０１室门口",
+            "人民路",
+            {"号": "88", "栋": "3", "单元": "2", "室": "301"},
+        ),
+        ("人民路八十八号3号楼", "人民路", {"号": "88", "栋": "3"}),
+        ("新安镇 人民路 88号院", "人民路", {"号": "88"}),
+        ("长江路100弄5号", "长江路", {"弄": "100", "号": "5"}),
+        ("幸福路一百零二号附近", "幸福路", {"号": "102"}),
+        ("淮河路12号2单元501户", "淮河路", {"号": "12", "单元": "2", "室": "501"}),
+    ],
+)
+def test_variants_normalise_to_the_same_parts(raw: str, street: str, numbers: dict) -> None:
+    parsed = parse(raw)
+    assert parsed.street == street
+    assert parsed.numbers == numbers
+
+
+def test_full_width_and_punctuation_are_normalised() -> None:
+    assert normalise("人民路（北段）８８号，３幢") == "人民路北段88号3栋"
+
+
+REGISTRY = [
+    parse(a)
+    for a in [
+        "灌南县新安镇人民路88号",
+        "灌南县新安镇人民路86号",
+        "灌南县新安镇人民路88号3栋",
+        "灌南县汤沟镇人民路88号",
+        "灌南县新安镇人民南路88号",
+    ]
+]
+
+
+def test_a_different_house_number_is_a_different_place() -> None:
+    found = best("人民路八十六号", REGISTRY)
+    assert found[0].index == 1
+    assert found[0].score == 1.0
+    assert all(m.score <= 0.3 for m in found[1:])
+
+
+def test_missing_prefix_and_more_precise_parts_rank_sensibly() -> None:
+    assert best("新安镇人民路８８号3幢", REGISTRY)[0].index == 2
+    top = best("人民路88号", REGISTRY, top=2)
+    assert {m.index for m in top} == {0, 3}  # same street and number in two towns: both
+    assert best("汤沟镇人民路88号附近", REGISTRY)[0].index == 3
+
+
+def test_no_registry_or_nothing_similar() -> None:
+    assert best("人民路88号", []) == []
+    assert best("完全不同的地方", REGISTRY) == []
