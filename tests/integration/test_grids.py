@@ -361,3 +361,53 @@ def test_address_registry_import_and_match(platform: Platform, county, cli, tmp_
             "/api/v1/addresses/match", params={"text": "，。"}, headers={"X-Gridgov-User": "agent"}
         )
         assert (empty.status_code, empty.json()["error"]) == (422, "ValidationFailed")
+
+
+def test_staff_on_grids_and_the_coverage_report(platform: Platform, county, cli) -> None:
+    comp = sorted(g.code for g in county.grids if g.kind == "comprehensive")
+    with platform.db.write() as session:
+        for name, role in [
+            ("w1", "grid_worker"),
+            ("w2", "grid_worker"),
+            ("head", "grid_worker"),
+            ("cop", "grid_worker"),
+            ("leader", "leader"),
+        ]:
+            user = User(username=name, display_name=name, created_at=utc_now())
+            user.roles = [UserRole(role=role)]
+            session.add(user)
+    for args in [
+        (comp[0], "w1"),
+        (comp[1], "w1"),
+        (comp[2], "w2"),
+        (comp[0], "head", "--role", "grid_head"),
+        (comp[0], "w2", "--role", "volunteer"),
+    ]:
+        assert cli("grids", "assign", *args).exit_code == 0
+    assert cli("grids", "link", comp[0], "cop", "--kind", "police").exit_code == 0
+    again = cli("grids", "assign", comp[0], "w1")
+    assert (again.exit_code, "already grid_worker" in again.output) == (5, True)
+    assert cli("grids", "assign", comp[0], "ghost").exit_code == 3
+    report = json.loads(cli("grids", "coverage", "--json").output)
+    assert report["grids"] == len(comp)
+    assert report["without_worker"] == comp[3:]
+    assert report["over_assigned"] == {"w1": comp[:2]}
+    assert report["by_role"] == {"grid_worker": 3, "grid_head": 1, "volunteer": 1}
+    assert (
+        json.loads(cli("grids", "coverage", "--json", "--max-grids", "2").output)["over_assigned"]
+        == {}
+    )
+    assert cli("grids", "assign", comp[1], "w1", "--remove").exit_code == 0
+    with TestClient(create_app(platform, run_sweeper=False)) as client:
+        people = client.get(
+            f"/api/v1/grids/{comp[0]}/people", headers={"X-Gridgov-User": "leader"}
+        ).json()
+        assert people == {
+            "grid_head": ["head"],
+            "grid_worker": ["w1"],
+            "volunteer": ["w2"],
+            "link:police": ["cop"],
+        }
+        cov = client.get("/api/v1/grid-coverage", headers={"X-Gridgov-User": "leader"}).json()
+        assert cov["over_assigned"] == {}
+        assert cov["covered_share"] == pytest.approx(2 / len(comp))

@@ -213,3 +213,94 @@ def generate_cmd(
         typer.echo(f"generated {made} grids in {county} on {source}")
 
     run(go)
+
+
+@app.command("assign")
+def assign_cmd(
+    grid: str,
+    username: str,
+    role: Annotated[
+        str,
+        typer.Option(
+            help="grid_head, grid_worker, supervisor, informant, "
+            "liaison, patroller, instructor or volunteer"
+        ),
+    ] = ("grid_worker"),
+    remove: Annotated[bool, typer.Option("--remove", help="End the assignment.")] = False,
+) -> None:
+    """Put a person on a grid in a role (一长五员, instructor, volunteer), or take them off."""
+    from gridgov.grids import staff
+
+    def go(p: Platform) -> None:
+        try:
+            staff_role = staff.StaffRole(role)
+        except ValueError:
+            raise InputError(f"unknown role {role!r}") from None
+        with p.db.write() as session:
+            if remove:
+                staff.unassign(session, grid_code=grid, username=username, role=staff_role)
+            else:
+                staff.assign(
+                    session, grid_code=grid, username=username, role=staff_role, now=utc_now()
+                )
+        typer.echo(f"{username} {'removed from' if remove else 'is now'} {role} of {grid}")
+
+    run(go)
+
+
+@app.command("link")
+def link_cmd(
+    grid: str,
+    username: str,
+    kind: Annotated[str, typer.Option(help="leader, police or judicial")] = "leader",
+) -> None:
+    """Link a leader or a police/judicial officer to a grid (挂联)."""
+    from gridgov.grids import staff
+
+    def go(p: Platform) -> None:
+        try:
+            link_kind = staff.LinkKind(kind)
+        except ValueError:
+            raise InputError(f"unknown link kind {kind!r}") from None
+        with p.db.write() as session:
+            staff.link(session, grid_code=grid, username=username, kind=link_kind, now=utc_now())
+        typer.echo(f"{username} linked to {grid} as {kind}")
+
+    run(go)
+
+
+@app.command("coverage")
+def coverage_cmd(
+    county: Annotated[str | None, typer.Option()] = None,
+    max_grids: Annotated[int, typer.Option(min=1, help="More grids than this is too many.")] = 1,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Grids with no grid worker and grid workers with too many grids."""
+    from gridgov.grids import staff
+
+    def go(p: Platform) -> None:
+        with p.db.read() as session:
+            report = staff.coverage(session, county_code=county, max_grids=max_grids)
+        if as_json:
+            typer.echo(
+                json.dumps(
+                    {**report.__dict__, "covered_share": report.covered_share},
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
+            return
+        share = report.covered_share
+        typer.echo(
+            f"{report.grids} comprehensive grids, "
+            f"{len(report.without_worker)} without a grid worker"
+            + (f" ({share:.1%} covered)" if share is not None else "")
+        )
+        for code in report.without_worker[:50]:
+            typer.echo(f"  no grid worker: {code}")
+        if len(report.without_worker) > 50:
+            typer.echo(f"  … and {len(report.without_worker) - 50} more (--json for all)")
+        for username, codes in report.over_assigned.items():
+            typer.echo(f"  over-assigned: {username} on {len(codes)} grids")
+
+    run(go)

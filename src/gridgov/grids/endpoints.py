@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gridgov.api.deps import ReadActor, ReadSession
 from gridgov.api.errors import error_responses
-from gridgov.grids import repository, service
+from gridgov.grids import repository, service, staff
 from gridgov.grids.coords import Crs, to_wgs84
 from gridgov.kit.errors import ValidationFailed
 from gridgov.kit.pagination import PageParams
@@ -142,3 +142,31 @@ def locate_many(
         raise ValidationFailed("lon and lat must have the same length")
     x, y = to_wgs84(np.asarray(body.lon), np.asarray(body.lat), body.crs)
     return PointsOut(grid_code=locator(request, session).codes_for(x, y))
+
+
+class CoverageRead(BaseModel):
+    grids: int
+    covered_share: float | None
+    without_worker: list[str]
+    over_assigned: dict[str, list[str]]
+    by_role: dict[str, int]
+
+
+@router.get(
+    "/grids/{code}/people", response_model=dict[str, list[str]], responses=error_responses(401, 404)
+)
+def grid_people(code: str, session: ReadSession, actor: ReadActor) -> dict[str, list[str]]:
+    """Usernames on the grid by role (一长五员 …), and linked people as ``link:<kind>``."""
+    return staff.people_of(session, grid_code=code)
+
+
+@router.get("/grid-coverage", response_model=CoverageRead, responses=error_responses(401))
+def grid_coverage(
+    session: ReadSession,
+    actor: ReadActor,
+    county: str | None = None,
+    max_grids: Annotated[int, Query(ge=1)] = 1,
+) -> CoverageRead:
+    """Grids with no grid worker, and grid workers on more than ``max_grids`` grids."""
+    report = staff.coverage(session, county_code=county, max_grids=max_grids)
+    return CoverageRead(covered_share=report.covered_share, **report.__dict__)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from gridgov.auth.actor import load_actor
 from gridgov.cases import service
 from gridgov.cases.tasks import sweep
+from gridgov.grids import staff
 from gridgov.grids.service import store_county
 from gridgov.sim.county import CountySpec, generate, synthetic_county
 from gridgov.sim.demo_data import (
@@ -58,6 +59,7 @@ def seed_demo(session: Session, *, now: datetime, cases: int = 40) -> dict[str, 
     leaves = _catalog(session, policies)
     _users(session, centers, units, now)
     session.flush()
+    _staff(session, grids, centers, now)
     n_cases = _cases(session, leaves, grids, now=now, count=cases)
     result = sweep(session, now=now, rules=service.Rules())
     return {
@@ -260,6 +262,42 @@ def _users(
             region=unit.region_code,
             unit=unit,
         )
+
+
+def _staff(
+    session: Session,
+    grids: list[tuple[str, str, object]],
+    centers: dict[str, Center],
+    now: datetime,
+) -> None:
+    """One grid worker per comprehensive grid: the named demo accounts (``xinan_grid1`` …)
+    take the first grid of their village, generated workers the rest; the county leader is
+    linked to the first grid of the county seat."""
+    slugs = {code: slug for code, (_name, slug) in TOWNS.items()}
+    named_taken: set[str] = set()
+    for code, village, _shape in grids:
+        town, village_no = village[:9], int(village[9:12])
+        username = f"{slugs[town]}_grid{village_no}"
+        if village_no > 2 or username in named_taken:
+            username = f"gw{code}"
+            _user(
+                session,
+                username,
+                f"网格员{code[-6:]}",
+                ["grid_worker"],
+                now,
+                region=village,
+                center=centers[town],
+                phone=f"139{int(code[-8:]) % 10**8:08d}",
+            )
+            session.flush()
+        named_taken.add(username)
+        staff.assign(
+            session, grid_code=code, username=username, role=staff.StaffRole.grid_worker, now=now
+        )
+    staff.link(
+        session, grid_code=grids[0][0], username="leader", kind=staff.LinkKind.leader, now=now
+    )
 
 
 def _place(
