@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from gridgov.addresses.commands import app as addresses_app
+from gridgov.addresses.commands import buildings_app
 from gridgov.auth.actor import load_actor
 from gridgov.bootstrap import Platform, bootstrap
 from gridgov.cli_runtime import now_arg as _now
@@ -38,6 +39,7 @@ for sub, name in [
     (grids_app, "grids"),
     (regions_app, "regions"),
     (addresses_app, "addresses"),
+    (buildings_app, "buildings"),
     (db_app, "db"),
     (seed_app, "seed"),
     (case_app, "case"),

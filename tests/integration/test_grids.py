@@ -411,3 +411,72 @@ def test_staff_on_grids_and_the_coverage_report(platform: Platform, county, cli)
         cov = client.get("/api/v1/grid-coverage", headers={"X-Gridgov-User": "leader"}).json()
         assert cov["over_assigned"] == {}
         assert cov["covered_share"] == pytest.approx(2 / len(comp))
+
+
+def test_buildings_households_and_risk_colours(platform: Platform, county, cli) -> None:
+    comp = next(g for g in county.grids if g.kind == "comprehensive")
+    inside = shapely.point_on_surface(comp.geometry)
+    gx, gy = from_wgs84(inside.x, inside.y, "bd09")
+    made = cli(
+        "buildings",
+        "add",
+        "--address",
+        "灌南县第1镇幸福路8号",
+        "--lon",
+        str(gx),
+        "--lat",
+        str(gy),
+        "--crs",
+        "bd09",
+        "--households",
+        "24",
+    )
+    assert made.exit_code == 0, made.output
+    assert f"in grid {comp.code}" in made.output
+    building_id = made.output.split()[1]
+    no_reason = cli(
+        "buildings", "household", building_id, "--door", "2单元301室", "--colour", "red"
+    )
+    assert (no_reason.exit_code, "needs at least one reason" in no_reason.output) == (2, True)
+    assert (
+        cli(
+            "buildings",
+            "household",
+            building_id,
+            "--door",
+            "2单元301室",
+            "--colour",
+            "red",
+            "--reason",
+            "独居老人",
+        ).exit_code
+        == 0
+    )
+    assert (
+        cli(
+            "buildings", "set-risk", building_id, "--colour", "yellow", "--reason", "群租"
+        ).exit_code
+        == 0
+    )
+    assert cli("buildings", "set-risk", building_id, "--colour", "purple").exit_code == 2
+    assert cli("buildings", "set-risk", "99999", "--colour", "green").exit_code == 3
+    listed = json.loads(cli("buildings", "list", "--grid", comp.code, "--json").output)
+    assert [
+        (b["risk_colour"], b["risk_reasons"], b["worst_household_colour"], b["households"])
+        for b in listed
+    ] == [("yellow", ["群租"], "red", 24)]
+    with platform.db.write() as session:
+        user = User(username="leader", display_name="l", created_at=utc_now())
+        user.roles = [UserRole(role="leader")]
+        session.add(user)
+    with TestClient(create_app(platform, run_sweeper=False)) as client:
+        h = {"X-Gridgov-User": "leader"}
+        assert (
+            len(client.get(f"/api/v1/grids/{comp.code}/buildings?colour=yellow", headers=h).json())
+            == 1
+        )
+        assert client.get(f"/api/v1/grids/{comp.code}/buildings?colour=red", headers=h).json() == []
+        assert (
+            client.get(f"/api/v1/grids/{comp.code}/buildings?colour=pink", headers=h).status_code
+            == 422
+        )

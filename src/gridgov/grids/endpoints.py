@@ -9,6 +9,8 @@ import numpy as np
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from gridgov.addresses import buildings
+from gridgov.addresses.buildings import RiskColour
 from gridgov.api.deps import ReadActor, ReadSession
 from gridgov.api.errors import error_responses
 from gridgov.grids import repository, service, staff
@@ -170,3 +172,28 @@ def grid_coverage(
     """Grids with no grid worker, and grid workers on more than ``max_grids`` grids."""
     report = staff.coverage(session, county_code=county, max_grids=max_grids)
     return CoverageRead(covered_share=report.covered_share, **report.__dict__)
+
+
+class BuildingRead(BaseModel):
+    id: int
+    address: str
+    grid_code: str | None
+    households: int
+    risk_colour: str
+    risk_reasons: list[str]
+    worst_household_colour: str | None
+
+
+@router.get(
+    "/grids/{code}/buildings",
+    response_model=list[BuildingRead],
+    responses=error_responses(401, 404, 422),
+)
+def grid_buildings(
+    code: str, session: ReadSession, actor: ReadActor, colour: RiskColour | None = None
+) -> list[BuildingRead]:
+    """The grid's buildings, worst risk colour first."""
+    return [
+        BuildingRead(**v.__dict__)
+        for v in buildings.in_grid(session, grid_code=code, colour=colour)
+    ]

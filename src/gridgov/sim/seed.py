@@ -15,6 +15,8 @@ import shapely
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gridgov.addresses import buildings
+from gridgov.addresses.buildings import RiskColour
 from gridgov.auth.actor import load_actor
 from gridgov.cases import service
 from gridgov.cases.tasks import sweep
@@ -40,6 +42,7 @@ from gridgov.store.models import (
     Region,
     SlaLimit,
     SlaPolicy,
+    StandardAddress,
     Unit,
     User,
     UserRole,
@@ -60,6 +63,7 @@ def seed_demo(session: Session, *, now: datetime, cases: int = 40) -> dict[str, 
     _users(session, centers, units, now)
     session.flush()
     _staff(session, grids, centers, now)
+    _buildings(session, now)
     n_cases = _cases(session, leaves, grids, now=now, count=cases)
     result = sweep(session, now=now, rules=service.Rules())
     return {
@@ -298,6 +302,47 @@ def _staff(
     staff.link(
         session, grid_code=grids[0][0], username="leader", kind=staff.LinkKind.leader, now=now
     )
+
+
+RISKS = [
+    (RiskColour.red, "独居老人，需每日探视"),
+    (RiskColour.red, "出租房屋，人员流动大"),
+    (RiskColour.yellow, "邻里矛盾纠纷尚未化解"),
+    (RiskColour.blue, "留守儿童家庭"),
+]
+
+
+def _buildings(session: Session, now: datetime) -> None:
+    """A building at every standard address of the county seat (新安镇), some with risks."""
+    rng = random.Random(7)
+    rows = session.scalars(
+        select(StandardAddress)
+        .where(StandardAddress.grid_code.startswith("320724100"))
+        .order_by(StandardAddress.id)
+    ).all()
+    for i, address in enumerate(rows):
+        building = buildings.add_building(
+            session,
+            address=address.text,
+            lon=address.lon,
+            lat=address.lat,
+            households=rng.randint(8, 60),
+            now=now,
+        )
+        if i % 6 == 0:
+            colour, reason = RISKS[(i // 6) % len(RISKS)]
+            buildings.add_household(
+                session,
+                building_id=building.id,
+                door=f"{rng.randint(1, 4)}单元{rng.randint(1, 6)}0{rng.randint(1, 4)}室",
+                members=rng.randint(1, 5),
+                colour=colour,
+                reasons=[reason],
+                now=now,
+            )
+            buildings.set_risk(
+                session, building_id=building.id, colour=colour, reasons=[reason], now=now
+            )
 
 
 def _place(
