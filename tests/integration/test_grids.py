@@ -480,3 +480,26 @@ def test_buildings_households_and_risk_colours(platform: Platform, county, cli) 
             client.get(f"/api/v1/grids/{comp.code}/buildings?colour=pink", headers=h).status_code
             == 422
         )
+
+
+def test_csv_with_wkt_round_trip_and_bad_wkt(
+    platform: Platform, county, cli, tmp_path: Path
+) -> None:
+    out = tmp_path / "grids.csv"
+    assert cli("grids", "export", "--output", str(out)).exit_code == 0
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert len(rows) == len(county.grids)
+    assert rows[0]["wkt"].startswith("POLYGON")
+    before = grid_state(platform)
+    assert cli("grids", "import", str(out)).exit_code == 0
+    assert grid_state(platform) == before
+    rows[1]["wkt"] = "POLYGON ((1 2, 3"
+    broken = tmp_path / "broken.csv"
+    with broken.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    result = cli("grids", "import", str(broken))
+    assert result.exit_code == 1
+    assert f"invalid_geometry: feature 2 ({rows[1]['code']}): unreadable WKT" in result.output
+    assert grid_state(platform) == before

@@ -28,6 +28,17 @@ class InputError(AppError):
     exit_code = 2
 
 
+def _read_features(path: Path, crs: Crs) -> tuple[list[Any], list[Any]]:
+    """Features of a GeoJSON file, or of a CSV file with a WKT column (by extension)."""
+    if path.suffix.lower() == ".csv":
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except FileNotFoundError:
+            raise InputError(f"{path}: no such file") from None
+        return service.features_from_csv(text, crs=crs)
+    return service.features_from_geojson(_read_json(path), crs=crs)
+
+
 def _read_json(path: Path) -> dict[str, Any]:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
@@ -58,7 +69,7 @@ def validate_cmd(file: Path, crs: CrsOption = Crs.wgs84) -> None:
     """Check a GeoJSON grid file against the database; print one line per defect."""
 
     def go(p: Platform) -> None:
-        features, problems = service.features_from_geojson(_read_json(file), crs=crs)
+        features, problems = _read_features(file, crs)
         with p.db.read() as session:
             report = service.check(session, features=features, problems=problems)
         for line in report.lines():
@@ -79,7 +90,7 @@ def import_cmd(
     """Import a GeoJSON grid file: all features or none (the report says why)."""
 
     def go(p: Platform) -> None:
-        features, problems = service.features_from_geojson(_read_json(file), crs=crs)
+        features, problems = _read_features(file, crs)
         if repair:
             features = service.repair(features)
         try:
@@ -105,13 +116,19 @@ def export_cmd(
     kind: str | None = None,
     region: Annotated[str | None, typer.Option(help="Region code prefix.")] = None,
 ) -> None:
-    """Write grids as a GeoJSON FeatureCollection (code, kind, name, … in WGS-84)."""
+    """Write grids as GeoJSON, or as CSV with a WKT column when the file ends in .csv."""
 
     def go(p: Platform) -> None:
         with p.db.read() as session:
-            doc = service.export_geojson(session, kind=kind, region_prefix=region)
-        _write_atomically(output, lambda fh: json.dump(doc, fh, ensure_ascii=False))
-        typer.echo(f"wrote {len(doc['features'])} grids to {output}")
+            if output.suffix.lower() == ".csv":
+                rows = service.export_rows(session, kind=kind, region_prefix=region)
+                _write_atomically(output, lambda fh: csv.writer(fh).writerows(rows))
+                count = len(rows) - 1
+            else:
+                doc = service.export_geojson(session, kind=kind, region_prefix=region)
+                _write_atomically(output, lambda fh: json.dump(doc, fh, ensure_ascii=False))
+                count = len(doc["features"])
+        typer.echo(f"wrote {count} grids to {output}")
 
     run(go)
 

@@ -89,6 +89,68 @@ def features_from_geojson(
     return features, problems
 
 
+CSV_COLUMNS = ("code", "kind", "name", "subject", "region_code", "parent_code", "area_m2", "wkt")
+
+
+def features_from_csv(text: str, *, crs: Crs | str) -> tuple[list[Feature], list[Problem]]:
+    """Grid features of a CSV with a ``wkt`` polygon column (same properties as GeoJSON)."""
+    import csv
+    import io
+
+    reader = csv.DictReader(io.StringIO(text))
+    if not {"code", "wkt"} <= set(reader.fieldnames or []):
+        raise ValidationFailed("a grid CSV needs at least the columns code and wkt")
+    docs = []
+    problems = []
+    for position, row in enumerate(reader, start=1):
+        try:
+            geometry = shapely.geometry.mapping(shapely.from_wkt(row["wkt"]))
+        except (shapely.errors.GEOSException, TypeError, ValueError) as exc:
+            problems.append(
+                Problem(
+                    Defect.invalid_geometry,
+                    position,
+                    row.get("code") or "",
+                    f"unreadable WKT: {exc}",
+                )
+            )
+            geometry = None
+        docs.append(
+            {
+                "type": "Feature",
+                "geometry": geometry,
+                "properties": {k: (row.get(k) or None) for k in CSV_COLUMNS[:6]},
+            }
+        )
+    features, more = features_from_geojson({"type": "FeatureCollection", "features": docs}, crs=crs)
+    unreadable = {pr.position for pr in problems}
+    return [f for f in features if f.position not in unreadable], problems + [
+        pr for pr in more if pr.position not in unreadable
+    ]
+
+
+def export_rows(
+    session: Session, *, kind: str | None = None, region_prefix: str | None = None
+) -> list[list[object]]:
+    """Header and one row per grid for a CSV export, the polygon as WKT (WGS-84)."""
+    grids, _ = repository.list_grids(session, kind=kind, region_prefix=region_prefix)
+    rows: list[list[object]] = [list(CSV_COLUMNS)]
+    for g in grids:
+        rows.append(
+            [
+                g.code,
+                g.kind,
+                g.name,
+                g.subject or "",
+                g.region_code,
+                g.parent_code or "",
+                round(g.area_m2, 1),
+                shapely.to_wkt(repository.geometry(g), rounding_precision=-1),
+            ]
+        )
+    return rows
+
+
 def check(session: Session, *, features: list[Feature], problems: list[Problem]) -> Report:
     villages = repository.village_boundaries(session, codes={f.region_code for f in features})
     existing = repository.comprehensive_in(session, village_codes=villages)
