@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -193,24 +193,42 @@ def import_features(
             select(Region).where(Region.code.in_({f.region_code for f in features}))
         )
     }
-    known = repository.by_codes(session, codes=[f.code for f in features])
-    for f in features:
+    _write_grids(
+        session,
+        features,
+        county_of=lambda f: counties.get(f.region_code) or f.region_code[:6],
+        source_crs=Crs(source_crs).value,
+        now=now,
+    )
+    session.flush()
+    return report
+
+
+def _write_grids(
+    session: Session,
+    items: Sequence[Any],
+    *,
+    county_of: Callable[[Any], str],
+    source_crs: str,
+    now: datetime,
+) -> None:
+    """Insert or replace grids given as ``Feature``s or generated ``GridShape``s."""
+    known = repository.by_codes(session, codes=[g.code for g in items])
+    for g in items:
         repository.upsert(
             session,
             known=known,
-            code=f.code,
-            kind=f.kind.value,
-            name=f.name,
-            region_code=f.region_code,
-            county_code=counties.get(f.region_code) or f.region_code[:6],
-            shape=f.geometry,
-            subject=f.subject,
-            parent_code=f.parent_code,
-            source_crs=Crs(source_crs).value,
+            code=g.code,
+            kind=Kind(g.kind).value,
+            name=g.name,
+            region_code=g.region_code,
+            county_code=county_of(g),
+            shape=g.geometry,
+            subject=str(g.subject) if g.subject else None,
+            parent_code=g.parent_code,
+            source_crs=source_crs,
             now=now,
         )
-    session.flush()
-    return report
 
 
 def to_feature(grid: Grid) -> dict[str, Any]:
@@ -325,22 +343,9 @@ def store_county(session: Session, *, county: Any, now: datetime) -> int:
         row.county_code, row.boundary = county.code, shapely.to_wkb(area.geometry)
         session.add(row)
     session.flush()
-    known = repository.by_codes(session, codes=[g.code for g in county.grids])
-    for g in county.grids:
-        repository.upsert(
-            session,
-            known=known,
-            code=g.code,
-            kind=g.kind.value,
-            name=g.name,
-            region_code=g.region_code,
-            county_code=county.code,
-            shape=g.geometry,
-            subject=g.subject.value if g.subject else None,
-            parent_code=g.parent_code,
-            source_crs="wgs84",
-            now=now,
-        )
+    _write_grids(
+        session, county.grids, county_of=lambda g: county.code, source_crs="wgs84", now=now
+    )
     session.flush()
     if county.addresses:
         from gridgov.addresses.service import add_many

@@ -40,23 +40,58 @@ def _user(session: Session, username: str) -> User:
     return user
 
 
-def assign(
-    session: Session, *, grid_code: str, username: str, role: StaffRole, now: datetime
-) -> GridStaff:
+def _attach(
+    session: Session,
+    model: type[GridStaff] | type[GridLink],
+    *,
+    grid_code: str,
+    username: str,
+    field: str,
+    value: str,
+    now: datetime,
+) -> GridStaff | GridLink:
     grid, user = repository.get(session, code=grid_code), _user(session, username)
+    column = getattr(model, field)
     exists = session.scalar(
-        select(GridStaff).where(
-            GridStaff.grid_id == grid.id, GridStaff.user_id == user.id, GridStaff.role == role.value
-        )
+        select(model).where(model.grid_id == grid.id, model.user_id == user.id, column == value)
     )
     if exists is not None:
-        raise Conflict(f"{username} is already {role.value} of grid {grid_code}")
-    row = GridStaff(
-        grid_id=grid.id, user_id=user.id, role=role.value, county_code=grid.county_code, since=now
+        raise Conflict(f"{username} is already {value} of grid {grid_code}")
+    row = model(
+        grid_id=grid.id, user_id=user.id, county_code=grid.county_code, since=now, **{field: value}
     )
     session.add(row)
     session.flush()
     return row
+
+
+def assign(
+    session: Session, *, grid_code: str, username: str, role: StaffRole, now: datetime
+) -> GridStaff | GridLink:
+    return _attach(
+        session,
+        GridStaff,
+        grid_code=grid_code,
+        username=username,
+        field="role",
+        value=role.value,
+        now=now,
+    )
+
+
+def link(
+    session: Session, *, grid_code: str, username: str, kind: LinkKind, now: datetime
+) -> GridStaff | GridLink:
+    """Link a leader or officer to a grid (挂联)."""
+    return _attach(
+        session,
+        GridLink,
+        grid_code=grid_code,
+        username=username,
+        field="kind",
+        value=kind.value,
+        now=now,
+    )
 
 
 def unassign(session: Session, *, grid_code: str, username: str, role: StaffRole) -> None:
@@ -69,25 +104,6 @@ def unassign(session: Session, *, grid_code: str, username: str, role: StaffRole
     if row is None:
         raise NotFound(f"{username} is not {role.value} of grid {grid_code}")
     session.delete(row)
-
-
-def link(
-    session: Session, *, grid_code: str, username: str, kind: LinkKind, now: datetime
-) -> GridLink:
-    grid, user = repository.get(session, code=grid_code), _user(session, username)
-    exists = session.scalar(
-        select(GridLink).where(
-            GridLink.grid_id == grid.id, GridLink.user_id == user.id, GridLink.kind == kind.value
-        )
-    )
-    if exists is not None:
-        raise Conflict(f"{username} is already linked to grid {grid_code} as {kind.value}")
-    row = GridLink(
-        grid_id=grid.id, user_id=user.id, kind=kind.value, county_code=grid.county_code, since=now
-    )
-    session.add(row)
-    session.flush()
-    return row
 
 
 def people_of(session: Session, *, grid_code: str) -> dict[str, list[str]]:
