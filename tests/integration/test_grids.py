@@ -207,6 +207,32 @@ def test_locate_rejects_bad_rows_and_writes_nothing(
     assert "missing column" in cli("grids", "locate", "-i", str(missing), "-o", str(out)).output
 
 
+def test_micro_grids_are_reported_with_their_grid(platform: Platform) -> None:
+    with platform.db.write() as session:
+        for code, level, parent in [
+            ("320000", "province", None),
+            ("320700", "city", "320000"),
+            ("320724", "county", "320700"),
+        ]:
+            session.add(Region(code=code, name=code, level=level, parent_code=parent))
+            session.flush()
+        generated = generate(
+            synthetic_county(area_km2=30),
+            CountySpec(
+                towns=1, villages_per_town=2, grids_per_village=2, dedicated=0, micro_per_grid=3
+            ),
+        )
+        service.store_county(session, county=generated, now=utc_now())
+        micro = next(g for g in generated.grids if g.kind == "micro")
+        inside = shapely.point_on_surface(micro.geometry)
+        answer = service.locate_point(
+            session, service.build_locator(session), lon=inside.x, lat=inside.y
+        )
+    assert answer.grid_code == micro.parent_code
+    assert answer.micro == [micro.code]
+    assert answer.centers == []
+
+
 def test_grid_api_lists_describes_and_locates(platform: Platform, county) -> None:
     with platform.db.write() as session:
         user = User(username="dispatcher", display_name="d", created_at=utc_now())
@@ -282,6 +308,33 @@ def test_real_guannan_boundary(platform: Platform, cli, tmp_path: Path) -> None:
     before = grid_state(platform)
     assert cli("grids", "import", str(tmp_path / "grids.geojson")).exit_code == 0
     assert grid_state(platform) == before
+    # locate points given in GCJ-02 (as Amap would report them) against a brute-force check
+    rng = np.random.default_rng(5)
+    lon, lat = rng.uniform(x0, x1, 2000), rng.uniform(y0, y1, 2000)
+    comp = [f for f in doc["features"] if f["properties"]["kind"] == "comprehensive"]
+    tree = shapely.STRtree([shapely.geometry.shape(f["geometry"]) for f in comp])
+    p_idx, g_idx = tree.query(shapely.points(lon, lat), predicate="within")
+    expected = [""] * len(lon)
+    for p, g in zip(p_idx.tolist(), g_idx.tolist(), strict=True):
+        expected[p] = comp[g]["properties"]["code"]
+    gx, gy = from_wgs84(lon, lat, "gcj02")
+    points = tmp_path / "points.csv"
+    points.write_text(
+        "id,lon,lat\n"
+        + "".join(
+            f"{i},{float(a)!r},{float(b)!r}\n" for i, (a, b) in enumerate(zip(gx, gy, strict=True))
+        )
+    )
+    out = tmp_path / "out.csv"
+    assert (
+        cli("grids", "locate", "-i", str(points), "-o", str(out), "--crs", "gcj02").exit_code == 0
+    )
+    got = [r["grid_code"] for r in csv.DictReader(out.open())]
+    assert got == expected
+    share = county_shape.area / shapely.box(x0, y0, x1, y1).area  # Guannan fills ~1/3
+    assert abs(sum(bool(c) for c in got) / len(got) - share) < 0.05
+    coverage = json.loads(cli("grids", "coverage", "--json", "--county", "320724").output)
+    assert coverage["without_worker"] == []  # the generator staffed every grid
 
 
 def test_a_case_reported_in_gcj02_is_stored_in_wgs84_and_located(

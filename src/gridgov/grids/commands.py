@@ -197,12 +197,17 @@ def generate_cmd(
     grids_per_village: int = 3,
     dedicated: int = 84,
     micro_per_grid: int = 0,
+    addresses_per_grid: int = 3,
     seed: int = 2026,
+    people: Annotated[bool, typer.Option(help="Also town centres, units and grid workers.")] = (
+        True
+    ),
 ) -> None:
     """Generate towns, villages and grids tiling a county (its boundary, or a synthetic one)."""
     import shapely
 
     from gridgov.sim.county import CountySpec, generate, synthetic_county
+    from gridgov.sim.people import populate
     from gridgov.store.models import Region
 
     def go(p: Platform) -> None:
@@ -222,12 +227,18 @@ def generate_cmd(
                 grids_per_village=grids_per_village,
                 dedicated=dedicated,
                 micro_per_grid=micro_per_grid,
+                addresses_per_grid=addresses_per_grid,
                 seed=seed,
                 town_names=names,
             )
-            made = service.store_county(session, county=generate(shape, spec), now=utc_now())
+            generated = generate(shape, spec)
+            made = service.store_county(session, county=generated, now=utc_now())
+            extra = populate(session, county=generated, now=utc_now()) if people else {}
         source = "its boundary" if region.boundary else "a synthetic outline"
-        typer.echo(f"generated {made} grids in {county} on {source}")
+        typer.echo(
+            f"generated {made} grids in {county} on {source}"
+            + "".join(f", {n} {what}" for what, n in extra.items())
+        )
 
     run(go)
 

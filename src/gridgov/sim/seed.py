@@ -22,7 +22,7 @@ from gridgov.cases import service
 from gridgov.cases.tasks import sweep
 from gridgov.grids import staff
 from gridgov.grids.service import store_county
-from gridgov.sim.county import CountySpec, generate, synthetic_county
+from gridgov.sim.county import County, CountySpec, generate, synthetic_county
 from gridgov.sim.demo_data import (
     ADDRESS_STREETS,
     CATALOG,
@@ -36,6 +36,7 @@ from gridgov.sim.demo_data import (
     TOWNS,
     Leaf,
 )
+from gridgov.sim.people import populate
 from gridgov.store.models import (
     CatalogItem,
     Center,
@@ -55,14 +56,15 @@ def is_seeded(session: Session) -> bool:
 
 def seed_demo(session: Session, *, now: datetime, cases: int = 40) -> dict[str, int]:
     """Create the demo county; refuses to run twice (callers check :func:`is_seeded`)."""
-    grids = _regions(session, now=now)
+    county = _regions(session, now=now)
+    grids = [(g.code, g.region_code, g.geometry) for g in county.grids if g.kind == "comprehensive"]
     centers = _centers(session)
     units = _units(session, centers)
     policies = _policies(session)
     leaves = _catalog(session, policies)
     _users(session, centers, units, now)
     session.flush()
-    _staff(session, grids, centers, now)
+    _staff(session, county, now)
     _buildings(session, now)
     n_cases = _cases(session, leaves, grids, now=now, count=cases)
     result = sweep(session, now=now, rules=service.Rules())
@@ -78,7 +80,7 @@ def seed_demo(session: Session, *, now: datetime, cases: int = 40) -> dict[str, 
     }
 
 
-def _regions(session: Session, *, now: datetime) -> list[tuple[str, str, object]]:
+def _regions(session: Session, *, now: datetime) -> County:
     """Province, city and county rows, then the generated towns, villages and grids.
 
     The towns carry Guannan's real codes and names; their shapes, the villages and the grids
@@ -94,7 +96,7 @@ def _regions(session: Session, *, now: datetime) -> list[tuple[str, str, object]
     spec = CountySpec(town_names={code: name for code, (name, _slug) in TOWNS.items()})
     county = generate(synthetic_county(), spec)
     store_county(session, county=county, now=now)
-    return [(g.code, g.region_code, g.geometry) for g in county.grids if g.kind == "comprehensive"]
+    return county
 
 
 def _centers(session: Session) -> dict[str, Center]:
@@ -268,39 +270,28 @@ def _users(
         )
 
 
-def _staff(
-    session: Session,
-    grids: list[tuple[str, str, object]],
-    centers: dict[str, Center],
-    now: datetime,
-) -> None:
-    """One grid worker per comprehensive grid: the named demo accounts (``xinan_grid1`` …)
-    take the first grid of their village, generated workers the rest; the county leader is
+def _staff(session: Session, county: County, now: datetime) -> None:
+    """A generated grid worker on every comprehensive grid (``gw<code>``), plus the named demo
+    accounts (``xinan_grid1`` …) on the first grid of their village; the county leader is
     linked to the first grid of the county seat."""
+    populate(session, county=county, now=now)
     slugs = {code: slug for code, (_name, slug) in TOWNS.items()}
-    named_taken: set[str] = set()
-    for code, village, _shape in grids:
-        town, village_no = village[:9], int(village[9:12])
-        username = f"{slugs[town]}_grid{village_no}"
-        if village_no > 2 or username in named_taken:
-            username = f"gw{code}"
-            _user(
-                session,
-                username,
-                f"网格员{code[-6:]}",
-                ["grid_worker"],
-                now,
-                region=village,
-                center=centers[town],
-                phone=f"139{int(code[-8:]) % 10**8:08d}",
-            )
-            session.flush()
-        named_taken.add(username)
+    firsts = [
+        g
+        for g in county.grids
+        if g.kind == "comprehensive" and g.code.endswith("001") and int(g.region_code[9:12]) <= 2
+    ]
+    for grid in firsts:
+        username = f"{slugs[grid.region_code[:9]]}_grid{int(grid.region_code[9:12])}"
         staff.assign(
-            session, grid_code=code, username=username, role=staff.StaffRole.grid_worker, now=now
+            session,
+            grid_code=grid.code,
+            username=username,
+            role=staff.StaffRole.grid_worker,
+            now=now,
         )
     staff.link(
-        session, grid_code=grids[0][0], username="leader", kind=staff.LinkKind.leader, now=now
+        session, grid_code=firsts[0].code, username="leader", kind=staff.LinkKind.leader, now=now
     )
 
 
