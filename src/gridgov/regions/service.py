@@ -39,7 +39,15 @@ def normalise(code: str) -> str:
 
 
 def level_of(raw: str) -> str:
+    """Level of a code as written in the national lists (2, 4, 6, 9 or 12 digits)."""
     return _LEVELS[len(raw.strip())]
+
+
+def level_of_stored(code: str) -> str:
+    """Level of a stored code: 32 0000 is a province, 3210 00 a city, 320724 a county."""
+    if len(code) == 6:
+        return "province" if code[2:] == "0000" else "city" if code[4:] == "00" else "county"
+    return _LEVELS[len(code)]
 
 
 @dataclass
@@ -103,7 +111,7 @@ def read_geojson(text: str, source: str, crs: Crs | str, into: RegionImport) -> 
         if not shape.is_valid:
             shape = shapely.make_valid(shape)
         parent = (props.get("parent") or {}).get("adcode")
-        level = _GEOJSON_LEVELS.get(props.get("level", ""), level_of(code.rstrip("0") or code))
+        level = _GEOJSON_LEVELS.get(props.get("level", ""), level_of_stored(code))
         into.add(
             RegionRow(
                 code,

@@ -1,0 +1,43 @@
+"""National division codes: padding and levels."""
+
+from __future__ import annotations
+
+import pytest
+
+from gridgov.regions.service import RegionImport, level_of_stored, normalise, read_geojson
+
+SQUARE = {"type": "Polygon", "coordinates": [[[119, 32], [119.1, 32], [119.1, 32.1], [119, 32]]]}
+
+
+@pytest.mark.parametrize(
+    ("code", "stored", "level"),
+    [
+        ("32", "320000", "province"),
+        ("3210", "321000", "city"),  # Yangzhou: a city code ending in 000
+        ("320700", "320700", "city"),
+        ("321002", "321002", "county"),
+        ("320724100", "320724100", "town"),
+        ("320724100001", "320724100001", "village"),
+    ],
+)
+def test_codes_are_padded_and_levelled(code: str, stored: str, level: str) -> None:
+    assert normalise(code) == stored
+    assert level_of_stored(stored) == level
+
+
+def test_bad_codes_are_refused() -> None:
+    for bad in ["3", "32a", "3207241", ""]:
+        with pytest.raises(ValueError, match="division code"):
+            normalise(bad)
+
+
+def test_boundary_features_without_a_level_take_it_from_the_code() -> None:
+    plan = RegionImport()
+    text = (
+        '{"type": "FeatureCollection", "features": ['
+        f'{{"type": "Feature", "properties": {{"adcode": 321000, "name": "扬州市"}}, '
+        f'"geometry": {str(SQUARE).replace(chr(39), chr(34))}}}]}}'
+    )
+    read_geojson(text, "x.geojson", "wgs84", plan)
+    assert plan.problems == []
+    assert plan.rows["321000"].level == "city"
