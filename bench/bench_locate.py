@@ -25,6 +25,7 @@ from gridgov.grids.codes import Kind
 from gridgov.grids.index import OUTSIDE, GridIndex
 from gridgov.kit.clock import utc_now
 from gridgov.sim.county import CountySpec, generate, synthetic_county
+from gridgov.sim.store import store_county
 from gridgov.store.models import Region
 
 ROUNDS = 5
@@ -110,7 +111,7 @@ def main(n_points: int = 1_000_000) -> None:
                 )
             )
             session.flush()
-        service.store_county(session, county=county, now=utc_now())
+        store_county(session, county=county, now=utc_now())
         doc = service.export_geojson(session)
     path = tmp / "grids.geojson"
     path.write_text(json.dumps(doc))

@@ -18,6 +18,7 @@ from gridgov.grids import repository, service
 from gridgov.grids.coords import from_wgs84
 from gridgov.kit.clock import utc_now
 from gridgov.sim.county import CountySpec, generate, synthetic_county
+from gridgov.sim.store import store_county
 from gridgov.store.models import Center, Region, User, UserRole
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "geo"
@@ -43,7 +44,7 @@ def county(platform: Platform) -> object:
         )
         session.flush()
         generated = generate(synthetic_county(area_km2=60), SMALL)
-        service.store_county(session, county=generated, now=utc_now())
+        store_county(session, county=generated, now=utc_now())
     return generated
 
 
@@ -222,7 +223,7 @@ def test_micro_grids_are_reported_with_their_grid(platform: Platform) -> None:
                 towns=1, villages_per_town=2, grids_per_village=2, dedicated=0, micro_per_grid=3
             ),
         )
-        service.store_county(session, county=generated, now=utc_now())
+        store_county(session, county=generated, now=utc_now())
         micro = next(g for g in generated.grids if g.kind == "micro")
         inside = shapely.point_on_surface(micro.geometry)
         answer = service.locate_point(

@@ -18,6 +18,7 @@ from gridgov.grids import service
 from gridgov.grids.coords import Crs, to_wgs84
 from gridgov.kit.clock import utc_now
 from gridgov.kit.errors import AppError, ValidationFailed
+from gridgov.sim.store import store_county
 
 app = typer.Typer(help="Grids: validate, import, export, locate.", no_args_is_help=True)
 
@@ -232,7 +233,7 @@ def generate_cmd(
                 town_names=names,
             )
             generated = generate(shape, spec)
-            made = service.store_county(session, county=generated, now=utc_now())
+            made = store_county(session, county=generated, now=utc_now())
             extra = populate(session, county=generated, now=utc_now()) if people else {}
         source = "its boundary" if region.boundary else "a synthetic outline"
         typer.echo(

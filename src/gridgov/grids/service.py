@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -94,9 +96,6 @@ CSV_COLUMNS = ("code", "kind", "name", "subject", "region_code", "parent_code", 
 
 def features_from_csv(text: str, *, crs: Crs | str) -> tuple[list[Feature], list[Problem]]:
     """Grid features of a CSV with a ``wkt`` polygon column (same properties as GeoJSON)."""
-    import csv
-    import io
-
     reader = csv.DictReader(io.StringIO(text))
     if not {"code", "wkt"} <= set(reader.fieldnames or []):
         raise ValidationFailed("a grid CSV needs at least the columns code and wkt")
@@ -162,8 +161,6 @@ def check(session: Session, *, features: list[Feature], problems: list[Problem])
 
 def repair(features: list[Feature]) -> list[Feature]:
     """Apply ``make_valid`` to invalid polygons (keeping only their polygonal parts)."""
-    from dataclasses import replace
-
     fixed = []
     for f in features:
         if f.geometry.geom_type in ("Polygon", "MultiPolygon") and not f.geometry.is_valid:
@@ -193,7 +190,7 @@ def import_features(
             select(Region).where(Region.code.in_({f.region_code for f in features}))
         )
     }
-    _write_grids(
+    write_grids(
         session,
         features,
         county_of=lambda f: counties.get(f.region_code) or f.region_code[:6],
@@ -204,7 +201,7 @@ def import_features(
     return report
 
 
-def _write_grids(
+def write_grids(
     session: Session,
     items: Sequence[Any],
     *,
@@ -330,34 +327,3 @@ def locate_point(session: Session, locator: Locator, *, lon: float, lat: float) 
         nearest_grid=None,
         nearest_m=None,
     )
-
-
-def store_county(session: Session, *, county: Any, now: datetime) -> int:
-    """Write a generated county (``gridgov.sim.county.County``): region boundaries and grids."""
-    region = session.get(Region, county.code)
-    if region is not None:
-        region.boundary = shapely.to_wkb(county.geometry)
-    for area in [*county.towns, *county.villages]:
-        row = session.get(Region, area.code) or Region(code=area.code)
-        row.name, row.level, row.parent_code = area.name, area.level, area.parent_code
-        row.county_code, row.boundary = county.code, shapely.to_wkb(area.geometry)
-        session.add(row)
-    session.flush()
-    _write_grids(
-        session, county.grids, county_of=lambda g: county.code, source_crs="wgs84", now=now
-    )
-    session.flush()
-    if county.addresses:
-        from gridgov.addresses.service import add_many
-
-        add_many(
-            session,
-            texts=[a.text for a in county.addresses],
-            lon=np.array([a.lon for a in county.addresses]),
-            lat=np.array([a.lat for a in county.addresses]),
-            crs="wgs84",
-            county_code=county.code,
-            now=now,
-            grid_codes=[a.grid_code for a in county.addresses],
-        )
-    return len(county.grids)

@@ -21,7 +21,6 @@ from gridgov.auth.actor import load_actor
 from gridgov.cases import service
 from gridgov.cases.tasks import sweep
 from gridgov.grids import staff
-from gridgov.grids.service import store_county
 from gridgov.sim.county import County, CountySpec, generate, synthetic_county
 from gridgov.sim.demo_data import (
     ADDRESS_STREETS,
@@ -37,6 +36,7 @@ from gridgov.sim.demo_data import (
     Leaf,
 )
 from gridgov.sim.people import populate
+from gridgov.sim.store import store_county
 from gridgov.store.models import (
     CatalogItem,
     Center,
