@@ -557,3 +557,51 @@ def test_csv_with_wkt_round_trip_and_bad_wkt(
     assert result.exit_code == 1
     assert f"invalid_geometry: feature 2 ({rows[1]['code']}): unreadable WKT" in result.output
     assert grid_state(platform) == before
+
+
+def test_new_grids_without_codes_get_codes_in_reading_order(
+    platform: Platform, county, cli, tmp_path: Path
+) -> None:
+    doc = exported(cli, tmp_path)
+    village = county.villages[0]
+    members = [
+        f
+        for f in doc["features"]
+        if f["properties"]["region_code"] == village.code
+        and f["properties"]["kind"] == "comprehensive"
+    ]
+    with platform.db.write() as session:  # the village's grids are to be re-drawn
+        for f in members:
+            session.delete(repository.get(session, code=f["properties"]["code"]))
+    # split the village into a 2 × 2 block of new grids, given without codes
+    x0, y0, x1, y1 = village.geometry.bounds
+    xm, ym = (x0 + x1) / 2, (y0 + y1) / 2
+    quads = {
+        "nw": (x0, ym, xm, y1),
+        "ne": (xm, ym, x1, y1),
+        "sw": (x0, y0, xm, ym),
+        "se": (xm, y0, x1, ym),
+    }
+    new = []
+    for name, box in quads.items():
+        piece = shapely.intersection(village.geometry, shapely.box(*box))
+        if not piece.is_empty and piece.geom_type == "Polygon":
+            new.append(
+                {
+                    "type": "Feature",
+                    "geometry": shapely.geometry.mapping(piece),
+                    "properties": {"name": name, "region_code": village.code},
+                }
+            )
+    path = tmp_path / "new.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": new}))
+    result = cli("grids", "import", str(path))
+    assert result.exit_code == 0, result.output
+    with platform.db.read() as session:
+        grids, _ = repository.list_grids(session, region_prefix=village.code, kind="comprehensive")
+        names = [g.name for g in grids]  # in code order
+        codes = [g.code for g in grids]
+    expected = [n for n in ["nw", "ne", "sw", "se"] if n in names]
+    assert len(names) >= 3
+    assert names == expected  # 001 north-west, then east, then the southern row
+    assert codes == [f"{village.code}{i:03d}" for i in range(1, len(codes) + 1)]

@@ -72,6 +72,7 @@ def validate_cmd(file: Path, crs: CrsOption = Crs.wgs84) -> None:
     def go(p: Platform) -> None:
         features, problems = _read_features(file, crs)
         with p.db.read() as session:
+            features = service.assign_codes(session, features)
             report = service.check(session, features=features, problems=problems)
         for line in report.lines():
             typer.echo(line)

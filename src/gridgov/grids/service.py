@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov.grids import repository
-from gridgov.grids.codes import Kind
+from gridgov.grids.codes import Kind, next_codes, reading_order
 from gridgov.grids.coords import Crs, to_wgs84
 from gridgov.grids.index import OUTSIDE, GridIndex
 from gridgov.grids.validate import Defect, Feature, Problem, Report, validate
@@ -81,7 +81,7 @@ def features_from_geojson(
                 position=position,
                 code=code,
                 kind=kind,
-                name=str(props.get("name") or code),
+                name=str(props.get("name") or code),  # empty for a new grid: named by its code
                 region_code=str(props.get("region_code") or code[:12]),
                 geometry=reproject(shape, crs),
                 subject=props.get("subject"),
@@ -150,6 +150,49 @@ def export_rows(
     return rows
 
 
+def assign_codes(session: Session, features: list[Feature]) -> list[Feature]:
+    """Give grids that come without a code the next free codes of their village (of their
+    grid, for micro grids), handed out in reading order: north→south, west→east."""
+    missing = [
+        f
+        for f in features
+        if not f.code and (f.parent_code if f.kind is Kind.micro else f.region_code)
+    ]
+    if not missing:
+        return features
+    prefixes = {(f.parent_code if f.kind is Kind.micro else f.region_code) or "" for f in missing}
+    taken = {f.code for f in features if f.code}
+    taken |= set(
+        session.scalars(select(Grid.code).where(Grid.region_code.in_({p[:12] for p in prefixes})))
+    )
+    groups: dict[tuple[str, Kind], list[Feature]] = {}
+    for f in missing:
+        groups.setdefault(
+            ((f.parent_code if f.kind is Kind.micro else f.region_code) or "", f.kind), []
+        ).append(f)
+    assigned: dict[int, Feature] = {}
+    for (prefix, kind), members in groups.items():
+        centres = shapely.point_on_surface(np.asarray([f.geometry for f in members], dtype=object))
+        band = (
+            float(
+                np.sqrt(
+                    np.mean(shapely.area(np.asarray([f.geometry for f in members], dtype=object)))
+                )
+            )
+            or 1e-6
+        )
+        order = reading_order(shapely.get_x(centres), shapely.get_y(centres), band=band)
+        try:
+            codes = next_codes(prefix, kind, taken, len(members))
+        except ValueError:
+            continue  # left without a code: the validation report says so
+        taken |= set(codes)
+        for i, code in zip(order.tolist(), codes, strict=True):
+            f = members[i]
+            assigned[f.position] = replace(f, code=code, name=f.name or code)
+    return [assigned.get(f.position, f) for f in features]
+
+
 def check(session: Session, *, features: list[Feature], problems: list[Problem]) -> Report:
     villages = repository.village_boundaries(session, codes={f.region_code for f in features})
     existing = repository.comprehensive_in(session, village_codes=villages)
@@ -181,6 +224,7 @@ def import_features(
     now: datetime,
 ) -> Report:
     """Validate everything, then write everything — or raise ImportRejected and write nothing."""
+    features = assign_codes(session, features)
     report = check(session, features=features, problems=problems)
     if not report.ok:
         raise ImportRejected(report)
