@@ -15,6 +15,13 @@ from gridgov.config import Settings
 from gridgov.kit.clock import ensure_utc, utc_now
 from gridgov.kit.errors import AppError
 
+
+class InputError(AppError):
+    """A file or argument the command cannot use (exit code 2)."""
+
+    exit_code = 2
+
+
 T = TypeVar("T")
 
 

@@ -10,16 +10,11 @@ import typer
 
 from gridgov.addresses import buildings, service
 from gridgov.bootstrap import Platform
-from gridgov.cli_runtime import run
+from gridgov.cli_runtime import InputError, run
 from gridgov.grids.coords import Crs
 from gridgov.kit.clock import utc_now
-from gridgov.kit.errors import AppError
 
 app = typer.Typer(help="Standard addresses (标准地址).", no_args_is_help=True)
-
-
-class InputError(AppError):
-    exit_code = 2
 
 
 @app.command("import")

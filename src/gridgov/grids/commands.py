@@ -13,20 +13,16 @@ import numpy as np
 import typer
 
 from gridgov.bootstrap import Platform
-from gridgov.cli_runtime import run
+from gridgov.cli_runtime import InputError, run
 from gridgov.grids import service
 from gridgov.grids.coords import Crs, to_wgs84
 from gridgov.kit.clock import utc_now
-from gridgov.kit.errors import AppError, ValidationFailed
+from gridgov.kit.errors import ValidationFailed
 from gridgov.sim.store import store_county
 
 app = typer.Typer(help="Grids: validate, import, export, locate.", no_args_is_help=True)
 
 CrsOption = Annotated[Crs, typer.Option("--crs", help="Coordinate system of the input.")]
-
-
-class InputError(AppError):
-    exit_code = 2
 
 
 def _read_features(path: Path, crs: Crs) -> tuple[list[Any], list[Any]]:

@@ -116,23 +116,17 @@ class GridIndex:
         first, count = self.cand_start[slot], np.diff(self.cand_start)[slot]
         px, py = x[todo], y[todo]
         open_ = np.ones(todo.size, dtype=bool)
-        for j in range(int(count.max())):
-            k = np.flatnonzero(open_ & (count > j))
-            if not k.size:
-                break
-            grid = self.cand_grid[first[k] + j]
-            hit = shapely.contains_xy(self.geometries[grid], px[k], py[k])
-            result[todo[k[hit]]] = grid[hit]
-            open_[k[hit]] = False
-        for j in range(int(count.max())):  # the edge rule, for points on a boundary
-            k = np.flatnonzero(open_ & (count > j))
-            if not k.size:
-                break
-            grid = self.cand_grid[first[k] + j]
-            hit = shapely.intersects_xy(self.geometries[grid], px[k], py[k])
-            result[todo[k[hit]]] = grid[hit]
-            on_edge[todo[k[hit]]] = True
-            open_[k[hit]] = False
+        # interiors first; then the edge rule for points on a boundary (first candidate wins)
+        for predicate, edge in ((shapely.contains_xy, False), (shapely.intersects_xy, True)):
+            for j in range(int(count.max())):
+                k = np.flatnonzero(open_ & (count > j))
+                if not k.size:
+                    break
+                grid = self.cand_grid[first[k] + j]
+                hit = predicate(self.geometries[grid], px[k], py[k])
+                result[todo[k[hit]]] = grid[hit]
+                on_edge[todo[k[hit]]] = edge
+                open_[k[hit]] = False
 
     def locate_one(self, x: float, y: float) -> int:
         """Grid index of one point, -1 when outside (the online path for one report)."""
@@ -145,12 +139,10 @@ class GridIndex:
             return value
         slot = _AMBIGUOUS - value
         candidates = self.cand_grid[self.cand_start[slot] : self.cand_start[slot + 1]].tolist()
-        for grid in candidates:
-            if shapely.contains_xy(self.geometries[grid], x, y):
-                return int(grid)
-        for grid in candidates:
-            if shapely.intersects_xy(self.geometries[grid], x, y):
-                return int(grid)
+        for predicate in (shapely.contains_xy, shapely.intersects_xy):
+            for grid in candidates:
+                if predicate(self.geometries[grid], x, y):
+                    return int(grid)
         return OUTSIDE
 
     def nearest(
