@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from gridgov.cases.service import Rules
 from gridgov.config import Settings, get_settings
+from gridgov.intake.service import Triage
+from gridgov.intake.suggest import Suggester
 from gridgov.kit.errors import AppError
 from gridgov.store import migrate
 from gridgov.store.engine import Database
@@ -16,6 +18,7 @@ class Platform:
     settings: Settings
     db: Database
     rules: Rules
+    triage: Triage
 
 
 def bootstrap(settings: Settings | None = None, *, upgrade: bool = False) -> Platform:
@@ -23,7 +26,12 @@ def bootstrap(settings: Settings | None = None, *, upgrade: bool = False) -> Pla
     db = Database(settings.url)
     if upgrade:
         migrate.upgrade(db.engine)
-    return Platform(settings=settings, db=db, rules=Rules(office_hours=settings.office_hours))
+    return Platform(
+        settings=settings,
+        db=db,
+        rules=Rules(office_hours=settings.office_hours),
+        triage=Triage(Suggester(settings.classifier_path)),
+    )
 
 
 class SchemaOutdated(AppError):

@@ -18,9 +18,12 @@ from gridgov.cli_runtime import print_value as _print
 from gridgov.cli_runtime import run as _run
 from gridgov.config import Settings
 from gridgov.grids.commands import app as grids_app
+from gridgov.intake.commands import app as intake_app
+from gridgov.intake.commands import reveal_cmd, routing_app
 from gridgov.kit.clock import utc_now
 from gridgov.kit.errors import AppError
 from gridgov.kit.pagination import PageParams
+from gridgov.nlp.commands import app as nlp_app
 from gridgov.regions.commands import app as regions_app
 
 app = typer.Typer(
@@ -46,6 +49,9 @@ for sub, name in [
     (sla_app, "sla"),
     (audit_app, "audit"),
     (calendar_app, "calendar"),
+    (intake_app, "intake"),
+    (routing_app, "routing"),
+    (nlp_app, "nlp"),
 ]:
     app.add_typer(sub, name=name)
 
@@ -148,6 +154,9 @@ def case_create(
             _print(view, True)
 
     _run(go)
+
+
+case_app.command("reveal")(reveal_cmd)
 
 
 @case_app.command("show")

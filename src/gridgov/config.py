@@ -27,6 +27,9 @@ class Settings(BaseSettings):
         "image/jpeg,image/png,image/webp,application/pdf,video/mp4,audio/mpeg,audio/amr",
         description="Accepted upload content types, comma-separated.",
     )
+    classifier_model: Path | None = Field(
+        None, description="Trained catalogue classifier; default data_dir/models/classifier.npz."
+    )
     host: str = "127.0.0.1"
     port: int = 8000
 
@@ -43,6 +46,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'gridgov.sqlite3').resolve()}"
+
+    @property
+    def classifier_path(self) -> Path:
+        return self.classifier_model or self.data_dir / "models" / "classifier.npz"
 
     @property
     def attachment_dir(self) -> Path:

@@ -16,6 +16,11 @@ PURE = [
     "audit/chain.py",
     "grids/index.py",
     "grids/coords.py",
+    "intake/pii.py",
+    "intake/channels.py",
+    "nlp/features.py",
+    "nlp/similar.py",
+    "dispatch/routing.py",
 ]
 FORBIDDEN = ("sqlalchemy", "fastapi", "starlette", "httpx", "gridgov.kit.clock", "gridgov.store")
 

@@ -17,6 +17,7 @@ from gridgov.bootstrap import Platform
 from gridgov.cases import endpoints as cases
 from gridgov.cases.tasks import sweep
 from gridgov.grids import endpoints as grids
+from gridgov.intake import endpoints as intake
 from gridgov.kit.clock import utc_now
 from gridgov.kit.errors import AppError
 
@@ -59,6 +60,8 @@ def create_app(platform: Platform, *, run_sweeper: bool = True) -> FastAPI:
     api.include_router(reference.router)
     api.include_router(grids.router)
     api.include_router(addresses.router)
+    api.include_router(intake.router)
+    api.include_router(intake.reveal_router)
 
     @api.get("/health", tags=["ops"])
     def health() -> dict[str, str]:

@@ -108,6 +108,20 @@ def merge_into(ctx: Context) -> None:
     if target.status in (Status.rejected, Status.answered):
         raise ValidationFailed(f"case {target.number} is {target.status}; merge into an open one")
     ctx.case.duplicate_of_id = target.id
+    ctx.case.parent_id = target.id
+    # the parent's log says it absorbed a report: its return visit reaches this reporter too
+    repository.claim(ctx.session, case=target, now=ctx.now)
+    repository.append_event(
+        ctx.session,
+        case=target,
+        at=ctx.now,
+        actor_id=ctx.actor.user_id,
+        actor=ctx.actor.username,
+        action="absorb_duplicate",
+        from_status=target.status,
+        to_status=target.status,
+        payload={"duplicate": ctx.case.number, "reason": data.reason or ""},
+    )
 
 
 def answer_directly(ctx: Context) -> None:

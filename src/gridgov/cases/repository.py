@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from gridgov.audit.chain import ChainedEvent, link_hash
+from gridgov.intake import pii
 from gridgov.kit.errors import Conflict, NotFound
 from gridgov.kit.pagination import PageParams
 from gridgov.store.models import (
@@ -87,6 +88,7 @@ def append_event(
     """Append the next link of the case's hash chain and move the case's anchor."""
     if case.id is None:
         session.flush()
+    payload = pii.mask_payload(payload)  # the log is kept for ever: never personal data
     chained = ChainedEvent(
         case_id=case.id,
         seq=case.event_count + 1,
@@ -104,6 +106,13 @@ def append_event(
     case.event_count = chained.seq
     case.last_hash = chained.hash
     return event
+
+
+def children(session: Session, *, case_id: int) -> list[str]:
+    """Numbers of the duplicates merged into this case."""
+    return list(
+        session.scalars(select(Case.number).where(Case.parent_id == case_id).order_by(Case.id))
+    )
 
 
 def events(session: Session, *, case_id: int) -> Sequence[CaseEvent]:

@@ -190,16 +190,6 @@ def describe(exc: ValidationError) -> str:
 
 
 # ---- output -----------------------------------------------------------------------------
-def mask_phone(phone: str | None) -> str | None:
-    if not phone:
-        return phone
-    digits = phone.replace(" ", "")
-    if len(digits) <= 4:
-        return "*" * len(digits)
-    keep_head = 3 if len(digits) >= 7 else 1
-    return digits[:keep_head] + "*" * (len(digits) - keep_head - 4) + digits[-4:]
-
-
 class DeadlineRead(BaseModel):
     step: Step
     seq: int
@@ -249,13 +239,24 @@ class CaseRead(BaseModel):
     lead_unit: str | None
     assisting_units: list[str]
     verifier: str | None
-    reporter_name: str | None
+    reporter_name: str | None = Field(description="Masked (张**); see POST …/personal-data.")
     reporter_phone: str | None = Field(description="Masked; revealing it is a separate permission.")
+    personal_data: list[str] = Field(
+        default_factory=list, description="Kinds of personal data masked in the title/text."
+    )
     suspended: bool
     pending_extension: dict[str, object] | None
     pending_suspension: dict[str, object] | None
     supervised_level: int
     duplicate_of: str | None
+    probable_duplicate: str | None = Field(
+        None, description="Flagged at intake; merge is a person's call."
+    )
+    duplicate_score: float | None = None
+    merged: list[str] = Field(default_factory=list, description="Duplicates merged into this case.")
+    triage: dict[str, object] | None = Field(
+        None, description="What automatic triage found and decided, and why."
+    )
     satisfaction: Satisfaction | None
     counts: dict[str, int]
     sla_colour: Colour | None

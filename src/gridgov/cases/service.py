@@ -21,10 +21,20 @@ from gridgov.catalog.calendar import WorkingCalendar
 from gridgov.catalog.service import calendar_for
 from gridgov.grids import repository as grids
 from gridgov.grids.coords import to_wgs84
+from gridgov.intake import pii
 from gridgov.kit.errors import Conflict, Forbidden, ValidationFailed
 from gridgov.kit.pagination import PageParams
 from gridgov.regions import repository as regions
-from gridgov.store.models import Case, CaseCenter, CatalogItem, Center, Region, Unit, User
+from gridgov.store.models import (
+    Case,
+    CaseCenter,
+    CaseProtected,
+    CatalogItem,
+    Center,
+    Region,
+    Unit,
+    User,
+)
 
 CREATE_ROLES = frozenset(
     {Role.agent, Role.dispatcher, Role.grid_worker, Role.leader, Role.citizen, Role.system}
@@ -283,6 +293,8 @@ def read(session: Session, *, case: Case, now: datetime, rules: Rules) -> s.Case
     trail = repository.center_trail(session, case_id=case.id)
     verifier = session.get(User, case.verifier_id) if case.verifier_id else None
     duplicate = session.get(Case, case.duplicate_of_id) if case.duplicate_of_id else None
+    probable = session.get(Case, case.probable_duplicate_id) if case.probable_duplicate_id else None
+    protected = session.get(CaseProtected, case.id)
     worst = deadlines.worst_colour(rows, calendar, now)
     return s.CaseRead(
         number=case.number,
@@ -315,13 +327,18 @@ def read(session: Session, *, case: Case, now: datetime, rules: Rules) -> s.Case
             _code(session, Unit, a.unit_id) or "" for a in assignments if a.role == "assisting"
         ],
         verifier=verifier.username if verifier else None,
-        reporter_name=case.reporter_name,
-        reporter_phone=s.mask_phone(case.reporter_phone),
+        reporter_name=pii.mask_name(case.reporter_name),
+        reporter_phone=pii.mask_phone(case.reporter_phone),
+        personal_data=protected.kinds if protected else [],
         suspended=case.suspended,
         pending_extension=case.pending_extension,
         pending_suspension=case.pending_suspension,
         supervised_level=case.supervised_level,
         duplicate_of=duplicate.number if duplicate else None,
+        probable_duplicate=probable.number if probable else None,
+        duplicate_score=case.duplicate_score,
+        merged=repository.children(session, case_id=case.id),
+        triage=case.triage,
         satisfaction=case.satisfaction,
         counts={
             "returns": case.return_count,

@@ -41,6 +41,7 @@ from gridgov.store.models import (
     CatalogItem,
     Center,
     Region,
+    RoutingRule,
     SlaLimit,
     SlaPolicy,
     StandardAddress,
@@ -62,6 +63,7 @@ def seed_demo(session: Session, *, now: datetime, cases: int = 40) -> dict[str, 
     units = _units(session, centers)
     policies = _policies(session)
     leaves = _catalog(session, policies)
+    _routing(session, leaves)
     _users(session, centers, units, now)
     session.flush()
     _staff(session, county, now)
@@ -187,6 +189,25 @@ def _catalog(session: Session, policies: dict[str, SlaPolicy]) -> list[Leaf]:
                 leaves.append(leaf)
     session.flush()
     return leaves
+
+
+def _routing(session: Session, leaves: list[Leaf]) -> None:
+    """At the county centre an item goes to its county department; at a town centre to the
+    town's enforcement team (city look) or its social-affairs office (everything else)."""
+    items = {i.code: i.id for i in session.scalars(select(CatalogItem))}
+    for leaf in leaves:
+        town_team = "zhzf" if leaf.code[:2] in ("01", "02") else "shsy"
+        for level, lead in (("county", f"{COUNTY}-{leaf.unit}"), ("town", f"{{town}}-{town_team}")):
+            session.add(
+                RoutingRule(
+                    catalog_item_id=items[leaf.code],
+                    region_level=level,
+                    area_code="*",
+                    lead_unit=lead,
+                    assisting=[],
+                )
+            )
+    session.flush()
 
 
 def _user(

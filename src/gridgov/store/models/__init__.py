@@ -12,6 +12,13 @@ from gridgov.store.models.case import (
 )
 from gridgov.store.models.catalog import CalendarDay, CatalogItem, SlaLimit, SlaPolicy
 from gridgov.store.models.grid import Grid
+from gridgov.store.models.intake import (
+    CaseProtected,
+    DeadLetter,
+    Outbox,
+    RoutingRule,
+    TriagePolicy,
+)
 from gridgov.store.models.people import GridLink, GridStaff
 from gridgov.store.models.places import Building, Household, StandardAddress
 from gridgov.store.models.region import Center, Region, Unit
@@ -28,16 +35,21 @@ __all__ = [
     "CaseDeadline",
     "CaseEvent",
     "CaseNumberSequence",
+    "CaseProtected",
     "CatalogItem",
     "Center",
+    "DeadLetter",
     "Grid",
     "GridLink",
     "GridStaff",
     "Household",
+    "Outbox",
     "Region",
+    "RoutingRule",
     "SlaLimit",
     "SlaPolicy",
     "StandardAddress",
+    "TriagePolicy",
     "Unit",
     "User",
     "UserRole",

@@ -1,0 +1,241 @@
+"""HTTP endpoints of the one door: receive per channel, offline batches, dead letters, and the
+audited reveal of personal data."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from gridgov.api.deps import ReadActor, ReadSession, ThePlatform, WriteActor, WriteSession
+from gridgov.api.errors import error_responses
+from gridgov.cases import service as cases
+from gridgov.cases.permissions import Role
+from gridgov.cases.schemas import CaseRead, Channel
+from gridgov.intake import channels, deadletters, personal, service
+from gridgov.kit.clock import utc_now
+from gridgov.kit.errors import Forbidden, ValidationFailed
+
+router = APIRouter(prefix="/intake", tags=["intake"])
+reveal_router = APIRouter(prefix="/cases", tags=["cases"])
+
+MAX_BATCH = 500
+
+
+class DeadLetterRead(BaseModel):
+    id: int
+    channel: str
+    external_id: str | None
+    received_at: Any
+    reason: str
+    state: str
+    attempts: int
+    payload: dict[str, Any]
+    case: str | None = None
+
+
+class BatchItem(BaseModel):
+    index: int
+    outcome: str  # created / existing / rejected
+    number: str | None = None
+    dead_letter: int | None = None
+    reason: str | None = None
+
+
+class RevealInput(BaseModel):
+    reason: Annotated[str, Field(min_length=2, max_length=500)]
+
+
+def _letter(p_letter: Any, number: str | None = None) -> DeadLetterRead:
+    return DeadLetterRead(
+        id=p_letter.id,
+        channel=p_letter.channel,
+        external_id=p_letter.external_id,
+        received_at=p_letter.received_at,
+        reason=p_letter.reason,
+        state=p_letter.state,
+        attempts=p_letter.attempts,
+        payload=p_letter.payload,
+        case=number,
+    )
+
+
+@router.get("/channels")
+def list_channels() -> list[dict[str, Any]]:
+    """Every channel and the JSON schema of what it accepts."""
+    return [
+        {"channel": c.value, "schema": channels.ADAPTERS[c].model_json_schema()} for c in Channel
+    ]
+
+
+@router.post(
+    "/{channel}",
+    response_model=CaseRead,
+    status_code=201,
+    responses={
+        200: {"model": CaseRead, "description": "Already on file (idempotent retry)"},
+        **error_responses(401, 403, 422),
+    },
+)
+def receive(
+    channel: Channel,
+    session: WriteSession,
+    actor: WriteActor,
+    p: ThePlatform,
+    payload: Annotated[dict[str, Any], Body()],
+    center: str | None = None,
+    idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
+) -> Any:
+    """Take one record from a channel. A record that cannot become a case is kept as a dead
+    letter (422 with its id); the same external id or Idempotency-Key never makes two cases."""
+    now = utc_now()
+    got = service.receive(
+        session,
+        channel=channel.value,
+        payload=payload,
+        actor=actor,
+        now=now,
+        rules=p.rules,
+        triage=p.triage,
+        center=center,
+        idempotency_key=idempotency_key,
+    )
+    if got.case is None:
+        assert got.dead_letter is not None
+        # returned, not raised: the dead letter must be committed with this response
+        return JSONResponse(
+            {
+                "error": "ValidationFailed",
+                "detail": got.dead_letter.reason,
+                "dead_letter": got.dead_letter.id,
+            },
+            status_code=422,
+        )
+    read = cases.read(session, case=got.case, now=now, rules=p.rules)
+    return JSONResponse(read.model_dump(mode="json"), status_code=201 if got.created else 200)
+
+
+@router.post(
+    "/{channel}/batch", response_model=list[BatchItem], responses=error_responses(401, 403, 422)
+)
+def receive_batch(
+    channel: Channel,
+    session: WriteSession,
+    actor: WriteActor,
+    p: ThePlatform,
+    records: Annotated[list[dict[str, Any]], Body(max_length=MAX_BATCH)],
+    center: str | None = None,
+) -> list[BatchItem]:
+    """An offline batch (the grid app after a day without signal): each record on its own —
+    a bad record is a dead letter and the rest go in; uploading the batch again adds nothing."""
+    now = utc_now()
+    out = []
+    for i, record in enumerate(records):
+        got = service.receive(
+            session,
+            channel=channel.value,
+            payload=record,
+            actor=actor,
+            now=now,
+            rules=p.rules,
+            triage=p.triage,
+            center=center,
+        )
+        if got.case is None:
+            assert got.dead_letter is not None
+            out.append(
+                BatchItem(
+                    index=i,
+                    outcome="rejected",
+                    dead_letter=got.dead_letter.id,
+                    reason=got.dead_letter.reason,
+                )
+            )
+        else:
+            out.append(
+                BatchItem(
+                    index=i,
+                    outcome="created" if got.created else "existing",
+                    number=got.case.number,
+                )
+            )
+    return out
+
+
+def _require_dispatcher(actor: Any) -> None:
+    if not actor.roles & {Role.dispatcher, Role.admin}:
+        raise Forbidden(f"{actor.username} may not manage dead letters")
+
+
+@router.get(
+    "/dead-letters", response_model=list[DeadLetterRead], responses=error_responses(401, 403)
+)
+def dead_letters(
+    session: ReadSession,
+    actor: ReadActor,
+    state: Annotated[str | None, Query(pattern="^(pending|replayed|discarded)$")] = "pending",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[DeadLetterRead]:
+    _require_dispatcher(actor)
+    return [_letter(x) for x in deadletters.list_dead_letters(session, state=state, limit=limit)]
+
+
+@router.post(
+    "/dead-letters/{letter_id}/replay",
+    response_model=CaseRead,
+    responses=error_responses(401, 403, 404, 422),
+)
+def replay(
+    letter_id: int,
+    session: WriteSession,
+    actor: WriteActor,
+    p: ThePlatform,
+    payload: Annotated[dict[str, Any] | None, Body()] = None,
+    center: str | None = None,
+) -> Any:
+    """Feed a dead letter through again, as stored or with the corrected payload given."""
+    _require_dispatcher(actor)
+    now = utc_now()
+    got = service.replay(
+        session,
+        letter_id=letter_id,
+        actor=actor,
+        now=now,
+        rules=p.rules,
+        triage=p.triage,
+        payload=payload,
+        center=center,
+    )
+    if got.case is None:
+        assert got.dead_letter is not None
+        return JSONResponse(
+            {
+                "error": "ValidationFailed",
+                "detail": got.dead_letter.reason,
+                "dead_letter": letter_id,
+            },
+            status_code=422,
+        )
+    return cases.read(session, case=got.case, now=now, rules=p.rules)
+
+
+@router.post(
+    "/dead-letters/{letter_id}/discard",
+    response_model=DeadLetterRead,
+    responses=error_responses(401, 403, 404, 422),
+)
+def discard(letter_id: int, session: WriteSession, actor: WriteActor) -> DeadLetterRead:
+    _require_dispatcher(actor)
+    return _letter(deadletters.discard(session, letter_id=letter_id, now=utc_now()))
+
+
+@reveal_router.post("/{number}/personal-data", responses=error_responses(401, 403, 404, 422))
+def reveal(
+    number: str, body: RevealInput, session: WriteSession, actor: WriteActor
+) -> dict[str, Any]:
+    """The unmasked reporter and text of a case. A permission; each reveal is a case event."""
+    if not body.reason.strip():
+        raise ValidationFailed("reason is empty")
+    return personal.reveal(session, number=number, actor=actor, reason=body.reason, now=utc_now())

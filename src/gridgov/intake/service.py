@@ -1,0 +1,590 @@
+"""One door: every channel's record becomes one case, triaged, with the reasons on the case.
+
+validate → idempotency → personal data → locate → classify → create → duplicate check → route
+→ automatic accept/dispatch when the centre's thresholds are met, else the dispatcher's queue.
+
+A record that cannot become a case is kept verbatim as a dead letter, with the reason, and can
+be replayed (after the cause is fixed: a missing catalogue item, a region not yet imported) or
+replayed with a corrected payload. Services never commit; the caller's unit of work does.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from gridgov.addresses import service as addresses
+from gridgov.auth.actor import SYSTEM, Actor
+from gridgov.cases import repository as cases_repo
+from gridgov.cases import schemas as s
+from gridgov.cases import service as cases
+from gridgov.cases.permissions import Role
+from gridgov.cases.workflow import Action, Status
+from gridgov.dispatch import rules as rules_db
+from gridgov.dispatch.routing import Route
+from gridgov.grids.coords import Crs, to_wgs84
+from gridgov.grids.repository import comprehensive_at
+from gridgov.intake import channels, deadletters, pii
+from gridgov.intake.suggest import Classification, Suggester
+from gridgov.kit.errors import Forbidden, NotFound, ValidationFailed
+from gridgov.nlp import similar
+from gridgov.regions import repository as regions
+from gridgov.store.models import (
+    Case,
+    CaseProtected,
+    CatalogItem,
+    Center,
+    DeadLetter,
+    Grid,
+    TriagePolicy,
+    Unit,
+)
+
+OPEN = tuple(
+    st.value for st in Status if st not in (Status.closed, Status.rejected, Status.answered)
+)
+
+
+@dataclass
+class Received:
+    case: Case | None
+    created: bool
+    dead_letter: DeadLetter | None = None
+
+    @property
+    def rejected(self) -> bool:
+        return self.case is None
+
+
+@dataclass(frozen=True)
+class Placed:
+    region_code: str
+    lon: float | None  # as reported (the case keeps both the report and WGS-84)
+    lat: float | None
+    grid_code: str | None
+    source: str  # coordinates / grid / address / region / centre
+    confidence: float
+    note: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "source": self.source,
+            "confidence": self.confidence,
+            "region": self.region_code,
+            "grid": self.grid_code,
+            "note": self.note,
+        }
+
+
+@dataclass
+class Triage:
+    """What automatic triage needs besides the database: the classifier."""
+
+    suggester: Suggester
+
+
+def policy_for(session: Session, *, center_id: int) -> TriagePolicy:
+    found = session.get(TriagePolicy, center_id)
+    if found is not None:
+        return found
+    return TriagePolicy(
+        center_id=center_id,
+        classify_threshold=0.85,
+        locate_threshold=0.8,
+        auto_accept=True,
+        auto_dispatch=True,
+        duplicate_threshold=0.6,
+        duplicate_window_hours=72.0,
+        duplicate_radius_m=500.0,
+    )
+
+
+# ---- the door ---------------------------------------------------------------------------
+def receive(
+    session: Session,
+    *,
+    channel: str,
+    payload: object,
+    actor: Actor,
+    now: datetime,
+    rules: cases.Rules,
+    triage: Triage,
+    center: str | None = None,
+    idempotency_key: str | None = None,
+) -> Received:
+    """Take one record from a channel. Bad records become dead letters, never exceptions —
+    except when the actor may not report at all (:class:`Forbidden`)."""
+    if not actor.roles & cases.CREATE_ROLES:
+        raise Forbidden(f"{actor.username} may not report cases")
+    try:
+        with session.begin_nested():
+            return _receive(
+                session,
+                channel=channel,
+                payload=payload,
+                actor=actor,
+                now=now,
+                rules=rules,
+                triage=triage,
+                center=center,
+                idempotency_key=idempotency_key,
+            )
+    except (ValidationFailed, NotFound) as exc:
+        letter = deadletters.dead_letter(
+            session, channel=channel, payload=payload, reason=str(exc), now=now
+        )
+        return Received(None, created=False, dead_letter=letter)
+    except IntegrityError:
+        # the same record arrived on another connection a moment ago: that one is the case
+        draft = _parse(channel, payload, idempotency_key)
+        existing = (
+            cases_repo.find_by_external_id(
+                session, channel=draft.channel.value, external_id=draft.external_id
+            )
+            if draft.external_id
+            else None
+        )
+        if existing is None:
+            raise
+        return Received(existing, created=False)
+
+
+def _receive(
+    session: Session,
+    *,
+    channel: str,
+    payload: object,
+    actor: Actor,
+    now: datetime,
+    rules: cases.Rules,
+    triage: Triage,
+    center: str | None,
+    idempotency_key: str | None = None,
+) -> Received:
+    draft = _parse(channel, payload, idempotency_key)
+    if draft.external_id:
+        existing = cases_repo.find_by_external_id(
+            session, channel=draft.channel.value, external_id=draft.external_id
+        )
+        if existing is not None:
+            return Received(existing, created=False)
+    chosen = _centre(session, draft=draft, actor=actor, center=center)
+    policy = (
+        policy_for(session, center_id=chosen.id) if chosen else policy_for(session, center_id=0)
+    )
+
+    # personal data: the case keeps masked text, the originals go to a protected row
+    text, found_text = pii.mask_text(draft.text)
+    title_source = draft.title or _title_from(text)  # cut from the masked text: no half IDs
+    title, found_title = pii.mask_text(title_source)
+    placed = locate(session, draft=draft, home=chosen, threshold=policy.locate_threshold)
+    home = chosen or regions.center_for_region(session, code=placed.region_code)
+    if chosen is None:
+        policy = policy_for(session, center_id=home.id)
+
+    given = draft.catalog_item
+    if given:
+        item = session.scalar(select(CatalogItem).where(CatalogItem.code == given))
+        if item is None:
+            raise NotFound(f"no catalogue item {given!r}")
+        classification = Classification(given, 1.0, "channel")
+    else:
+        classification = triage.suggester.suggest(session, f"{title_source}{draft.text}")
+    confident_item = classification.item_code is not None and (
+        classification.source == "channel" or classification.confidence >= policy.classify_threshold
+    )
+    data = s.CaseCreate(
+        channel=draft.channel,
+        title=title[:200] if len(title) >= 2 else "无标题",
+        description=text,
+        region_code=placed.region_code,
+        center=home.code,
+        external_id=draft.external_id,
+        address=draft.address,
+        lon=placed.lon,
+        lat=placed.lat,
+        crs=draft.crs if placed.source == "coordinates" else Crs.wgs84,
+        grid_code=placed.grid_code,
+        catalog_item=classification.item_code if confident_item else None,
+        priority=draft.priority,
+        reporter_name=draft.reporter_name,
+        reporter_phone=draft.reporter_phone,
+    )
+    case = cases.create_case(session, data=data, actor=actor, now=now).case
+    if found_text or found_title:
+        session.add(
+            CaseProtected(
+                case_id=case.id,
+                county_code=case.county_code,
+                fields={
+                    k: v
+                    for k, v in (("title", title_source), ("description", draft.text))
+                    if pii.find(v)
+                },
+                kinds=sorted({sp.kind.value for sp in (*found_text, *found_title)}),
+            )
+        )
+    duplicate = find_duplicate(session, case=case, policy=policy, now=now)
+    routed = _route(session, triage=triage, case=case, item=classification.item_code)
+    decision, steps = _decide(
+        session,
+        case=case,
+        draft=draft,
+        actor=actor,
+        policy=policy,
+        confident_item=confident_item,
+        placed=placed,
+        duplicate=duplicate,
+        routed=routed,
+    )
+    names = triage.suggester.catalog(session).names
+    explanation = "; ".join(
+        part
+        for part in (
+            classification.explain(names),
+            _place_words(placed),
+            duplicate[1].explain() + f" → like {duplicate[0].number}" if duplicate else "",
+            routed.explain() if routed else "no routing rule",
+            decision,
+        )
+        if part
+    )
+    record = {
+        "classification": classification.as_dict(),
+        "location": placed.as_dict(),
+        "duplicate": (
+            {
+                "case": duplicate[0].number,
+                "score": duplicate[1].score,
+                "why": duplicate[1].explain(),
+            }
+            if duplicate
+            else None
+        ),
+        "route": (
+            {
+                "rule": routed.rule.id,
+                "lead_unit": routed.lead_unit,
+                "assisting_units": list(routed.assisting),
+            }
+            if routed
+            else None
+        ),
+        "decision": decision,
+        "explanation": explanation,
+        "channel": draft.extra,
+    }
+    case.triage = record
+    cases_repo.append_event(
+        session,
+        case=case,
+        at=now,
+        actor_id=None,
+        actor=SYSTEM.username,
+        action="triage",
+        from_status=case.status,
+        to_status=case.status,
+        payload={
+            "explanation": explanation,
+            **({"instruction": draft.instruction} if draft.instruction else {}),
+        },
+    )
+    session.flush()
+    for step in steps:
+        step(now, rules)
+    return Received(case, created=True)
+
+
+def _parse(channel: str, payload: object, idempotency_key: str | None) -> channels.Draft:
+    draft = channels.parse(channel, payload)
+    if idempotency_key and not draft.external_id:
+        draft.external_id = f"idem:{idempotency_key}"[:100]
+    return draft
+
+
+def _title_from(text: str) -> str:
+    for stop in "。！？!?\n":
+        if stop in text[:60]:
+            return text[: text.index(stop)].strip()[:60]
+    return text.strip()[:40]
+
+
+def _centre(
+    session: Session, *, draft: channels.Draft, actor: Actor, center: str | None
+) -> Center | None:
+    """The receiving centre: the one named, else the actor's (a 12345 agent's county centre,
+    a grid worker's town centre), else the centre of the region the record names; None when
+    only the record's location can tell."""
+    if center:
+        return regions.get_center(session, code=center)
+    if actor.center_id is not None:
+        found = session.get(Center, actor.center_id)
+        if found is not None:
+            return found
+    if draft.region_code:
+        return regions.center_for_region(session, code=draft.region_code)
+    return None
+
+
+# ---- locate -----------------------------------------------------------------------------
+def locate(
+    session: Session, *, draft: channels.Draft, home: Center | None, threshold: float
+) -> Placed:
+    """Coordinates → grid; else the grid the channel named; else the address registry; else
+    the region the channel named; else the receiving centre's region (confidence 0)."""
+    fallback = draft.region_code or (home.region_code if home else None)
+    if draft.region_code:
+        regions.get_region(session, code=draft.region_code)  # NotFound → dead letter
+    if draft.lon is not None and draft.lat is not None:
+        x, y = to_wgs84(draft.lon, draft.lat, draft.crs)
+        grid = comprehensive_at(session, lon=float(x), lat=float(y))
+        if grid:
+            region = session.scalar(select(Grid.region_code).where(Grid.code == grid))
+            if region or fallback:
+                return Placed(region or fallback, draft.lon, draft.lat, grid, "coordinates", 1.0)
+        if fallback is None:
+            raise ValidationFailed("the point is in no grid and no centre or region was given")
+        return Placed(
+            fallback, draft.lon, draft.lat, None, "coordinates", 0.5, "the point is in no grid"
+        )
+    if draft.grid_code:
+        region = session.scalar(select(Grid.region_code).where(Grid.code == draft.grid_code))
+        if region is None:
+            raise NotFound(f"no grid {draft.grid_code}")
+        return Placed(region, None, None, draft.grid_code, "grid", 1.0)
+    if fallback is None:
+        raise ValidationFailed("no place: give coordinates, a grid, a region or a centre")
+    if draft.address:
+        county = fallback[:6]
+        found = addresses.match(session, text=draft.address, county_code=county, top=1)
+        if found:
+            best = found[0]
+            confidence = round(best.score / 100 if best.score > 1 else best.score, 3)
+            if confidence >= threshold and best.grid_code:
+                region = session.scalar(select(Grid.region_code).where(Grid.code == best.grid_code))
+                return Placed(
+                    region or fallback,
+                    best.lon,
+                    best.lat,
+                    best.grid_code,
+                    "address",
+                    confidence,
+                    f"matched {best.address}",
+                )
+            return Placed(
+                fallback,
+                None,
+                None,
+                None,
+                "address",
+                confidence,
+                f"uncertain match {best.address}: a person should place it",
+            )
+    if draft.region_code:
+        return Placed(draft.region_code, None, None, None, "region", 0.6, "no point or address")
+    return Placed(fallback, None, None, None, "centre", 0.0, "no place given")
+
+
+def _place_words(placed: Placed) -> str:
+    if placed.grid_code:
+        return f"grid {placed.grid_code} by {placed.source} {placed.confidence:.2f}"
+    return f"region {placed.region_code} by {placed.source} {placed.confidence:.2f}" + (
+        f" ({placed.note})" if placed.note else ""
+    )
+
+
+# ---- duplicates -------------------------------------------------------------------------
+def find_duplicate(
+    session: Session, *, case: Case, policy: TriagePolicy, now: datetime
+) -> tuple[Case, similar.Score] | None:
+    """The open case in the same county this one most probably repeats, above the threshold."""
+    since = now - timedelta(hours=policy.duplicate_window_hours)
+    stmt = select(Case).where(
+        Case.county_code == case.county_code,
+        Case.id != case.id,
+        Case.created_at >= since,
+        Case.status.in_(OPEN),
+        Case.duplicate_of_id.is_(None),
+    )
+    if case.lon is not None and case.lat is not None:
+        dlat = policy.duplicate_radius_m / 111_000
+        dlon = dlat / max(0.2, math.cos(math.radians(case.lat)))
+        stmt = stmt.where(
+            Case.lon.between(case.lon - dlon, case.lon + dlon),
+            Case.lat.between(case.lat - dlat, case.lat + dlat),
+        )
+    elif case.grid_code:
+        stmt = stmt.where(Case.grid_code == case.grid_code)
+    else:
+        return None
+    mine = similar.Report(
+        similar.bigrams(case.title, case.description),
+        case.created_at,
+        case.lon,
+        case.lat,
+        case.grid_code,
+    )
+    best: tuple[Case, similar.Score] | None = None
+    for other in session.scalars(stmt.limit(500)):
+        theirs = similar.Report(
+            similar.bigrams(other.title, other.description),
+            other.created_at,
+            other.lon,
+            other.lat,
+            other.grid_code,
+        )
+        sc = similar.score(
+            mine,
+            theirs,
+            radius_m=policy.duplicate_radius_m,
+            window_hours=policy.duplicate_window_hours,
+        )
+        if (
+            sc
+            and sc.score >= policy.duplicate_threshold
+            and (best is None or sc.score > best[1].score)
+        ):
+            best = (other, sc)
+    if best:
+        case.probable_duplicate_id = best[0].id
+        case.duplicate_score = best[1].score
+    return best
+
+
+# ---- routing and decisions --------------------------------------------------------------
+def _route(session: Session, *, triage: Triage, case: Case, item: str | None) -> Route | None:
+    if item is None:
+        return None
+    center = session.get(Center, case.center_id)
+    return rules_db.route_for(
+        session,
+        item=item,
+        region_code=case.region_code,
+        center_level=center.level if center else "*",
+    )
+
+
+def _decide(
+    session: Session,
+    *,
+    case: Case,
+    draft: channels.Draft,
+    actor: Actor,
+    policy: TriagePolicy,
+    confident_item: bool,
+    placed: Placed,
+    duplicate: tuple[Case, similar.Score] | None,
+    routed: Route | None,
+) -> tuple[str, list[Any]]:
+    """What happens next, in words, and the workflow steps that do it."""
+    number = case.number
+
+    def step(action: Action, who: Actor, payload: dict[str, Any]) -> Any:
+        def run(now: datetime, rules: cases.Rules) -> None:
+            cases.act(
+                session,
+                number=number,
+                action=action,
+                actor=who,
+                payload=payload,
+                now=now,
+                rules=rules,
+            )
+
+        return run
+
+    if draft.answer:
+        return "answered on the call", [
+            step(Action.answer_directly, actor, {"answer": draft.answer})
+        ]
+    item = session.get(CatalogItem, case.catalog_item_id) if case.catalog_item_id else None
+    if draft.self_handle:
+        if item is not None and item.grid_admissible and Role.grid_worker in actor.roles:
+            return "handled in the grid by its worker (admission list)", [
+                step(Action.self_handle, actor, {"result": draft.self_handle})
+            ]
+        reason = "not on the grid admission list" if item else "item not known"
+        return f"self-handling refused ({reason}): dispatcher queue", []
+    waits = []
+    if not confident_item:
+        waits.append("classification below threshold")
+    if placed.confidence < policy.locate_threshold:
+        waits.append("location uncertain")
+    if duplicate:
+        waits.append(f"probable duplicate of {duplicate[0].number}")
+    if not policy.auto_accept:
+        waits.append("automatic acceptance off at this centre")
+    if waits:
+        return "dispatcher queue: " + ", ".join(waits), []
+    steps = [step(Action.accept, SYSTEM, {"note": "accepted automatically"})]
+    if item is not None and item.grid_admissible and Role.grid_worker in actor.roles:
+        return "accepted; stays with the grid worker (admission list)", steps
+    if routed is None:
+        return "accepted; dispatcher to choose the unit (no routing rule)", steps
+    if not policy.auto_dispatch:
+        return "accepted; automatic dispatch off at this centre", steps
+    off_list = [
+        code
+        for code in (routed.lead_unit, *routed.assisting)
+        if session.scalar(select(Unit.center_id).where(Unit.code == code)) != case.center_id
+    ]
+    if off_list:
+        return f"accepted; routed unit(s) {', '.join(off_list)} not on this centre's list", steps
+    dispatch = {
+        "lead_unit": routed.lead_unit,
+        "assisting_units": list(routed.assisting),
+        "note": f"dispatched automatically by {routed.explain()}",
+    }
+    steps.append(step(Action.dispatch, SYSTEM, dispatch))
+    return f"dispatched automatically to {routed.lead_unit}", steps
+
+
+# ---- dead letters -----------------------------------------------------------------------
+def replay(
+    session: Session,
+    *,
+    letter_id: int,
+    actor: Actor,
+    now: datetime,
+    rules: cases.Rules,
+    triage: Triage,
+    payload: dict[str, Any] | None = None,
+    center: str | None = None,
+) -> Received:
+    """Feed a dead letter through the door again (optionally corrected). On success the
+    letter is marked replayed with its case; on failure it stays pending with the new reason."""
+    letter = session.get(DeadLetter, letter_id)
+    if letter is None:
+        raise NotFound(f"no dead letter #{letter_id}")
+    if letter.state != "pending":
+        raise ValidationFailed(f"dead letter #{letter_id} is already {letter.state}")
+    body = payload if payload is not None else letter.payload
+    try:
+        with session.begin_nested():
+            result = _receive(
+                session,
+                channel=letter.channel,
+                payload=body,
+                actor=actor,
+                now=now,
+                rules=rules,
+                triage=triage,
+                center=center,
+            )
+    except (ValidationFailed, NotFound) as exc:
+        letter.attempts += 1
+        letter.reason = str(exc)
+        return Received(None, created=False, dead_letter=letter)
+    letter.attempts += 1
+    letter.state = "replayed"
+    letter.case_id = result.case.id if result.case else None
+    letter.resolved_at = now
+    if payload is not None:
+        letter.payload = {**letter.payload, "_corrected": deadletters.jsonable(payload)}
+    return result

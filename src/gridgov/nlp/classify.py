@@ -1,0 +1,384 @@
+"""Catalogue classification of citizen messages (pure: arrays in, predictions out).
+
+A linear SVM over character 1–3-gram TF-IDF (plus a second block for the opening characters,
+where a message states its subject), trained on the centre's own labelled history. Decision
+values become confidences through a softmax whose temperature is fitted by cross-validation, so
+"0.94" means what it says often enough to set an auto-dispatch threshold on it.
+
+Labels may be catalogue paths (``城乡建设/市容环境/占道经营``): the model predicts the leaf,
+and when the leaf is uncertain it backs off to the most specific ancestor whose summed
+confidence passes the threshold.
+
+A model file is a NumPy ``.npz`` archive — arrays and one JSON header, loaded with
+``allow_pickle=False`` so a model file can never run code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy.sparse import csr_matrix, hstack
+
+from gridgov.nlp.features import MAX_N, Vectorizer
+
+FORMAT = 1
+SEPARATOR = "/"
+FloatArray = npt.NDArray[np.float64]
+
+
+class ModelError(Exception):
+    """A model file that cannot be used (missing, damaged, another format)."""
+
+
+@dataclass(frozen=True)
+class Params:
+    c: float = 3.0  # SVM regularisation (measured: 1 → 0.918, 3 → 0.921, 10 → 0.923)
+    min_df: int = 2
+    n_max: int = MAX_N
+    head_chars: int = 20  # the opening characters get their own feature block ...
+    head_weight: float = 0.5  # ... at this weight (0 turns it off)
+    backoff: float = 0.5  # leaf confidence below this backs off to the parent level
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    label: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Prediction:
+    label: str  # the leaf, or the ancestor backed off to
+    confidence: float
+    leaf: str
+    backed_off: bool
+    top: list[Suggestion]
+    terms: list[str]  # the n-grams that pushed hardest towards ``leaf``
+
+
+@dataclass
+class Model:
+    labels: list[str]
+    body: Vectorizer
+    head: Vectorizer | None
+    coef: npt.NDArray[np.float32]  # (labels, features)
+    intercept: FloatArray
+    temperature: float
+    params: Params
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    # ---- features ------------------------------------------------------------------
+    def features(self, texts: Sequence[str]) -> csr_matrix:
+        body = self.body.transform(texts)
+        if self.head is None:
+            return body
+        head = self.head.transform([t[: self.params.head_chars] for t in texts])
+        return hstack([body, head * self.params.head_weight], format="csr")
+
+    def _term(self, column: int) -> str:
+        if column < self.body.size or self.head is None:
+            return self.body.terms([column])[0]
+        return self.head.terms([column - self.body.size])[0]
+
+    # ---- prediction ----------------------------------------------------------------
+    def decision(self, x: csr_matrix) -> FloatArray:
+        return np.asarray(x @ self.coef.T, dtype=np.float64) + self.intercept
+
+    def probabilities(self, texts: Sequence[str]) -> FloatArray:
+        return softmax(self.decision(self.features(texts)) * self.temperature)
+
+    def predict(self, texts: Sequence[str], *, explain: bool = True) -> list[Prediction]:
+        x = self.features(texts)
+        probs = softmax(self.decision(x) * self.temperature)
+        out = []
+        for i, p in enumerate(probs):
+            order = np.argsort(-p)[:3]
+            leaf = int(order[0])
+            label, confidence = self._back_off(p, leaf)
+            out.append(
+                Prediction(
+                    label=label,
+                    confidence=round(confidence, 4),
+                    leaf=self.labels[leaf],
+                    backed_off=label != self.labels[leaf],
+                    top=[Suggestion(self.labels[j], round(float(p[j]), 4)) for j in order],
+                    terms=self._drivers(x, i, leaf) if explain else [],
+                )
+            )
+        return out
+
+    def predict_one(self, text: str) -> Prediction:
+        return self.predict([text])[0]
+
+    def _back_off(self, p: FloatArray, leaf: int) -> tuple[str, float]:
+        label = self.labels[leaf]
+        if p[leaf] >= self.params.backoff or SEPARATOR not in label:
+            return label, float(p[leaf])
+        parts = label.split(SEPARATOR)
+        for depth in range(len(parts) - 1, 0, -1):
+            prefix = SEPARATOR.join(parts[:depth])
+            mass = sum(
+                float(p[j])
+                for j, name in enumerate(self.labels)
+                if name == prefix or name.startswith(prefix + SEPARATOR)
+            )
+            if mass >= self.params.backoff:
+                return prefix, mass
+        return label, float(p[leaf])
+
+    def _drivers(self, x: csr_matrix, row: int, label: int, k: int = 5) -> list[str]:
+        start, end = x.indptr[row], x.indptr[row + 1]
+        cols = x.indices[start:end]
+        contrib = x.data[start:end] * self.coef[label, cols]
+        best = np.argsort(-contrib)[: k * 3]
+        found = [self._term(int(cols[j])) for j in best if contrib[j] > 0]
+        found = [t for t in found if len(t) > 1]
+        # a longer n-gram says more than its own pieces: keep "放杂物", drop "杂物"
+        kept = [t for t in found if not any(t != u and t in u for u in found)]
+        return list(dict.fromkeys(kept))[:k]
+
+    # ---- files ---------------------------------------------------------------------
+    @property
+    def version(self) -> str:
+        return str(self.meta.get("version", ""))
+
+    def save(self, path: Path) -> None:
+        header = {
+            "format": FORMAT,
+            "labels": self.labels,
+            "temperature": self.temperature,
+            "params": self.params.__dict__,
+            "n_max": self.body.n_max,
+            "meta": self.meta,
+        }
+        arrays: dict[str, Any] = {
+            "header": np.array(json.dumps(header, ensure_ascii=False)),
+            "body_vocabulary": self.body.vocabulary,
+            "body_idf": self.body.idf,
+            "coef": self.coef,
+            "intercept": self.intercept,
+        }
+        if self.head is not None:
+            arrays["head_vocabulary"] = self.head.vocabulary
+            arrays["head_idf"] = self.head.idf
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, **arrays)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_bytes(buffer.getvalue())
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> Model:
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                header = json.loads(str(z["header"]))
+                if header.get("format") != FORMAT:
+                    raise ModelError(
+                        f"{path}: model format {header.get('format')}, this version reads "
+                        f"{FORMAT}; train it again"
+                    )
+                n_max = int(header["n_max"])
+                body = Vectorizer(z["body_vocabulary"], z["body_idf"], n_max)
+                head = (
+                    Vectorizer(z["head_vocabulary"], z["head_idf"], n_max)
+                    if "head_vocabulary" in z
+                    else None
+                )
+                return cls(
+                    labels=list(header["labels"]),
+                    body=body,
+                    head=head,
+                    coef=z["coef"],
+                    intercept=z["intercept"],
+                    temperature=float(header["temperature"]),
+                    params=Params(**header["params"]),
+                    meta=dict(header["meta"]),
+                )
+        except FileNotFoundError:
+            raise ModelError(f"{path}: no such model file") from None
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ModelError(f"{path}: not a gridgov model file ({exc})") from exc
+
+
+def softmax(z: FloatArray) -> FloatArray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    out: FloatArray = e / e.sum(axis=1, keepdims=True)
+    return out
+
+
+def _fit_linear(x: csr_matrix, y: Sequence[str], c: float) -> tuple[Any, list[str]]:
+    from sklearn.svm import LinearSVC
+
+    svm = LinearSVC(C=c, max_iter=5000)
+    svm.fit(x, list(y))
+    return svm, [str(label) for label in svm.classes_]
+
+
+def _build(texts: Sequence[str], params: Params) -> tuple[Vectorizer, Vectorizer | None]:
+    body = Vectorizer.fit(texts, n_max=params.n_max, min_df=params.min_df)
+    head = None
+    if params.head_weight > 0 and params.head_chars > 0:
+        head = Vectorizer.fit(
+            [t[: params.head_chars] for t in texts], n_max=params.n_max, min_df=params.min_df
+        )
+    return body, head
+
+
+def train(
+    texts: Sequence[str],
+    labels: Sequence[str],
+    *,
+    params: Params | None = None,
+    now: datetime,
+    calibration_folds: int = 3,
+) -> Model:
+    """Fit a model; the softmax temperature comes from ``calibration_folds``-fold predictions."""
+    params = params or Params()
+    if len(texts) != len(labels):
+        raise ValueError("texts and labels differ in length")
+    classes = sorted(set(labels))
+    if len(classes) < 2:
+        raise ValueError("at least two different labels are needed to train a classifier")
+    body, head = _build(texts, params)
+    model = Model(
+        labels=classes,
+        body=body,
+        head=head,
+        coef=np.zeros((len(classes), 1), dtype=np.float32),
+        intercept=np.zeros(len(classes)),
+        temperature=1.0,
+        params=params,
+    )
+    x = model.features(texts)
+    svm, fitted = _fit_linear(x, labels, params.c)
+    if fitted != classes:
+        raise ValueError("the classifier's labels differ from the training labels")
+    coef = np.asarray(svm.coef_, dtype=np.float32)
+    intercept = np.asarray(svm.intercept_, dtype=np.float64)
+    if len(classes) == 2:  # a binary SVM has one hyperplane; make it one row per label
+        coef = np.vstack([-coef, coef]) / 2
+        intercept = np.array([-intercept[0], intercept[0]]) / 2
+    model.coef, model.intercept = coef, intercept
+    model.temperature = _fit_temperature(texts, labels, classes, params, calibration_folds)
+    digest = hashlib.sha256(coef.tobytes()).hexdigest()[:10]
+    model.meta = {
+        "version": f"{now:%Y%m%dT%H%M%S}-{digest}",
+        "trained_at": now.isoformat(),
+        "examples": len(texts),
+        "features": int(x.shape[1]),
+    }
+    return model
+
+
+def _fit_temperature(
+    texts: Sequence[str],
+    labels: Sequence[str],
+    classes: list[str],
+    params: Params,
+    folds: int,
+) -> float:
+    """The softmax temperature that minimises the log loss of out-of-fold decisions."""
+    from sklearn.model_selection import StratifiedKFold
+
+    y = np.array([classes.index(label) for label in labels])
+    counts = np.bincount(y)
+    folds = min(folds, int(counts.min()))
+    if folds < 2:
+        return 1.0
+    texts_arr = np.array(texts, dtype=object)
+    decisions = np.zeros((len(texts), len(classes)))
+    for tr, te in StratifiedKFold(folds, shuffle=True, random_state=0).split(texts_arr, y):
+        part = train_fold(list(texts_arr[tr]), [labels[i] for i in tr], params)
+        d = part.decision(part.features(list(texts_arr[te])))
+        # a fold may lack a rare label: place its columns where they belong
+        for k, label in enumerate(part.labels):
+            decisions[te, classes.index(label)] = d[:, k]
+        missing = [classes.index(c) for c in classes if c not in part.labels]
+        decisions[np.ix_(te, missing)] = -10.0
+    best, best_loss = 1.0, float("inf")
+    for t in np.geomspace(0.25, 40, 60):
+        p = softmax(decisions * t)
+        loss = -float(np.mean(np.log(p[np.arange(len(y)), y] + 1e-12)))
+        if loss < best_loss:
+            best, best_loss = float(t), loss
+    return best
+
+
+def train_fold(texts: Sequence[str], labels: Sequence[str], params: Params) -> Model:
+    """A model without calibration (temperature 1): for cross-validation folds."""
+    classes = sorted(set(labels))
+    body, head = _build(texts, params)
+    model = Model(classes, body, head, np.zeros((1, 1), np.float32), np.zeros(1), 1.0, params)
+    svm, _ = _fit_linear(model.features(texts), labels, params.c)
+    coef = np.asarray(svm.coef_, dtype=np.float32)
+    intercept = np.asarray(svm.intercept_, dtype=np.float64)
+    if len(classes) == 2:
+        coef = np.vstack([-coef, coef]) / 2
+        intercept = np.array([-intercept[0], intercept[0]]) / 2
+    model.coef, model.intercept = coef, intercept
+    return model
+
+
+def evaluate(
+    predicted: Sequence[str], actual: Sequence[str], labels: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """macro-F1, accuracy, per-class precision/recall/F1/support and the confusion matrix."""
+    from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
+    names = sorted(set(actual) | set(predicted)) if labels is None else list(labels)
+    precision, recall, f1, support = precision_recall_fscore_support(
+        actual, predicted, labels=names, zero_division=0
+    )
+    present = [i for i, n in enumerate(names) if n in set(actual)]
+    matrix = confusion_matrix(actual, predicted, labels=names)
+    return {
+        "examples": len(actual),
+        "macro_f1": round(float(np.mean(f1[present])) if present else 0.0, 4),
+        "accuracy": round(float(np.mean(np.array(actual) == np.array(predicted))), 4),
+        "per_class": {
+            n: {
+                "precision": round(float(precision[i]), 4),
+                "recall": round(float(recall[i]), 4),
+                "f1": round(float(f1[i]), 4),
+                "support": int(support[i]),
+            }
+            for i, n in enumerate(names)
+        },
+        "confusion_matrix": {"labels": names, "matrix": matrix.tolist()},
+    }
+
+
+def cross_validate(
+    texts: Sequence[str], labels: Sequence[str], *, params: Params | None = None, folds: int = 5
+) -> dict[str, Any]:
+    """Stratified k-fold macro-F1 (mean, std, per fold) and the pooled evaluation."""
+    from sklearn.model_selection import StratifiedKFold
+
+    params = params or Params()
+    texts_arr = np.array(texts, dtype=object)
+    y = np.array(labels, dtype=object)
+    predicted = np.empty(len(y), dtype=object)
+    scores = []
+    for tr, te in StratifiedKFold(folds, shuffle=True, random_state=0).split(texts_arr, y):
+        part = train_fold(list(texts_arr[tr]), list(y[tr]), params)
+        d = part.decision(part.features(list(texts_arr[te])))
+        guess = [part.labels[int(k)] for k in d.argmax(axis=1)]
+        predicted[te] = guess
+        scores.append(evaluate(guess, list(y[te]))["macro_f1"])
+    report = evaluate(list(predicted), list(y))
+    report["folds"] = folds
+    report["fold_macro_f1"] = scores
+    report["macro_f1_mean"] = round(float(np.mean(scores)), 4)
+    report["macro_f1_std"] = round(float(np.std(scores)), 4)
+    return report

@@ -1,0 +1,536 @@
+"""The one door: every channel, idempotency, dead letters, personal data, duplicates, routing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import shapely
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from gridgov.api.app import create_app
+from gridgov.bootstrap import Platform
+from gridgov.cases import service as cases
+from gridgov.dispatch import rules as rules_db
+from gridgov.grids import repository as grids
+from gridgov.intake import service
+from gridgov.store.models import Case, CaseEvent, DeadLetter, TriagePolicy
+
+from ..conftest import NOW
+from ..factories import COUNTY, EMERGENCY, SELF_CLOSE, STANDARD, VILLAGE_A, World
+
+GRID = f"{VILLAGE_A}001"
+LON, LAT = 119.30, 34.10  # inside GRID
+PHONE, ID_NUMBER = "13812345678", "11010519491231002X"
+
+
+@pytest.fixture
+def door(platform: Platform, world: World) -> Platform:
+    """The small world plus one grid and routing rules for the county and town centres."""
+    with platform.db.write() as session:
+        grids.upsert(
+            session,
+            code=GRID,
+            kind="comprehensive",
+            name="一网格",
+            region_code=VILLAGE_A,
+            county_code=COUNTY,
+            shape=shapely.box(LON - 0.01, LAT - 0.01, LON + 0.01, LAT + 0.01),
+            subject=None,
+            parent_code=None,
+            source_crs="wgs84",
+            now=NOW,
+        )
+        rules_db.import_rules(
+            session,
+            rows=[
+                {"item": "01", "region_level": "county", "lead_unit": "320724-zjj"},
+                {
+                    "item": STANDARD,
+                    "region_level": "county",
+                    "lead_unit": "320724-cgj",
+                    "assisting": "320724-zjj",
+                },
+                {"item": STANDARD, "region_level": "town", "lead_unit": "{town}-zhzf"},
+            ],
+            replace=False,
+            source="test",
+        )
+    return platform
+
+
+def receive(p: Platform, world: World, channel: str, payload: Any, user: str = "agent", **kw: Any):
+    with p.db.write() as session:
+        got = service.receive(
+            session,
+            channel=channel,
+            payload=payload,
+            actor=world.actor(session, user),
+            now=kw.pop("now", NOW),
+            rules=p.rules,
+            triage=p.triage,
+            **kw,
+        )
+        number = got.case.number if got.case else None
+        letter = got.dead_letter.id if got.dead_letter else None
+        return number, got.created, letter
+
+
+def read(p: Platform, number: str):
+    with p.db.read() as session:
+        case = session.scalar(select(Case).where(Case.number == number))
+        return cases.read(session, case=case, now=NOW, rules=p.rules)
+
+
+def count(p: Platform, model: type = Case) -> int:
+    with p.db.read() as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+CHANNEL_RECORDS: dict[str, tuple[str, dict[str, Any]]] = {
+    "hotline": (
+        "agent",
+        {"call_id": "H1", "caller": "张三", "callback_number": PHONE, "text": "路灯不亮一周了"},
+    ),
+    "grid_app": (
+        "grid_worker",
+        {"client_id": "app-1", "text": "河道漂浮垃圾", "lon": LON, "lat": LAT},
+    ),
+    "inspector": (
+        "agent",
+        {"event_id": "I1", "standard_code": "010101", "text": "井盖破损", "grid_code": GRID},
+    ),
+    "web": ("citizen", {"submission_id": "W1", "text": "小区噪音扰民", "region_code": VILLAGE_A}),
+    "open311": (
+        "citizen",
+        {"service_code": STANDARD, "description": "摊贩占道", "lat": LAT, "long": LON},
+    ),
+    "sensor": (
+        "system",
+        {"alert_id": "S1", "device_id": "wl-7", "rule": "water>2m", "text": "水位超警戒"},
+    ),
+    "police_110": (
+        "system",
+        {"incident_no": "110-9", "text": "邻里纠纷噪音", "caller_phone": PHONE},
+    ),
+    "leader": (
+        "leader",
+        {
+            "reference": "批示-3",
+            "issued_by": "县长",
+            "instruction": "三日内办结",
+            "text": "老旧小区加装电梯",
+        },
+    ),
+    "superior": (
+        "system",
+        {
+            "reference": "市交-12",
+            "issued_by": "市12345",
+            "instruction": "请核实",
+            "text": "道路积水",
+        },
+    ),
+    "letters": ("agent", {"letter_no": "X-1", "petitioner": "王五", "text": "拖欠工资问题"}),
+    "media": (
+        "agent",
+        {"url": "https://news.example/1", "text": "网传某路段塌陷", "outlet": "晚报"},
+    ),
+}
+
+
+@pytest.mark.parametrize("channel", sorted(CHANNEL_RECORDS))
+def test_every_channel_makes_one_case_that_records_its_channel(
+    door: Platform, world: World, channel: str
+) -> None:
+    user, record = CHANNEL_RECORDS[channel]
+    number, created, letter = receive(door, world, channel, record, user=user, center=COUNTY)
+    assert created and letter is None
+    case = read(door, number)
+    assert case.channel == channel
+    assert case.triage and case.triage["explanation"]
+    if "lon" in record or "long" in record or "grid_code" in record:
+        assert case.grid_code == GRID
+        assert case.region_code == VILLAGE_A
+
+
+def test_retrying_the_same_record_three_times_gives_one_case(door: Platform, world: World) -> None:
+    record = {"client_id": "phone-7-0001", "text": "河道漂浮垃圾", "lon": LON, "lat": LAT}
+    numbers = {receive(door, world, "grid_app", record, user="grid_worker")[0] for _ in range(3)}
+    assert len(numbers) == 1
+    assert count(door) == 1
+
+
+def test_http_idempotency_key_and_offline_batch_never_double(door: Platform, world: World) -> None:
+    client = TestClient(create_app(door, run_sweeper=False))
+    body = {"text": "路灯不亮一周了", "region_code": VILLAGE_A}
+    headers = {"X-Gridgov-User": "agent", "Idempotency-Key": "k-42"}
+    codes = [
+        client.post("/api/v1/intake/hotline", json=body, headers=headers).status_code
+        for _ in range(3)
+    ]
+    assert codes == [201, 200, 200]
+    batch = [
+        {"client_id": f"b-{i}", "text": "河道漂浮垃圾", "lon": LON, "lat": LAT} for i in range(3)
+    ]
+    batch.append({"client_id": "b-bad", "text": "x"})
+    first = client.post(
+        "/api/v1/intake/grid_app/batch", json=batch, headers={"X-Gridgov-User": "grid_worker"}
+    ).json()
+    again = client.post(
+        "/api/v1/intake/grid_app/batch", json=batch, headers={"X-Gridgov-User": "grid_worker"}
+    ).json()
+    assert [r["outcome"] for r in first] == ["created"] * 3 + ["rejected"]
+    assert [r["outcome"] for r in again] == ["existing"] * 3 + ["rejected"]
+    assert count(door) == 4
+
+
+def test_a_bad_record_is_a_dead_letter_that_can_be_corrected_and_replayed(
+    door: Platform, world: World
+) -> None:
+    client = TestClient(create_app(door, run_sweeper=False))
+    headers = {"X-Gridgov-User": "agent"}
+    bad = {"call_id": "H-9", "text": "路灯不亮", "region_code": "999999"}
+    res = client.post("/api/v1/intake/hotline", json=bad, headers=headers)
+    assert res.status_code == 422
+    assert res.json()["error"] == "ValidationFailed" and "999999" in res.json()["detail"]
+    letter = res.json()["dead_letter"]
+    assert count(door) == 0  # nothing half-written ...
+    listed = client.get("/api/v1/intake/dead-letters", headers={"X-Gridgov-User": "dispatcher"})
+    assert [d["id"] for d in listed.json()] == [letter]  # ... and nothing lost
+    assert listed.json()[0]["payload"] == bad
+    # replayed as it is, it fails again and stays pending
+    again = client.post(
+        f"/api/v1/intake/dead-letters/{letter}/replay", headers={"X-Gridgov-User": "dispatcher"}
+    )
+    assert again.status_code == 422
+    fixed = client.post(
+        f"/api/v1/intake/dead-letters/{letter}/replay",
+        json={**bad, "region_code": VILLAGE_A},
+        headers={"X-Gridgov-User": "dispatcher"},
+    )
+    assert fixed.status_code == 200, fixed.text
+    assert fixed.json()["external_id"] == "H-9"
+    with door.db.read() as session:
+        row = session.get(DeadLetter, letter)
+        assert (row.state, row.attempts) == ("replayed", 3)
+    assert (
+        client.get("/api/v1/intake/dead-letters", headers={"X-Gridgov-User": "dispatcher"}).json()
+        == []
+    )
+    # an agent may not manage dead letters
+    assert client.get("/api/v1/intake/dead-letters", headers=headers).status_code == 403
+
+
+def test_unknown_channel_fields_are_refused_not_dropped(door: Platform, world: World) -> None:
+    _, created, letter = receive(
+        door, world, "web", {"text": "噪音扰民", "region_code": VILLAGE_A, "mood": "angry"}
+    )
+    assert not created and letter is not None
+    with door.db.read() as session:
+        assert "mood" in session.get(DeadLetter, letter).reason
+
+
+def test_personal_data_is_masked_in_every_output_and_revealing_it_is_audited(
+    door: Platform, world: World
+) -> None:
+    text = f"我的电话{PHONE}，身份证{ID_NUMBER}，楼下餐馆油烟扰民"
+    number, _, _ = receive(
+        door,
+        world,
+        "hotline",
+        {"caller": "张三丰", "callback_number": PHONE, "text": text, "region_code": VILLAGE_A},
+    )
+    client = TestClient(create_app(door, run_sweeper=False))
+    headers = {"X-Gridgov-User": "dispatcher"}
+    outputs = [
+        client.get(f"/api/v1/cases/{number}", headers=headers).text,
+        client.get("/api/v1/cases", headers=headers).text,
+        client.get(f"/api/v1/cases/{number}/events", headers=headers).text,
+    ]
+    for out in outputs:
+        assert PHONE not in out and ID_NUMBER not in out and "张三丰" not in out
+    shown = json.loads(outputs[0])
+    assert shown["reporter_phone"] == "138****5678"
+    assert "110105********002X" in shown["description"]
+    assert shown["personal_data"] == ["id_number", "phone"]
+    # a citizen may not reveal; a dispatcher of the owning centre may, and it is recorded
+    refused = client.post(
+        f"/api/v1/cases/{number}/personal-data",
+        json={"reason": "回访"},
+        headers={"X-Gridgov-User": "citizen"},
+    )
+    assert refused.status_code == 403
+    shown = client.post(
+        f"/api/v1/cases/{number}/personal-data", json={"reason": "回访核实"}, headers=headers
+    ).json()
+    assert shown["reporter_phone"] == PHONE and shown["description"] == text
+    events = client.get(f"/api/v1/cases/{number}/events", headers=headers).json()
+    reveal = [e for e in events if e["action"] == "reveal_personal_data"]
+    assert len(reveal) == 1 and reveal[0]["actor"] == "dispatcher"
+    assert reveal[0]["payload"]["reason"] == "回访核实"
+
+
+def test_confident_report_is_dispatched_by_rule_with_its_reasons(
+    door: Platform, world: World
+) -> None:
+    number, _, _ = receive(
+        door,
+        world,
+        "open311",
+        {"service_code": STANDARD, "description": "菜场门口摊贩占道", "lat": LAT, "long": LON},
+        user="citizen",
+        center=COUNTY,
+    )
+    case = read(door, number)
+    assert case.status == "dispatched"
+    assert case.lead_unit == "320724-cgj" and case.assisting_units == ["320724-zjj"]
+    why = case.triage["explanation"]
+    assert f"grid {GRID}" in why and "320724-cgj" in why and "dispatched automatically" in why
+    # at the town centre the same item goes to the town's own team, by the {town} rule
+    number, _, _ = receive(
+        door,
+        world,
+        "open311",
+        {
+            "service_code": STANDARD,
+            "description": "菜场门口摊贩占道",
+            "lat": LAT + 0.005,
+            "long": LON,
+        },
+        user="citizen",
+        center="320724100",
+        now=NOW + timedelta(days=10),
+    )
+    assert read(door, number).lead_unit == "320724100-zhzf"
+
+
+def test_a_rule_on_the_parent_item_routes_its_leaves(door: Platform, world: World) -> None:
+    number, _, _ = receive(
+        door,
+        world,
+        "open311",
+        {"service_code": EMERGENCY, "description": "井盖缺失", "lat": LAT, "long": LON},
+        user="citizen",
+        center=COUNTY,
+    )
+    case = read(door, number)
+    assert case.lead_unit == "320724-zjj"
+    assert "(01, county" in case.triage["explanation"]
+
+
+def test_uncertain_cases_wait_for_a_dispatcher_with_the_reason(
+    door: Platform, world: World
+) -> None:
+    number, _, _ = receive(
+        door, world, "hotline", {"text": "有个事情想反映一下", "region_code": VILLAGE_A}
+    )
+    case = read(door, number)
+    assert case.status == "submitted"
+    assert "dispatcher queue" in case.triage["decision"]
+    assert "classification below threshold" in case.triage["decision"]
+    with door.db.write() as session:  # a centre that switches automatic acceptance off
+        session.add(TriagePolicy(center_id=2, auto_accept=False))
+    number, _, _ = receive(
+        door,
+        world,
+        "inspector",
+        {
+            "event_id": "I-7",
+            "standard_code": "0101",
+            "catalog_item": STANDARD,
+            "text": "占道",
+            "grid_code": GRID,
+        },
+    )
+    assert read(door, number).status == "submitted"
+
+
+def test_a_probable_duplicate_is_flagged_and_merged_into_its_parent(
+    door: Platform, world: World
+) -> None:
+    first, _, _ = receive(
+        door,
+        world,
+        "hotline",
+        {
+            "caller": "甲",
+            "callback_number": "13900000001",
+            "text": "人民路菜场门口流动摊贩占道经营，行人走机动车道",
+            "lon": LON,
+            "lat": LAT,
+        },
+    )
+    second, _, _ = receive(
+        door,
+        world,
+        "hotline",
+        {
+            "caller": "乙",
+            "callback_number": "13900000002",
+            "text": "人民路菜场门口摊贩占道经营",
+            "lon": LON + 0.001,
+            "lat": LAT,
+        },
+        now=NOW + timedelta(hours=3),
+    )
+    far, _, _ = receive(
+        door,
+        world,
+        "hotline",
+        {"text": "人民路菜场门口摊贩占道经营", "lon": LON + 0.009, "lat": LAT + 0.009},
+        now=NOW + timedelta(hours=3),
+    )
+    dup = read(door, second)
+    assert dup.probable_duplicate == first and dup.duplicate_score >= 0.6
+    assert dup.status == "submitted"  # a person decides
+    assert "probable duplicate" in dup.triage["decision"]
+    assert read(door, far).probable_duplicate is None  # same words, another place
+    with door.db.write() as session:
+        cases.act(
+            session,
+            number=second,
+            action="merge_into",
+            actor=world.actor(session, "dispatcher"),
+            payload={"into": first},
+            now=NOW + timedelta(hours=4),
+            rules=door.rules,
+        )
+    parent, child = read(door, first), read(door, second)
+    assert child.status == "rejected" and child.duplicate_of == first
+    assert parent.merged == [second]
+    with door.db.read() as session:
+        actions = session.scalars(
+            select(CaseEvent.action).join(Case).where(Case.number == first)
+        ).all()
+    assert "absorb_duplicate" in actions
+    assert child.reporter_phone == "139****0002"  # the child keeps its reporter for the visit
+
+
+def test_grid_worker_self_handles_only_admissible_items(door: Platform, world: World) -> None:
+    ok, _, _ = receive(
+        door,
+        world,
+        "grid_app",
+        {
+            "client_id": "s-1",
+            "text": "楼道杂物",
+            "catalog_item": SELF_CLOSE,
+            "lon": LON,
+            "lat": LAT,
+            "self_handled": "已清理",
+        },
+        user="grid_worker",
+    )
+    assert read(door, ok).status == "closed"
+    refused, _, _ = receive(
+        door,
+        world,
+        "grid_app",
+        {
+            "client_id": "s-2",
+            "text": "摊贩占道",
+            "catalog_item": STANDARD,
+            "lon": LON,
+            "lat": LAT,
+            "self_handled": "已劝离",
+        },
+        user="grid_worker",
+    )
+    case = read(door, refused)
+    assert case.status == "submitted"
+    assert "not on the grid admission list" in case.triage["decision"]
+
+
+def test_hotline_consultation_answered_on_the_call(door: Platform, world: World) -> None:
+    number, _, _ = receive(
+        door,
+        world,
+        "hotline",
+        {"text": "请问居住证怎么办理", "region_code": COUNTY, "answer": "携带身份证到派出所办理"},
+    )
+    assert read(door, number).status == "answered"
+
+
+def test_routing_import_checks_every_row_before_writing(door: Platform) -> None:
+    with door.db.write() as session:
+        before = len(rules_db.rule_rows(session))
+        with pytest.raises(Exception) as err:
+            rules_db.import_rules(
+                session,
+                rows=[
+                    {
+                        "item": STANDARD,
+                        "region_level": "county",
+                        "area": VILLAGE_A,
+                        "lead_unit": "320724-cgj",
+                    },
+                    {"item": "nope", "region_level": "county", "lead_unit": "320724-cgj"},
+                    {"item": STANDARD, "region_level": "planet", "lead_unit": "{town}-nobody"},
+                ],
+                replace=False,
+                source="rules.csv",
+            )
+        message = str(err.value)
+        assert "rules.csv:3: no catalogue item 'nope'" in message
+        assert "rules.csv:4: region_level 'planet'" in message
+        assert "rules.csv:4: no unit '{town}-nobody'" in message
+    with door.db.read() as session:
+        assert len(rules_db.rule_rows(session)) == before
+
+
+@pytest.fixture
+def cli_door(door: Platform, cli: Any) -> Iterator[Any]:
+    yield cli
+
+
+def test_cli_receive_batch_and_dead_letters(cli_door: Any, tmp_path: Any) -> None:
+    batch = tmp_path / "batch.json"
+    batch.write_text(
+        json.dumps(
+            [
+                {"client_id": "c-1", "text": "河道漂浮垃圾", "lon": LON, "lat": LAT},
+                {"client_id": "c-2", "text": "x"},
+            ]
+        ),
+        encoding="utf-8",
+    )
+    res = cli_door(
+        "intake",
+        "receive",
+        "--channel",
+        "grid_app",
+        "--file",
+        str(batch),
+        "--user",
+        "grid_worker",
+        "--json",
+    )
+    assert res.exit_code == 2, res.output
+    out = json.loads(res.output)
+    assert [o["outcome"] for o in out] == ["created", "rejected"]
+    res = cli_door("intake", "dead-letters", "list", "--json")
+    letters = json.loads(res.output)
+    assert len(letters) == 1 and letters[0]["payload"]["client_id"] == "c-2"
+    fixed = tmp_path / "fixed.json"
+    fixed.write_text(json.dumps({"client_id": "c-2", "text": "河道垃圾", "grid_code": GRID}))
+    res = cli_door(
+        "intake",
+        "dead-letters",
+        "replay",
+        str(letters[0]["id"]),
+        "--user",
+        "grid_worker",
+        "--payload",
+        str(fixed),
+    )
+    assert res.exit_code == 0, res.output
+    assert "replayed: case" in res.output
+    res = cli_door(
+        "intake", "receive", "--channel", "nope", "--file", str(batch), "--user", "agent"
+    )
+    assert res.exit_code == 2 and "unknown channel" in res.output

@@ -1,0 +1,164 @@
+"""The catalogue classifier: features, training, confidences, back-off, model files, CLI."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import random
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+from typer.testing import CliRunner
+
+from gridgov.cli import app
+from gridgov.nlp import classify
+from gridgov.nlp.features import Vectorizer, decode, ngram_codes, normalise
+
+NOW = datetime(2026, 3, 2, tzinfo=UTC)
+DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "messages"
+
+TOPICS = {
+    "城乡建设/市容环境/占道经营": ["摊贩占道经营", "流动摊点占用人行道", "早餐摊占道"],
+    "城乡建设/市容环境/乱堆乱放": ["楼道堆放杂物", "建筑垃圾乱堆", "杂物堵塞消防通道"],
+    "城乡建设/市政设施/路灯故障": ["路灯不亮", "路灯夜间闪烁", "照明灯损坏"],
+    "环境保护/噪声污染/施工噪声": ["夜间施工噪音扰民", "工地机器轰鸣", "凌晨打桩噪声"],
+    "劳动和社会保障/工资/拖欠工资": ["老板拖欠工资", "农民工工资未发", "欠薪半年"],
+}
+PLACES = ["人民路", "新港大道", "和平小区", "长江路口", "幸福里", "县医院旁", "学校门口"]
+TAILS = ["请尽快处理", "希望相关部门管一管", "已经很久了", "严重影响生活", ""]
+
+
+def corpus(n: int, seed: int) -> tuple[list[str], list[str]]:
+    rng = random.Random(seed)
+    texts, labels = [], []
+    for i in range(n):
+        label = list(TOPICS)[i % len(TOPICS)]
+        texts.append(rng.choice(PLACES) + rng.choice(TOPICS[label]) + rng.choice(TAILS))
+        labels.append(label)
+    return texts, labels
+
+
+def test_features_equal_scikit_learn_tfidf_on_characters() -> None:
+    texts = ["路灯不亮，人民路", "ＡＢＣ路灯 闪烁", "人民路摊贩占道", "杂物"]
+    ours = Vectorizer.fit(texts, min_df=1).transform(texts).toarray()
+    ref = TfidfVectorizer(
+        analyzer="char", ngram_range=(1, 3), sublinear_tf=True, preprocessor=normalise
+    ).fit(texts)
+    theirs = ref.transform(texts).toarray()
+    # same vocabulary, ordered by code point sequence: compare column by column
+    vocab = Vectorizer.fit(texts, min_df=1)
+    names = [decode(int(c)) for c in vocab.vocabulary]
+    assert sorted(names) == sorted(ref.vocabulary_)
+    order = [ref.vocabulary_[n] for n in names]
+    np.testing.assert_allclose(ours, theirs[:, order], atol=1e-12)
+
+
+def test_ngrams_never_span_two_texts() -> None:
+    codes, docs = ngram_codes(["ab", "cd"], 2)
+    grams = {(decode(int(c)), int(d)) for c, d in zip(codes, docs, strict=True)}
+    assert ("bc", 0) not in grams and ("bc", 1) not in grams
+    assert grams == {("a", 0), ("b", 0), ("ab", 0), ("c", 1), ("d", 1), ("cd", 1)}
+
+
+@pytest.fixture(scope="module")
+def model() -> classify.Model:
+    texts, labels = corpus(400, seed=1)
+    return classify.train(texts, labels, now=NOW)
+
+
+def test_trained_model_predicts_unseen_messages_with_top3_and_reasons(
+    model: classify.Model,
+) -> None:
+    texts, labels = corpus(200, seed=2)
+    predictions = model.predict(texts)
+    accuracy = np.mean([p.leaf == y for p, y in zip(predictions, labels, strict=True)])
+    assert accuracy > 0.95
+    p = model.predict_one("和平小区夜间施工噪音扰民")
+    assert p.leaf == "环境保护/噪声污染/施工噪声" and p.confidence > 0.5
+    assert len(p.top) == 3 and p.top[0].label == p.leaf
+    assert p.top[0].confidence >= p.top[1].confidence >= p.top[2].confidence
+    assert any("噪" in t or "施工" in t for t in p.terms)
+
+
+def test_an_uncertain_leaf_backs_off_to_its_parent(model: classify.Model) -> None:
+    # between two leaves of one parent: neither leaf is sure, the parent is (the
+    # synthetic corpus is so clean that its fitted temperature is extreme: soften it)
+    strict = dataclasses.replace(model.params, backoff=0.7)
+    soft = dataclasses.replace(model, temperature=1.0, params=strict)
+    p = soft.predict_one("楼道堆放杂物，摊贩占道")
+    assert p.backed_off and p.label == "城乡建设/市容环境"
+    assert p.confidence >= 0.7
+    assert model.predict_one("县医院旁路灯不亮").backed_off is False
+
+
+def test_model_file_round_trip_and_refusals(model: classify.Model, tmp_path: Path) -> None:
+    path = tmp_path / "m.npz"
+    model.save(path)
+    loaded = classify.Model.load(path)
+    assert loaded.version == model.version and loaded.labels == model.labels
+    text = "人民路路灯不亮"
+    assert loaded.predict_one(text) == model.predict_one(text)
+    (tmp_path / "junk.npz").write_bytes(b"not a model")
+    with pytest.raises(classify.ModelError, match="not a gridgov model"):
+        classify.Model.load(tmp_path / "junk.npz")
+    with pytest.raises(classify.ModelError, match="no such model"):
+        classify.Model.load(tmp_path / "missing.npz")
+
+
+def test_evaluate_reports_the_numbers_it_is_asked_for() -> None:
+    report = classify.evaluate(["a", "a", "b", "b"], ["a", "b", "b", "b"])
+    assert report["accuracy"] == 0.75
+    assert report["per_class"]["a"] == {"precision": 0.5, "recall": 1.0, "f1": 0.6667, "support": 1}
+    assert report["per_class"]["b"]["recall"] == pytest.approx(2 / 3, abs=1e-4)
+    assert report["macro_f1"] == pytest.approx((2 / 3 + 0.8) / 2, abs=1e-4)
+    assert report["confusion_matrix"] == {"labels": ["a", "b"], "matrix": [[1, 0], [1, 2]]}
+
+
+def write_csv(path: Path, texts: list[str], labels: list[str], cols=("text", "label")) -> None:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(cols)
+        w.writerows(zip(texts, labels, strict=True))
+
+
+def test_cli_train_and_evaluate_contract(tmp_path: Path) -> None:
+    runner = CliRunner()
+    train_csv, test_csv, model = tmp_path / "tr.csv", tmp_path / "te.csv", tmp_path / "m.npz"
+    write_csv(train_csv, *corpus(300, seed=3), cols=("留言详情", "一级分类"))
+    write_csv(test_csv, *corpus(100, seed=4), cols=("留言详情", "一级分类"))
+    args = ["--text-column", "留言详情", "--label-column", "一级分类"]
+    res = runner.invoke(
+        app, ["nlp", "train", "--input", str(train_csv), "--output", str(model), *args]
+    )
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(
+        app, ["nlp", "evaluate", "--model", str(model), "--input", str(test_csv), *args]
+    )
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.output)
+    assert report["macro_f1"] > 0.9 and report["accuracy"] > 0.9
+    assert set(report["per_class"]) == set(TOPICS)
+    assert len(report["confusion_matrix"]["matrix"]) == len(TOPICS)
+    res = runner.invoke(app, ["nlp", "evaluate", "--model", str(model), "--input", str(test_csv)])
+    assert res.exit_code == 2 and "no column text" in res.output
+    res = runner.invoke(
+        app,
+        ["nlp", "evaluate", "--model", str(tmp_path / "x.npz"), "--input", str(test_csv), *args],
+    )
+    assert res.exit_code == 2 and "no such model" in res.output
+
+
+@pytest.mark.skipif(not (DATA / "labeled_train.csv").exists(), reason="../shared/data is absent")
+def test_real_messages_train_on_part_and_score_on_the_rest() -> None:
+    with (DATA / "labeled_train.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    random.Random(0).shuffle(rows)
+    train, test = rows[:2500], rows[2500:3500]
+    m = classify.train([r["text"] for r in train], [r["label"] for r in train], now=NOW)
+    predicted = [p.leaf for p in m.predict([r["text"] for r in test], explain=False)]
+    report = classify.evaluate(predicted, [r["label"] for r in test])
+    assert report["macro_f1"] > 0.85, report["macro_f1"]

@@ -1,0 +1,91 @@
+"""Routing rules and duplicate scores (pure)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from gridgov.dispatch.routing import Rule, resolve, route
+from gridgov.nlp import similar
+
+CHAIN = ["320724100001", "320724100", "320724", "320700", "320000"]
+
+
+def rule(i: int, item: str, level: str = "*", area: str = "*", lead: str = "u") -> Rule:
+    return Rule(i, item, level, area, lead)
+
+
+def test_most_specific_rule_wins() -> None:
+    rules = [
+        rule(1, "01", lead="by-l1"),
+        rule(2, "010101", lead="by-leaf"),
+        rule(3, "010101", area="320724100", lead="by-town-area"),
+        rule(4, "010101", level="county", lead="by-level"),
+        rule(5, "010101", area="320724", level="county", lead="by-county-area"),
+    ]
+    got = route(
+        rules, item_chain=["010101", "0101", "01"], region_chain=CHAIN, region_level="county"
+    )
+    assert got is not None and got.lead_unit == "by-town-area"  # the deepest area
+    got = route(
+        rules[:2] + rules[3:4],
+        item_chain=["010101", "0101", "01"],
+        region_chain=CHAIN,
+        region_level="county",
+    )
+    assert got is not None and got.lead_unit == "by-level"  # exact level beats "*"
+    got = route(
+        rules[:1], item_chain=["010102", "0101", "01"], region_chain=CHAIN, region_level="town"
+    )
+    assert got is not None and got.lead_unit == "by-l1" and got.item_code == "01"
+    elsewhere = ["320724101001", "320724101", "320724"]
+    got = route(rules[2:3], item_chain=["010101"], region_chain=elsewhere, region_level="town")
+    assert got is None  # the area rule does not reach another town
+
+
+def test_placeholders_resolve_to_the_case_region() -> None:
+    assert resolve("{town}-zhzf", CHAIN) == "320724100-zhzf"
+    assert resolve("{county}-cgj", CHAIN) == "320724-cgj"
+    assert resolve("{town}-zhzf", ["320724", "320700"]) is None
+    rules = [rule(1, "010101", lead="{town}-zhzf"), rule(2, "01", lead="{county}-zjj")]
+    got = route(rules, item_chain=["010101", "01"], region_chain=CHAIN, region_level="town")
+    assert got is not None and got.lead_unit == "320724100-zhzf"
+    assert "→ 320724100-zhzf" in got.explain()
+    # a case at county level: the town rule cannot apply, the parent's rule does
+    got = route(
+        rules, item_chain=["010101", "01"], region_chain=["320724", "320700"], region_level="county"
+    )
+    assert got is not None and got.lead_unit == "320724-zjj"
+
+
+T0 = datetime(2026, 3, 2, 9, 0)
+
+
+def report(text: str, hours: float = 0, dlon: float = 0) -> similar.Report:
+    return similar.Report(similar.bigrams(text), T0 + timedelta(hours=hours), 119.3 + dlon, 34.1)
+
+
+def test_same_complaint_near_and_soon_scores_high_else_not_at_all() -> None:
+    a = report("人民路菜场门口流动摊贩占道经营，行人走机动车道")
+    b = report("人民路菜场门口摊贩占道经营", hours=3, dlon=0.001)
+    s = similar.score(b, a, radius_m=500, window_hours=72)
+    assert s is not None and s.score > 0.6 and 80 < s.distance_m < 100
+    assert (
+        similar.score(
+            report("人民路菜场门口摊贩占道经营", dlon=0.02), a, radius_m=500, window_hours=72
+        )
+        is None
+    )
+    assert (
+        similar.score(
+            report("人民路菜场门口摊贩占道经营", hours=100), a, radius_m=500, window_hours=72
+        )
+        is None
+    )
+    other = similar.score(
+        report("小区楼道堆放杂物堵塞通道", hours=1), a, radius_m=500, window_hours=72
+    )
+    assert other is not None and other.score < 0.2
+
+
+def test_bigrams_do_not_cross_punctuation() -> None:
+    assert similar.bigrams("路灯，不亮") == frozenset({"路灯", "不亮"})
