@@ -60,7 +60,8 @@ def test_features_equal_scikit_learn_tfidf_on_characters() -> None:
 def test_ngrams_never_span_two_texts() -> None:
     codes, docs = ngram_codes(["ab", "cd"], 2)
     grams = {(decode(int(c)), int(d)) for c, d in zip(codes, docs, strict=True)}
-    assert ("bc", 0) not in grams and ("bc", 1) not in grams
+    assert ("bc", 0) not in grams
+    assert ("bc", 1) not in grams
     assert grams == {("a", 0), ("b", 0), ("ab", 0), ("c", 1), ("d", 1), ("cd", 1)}
 
 
@@ -78,8 +79,10 @@ def test_trained_model_predicts_unseen_messages_with_top3_and_reasons(
     accuracy = np.mean([p.leaf == y for p, y in zip(predictions, labels, strict=True)])
     assert accuracy > 0.95
     p = model.predict_one("和平小区夜间施工噪音扰民")
-    assert p.leaf == "环境保护/噪声污染/施工噪声" and p.confidence > 0.5
-    assert len(p.top) == 3 and p.top[0].label == p.leaf
+    assert p.leaf == "环境保护/噪声污染/施工噪声"
+    assert p.confidence > 0.5
+    assert len(p.top) == 3
+    assert p.top[0].label == p.leaf
     assert p.top[0].confidence >= p.top[1].confidence >= p.top[2].confidence
     assert any("噪" in t or "施工" in t for t in p.terms)
 
@@ -90,7 +93,8 @@ def test_an_uncertain_leaf_backs_off_to_its_parent(model: classify.Model) -> Non
     strict = dataclasses.replace(model.params, backoff=0.7)
     soft = dataclasses.replace(model, temperature=1.0, params=strict)
     p = soft.predict_one("楼道堆放杂物，摊贩占道")
-    assert p.backed_off and p.label == "城乡建设/市容环境"
+    assert p.backed_off
+    assert p.label == "城乡建设/市容环境"
     assert p.confidence >= 0.7
     assert model.predict_one("县医院旁路灯不亮").backed_off is False
 
@@ -99,7 +103,8 @@ def test_model_file_round_trip_and_refusals(model: classify.Model, tmp_path: Pat
     path = tmp_path / "m.npz"
     model.save(path)
     loaded = classify.Model.load(path)
-    assert loaded.version == model.version and loaded.labels == model.labels
+    assert loaded.version == model.version
+    assert loaded.labels == model.labels
     text = "人民路路灯不亮"
     assert loaded.predict_one(text) == model.predict_one(text)
     (tmp_path / "junk.npz").write_bytes(b"not a model")
@@ -140,16 +145,19 @@ def test_cli_train_and_evaluate_contract(tmp_path: Path) -> None:
     )
     assert res.exit_code == 0, res.output
     report = json.loads(res.output)
-    assert report["macro_f1"] > 0.9 and report["accuracy"] > 0.9
+    assert report["macro_f1"] > 0.9
+    assert report["accuracy"] > 0.9
     assert set(report["per_class"]) == set(TOPICS)
     assert len(report["confusion_matrix"]["matrix"]) == len(TOPICS)
     res = runner.invoke(app, ["nlp", "evaluate", "--model", str(model), "--input", str(test_csv)])
-    assert res.exit_code == 2 and "no column text" in res.output
+    assert res.exit_code == 2
+    assert "no column text" in res.output
     res = runner.invoke(
         app,
         ["nlp", "evaluate", "--model", str(tmp_path / "x.npz"), "--input", str(test_csv), *args],
     )
-    assert res.exit_code == 2 and "no such model" in res.output
+    assert res.exit_code == 2
+    assert "no such model" in res.output
 
 
 @pytest.mark.skipif(not (DATA / "labeled_train.csv").exists(), reason="../shared/data is absent")

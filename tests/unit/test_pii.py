@@ -75,7 +75,8 @@ def test_every_valid_id_is_found_and_never_survives_masking(
     text = f"{around}身份证{number}{around}"
     assert ("id_number", number) in kinds(text)
     masked, _ = pii.mask_text(text)
-    assert number not in masked and masked.count("********") == 1
+    assert number not in masked
+    assert masked.count("********") == 1
 
 
 @given(st.integers(0, 10**9 - 1))
@@ -83,7 +84,8 @@ def test_every_mobile_is_masked(n: int) -> None:
     phone = f"13{n:09d}"
     masked, found = pii.mask_text(f"联系{phone}谢谢")
     assert [s.kind for s in found] == [Kind.phone]
-    assert phone not in masked and masked == f"联系{phone[:3]}****{phone[-4:]}谢谢"
+    assert phone not in masked
+    assert masked == f"联系{phone[:3]}****{phone[-4:]}谢谢"
 
 
 def test_birth_date_must_be_a_real_day() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from gridgov.dispatch.routing import Rule, resolve, route
 from gridgov.nlp import similar
@@ -25,18 +25,22 @@ def test_most_specific_rule_wins() -> None:
     got = route(
         rules, item_chain=["010101", "0101", "01"], region_chain=CHAIN, region_level="county"
     )
-    assert got is not None and got.lead_unit == "by-town-area"  # the deepest area
+    assert got is not None
+    assert got.lead_unit == "by-town-area"
     got = route(
         rules[:2] + rules[3:4],
         item_chain=["010101", "0101", "01"],
         region_chain=CHAIN,
         region_level="county",
     )
-    assert got is not None and got.lead_unit == "by-level"  # exact level beats "*"
+    assert got is not None
+    assert got.lead_unit == "by-level"
     got = route(
         rules[:1], item_chain=["010102", "0101", "01"], region_chain=CHAIN, region_level="town"
     )
-    assert got is not None and got.lead_unit == "by-l1" and got.item_code == "01"
+    assert got is not None
+    assert got.lead_unit == "by-l1"
+    assert got.item_code == "01"
     elsewhere = ["320724101001", "320724101", "320724"]
     got = route(rules[2:3], item_chain=["010101"], region_chain=elsewhere, region_level="town")
     assert got is None  # the area rule does not reach another town
@@ -48,16 +52,18 @@ def test_placeholders_resolve_to_the_case_region() -> None:
     assert resolve("{town}-zhzf", ["320724", "320700"]) is None
     rules = [rule(1, "010101", lead="{town}-zhzf"), rule(2, "01", lead="{county}-zjj")]
     got = route(rules, item_chain=["010101", "01"], region_chain=CHAIN, region_level="town")
-    assert got is not None and got.lead_unit == "320724100-zhzf"
+    assert got is not None
+    assert got.lead_unit == "320724100-zhzf"
     assert "→ 320724100-zhzf" in got.explain()
     # a case at county level: the town rule cannot apply, the parent's rule does
     got = route(
         rules, item_chain=["010101", "01"], region_chain=["320724", "320700"], region_level="county"
     )
-    assert got is not None and got.lead_unit == "320724-zjj"
+    assert got is not None
+    assert got.lead_unit == "320724-zjj"
 
 
-T0 = datetime(2026, 3, 2, 9, 0)
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def report(text: str, hours: float = 0, dlon: float = 0) -> similar.Report:
@@ -68,7 +74,9 @@ def test_same_complaint_near_and_soon_scores_high_else_not_at_all() -> None:
     a = report("人民路菜场门口流动摊贩占道经营，行人走机动车道")
     b = report("人民路菜场门口摊贩占道经营", hours=3, dlon=0.001)
     s = similar.score(b, a, radius_m=500, window_hours=72)
-    assert s is not None and s.score > 0.6 and 80 < s.distance_m < 100
+    assert s is not None
+    assert s.score > 0.6
+    assert 80 < s.distance_m < 100
     assert (
         similar.score(
             report("人民路菜场门口摊贩占道经营", dlon=0.02), a, radius_m=500, window_hours=72
@@ -84,7 +92,8 @@ def test_same_complaint_near_and_soon_scores_high_else_not_at_all() -> None:
     other = similar.score(
         report("小区楼道堆放杂物堵塞通道", hours=1), a, radius_m=500, window_hours=72
     )
-    assert other is not None and other.score < 0.2
+    assert other is not None
+    assert other.score < 0.2
 
 
 def test_bigrams_do_not_cross_punctuation() -> None:
