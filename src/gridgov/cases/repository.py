@@ -14,6 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from gridgov.audit.chain import ChainedEvent, link_hash
 from gridgov.intake import pii
+from gridgov.intake.linkage import LINKED_CHANNELS
 from gridgov.kit.errors import Conflict, NotFound
 from gridgov.kit.pagination import PageParams
 from gridgov.store.models import (
@@ -23,6 +24,7 @@ from gridgov.store.models import (
     CaseDeadline,
     CaseEvent,
     CaseNumberSequence,
+    Outbox,
 )
 
 
@@ -103,6 +105,23 @@ def append_event(
     chained = replace(chained, hash=link_hash(case.last_hash, chained))
     event = CaseEvent(**asdict(chained), county_code=case.county_code, actor_id=actor_id)
     session.add(event)
+    if case.channel in LINKED_CHANNELS and from_status != to_status:
+        # the linked system (110) learns each step, committed with the step itself
+        session.add(
+            Outbox(
+                target=case.channel,
+                case_id=case.id,
+                external_id=case.external_id,
+                payload={
+                    "number": case.number,
+                    "action": action,
+                    "status": to_status,
+                    "at": at.isoformat(),
+                    "note": payload.get("note") or payload.get("result") or payload.get("reason"),
+                },
+                created_at=at,
+            )
+        )
     case.event_count = chained.seq
     case.last_hash = chained.hash
     return event

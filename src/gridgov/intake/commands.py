@@ -15,7 +15,7 @@ from gridgov.auth.actor import load_actor
 from gridgov.bootstrap import Platform
 from gridgov.cli_runtime import InputError, print_value, run
 from gridgov.dispatch import rules as rules_db
-from gridgov.intake import bulk, deadletters, personal, service
+from gridgov.intake import bulk, deadletters, linkage, personal, service
 from gridgov.kit.clock import utc_now
 from gridgov.kit.errors import NotFound
 from gridgov.regions import repository as regions
@@ -304,3 +304,28 @@ def import_cmd(
         print_value(out, as_json)
 
     run(go)
+
+
+@app.command("push")
+def push_cmd(
+    url: Annotated[str, typer.Option("--url", help="Where the linked system takes updates")],
+    target: Annotated[str, typer.Option(help="Linked channel")] = "police_110",
+    limit: Annotated[int, typer.Option(min=1, max=100000)] = 500,
+) -> None:
+    """Send the linked system (110) every status change it has not yet had, in order."""
+
+    def go(p: Platform) -> int:
+        if not url.startswith(("http://", "https://")):
+            raise InputError(f"--url {url!r} is not an http(s) address")
+        with p.db.write() as session:
+            result = linkage.deliver(
+                session, target=target, send=linkage.http_sender(url), now=utc_now(), limit=limit
+            )
+        typer.echo(
+            f"sent {result.sent}" + (f"; stopped: {result.last_error}" if result.failed else "")
+        )
+        return 1 if result.failed else 0
+
+    code = run(go)
+    if code:
+        raise typer.Exit(code)

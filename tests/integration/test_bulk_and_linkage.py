@@ -1,0 +1,253 @@
+"""Bulk import from an old platform's export, and the 110 linkage's outbox."""
+
+from __future__ import annotations
+
+import csv
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from gridgov.audit.service import verify_all
+from gridgov.bootstrap import Platform
+from gridgov.cases import service as cases
+from gridgov.intake import bulk, linkage, service
+from gridgov.kit.errors import ValidationFailed
+from gridgov.store.models import Case, CaseProtected, DeadLetter, Outbox
+
+from ..conftest import NOW
+from ..factories import COUNTY, World
+
+RAW = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "messages"
+HEADER = ["留言编号", "留言用户", "留言主题", "留言时间", "留言详情", "一级分类"]
+MAPPING = {
+    "channel": "web",
+    "center": COUNTY,
+    "region_code": COUNTY,
+    "columns": {
+        "external_id": "留言编号",
+        "reporter_name": "留言用户",
+        "title": "留言主题",
+        "received_at": "留言时间",
+        "text": "留言详情",
+        "category": "一级分类",
+    },
+    "categories": {"城建": "01"},
+}
+ROWS = [
+    ["1", "A001", "路灯不亮", "2020/1/6 12:09:38", "\n\t\t人民路   路灯\n\t 不亮\t", "城乡建设"],
+    ["2", "A002", "摊贩占道", "2019-12-30 8:05", "早餐摊占道，电话13812345678", "城建"],
+    ["3", "A003", "噪音", "2018年7月17日 7:13", "夜间施工噪音", "城乡建设"],
+    ["4", "A004", "时间坏了", "去年夏天", "内容", "城乡建设"],
+    ["5", "A005", "没有这类", "2020/1/6 12:09:38", "内容内容", "外星事务"],
+    ["1", "A001", "重复编号", "2020/1/6 12:09:38", "又一条", "城乡建设"],
+    ["6", "A006", "空", "2020/1/6 12:09:38", "  ", "城乡建设"],
+]
+
+
+def write_csv(path: Path, rows: list[list[str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(HEADER)
+        w.writerows(rows)
+    return path
+
+
+def run_import(p: Platform, path: Path, *, dry: bool) -> bulk.Report:
+    header, rows = bulk.read_table(path)
+    plan = bulk.Mapping.parse(MAPPING)
+    with p.db.write() as session:
+        report, checked = bulk.check(
+            session, mapping=plan, header=header, rows=rows, suggester=p.triage.suggester
+        )
+        if not dry:
+            bulk.write(session, mapping=plan, report=report, rows=checked, now=NOW, actor="import")
+        return report
+
+
+def count(p: Platform, model: type) -> int:
+    with p.db.read() as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def test_dry_run_reports_every_row_and_writes_nothing(
+    platform: Platform, world: World, tmp_path: Path
+) -> None:
+    report = run_import(platform, write_csv(tmp_path / "x.csv", ROWS), dry=True)
+    assert (report.rows, report.valid, report.duplicates_in_file) == (7, 3, 1)
+    reasons = {r["line"]: r["reason"] for r in report.rejected}
+    assert "cannot read the time '去年夏天'" in reasons[5]
+    assert "category '外星事务' is not in the catalogue" in reasons[6]
+    assert "appears twice" in reasons[7]
+    assert "empty" in reasons[8]
+    assert report.categories == {"01": 3}
+    assert report.personal_data_rows == 1
+    assert report.first.startswith("2018-07-17T07:13:00+08:00")
+    assert count(platform, Case) == 0
+    assert count(platform, DeadLetter) == 0
+
+
+def test_import_writes_valid_rows_and_dead_letters_and_is_idempotent(
+    platform: Platform, world: World, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "x.csv", ROWS)
+    report = run_import(platform, path, dry=False)
+    assert (report.imported, report.dead_letters) == (3, 4)
+    with platform.db.read() as session:
+        rows = {c.external_id: c for c in session.scalars(select(Case))}
+        assert rows["1"].description == "人民路路灯不亮"  # whitespace noise gone
+        assert rows["1"].created_at.isoformat() == "2020-01-06T04:09:38+00:00"
+        assert "13812345678" not in rows["2"].description
+        protected = session.get(CaseProtected, rows["2"].id)
+        assert protected.fields["description"] == "早餐摊占道，电话13812345678"
+        assert len({c.number for c in rows.values()}) == 3
+        assert verify_all(session).ok  # the import events are chained like any other
+        read = cases.read(session, case=rows["3"], now=NOW, rules=platform.rules)
+        assert read.catalog_item == "01"
+    again = run_import(platform, path, dry=False)
+    assert (again.imported, again.already_on_file) == (0, 4)
+    assert count(platform, Case) == 3
+
+
+def test_xlsx_and_gb18030_exports_read_like_utf8_csv(tmp_path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(HEADER)
+    for row in ROWS[:3]:
+        sheet.append(row)
+    book.save(tmp_path / "x.xlsx")
+    header, rows = bulk.read_table(tmp_path / "x.xlsx")
+    assert header == HEADER
+    assert [r["留言编号"] for r in rows] == ["1", "2", "3"]
+    (tmp_path / "g.csv").write_bytes(
+        ("\n".join([",".join(HEADER), ",".join(ROWS[2])]) + "\n").encode("gb18030")
+    )
+    assert bulk.read_table(tmp_path / "g.csv")[1][0]["留言详情"] == "夜间施工噪音"
+
+
+def test_bad_mapping_and_missing_columns_are_refused_up_front(
+    platform: Platform, world: World, tmp_path: Path
+) -> None:
+    with pytest.raises(ValidationFailed, match="columns.text is required"):
+        bulk.Mapping.parse({"center": COUNTY, "columns": {}})
+    with pytest.raises(ValidationFailed, match="columns.colour: not a field"):
+        bulk.Mapping.parse({"center": COUNTY, "columns": {"text": "a", "colour": "b"}})
+    plan = bulk.Mapping.parse({**MAPPING, "columns": {"text": "正文"}})
+    with platform.db.read() as session, pytest.raises(ValidationFailed, match="正文"):
+        bulk.check(
+            session, mapping=plan, header=HEADER, rows=[], suggester=platform.triage.suggester
+        )
+
+
+@pytest.mark.skipif(not (RAW / "labeled_sample_raw.csv").exists(), reason="../shared/data absent")
+def test_the_real_raw_export_imports_with_the_example_mapping(
+    platform: Platform, world: World
+) -> None:
+    header, rows = bulk.read_table(RAW / "labeled_sample_raw.csv")
+    plan = bulk.Mapping.load(
+        Path(__file__).resolve().parents[2] / "docs/examples/12345-mapping.toml"
+    )
+    catalog = {"城乡建设": "01"}
+    plan = bulk.Mapping.parse(
+        {**MAPPING, "columns": plan.columns, "unknown_category": "blank", "categories": catalog}
+    )
+    with platform.db.write() as session:
+        report, _ = bulk.check(
+            session, mapping=plan, header=header, rows=rows, suggester=platform.triage.suggester
+        )
+    assert report.rows == 495
+    assert report.valid == 494  # one message number appears twice in the real export
+    assert report.duplicates_in_file == 1
+    assert report.first.startswith("2011") and report.last.startswith("2020")
+
+
+# ---- 110 linkage ---------------------------------------------------------------------------
+class Sink(BaseHTTPRequestHandler):
+    received: list[dict[str, Any]] = []
+    fail = False
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        if Sink.fail:
+            self.send_response(503)
+        else:
+            Sink.received.append(json.loads(body))
+            self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def sink() -> Any:
+    Sink.received, Sink.fail = [], False
+    server = HTTPServer(("127.0.0.1", 0), Sink)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/updates"
+    server.shutdown()
+
+
+def test_110_cases_report_each_step_back_in_order(
+    platform: Platform, world: World, sink: str
+) -> None:
+    with platform.db.write() as session:
+        got = service.receive(
+            session,
+            channel="police_110",
+            payload={"incident_no": "110-77", "text": "邻里纠纷噪音扰民", "region_code": COUNTY},
+            actor=world.actor(session, "system"),
+            now=NOW,
+            rules=platform.rules,
+            triage=platform.triage,
+        )
+        number = got.case.number
+    with platform.db.write() as session:
+        cases.act(
+            session,
+            number=number,
+            action="accept",
+            actor=world.actor(session, "dispatcher"),
+            payload={"catalog_item": "010101"},
+            now=NOW,
+            rules=platform.rules,
+        )
+        cases.act(
+            session,
+            number=number,
+            action="comment",
+            actor=world.actor(session, "dispatcher"),
+            payload={"text": "已联系"},
+            now=NOW,
+            rules=platform.rules,
+        )
+    assert count(platform, Outbox) == 2  # create, accept — a comment changes no status
+    Sink.fail = True
+    with platform.db.write() as session:
+        failed = linkage.deliver(
+            session, target="police_110", send=linkage.http_sender(sink), now=NOW
+        )
+    assert (failed.sent, failed.failed) == (0, 1)
+    assert "HTTP 503" in failed.last_error
+    Sink.fail = False
+    with platform.db.write() as session:
+        done = linkage.deliver(
+            session, target="police_110", send=linkage.http_sender(sink), now=NOW
+        )
+    assert done.sent == 2
+    assert [(m["status"], m["external_id"]) for m in Sink.received] == [
+        ("submitted", "110-77"),
+        ("accepted", "110-77"),
+    ]
+    with platform.db.write() as session:  # nothing is sent twice
+        assert (
+            linkage.deliver(
+                session, target="police_110", send=linkage.http_sender(sink), now=NOW
+            ).sent
+            == 0
+        )
