@@ -7,7 +7,7 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from openpyxl import Workbook
@@ -133,9 +133,9 @@ def test_xlsx_and_gb18030_exports_read_like_utf8_csv(tmp_path: Path) -> None:
 def test_bad_mapping_and_missing_columns_are_refused_up_front(
     platform: Platform, world: World, tmp_path: Path
 ) -> None:
-    with pytest.raises(ValidationFailed, match="columns.text is required"):
+    with pytest.raises(ValidationFailed, match=r"columns\.text is required"):
         bulk.Mapping.parse({"center": COUNTY, "columns": {}})
-    with pytest.raises(ValidationFailed, match="columns.colour: not a field"):
+    with pytest.raises(ValidationFailed, match=r"columns\.colour: not a field"):
         bulk.Mapping.parse({"center": COUNTY, "columns": {"text": "a", "colour": "b"}})
     plan = bulk.Mapping.parse({**MAPPING, "columns": {"text": "正文"}})
     with platform.db.read() as session, pytest.raises(ValidationFailed, match="正文"):
@@ -163,15 +163,16 @@ def test_the_real_raw_export_imports_with_the_example_mapping(
     assert report.rows == 495
     assert report.valid == 494  # one message number appears twice in the real export
     assert report.duplicates_in_file == 1
-    assert report.first.startswith("2011") and report.last.startswith("2020")
+    assert report.first.startswith("2011")
+    assert report.last.startswith("2020")
 
 
 # ---- 110 linkage ---------------------------------------------------------------------------
 class Sink(BaseHTTPRequestHandler):
-    received: list[dict[str, Any]] = []
+    received: ClassVar[list[dict[str, Any]]] = []
     fail = False
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         if Sink.fail:
             self.send_response(503)
