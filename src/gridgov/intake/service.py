@@ -11,6 +11,7 @@ replayed with a corrected payload. Services never commit; the caller's unit of w
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -99,7 +100,7 @@ def policy_for(session: Session, *, center_id: int) -> TriagePolicy:
         locate_threshold=0.8,
         auto_accept=True,
         auto_dispatch=True,
-        duplicate_threshold=0.6,
+        duplicate_threshold=0.3,
         duplicate_window_hours=72.0,
         duplicate_radius_m=500.0,
     )
@@ -230,7 +231,9 @@ def _receive(
                 kinds=sorted({sp.kind.value for sp in (*found_text, *found_title)}),
             )
         )
-    duplicate = find_duplicate(session, case=case, policy=policy, now=now)
+    duplicate = find_duplicate(
+        session, case=case, policy=policy, now=now, weight=triage.suggester.bigram_weight()
+    )
     routed = _route(session, triage=triage, case=case, item=classification.item_code)
     decision, steps = _decide(
         session,
@@ -401,7 +404,12 @@ def _place_words(placed: Placed) -> str:
 
 # ---- duplicates -------------------------------------------------------------------------
 def find_duplicate(
-    session: Session, *, case: Case, policy: TriagePolicy, now: datetime
+    session: Session,
+    *,
+    case: Case,
+    policy: TriagePolicy,
+    now: datetime,
+    weight: Callable[[str], float] | None = None,
 ) -> tuple[Case, similar.Score] | None:
     """The open case in the same county this one most probably repeats, above the threshold."""
     since = now - timedelta(hours=policy.duplicate_window_hours)
@@ -444,6 +452,7 @@ def find_duplicate(
             theirs,
             radius_m=policy.duplicate_radius_m,
             window_hours=policy.duplicate_window_hours,
+            weight=weight,
         )
         if (
             sc

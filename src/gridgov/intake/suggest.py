@@ -9,13 +9,16 @@ dispatcher but never pass an auto-dispatch threshold.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gridgov.nlp.classify import SEPARATOR, Model, ModelError
+from gridgov.nlp.features import BASE, decode
 from gridgov.nlp.similar import bigrams
 from gridgov.store.models import CatalogItem
 
@@ -72,6 +75,7 @@ class Suggester:
         self._model: Model | None = None
         self._mtime: float | None = None
         self._catalog: _Catalog | None = None
+        self._weights: tuple[Model, Callable[[str], float]] | None = None
         self.model_error: str | None = None
 
     # ---- model -----------------------------------------------------------------------
@@ -88,6 +92,29 @@ class Suggester:
                     self._model, self.model_error = None, str(exc)
                 self._mtime = mtime
             return self._model
+
+    def bigram_weight(self) -> Callable[[str], float] | None:
+        """Inverse document frequency of character bigrams in the model's training corpus
+        (for duplicate scores), or None without a model."""
+        model = self.model()
+        if model is None:
+            return None
+        cached = self._weights
+        if cached is not None and cached[0] is model:
+            return cached[1]
+        vocab = model.body.vocabulary
+        lo, hi = np.searchsorted(vocab, [BASE, BASE * BASE])
+        table = {
+            decode(int(c)): float(w)
+            for c, w in zip(vocab[lo:hi], model.body.idf[lo:hi], strict=True)
+        }
+        rare = float(model.body.idf.max())
+
+        def weight(gram: str) -> float:
+            return table.get(gram, rare)
+
+        self._weights = (model, weight)
+        return weight
 
     # ---- catalogue -------------------------------------------------------------------
     def catalog(self, session: Session) -> _Catalog:

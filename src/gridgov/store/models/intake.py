@@ -72,7 +72,7 @@ class TriagePolicy(Base):
     locate_threshold: Mapped[float] = mapped_column(Float, default=0.8)
     auto_accept: Mapped[bool] = mapped_column(default=True)
     auto_dispatch: Mapped[bool] = mapped_column(default=True)
-    duplicate_threshold: Mapped[float] = mapped_column(Float, default=0.6)
+    duplicate_threshold: Mapped[float] = mapped_column(Float, default=0.3)
     duplicate_window_hours: Mapped[float] = mapped_column(Float, default=72.0)
     duplicate_radius_m: Mapped[float] = mapped_column(Float, default=500.0)
 

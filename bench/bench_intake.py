@@ -1,0 +1,234 @@
+"""Intake throughput: the one door end to end, and bulk import, each against a bare insert.
+
+Measured on the generated demo county (726 grids, 13 centres, routing rules):
+- ``door``: hotline records with coordinates and text (20 % carry a phone number) through
+  ``intake.service.receive`` — validate, PII, locate, classify, create, duplicate check,
+  route, auto accept/dispatch, events — one transaction per record, and in batches of 100
+  (one transaction, a savepoint per record, as the offline-batch endpoint does);
+- ``bulk``: a CSV export of N rows through ``bulk.check`` + ``bulk.write``;
+- baselines in the same run and database: the same case rows inserted bare (one
+  transaction per row for the door, one executemany for bulk).
+
+Real messages come from ../shared/data/messages when present, else the demo titles.
+Run: .venv/bin/python bench/bench_intake.py [--records N] [--bulk N] [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy.engine import make_url
+
+from gridgov.audit.chain import GENESIS
+from gridgov.auth.actor import load_actor
+from gridgov.bootstrap import bootstrap
+from gridgov.config import Settings
+from gridgov.intake import bulk, service
+from gridgov.sim.demo_data import CATALOG
+from gridgov.sim.seed import seed_demo
+from gridgov.store.models import Case, Center, Grid
+
+NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "messages"
+
+
+def messages(n: int, rng: random.Random) -> list[str]:
+    path = DATA / "labeled_train.csv"
+    if path.exists():
+        with path.open(encoding="utf-8") as f:
+            texts = [r["text"][:300] for r in csv.DictReader(f)]
+    else:
+        texts = [
+            t for _, _, l2 in CATALOG for _, _, leaves in l2 for lf in leaves for t in lf.titles
+        ]
+    return [rng.choice(texts) for _ in range(n)]
+
+
+def platform_for(url: str | None):
+    tmp = Path(tempfile.mkdtemp())
+    if url:  # a fresh database on the server
+        admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+        name = f"gridgov_bench_{int(time.time())}"
+        with admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}"'))
+        db_url = make_url(url).set(database=name).render_as_string(hide_password=False)
+    else:
+        db_url = f"sqlite:///{tmp / 'bench.sqlite3'}"
+    return bootstrap(Settings(data_dir=tmp, database_url=db_url), upgrade=True)
+
+
+def records(n: int, grids: list[tuple[float, float]], rng: random.Random, tag: str) -> list[dict]:
+    texts = messages(n, rng)
+    out = []
+    for i, body in enumerate(texts):
+        lon, lat = rng.choice(grids)
+        if rng.random() < 0.2:
+            body = f"{body}，联系电话13{rng.randint(100000000, 999999999)}"
+        out.append(
+            {
+                "call_id": f"{tag}-{i}",
+                "caller": "张先生",
+                "callback_number": f"13{rng.randint(100000000, 999999999)}",
+                "text": body,
+                "lon": lon + rng.uniform(-0.0005, 0.0005),
+                "lat": lat + rng.uniform(-0.0005, 0.0005),
+            }
+        )
+    return out
+
+
+def bare_rows(n: int, center_id: int, tag: str) -> list[dict]:
+    return [
+        {
+            "number": f"bare-{tag}-{i}",
+            "county_code": "320724",
+            "center_id": center_id,
+            "origin_center_id": center_id,
+            "channel": "hotline",
+            "external_id": f"bare-{tag}-{i}",
+            "title": "路灯不亮",
+            "description": "人民路路灯不亮一周了，请尽快处理。" * 5,
+            "address": "",
+            "region_code": "320724",
+            "priority": "normal",
+            "status": "submitted",
+            "version": 1,
+            "source_crs": "wgs84",
+            "created_at": NOW,
+            "updated_at": NOW,
+            "event_count": 0,
+            "last_hash": GENESIS,
+        }
+        for i in range(n)
+    ]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--records", type=int, default=1000)
+    ap.add_argument("--bulk", type=int, default=20000)
+    ap.add_argument("--database-url", default=None)
+    args = ap.parse_args()
+    rng = random.Random(7)
+    p = platform_for(args.database_url)
+    backend = p.db.engine.dialect.name
+    with p.db.write() as s:
+        seed_demo(s, now=NOW, cases=0)
+        grids = [(g.centroid_lon, g.centroid_lat) for g in s.scalars(select(Grid))]
+        county = s.scalar(select(Center).where(Center.code == "320724"))
+        center_id = county.id
+        agent = load_actor(s, username="agent")
+    model = p.triage.suggester.model()
+    print(f"backend {backend}; classifier: {'model ' + model.version if model else 'keywords'}")
+
+    # ---- the door, one transaction per record --------------------------------------------
+    recs = records(args.records, grids, rng, "one")
+    t0 = time.perf_counter()
+    outcomes: dict[str, int] = {}
+    for i, r in enumerate(recs):
+        with p.db.write() as s:
+            got = service.receive(
+                s,
+                channel="hotline",
+                payload=r,
+                actor=agent,
+                now=NOW + timedelta(seconds=i),
+                rules=p.rules,
+                triage=p.triage,
+            )
+            status = got.case.status if got.case else "rejected"
+            outcomes[status] = outcomes.get(status, 0) + 1
+    door_one = args.records / (time.perf_counter() - t0)
+
+    # ---- the door, batches of 100 ----------------------------------------------------------
+    recs = records(args.records, grids, rng, "batch")
+    t0 = time.perf_counter()
+    for start in range(0, len(recs), 100):
+        with p.db.write() as s:
+            for i, r in enumerate(recs[start : start + 100]):
+                service.receive(
+                    s,
+                    channel="hotline",
+                    payload=r,
+                    actor=agent,
+                    now=NOW + timedelta(hours=1, seconds=start + i),
+                    rules=p.rules,
+                    triage=p.triage,
+                )
+    door_batch = args.records / (time.perf_counter() - t0)
+
+    # ---- baseline: the same number of bare case inserts, one transaction each -------------
+    rows = bare_rows(args.records, center_id, "one")
+    t0 = time.perf_counter()
+    for row in rows:
+        with p.db.write() as s:
+            s.execute(insert(Case), [row])
+    bare_one = args.records / (time.perf_counter() - t0)
+
+    # ---- bulk import ---------------------------------------------------------------------
+    tmp = Path(tempfile.mkdtemp())
+    path = tmp / "export.csv"
+    texts = messages(args.bulk, rng)
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["编号", "时间", "内容", "分类"])
+        for i, body in enumerate(texts):
+            at = NOW - timedelta(minutes=i)
+            w.writerow(
+                [f"B{i}", f"{at:%Y/%m/%d %H:%M:%S}", body, rng.choice(["城乡建设", "环境保护"])]
+            )
+    plan = bulk.Mapping.parse(
+        {
+            "channel": "web",
+            "center": "320724",
+            "region_code": "320724",
+            "columns": {
+                "external_id": "编号",
+                "received_at": "时间",
+                "text": "内容",
+                "category": "分类",
+            },
+        }
+    )
+    t0 = time.perf_counter()
+    header, table = bulk.read_table(path)
+    with p.db.write() as s:
+        report, checked = bulk.check(
+            s, mapping=plan, header=header, rows=table, suggester=p.triage.suggester
+        )
+        bulk.write(s, mapping=plan, report=report, rows=checked, now=NOW, actor="import")
+    bulk_rate = report.imported / (time.perf_counter() - t0)
+
+    rows = bare_rows(args.bulk, center_id, "bulk")
+    t0 = time.perf_counter()
+    with p.db.write() as s:
+        for start in range(0, len(rows), 2000):
+            s.execute(insert(Case), rows[start : start + 2000])
+    bare_bulk = args.bulk / (time.perf_counter() - t0)
+
+    print(f"outcomes (one per transaction): {outcomes}")
+    print(
+        f"door, one record per transaction : {door_one:8.0f} cases/s "
+        f"({door_one / bare_one:.3f}× bare insert per transaction, {bare_one:.0f}/s)"
+    )
+    print(
+        f"door, batches of 100             : {door_batch:8.0f} cases/s "
+        f"({door_batch / bare_one:.3f}× bare insert per transaction)"
+    )
+    print(
+        f"bulk import ({report.imported} rows)      : {bulk_rate:8.0f} cases/s "
+        f"({bulk_rate / bare_bulk:.3f}× bare executemany, {bare_bulk:.0f}/s)"
+    )
+    p.db.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
