@@ -65,6 +65,15 @@ def test_ngrams_never_span_two_texts() -> None:
     assert grams == {("a", 0), ("b", 0), ("ab", 0), ("c", 1), ("d", 1), ("cd", 1)}
 
 
+def test_texts_without_known_ngrams_give_empty_rows_not_errors() -> None:
+    v = Vectorizer.fit(["路灯不亮", "路灯闪烁"], min_df=1)
+    x = v.transform(["", "   ", "😀🚧", "路灯 🚧"])
+    assert x.shape == (4, v.size)
+    assert [x[i].nnz for i in range(4)] == [0, 0, 0, 3]  # 路, 灯, 路灯
+    assert np.allclose(np.sqrt(x[3].multiply(x[3]).sum()), 1.0)
+    assert v.transform([""]).nnz == 0
+
+
 @pytest.fixture(scope="module")
 def model() -> classify.Model:
     texts, labels = corpus(400, seed=1)

@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.sparse import csr_matrix, hstack
 
-from gridgov.nlp.features import MAX_N, Vectorizer
+from gridgov.nlp.features import MAX_N, IntArray, Vectorizer
 
 FORMAT = 1
 SEPARATOR = "/"
@@ -75,14 +75,35 @@ class Model:
     temperature: float
     params: Params
     meta: dict[str, Any] = field(default_factory=dict)
+    _coef_t: npt.NDArray[np.float32] | None = field(default=None, repr=False, compare=False)
 
     # ---- features ------------------------------------------------------------------
-    def features(self, texts: Sequence[str]) -> csr_matrix:
-        body = self.body.transform(texts)
+    def rows(self, texts: Sequence[str]) -> tuple[IntArray, IntArray, FloatArray]:
+        """CSR parts of the texts' feature rows: body columns, then head columns after them."""
+        b_ptr, b_cols, b_data = self.body.weights(texts)
         if self.head is None:
-            return body
-        head = self.head.transform([t[: self.params.head_chars] for t in texts])
-        return hstack([body, head * self.params.head_weight], format="csr")
+            return b_ptr, b_cols, b_data
+        h_ptr, h_cols, h_data = self.head.weights([t[: self.params.head_chars] for t in texts])
+        if len(texts) == 1:
+            cols = np.concatenate([b_cols, h_cols + self.body.size])
+            data = np.concatenate([b_data, h_data * self.params.head_weight])
+            return np.array([0, len(cols)], dtype=np.int64), cols, data
+        x = self._csr(b_ptr, b_cols, b_data, self.body.size, len(texts))
+        h = self._csr(h_ptr, h_cols, h_data * self.params.head_weight, self.head.size, len(texts))
+        both = hstack([x, h], format="csr")
+        return both.indptr.astype(np.int64), both.indices.astype(np.int64), both.data
+
+    @staticmethod
+    def _csr(indptr: IntArray, cols: IntArray, data: FloatArray, width: int, n: int) -> csr_matrix:
+        return csr_matrix((data, cols, indptr), shape=(n, width))
+
+    @property
+    def width(self) -> int:
+        return self.body.size + (self.head.size if self.head is not None else 0)
+
+    def features(self, texts: Sequence[str]) -> csr_matrix:
+        indptr, cols, data = self.rows(texts)
+        return self._csr(indptr, cols, data, self.width, len(texts))
 
     def _term(self, column: int) -> str:
         if column < self.body.size or self.head is None:
@@ -90,28 +111,56 @@ class Model:
         return self.head.terms([column - self.body.size])[0]
 
     # ---- prediction ----------------------------------------------------------------
+    def _weights_t(self) -> npt.NDArray[np.float32]:
+        # features × labels, contiguous, in the coefficients' own float32: a sparse row then
+        # reads only its own rows of it (a strided or float64 copy of the matrix cost 2 ms)
+        if self._coef_t is None or self._coef_t.shape[0] != self.coef.shape[1]:
+            self._coef_t = np.ascontiguousarray(self.coef.T, dtype=np.float32)
+        return self._coef_t
+
     def decision(self, x: csr_matrix) -> FloatArray:
-        return np.asarray(x @ self.coef.T, dtype=np.float64) + self.intercept
+        out = x.astype(np.float32) @ self._weights_t()
+        return np.asarray(out, dtype=np.float64) + self.intercept
+
+    def _decide(self, texts: Sequence[str]) -> tuple[FloatArray, IntArray, IntArray, FloatArray]:
+        indptr, cols, data = self.rows(texts)
+        if len(texts) == 1:  # no sparse matrix at all: gather the weights of its features
+            d = data.astype(np.float32) @ self._weights_t()[cols]
+            return np.asarray(d, dtype=np.float64)[None, :] + self.intercept, indptr, cols, data
+        x = self._csr(indptr, cols, data, self.width, len(texts))
+        return self.decision(x), indptr, cols, data
 
     def probabilities(self, texts: Sequence[str]) -> FloatArray:
-        return softmax(self.decision(self.features(texts)) * self.temperature)
+        return softmax(self._decide(texts)[0] * self.temperature)
 
     def predict(self, texts: Sequence[str], *, explain: bool = True) -> list[Prediction]:
-        x = self.features(texts)
-        probs = softmax(self.decision(x) * self.temperature)
+        decisions, indptr, cols, data = self._decide(texts)
+        probs = softmax(decisions * self.temperature)
+        k = min(3, len(self.labels))
+        order = np.argpartition(-probs, k - 1, axis=1)[:, :k]
+        top_p = np.take_along_axis(probs, order, axis=1)
+        resort = np.argsort(-top_p, axis=1)
+        order = np.take_along_axis(order, resort, axis=1).tolist()
+        top_p = np.round(np.take_along_axis(top_p, resort, axis=1), 4).tolist()
+        labels = self.labels
         out = []
-        for i, p in enumerate(probs):
-            order = np.argsort(-p)[:3]
-            leaf = int(order[0])
-            label, confidence = self._back_off(p, leaf)
+        for i, (idx, ps) in enumerate(zip(order, top_p, strict=True)):
+            leaf = idx[0]
+            label, confidence = labels[leaf], ps[0]
+            if confidence < self.params.backoff and SEPARATOR in label:
+                label, confidence = self._back_off(probs[i], leaf)
+            terms = []
+            if explain:
+                row = slice(int(indptr[i]), int(indptr[i + 1]))
+                terms = self._drivers(cols[row], data[row], leaf)
             out.append(
                 Prediction(
                     label=label,
-                    confidence=round(confidence, 4),
-                    leaf=self.labels[leaf],
-                    backed_off=label != self.labels[leaf],
-                    top=[Suggestion(self.labels[j], round(float(p[j]), 4)) for j in order],
-                    terms=self._drivers(x, i, leaf) if explain else [],
+                    confidence=round(float(confidence), 4),
+                    leaf=labels[leaf],
+                    backed_off=label != labels[leaf],
+                    top=[Suggestion(labels[j], p) for j, p in zip(idx, ps, strict=True)],
+                    terms=terms,
                 )
             )
         return out
@@ -135,10 +184,8 @@ class Model:
                 return prefix, mass
         return label, float(p[leaf])
 
-    def _drivers(self, x: csr_matrix, row: int, label: int, k: int = 5) -> list[str]:
-        start, end = x.indptr[row], x.indptr[row + 1]
-        cols = x.indices[start:end]
-        contrib = x.data[start:end] * self.coef[label, cols]
+    def _drivers(self, cols: IntArray, data: FloatArray, label: int, k: int = 5) -> list[str]:
+        contrib = data * self.coef[label, cols]
         best = np.argsort(-contrib)[: k * 3]
         found = [self._term(int(cols[j])) for j in best if contrib[j] > 0]
         found = [t for t in found if len(t) > 1]
@@ -220,6 +267,10 @@ def softmax(z: FloatArray) -> FloatArray:
 def _fit_linear(x: csr_matrix, y: Sequence[str], c: float) -> tuple[Any, list[str]]:
     from sklearn.svm import LinearSVC
 
+    if x.shape[1] == 0:
+        raise ValueError(
+            "no character n-gram occurs in enough messages to learn from: more examples needed"
+        )
     svm = LinearSVC(C=c, max_iter=5000)
     svm.fit(x, list(y))
     return svm, [str(label) for label in svm.classes_]
@@ -299,7 +350,10 @@ def _fit_temperature(
     texts_arr = np.array(texts, dtype=object)
     decisions = np.zeros((len(texts), len(classes)))
     for tr, te in StratifiedKFold(folds, shuffle=True, random_state=0).split(texts_arr, y):
-        part = train_fold(list(texts_arr[tr]), [labels[i] for i in tr], params)
+        try:
+            part = train_fold(list(texts_arr[tr]), [labels[i] for i in tr], params)
+        except ValueError:  # a fold too small to learn from: no calibration
+            return 1.0
         d = part.decision(part.features(list(texts_arr[te])))
         # a fold may lack a rare label: place its columns where they belong
         for k, label in enumerate(part.labels):

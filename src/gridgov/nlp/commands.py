@@ -80,7 +80,10 @@ def train_cmd(
     if len(set(labels)) < 2:
         raise _fail("at least two different labels are needed")
     started = time.perf_counter()
-    model = classify.train(texts, labels, params=_params(c, head_weight), now=utc_now())
+    try:
+        model = classify.train(texts, labels, params=_params(c, head_weight), now=utc_now())
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
     model.meta["source"] = input.name
     model.save(output)
     typer.echo(
