@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint format bench clean venv
+.PHONY: demo test lint format bench clean venv model
 
 venv: $(STAMP)
 
@@ -15,8 +15,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+MESSAGES := ../shared/data/messages/labeled_train.csv
+MODEL := var/models/classifier.npz
+
 demo: $(STAMP)
+	@if [ ! -f $(MODEL) ] && [ -f $(MESSAGES) ]; then $(MAKE) --no-print-directory model; fi
 	$(BIN)/gridgov demo
+
+# The catalogue classifier, trained on real citizen messages where ../shared/data has them
+# (about a minute, once); without it triage suggests items from catalogue names only.
+model: $(STAMP)
+	@echo "training the catalogue classifier on $(MESSAGES) (about a minute, once)"
+	$(BIN)/gridgov nlp train --input $(MESSAGES) --output $(MODEL)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -34,6 +44,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_sla.py
 	$(BIN)/python bench/bench_workflow.py
 	$(BIN)/python bench/bench_locate.py
+	$(BIN)/python bench/bench_classify.py
+	$(BIN)/python bench/bench_duplicates.py
+	$(BIN)/python bench/bench_intake.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

@@ -27,10 +27,14 @@ FloatArray = npt.NDArray[np.float64]
 
 # Normalisation, the same on strings and on code-point arrays: full-width ASCII (！ to ～) to
 # half-width, ASCII upper case to lower case, whitespace removed.
-_WHITESPACE = (
-    [*range(0x09, 0x0E), 0x20, *range(0x1C, 0x20), 0x85, 0xA0, 0x1680]
-    + [*range(0x2000, 0x200B), 0x2028, 0x2029, 0x202F, 0x205F, 0x3000]
-)
+_WHITESPACE = [*range(0x09, 0x0E), 0x20, *range(0x1C, 0x20), 0x85, 0xA0, 0x1680] + [
+    *range(0x2000, 0x200B),
+    0x2028,
+    0x2029,
+    0x202F,
+    0x205F,
+    0x3000,
+]
 _TABLE: dict[int, int | None] = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
 _TABLE |= {c: c + 32 for c in range(0x41, 0x5B)}
 _TABLE |= {c: c - 0xFEE0 + 32 for c in range(0xFF21, 0xFF3B)}  # Ａ → a

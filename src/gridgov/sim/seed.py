@@ -191,16 +191,34 @@ def _catalog(session: Session, policies: dict[str, SlaPolicy]) -> list[Leaf]:
     return leaves
 
 
+L1_DEPARTMENTS = {
+    "01": "zjj",
+    "02": "sthj",
+    "03": "jtj",
+    "04": "rsj",
+    "05": "wjw",
+    "06": "jyj",
+    "07": "scjg",
+    "08": "yjgl",
+    "09": "slj",
+}
+
+
 def _routing(session: Session, leaves: list[Leaf]) -> None:
     """At the county centre an item goes to its county department; at a town centre to the
-    town's enforcement team (city look) or its social-affairs office (everything else)."""
+    town's enforcement team (city look, environment) or its social-affairs office. Level-1
+    items have rules too, for a classifier that only knows the first level."""
     items = {i.code: i.id for i in session.scalars(select(CatalogItem))}
-    for leaf in leaves:
-        town_team = "zhzf" if leaf.code[:2] in ("01", "02") else "shsy"
-        for level, lead in (("county", f"{COUNTY}-{leaf.unit}"), ("town", f"{{town}}-{town_team}")):
+    targets = [(leaf.code, leaf.unit) for leaf in leaves] + list(L1_DEPARTMENTS.items())
+    for code, department in targets:
+        town_team = "zhzf" if code[:2] in ("01", "02") else "shsy"
+        for level, lead in (
+            ("county", f"{COUNTY}-{department}"),
+            ("town", f"{{town}}-{town_team}"),
+        ):
             session.add(
                 RoutingRule(
-                    catalog_item_id=items[leaf.code],
+                    catalog_item_id=items[code],
                     region_level=level,
                     area_code="*",
                     lead_unit=lead,
