@@ -27,7 +27,13 @@ FloatArray = npt.NDArray[np.float64]
 
 # Normalisation, the same on strings and on code-point arrays: full-width ASCII (！ to ～) to
 # half-width, ASCII upper case to lower case, whitespace removed.
-_WHITESPACE = [*range(0x09, 0x0E), 0x20, *range(0x1C, 0x20), 0x85, 0xA0, 0x1680] + [
+_WHITESPACE = [
+    *range(0x09, 0x0E),
+    0x20,
+    *range(0x1C, 0x20),
+    0x85,
+    0xA0,
+    0x1680,
     *range(0x2000, 0x200B),
     0x2028,
     0x2029,
