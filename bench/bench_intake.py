@@ -7,7 +7,8 @@ Measured on the generated demo county (726 grids, 13 centres, routing rules):
   (one transaction, a savepoint per record, as the offline-batch endpoint does);
 - ``bulk``: a CSV export of N rows through ``bulk.check`` + ``bulk.write``;
 - baselines in the same run and database: the same case rows inserted bare (one
-  transaction per row for the door, one executemany for bulk).
+  transaction per row for the door; for bulk, the case rows alone through the same
+  driver-level executemany, 2,000 a statement).
 
 Real messages come from ../shared/data/messages when present, else the demo titles.
 Run: .venv/bin/python bench/bench_intake.py [--records N] [--bulk N] [--database-url URL]
@@ -34,6 +35,7 @@ from gridgov.config import Settings
 from gridgov.intake import bulk, service
 from gridgov.sim.demo_data import CATALOG
 from gridgov.sim.seed import seed_demo
+from gridgov.store.fast import insert_many
 from gridgov.store.models import Case, Center, Grid
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -52,7 +54,7 @@ def messages(n: int, rng: random.Random) -> list[str]:
     return [rng.choice(texts) for _ in range(n)]
 
 
-def platform_for(url: str | None):
+def platform_for(url: str | None, model: str | None = None):
     tmp = Path(tempfile.mkdtemp())
     if url:  # a fresh database on the server
         admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
@@ -62,7 +64,12 @@ def platform_for(url: str | None):
         db_url = make_url(url).set(database=name).render_as_string(hide_password=False)
     else:
         db_url = f"sqlite:///{tmp / 'bench.sqlite3'}"
-    return bootstrap(Settings(data_dir=tmp, database_url=db_url), upgrade=True)
+    settings = Settings(
+        data_dir=tmp,
+        database_url=db_url,
+        classifier_model=Path(model) if model and Path(model).exists() else None,
+    )
+    return bootstrap(settings, upgrade=True)
 
 
 def records(n: int, grids: list[tuple[float, float]], rng: random.Random, tag: str) -> list[dict]:
@@ -116,9 +123,10 @@ def main() -> None:
     ap.add_argument("--records", type=int, default=1000)
     ap.add_argument("--bulk", type=int, default=20000)
     ap.add_argument("--database-url", default=None)
+    ap.add_argument("--model", default="var/models/classifier.npz", help="classifier (if present)")
     args = ap.parse_args()
     rng = random.Random(7)
-    p = platform_for(args.database_url)
+    p = platform_for(args.database_url, args.model)
     backend = p.db.engine.dialect.name
     with p.db.write() as s:
         seed_demo(s, now=NOW, cases=0)
@@ -209,9 +217,9 @@ def main() -> None:
 
     rows = bare_rows(args.bulk, center_id, "bulk")
     t0 = time.perf_counter()
-    with p.db.write() as s:
+    with p.db.write() as s:  # the same driver-level executemany the import uses
         for start in range(0, len(rows), 2000):
-            s.execute(insert(Case), rows[start : start + 2000])
+            insert_many(s.connection(), Case.__table__, rows[start : start + 2000])
     bare_bulk = args.bulk / (time.perf_counter() - t0)
 
     print(f"outcomes (one per transaction): {outcomes}")

@@ -8,6 +8,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import Workbook
@@ -252,3 +253,25 @@ def test_110_cases_report_each_step_back_in_order(
             ).sent
             == 0
         )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2020/1/6 12:09:38", "2020-01-06T12:09:38+08:00"),
+        ("2019-12-30 8:05", "2019-12-30T08:05:00+08:00"),
+        ("2018年7月17日 7:13", "2018-07-17T07:13:00+08:00"),
+        ("2020.01.06", "2020-01-06T00:00:00+08:00"),
+        ("20200106093000", "2020-01-06T09:30:00+08:00"),
+        ("2020-01-06T01:30:00+00:00", "2020-01-06T01:30:00+00:00"),
+    ],
+)
+def test_mixed_date_formats_of_real_exports(text: str, expected: str) -> None:
+    tz = ZoneInfo("Asia/Shanghai")
+    assert bulk.parse_time(text, bulk.BUILTIN_FORMATS, tz).isoformat() == expected
+
+
+@pytest.mark.parametrize("text", ["2020/2/30 10:00", "去年夏天", "2020/13/01"])
+def test_impossible_dates_are_errors(text: str) -> None:
+    with pytest.raises(ValueError, match="cannot read the time"):
+        bulk.parse_time(text, bulk.BUILTIN_FORMATS, ZoneInfo("Asia/Shanghai"))
