@@ -1,4 +1,5 @@
-"""Many rows into one table through the driver's ``executemany``, for bulk loads.
+"""Many rows into one table through the driver's ``executemany`` (``COPY`` on PostgreSQL),
+for bulk loads.
 
 SQLAlchemy's Core executemany builds a parameter dictionary per row in Python, which is most
 of the cost of a 20,000-row import. Here values are converted once per column with the
@@ -42,5 +43,18 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
         column = [row[name] for row in rows] if name in from_rows else [defaults[name]] * len(rows)
         values.append(list(map(proc, column)) if proc is not None else column)
     converted = list(zip(*values, strict=True))
+    if dialect.name == "postgresql":
+        # COPY streams the rows in one command: several times executemany's rate
+        names = ", ".join(quote(c) for c in columns)
+        raw = conn.connection.driver_connection
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(  # type: ignore[union-attr]
+                f"COPY {quote(table.name)} ({names}) FROM STDIN"
+            ) as copy,
+        ):
+            for row in converted:
+                copy.write_row(row)
+        return len(rows)
     conn.exec_driver_sql(sql, converted)
     return len(rows)
