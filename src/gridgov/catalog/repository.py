@@ -70,4 +70,5 @@ def set_day(
     else:
         row.is_workday, row.name = is_workday, name
     session.flush()
+    session.info.pop("gridgov.calendars", None)  # calendars built earlier in this transaction
     return row

@@ -19,13 +19,18 @@ def get_region(session: Session, *, code: str) -> Region:
 
 
 def region_chain(session: Session, *, code: str) -> list[str]:
-    """The region's code followed by every ancestor's, up to the province."""
+    """The region's code followed by every ancestor's, up to the province (remembered for
+    the rest of the transaction)."""
+    memo: dict[str, list[str]] = session.info.setdefault("gridgov.region_chains", {})
+    if code in memo:
+        return list(memo[code])
     chain: list[str] = []
     current: str | None = code
     while current is not None and current not in chain:
         chain.append(current)
         current = session.scalar(select(Region.parent_code).where(Region.code == current))
-    return chain
+    memo[code] = chain
+    return list(chain)
 
 
 def center_for_region(session: Session, *, code: str) -> Center:

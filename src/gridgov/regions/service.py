@@ -162,4 +162,5 @@ def apply(session: Session, *, plan: RegionImport) -> int:
             region.boundary = shapely.to_wkb(row.boundary)
         session.add(region)
         session.flush()
+    session.info.pop("gridgov.region_chains", None)  # chains read earlier in this transaction
     return len(plan.rows)
