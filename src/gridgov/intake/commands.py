@@ -51,42 +51,17 @@ def receive_cmd(
     def go(p: Platform) -> int:
         body = _read_json(file)
         records = body if isinstance(body, list) else [body]
-        out = []
         with p.db.write() as session:
-            actor = load_actor(session, username=user)
-            now = utc_now()
-            for i, record in enumerate(records):
-                got = service.receive(
-                    session,
-                    channel=channel,
-                    payload=record,
-                    actor=actor,
-                    now=now,
-                    rules=p.rules,
-                    triage=p.triage,
-                    center=center,
-                )
-                if got.case is None:
-                    assert got.dead_letter is not None
-                    out.append(
-                        {
-                            "index": i,
-                            "outcome": "rejected",
-                            "dead_letter": got.dead_letter.id,
-                            "reason": got.dead_letter.reason,
-                        }
-                    )
-                else:
-                    triage = got.case.triage or {}
-                    out.append(
-                        {
-                            "index": i,
-                            "outcome": "created" if got.created else "existing",
-                            "number": got.case.number,
-                            "status": got.case.status,
-                            "explanation": triage.get("explanation"),
-                        }
-                    )
+            out = service.receive_all(
+                session,
+                channel=channel,
+                records=records,
+                actor=load_actor(session, username=user),
+                now=utc_now(),
+                rules=p.rules,
+                triage=p.triage,
+                center=center,
+            )
         print_value(out, as_json)
         return 2 if any(o["outcome"] == "rejected" for o in out) else 0
 

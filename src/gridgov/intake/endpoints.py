@@ -40,8 +40,18 @@ class BatchItem(BaseModel):
     index: int
     outcome: str  # created / existing / rejected
     number: str | None = None
+    status: str | None = None
+    explanation: str | None = None
     dead_letter: int | None = None
     reason: str | None = None
+
+
+def _rejected(letter_id: int, reason: str) -> JSONResponse:
+    # returned, not raised: the dead letter must be committed with this response
+    return JSONResponse(
+        {"error": "ValidationFailed", "detail": reason, "dead_letter": letter_id},
+        status_code=422,
+    )
 
 
 class RevealInput(BaseModel):
@@ -104,15 +114,7 @@ def receive(
     )
     if got.case is None:
         assert got.dead_letter is not None
-        # returned, not raised: the dead letter must be committed with this response
-        return JSONResponse(
-            {
-                "error": "ValidationFailed",
-                "detail": got.dead_letter.reason,
-                "dead_letter": got.dead_letter.id,
-            },
-            status_code=422,
-        )
+        return _rejected(got.dead_letter.id, got.dead_letter.reason)
     read = cases.read(session, case=got.case, now=now, rules=p.rules)
     return JSONResponse(read.model_dump(mode="json"), status_code=201 if got.created else 200)
 
@@ -130,38 +132,17 @@ def receive_batch(
 ) -> list[BatchItem]:
     """An offline batch (the grid app after a day without signal): each record on its own —
     a bad record is a dead letter and the rest go in; uploading the batch again adds nothing."""
-    now = utc_now()
-    out = []
-    for i, record in enumerate(records):
-        got = service.receive(
-            session,
-            channel=channel.value,
-            payload=record,
-            actor=actor,
-            now=now,
-            rules=p.rules,
-            triage=p.triage,
-            center=center,
-        )
-        if got.case is None:
-            assert got.dead_letter is not None
-            out.append(
-                BatchItem(
-                    index=i,
-                    outcome="rejected",
-                    dead_letter=got.dead_letter.id,
-                    reason=got.dead_letter.reason,
-                )
-            )
-        else:
-            out.append(
-                BatchItem(
-                    index=i,
-                    outcome="created" if got.created else "existing",
-                    number=got.case.number,
-                )
-            )
-    return out
+    rows = service.receive_all(
+        session,
+        channel=channel.value,
+        records=records,
+        actor=actor,
+        now=utc_now(),
+        rules=p.rules,
+        triage=p.triage,
+        center=center,
+    )
+    return [BatchItem(**row) for row in rows]
 
 
 def _require_dispatcher(actor: Any) -> None:
@@ -210,14 +191,7 @@ def replay(
     )
     if got.case is None:
         assert got.dead_letter is not None
-        return JSONResponse(
-            {
-                "error": "ValidationFailed",
-                "detail": got.dead_letter.reason,
-                "dead_letter": letter_id,
-            },
-            status_code=422,
-        )
+        return _rejected(letter_id, got.dead_letter.reason)
     return cases.read(session, case=got.case, now=now, rules=p.rules)
 
 

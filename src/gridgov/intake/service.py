@@ -156,6 +156,54 @@ def receive(
         return Received(existing, created=False)
 
 
+def receive_all(
+    session: Session,
+    *,
+    channel: str,
+    records: list[Any],
+    actor: Actor,
+    now: datetime,
+    rules: cases.Rules,
+    triage: Triage,
+    center: str | None = None,
+) -> list[dict[str, Any]]:
+    """An offline batch: each record through the door on its own, one outcome each."""
+    out = []
+    for i, record in enumerate(records):
+        got = receive(
+            session,
+            channel=channel,
+            payload=record,
+            actor=actor,
+            now=now,
+            rules=rules,
+            triage=triage,
+            center=center,
+        )
+        if got.case is None:
+            assert got.dead_letter is not None
+            letter = got.dead_letter
+            out.append(
+                {
+                    "index": i,
+                    "outcome": "rejected",
+                    "dead_letter": letter.id,
+                    "reason": letter.reason,
+                }
+            )
+            continue
+        out.append(
+            {
+                "index": i,
+                "outcome": "created" if got.created else "existing",
+                "number": got.case.number,
+                "status": got.case.status,
+                "explanation": (got.case.triage or {}).get("explanation"),
+            }
+        )
+    return out
+
+
 def _receive(
     session: Session,
     *,
