@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gridgov.nlp.classify import SEPARATOR, Model, ModelError
-from gridgov.nlp.features import BASE, decode
+from gridgov.nlp.features import BASE
 from gridgov.nlp.similar import bigrams
 from gridgov.store.models import CatalogItem
 
@@ -103,15 +103,14 @@ class Suggester:
         if cached is not None and cached[0] is model:
             return cached[1]
         vocab = model.body.vocabulary
-        lo, hi = np.searchsorted(vocab, [BASE, BASE * BASE])
-        table = {
-            decode(int(c)): float(w)
-            for c, w in zip(vocab[lo:hi], model.body.idf[lo:hi], strict=True)
-        }
+        lo, hi = np.searchsorted(vocab, [BASE, BASE * BASE])  # the bigrams' codes
+        table = dict(zip(vocab[lo:hi].tolist(), model.body.idf[lo:hi].tolist(), strict=True))
         rare = float(model.body.idf.max())
 
         def weight(gram: str) -> float:
-            return table.get(gram, rare)
+            if len(gram) != 2:
+                return rare
+            return table.get(ord(gram[0]) * BASE + ord(gram[1]), rare)
 
         self._weights = (model, weight)
         return weight
