@@ -21,7 +21,7 @@ from gridgov.kit.errors import ValidationFailed
 from gridgov.store.models import Case, CaseEvent, DeadLetter, TriagePolicy
 
 from ..conftest import NOW
-from ..factories import COUNTY, EMERGENCY, SELF_CLOSE, STANDARD, VILLAGE_A, World
+from ..factories import COUNTY, EMERGENCY, NO_POLICY, SELF_CLOSE, STANDARD, VILLAGE_A, World
 
 GRID = f"{VILLAGE_A}001"
 LON, LAT = 119.30, 34.10  # inside GRID
@@ -549,3 +549,56 @@ def test_cli_receive_batch_and_dead_letters(cli_door: Any, tmp_path: Any) -> Non
     )
     assert res.exit_code == 2
     assert "unknown channel" in res.output
+
+
+def test_a_failed_automatic_dispatch_keeps_the_case_queued_with_the_reason(
+    door: Platform, world: World
+) -> None:
+    with door.db.write() as session:  # a rule for an item that has no time-limit policy
+        rules_db.import_rules(
+            session,
+            rows=[{"item": NO_POLICY, "region_level": "county", "lead_unit": "320724-cgj"}],
+            replace=False,
+            source="test",
+        )
+    number, created, letter = receive(
+        door,
+        world,
+        "open311",
+        {"service_code": NO_POLICY, "description": "其他事项", "lat": LAT, "long": LON},
+        user="citizen",
+        center=COUNTY,
+    )
+    assert created
+    assert letter is None  # the record was fine: no dead letter
+    case = read(door, number)
+    assert case.status == "accepted"
+    assert (
+        "automatic dispatch failed (the catalogue item has no SLA policy" in case.triage["decision"]
+    )
+
+
+def test_cli_sets_a_centres_thresholds_and_triage_obeys(
+    cli_door: Any, door: Platform, world: World
+) -> None:
+    res = cli_door(
+        "intake", "policy", "set", "--center", COUNTY, "--no-auto-dispatch", "--classify", "0.9"
+    )
+    assert res.exit_code == 0, res.output
+    assert "auto_dispatch: False" in res.output
+    assert "classify_threshold: 0.9" in res.output
+    res = cli_door("intake", "policy", "set", "--center", COUNTY, "--classify", "1.5")
+    assert res.exit_code == 2  # out of range: refused by the option itself
+    number, _, _ = receive(
+        door,
+        world,
+        "open311",
+        {"service_code": STANDARD, "description": "摊贩占道", "lat": LAT, "long": LON},
+        user="citizen",
+        center=COUNTY,
+    )
+    case = read(door, number)
+    assert case.status == "accepted"
+    assert case.triage["decision"] == "accepted; automatic dispatch off at this centre"
+    res = cli_door("intake", "policy", "show", "--center", "nowhere")
+    assert res.exit_code == 3

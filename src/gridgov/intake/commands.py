@@ -19,7 +19,7 @@ from gridgov.intake import bulk, deadletters, linkage, personal, service
 from gridgov.kit.clock import utc_now
 from gridgov.kit.errors import NotFound
 from gridgov.regions import repository as regions
-from gridgov.store.models import CatalogItem
+from gridgov.store.models import CatalogItem, TriagePolicy
 
 app = typer.Typer(help="Intake: channels, dead letters, bulk import.", no_args_is_help=True)
 routing_app = typer.Typer(help="Routing rules (catalogue × region → unit).", no_args_is_help=True)
@@ -304,3 +304,73 @@ def push_cmd(
     code = run(go)
     if code:
         raise typer.Exit(code)
+
+
+policy_app = typer.Typer(help="A centre's triage thresholds.", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
+Ratio = Annotated[float | None, typer.Option(min=0.0, max=1.0)]
+
+
+@policy_app.command("show")
+def policy_show(center: Annotated[str, typer.Option()], as_json: AsJson = False) -> None:
+    """The thresholds a centre triages with (the defaults until it sets its own)."""
+
+    def go(p: Platform) -> None:
+        with p.db.read() as session:
+            found = regions.get_center(session, code=center)
+            print_value(_policy_dict(service.policy_for(session, center_id=found.id)), as_json)
+
+    run(go)
+
+
+@policy_app.command("set")
+def policy_set(
+    center: Annotated[str, typer.Option()],
+    classify: Ratio = None,
+    locate: Ratio = None,
+    duplicate: Ratio = None,
+    auto_accept: Annotated[bool | None, typer.Option("--auto-accept/--no-auto-accept")] = None,
+    auto_dispatch: Annotated[
+        bool | None, typer.Option("--auto-dispatch/--no-auto-dispatch")
+    ] = None,
+    window_hours: Annotated[float | None, typer.Option(min=1, max=24 * 90)] = None,
+    radius_m: Annotated[float | None, typer.Option(min=10, max=50_000)] = None,
+) -> None:
+    """Change a centre's thresholds: classification and location confidence for automatic
+    acceptance, automatic acceptance and dispatch on/off, duplicate score, window, radius."""
+
+    def go(p: Platform) -> None:
+        with p.db.write() as session:
+            found = regions.get_center(session, code=center)
+            row = session.get(TriagePolicy, found.id)
+            if row is None:
+                row = service.policy_for(session, center_id=found.id)
+                session.add(row)
+            changes = {
+                "classify_threshold": classify,
+                "locate_threshold": locate,
+                "duplicate_threshold": duplicate,
+                "auto_accept": auto_accept,
+                "auto_dispatch": auto_dispatch,
+                "duplicate_window_hours": window_hours,
+                "duplicate_radius_m": radius_m,
+            }
+            for name, value in changes.items():
+                if value is not None:
+                    setattr(row, name, value)
+            session.flush()
+            print_value(_policy_dict(row), False)
+
+    run(go)
+
+
+def _policy_dict(row: TriagePolicy) -> dict[str, object]:
+    return {
+        "classify_threshold": row.classify_threshold,
+        "locate_threshold": row.locate_threshold,
+        "auto_accept": row.auto_accept,
+        "auto_dispatch": row.auto_dispatch,
+        "duplicate_threshold": row.duplicate_threshold,
+        "duplicate_window_hours": row.duplicate_window_hours,
+        "duplicate_radius_m": row.duplicate_radius_m,
+    }

@@ -33,7 +33,7 @@ from gridgov.grids.coords import Crs, to_wgs84
 from gridgov.grids.repository import comprehensive_at
 from gridgov.intake import channels, deadletters, pii
 from gridgov.intake.suggest import Classification, Suggester
-from gridgov.kit.errors import Forbidden, NotFound, ValidationFailed
+from gridgov.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from gridgov.nlp import similar
 from gridgov.regions import repository as regions
 from gridgov.store.models import (
@@ -347,8 +347,24 @@ def _receive(
         },
     )
     session.flush()
-    for step in steps:
-        step(now, rules)
+    for action, who, step_payload in steps:
+        # an automatic step that cannot be taken (a unit without a time-limit policy, say)
+        # leaves the case, valid as it is, in the dispatcher's queue with the reason
+        try:
+            with session.begin_nested():
+                cases.act(
+                    session,
+                    number=case.number,
+                    action=action,
+                    actor=who,
+                    payload=step_payload,
+                    now=now,
+                    rules=rules,
+                )
+        except (ValidationFailed, NotFound, Conflict) as exc:
+            note = f"automatic {action.value} failed ({exc.detail}): dispatcher queue"
+            case.triage = {**record, "decision": f"{decision}; {note}"}
+            break
     return Received(case, created=True)
 
 
@@ -527,6 +543,9 @@ def _route(session: Session, *, triage: Triage, case: Case, item: str | None) ->
     )
 
 
+Step = tuple[Action, Actor, dict[str, Any]]  # an automatic workflow action: what, who, input
+
+
 def _decide(
     session: Session,
     *,
@@ -538,23 +557,11 @@ def _decide(
     placed: Placed,
     duplicate: tuple[Case, similar.Score] | None,
     routed: Route | None,
-) -> tuple[str, list[Any]]:
+) -> tuple[str, list[Step]]:
     """What happens next, in words, and the workflow steps that do it."""
-    number = case.number
 
-    def step(action: Action, who: Actor, payload: dict[str, Any]) -> Any:
-        def run(now: datetime, rules: cases.Rules) -> None:
-            cases.act(
-                session,
-                number=number,
-                action=action,
-                actor=who,
-                payload=payload,
-                now=now,
-                rules=rules,
-            )
-
-        return run
+    def step(action: Action, who: Actor, payload: dict[str, Any]) -> Step:
+        return (action, who, payload)
 
     if draft.answer:
         return "answered on the call", [
