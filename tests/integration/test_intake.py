@@ -602,3 +602,17 @@ def test_cli_sets_a_centres_thresholds_and_triage_obeys(
     assert case.triage["decision"] == "accepted; automatic dispatch off at this centre"
     res = cli_door("intake", "policy", "show", "--center", "nowhere")
     assert res.exit_code == 3
+
+
+def test_a_callback_number_that_is_not_a_number_is_a_dead_letter_not_a_crash(
+    door: Platform, world: World
+) -> None:
+    _, created, letter = receive(
+        door,
+        world,
+        "hotline",
+        {"callback_number": "请打我手机", "text": "路灯不亮", "region_code": VILLAGE_A},
+    )
+    assert not created
+    with door.db.read() as session:
+        assert "callback_number" in session.get(DeadLetter, letter).reason

@@ -19,7 +19,7 @@ from gridgov.kit.errors import ValidationFailed
 
 Lon = Annotated[float | None, Field(ge=-180, le=180)]
 Lat = Annotated[float | None, Field(ge=-90, le=90)]
-Phone = Annotated[str | None, Field(max_length=32)]
+Phone = Annotated[str | None, Field(pattern=r"^[0-9+\- ]{5,20}$")]
 Body = Annotated[str, Field(min_length=2, max_length=8000)]
 ExternalId = Annotated[str, Field(min_length=1, max_length=100)]
 RegionCode = Annotated[str | None, Field(pattern=r"^\d{6}(\d{3}(\d{3})?)?$")]

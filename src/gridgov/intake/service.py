@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -244,11 +245,12 @@ def _receive(
             raise NotFound(f"no catalogue item {given!r}")
         classification = Classification(given, 1.0, "channel")
     else:
-        classification = triage.suggester.suggest(session, f"{title_source}{draft.text}")
+        # as the history it learnt from reads: the subject, then the message
+        classification = triage.suggester.suggest(session, f"{draft.title}{draft.text}")
     confident_item = classification.item_code is not None and (
         classification.source == "channel" or classification.confidence >= policy.classify_threshold
     )
-    data = s.CaseCreate(
+    fields = dict(
         channel=draft.channel,
         title=title[:200] if len(title) >= 2 else "无标题",
         description=text,
@@ -265,6 +267,10 @@ def _receive(
         reporter_name=draft.reporter_name,
         reporter_phone=draft.reporter_phone,
     )
+    try:
+        data = s.CaseCreate.model_validate(fields)
+    except ValidationError as exc:  # what the channel's own model could not know
+        raise ValidationFailed(f"{draft.channel.value}: {s.describe(exc)}") from exc
     case = cases.create_case(session, data=data, actor=actor, now=now).case
     if found_text or found_title:
         session.add(
