@@ -552,6 +552,64 @@ def _route(session: Session, *, triage: Triage, case: Case, item: str | None) ->
 Step = tuple[Action, Actor, dict[str, Any]]  # an automatic workflow action: what, who, input
 
 
+@dataclass(frozen=True)
+class Facts:
+    """What the decision after triage depends on (no database: both doors share it)."""
+
+    answer: str | None
+    self_handle: str | None
+    item_known: bool
+    item_admissible: bool
+    by_grid_worker: bool
+    confident_item: bool
+    located: bool
+    duplicate_of: str | None
+    auto_accept: bool
+    auto_dispatch: bool
+    off_list: tuple[str, ...]  # routed units not on the holding centre's dispatch list
+
+
+def decide(facts: Facts, routed: Route | None, actor: Actor) -> tuple[str, list[Step]]:
+    """What happens next, in words, and the workflow steps that do it."""
+    if facts.answer:
+        return "answered on the call", [(Action.answer_directly, actor, {"answer": facts.answer})]
+    if facts.self_handle:
+        if facts.item_admissible and facts.by_grid_worker:
+            return "handled in the grid by its worker (admission list)", [
+                (Action.self_handle, actor, {"result": facts.self_handle})
+            ]
+        reason = "not on the grid admission list" if facts.item_known else "item not known"
+        return f"self-handling refused ({reason}): dispatcher queue", []
+    waits = []
+    if not facts.confident_item:
+        waits.append("classification below threshold")
+    if not facts.located:
+        waits.append("location uncertain")
+    if facts.duplicate_of:
+        waits.append(f"probable duplicate of {facts.duplicate_of}")
+    if not facts.auto_accept:
+        waits.append("automatic acceptance off at this centre")
+    if waits:
+        return "dispatcher queue: " + ", ".join(waits), []
+    steps: list[Step] = [(Action.accept, SYSTEM, {"note": "accepted automatically"})]
+    if facts.item_admissible and facts.by_grid_worker:
+        return "accepted; stays with the grid worker (admission list)", steps
+    if routed is None:
+        return "accepted; dispatcher to choose the unit (no routing rule)", steps
+    if not facts.auto_dispatch:
+        return "accepted; automatic dispatch off at this centre", steps
+    if facts.off_list:
+        units = ", ".join(facts.off_list)
+        return f"accepted; routed unit(s) {units} not on this centre's list", steps
+    dispatch = {
+        "lead_unit": routed.lead_unit,
+        "assisting_units": list(routed.assisting),
+        "note": f"dispatched automatically by {routed.explain()}",
+    }
+    steps.append((Action.dispatch, SYSTEM, dispatch))
+    return f"dispatched automatically to {routed.lead_unit}", steps
+
+
 def _decide(
     session: Session,
     *,
@@ -564,55 +622,26 @@ def _decide(
     duplicate: tuple[Case, similar.Score] | None,
     routed: Route | None,
 ) -> tuple[str, list[Step]]:
-    """What happens next, in words, and the workflow steps that do it."""
-
-    def step(action: Action, who: Actor, payload: dict[str, Any]) -> Step:
-        return (action, who, payload)
-
-    if draft.answer:
-        return "answered on the call", [
-            step(Action.answer_directly, actor, {"answer": draft.answer})
-        ]
     item = session.get(CatalogItem, case.catalog_item_id) if case.catalog_item_id else None
-    if draft.self_handle:
-        if item is not None and item.grid_admissible and Role.grid_worker in actor.roles:
-            return "handled in the grid by its worker (admission list)", [
-                step(Action.self_handle, actor, {"result": draft.self_handle})
-            ]
-        reason = "not on the grid admission list" if item else "item not known"
-        return f"self-handling refused ({reason}): dispatcher queue", []
-    waits = []
-    if not confident_item:
-        waits.append("classification below threshold")
-    if placed.confidence < policy.locate_threshold:
-        waits.append("location uncertain")
-    if duplicate:
-        waits.append(f"probable duplicate of {duplicate[0].number}")
-    if not policy.auto_accept:
-        waits.append("automatic acceptance off at this centre")
-    if waits:
-        return "dispatcher queue: " + ", ".join(waits), []
-    steps = [step(Action.accept, SYSTEM, {"note": "accepted automatically"})]
-    if item is not None and item.grid_admissible and Role.grid_worker in actor.roles:
-        return "accepted; stays with the grid worker (admission list)", steps
-    if routed is None:
-        return "accepted; dispatcher to choose the unit (no routing rule)", steps
-    if not policy.auto_dispatch:
-        return "accepted; automatic dispatch off at this centre", steps
-    off_list = [
+    off_list = tuple(
         code
-        for code in (routed.lead_unit, *routed.assisting)
+        for code in ((routed.lead_unit, *routed.assisting) if routed else ())
         if session.scalar(select(Unit.center_id).where(Unit.code == code)) != case.center_id
-    ]
-    if off_list:
-        return f"accepted; routed unit(s) {', '.join(off_list)} not on this centre's list", steps
-    dispatch = {
-        "lead_unit": routed.lead_unit,
-        "assisting_units": list(routed.assisting),
-        "note": f"dispatched automatically by {routed.explain()}",
-    }
-    steps.append(step(Action.dispatch, SYSTEM, dispatch))
-    return f"dispatched automatically to {routed.lead_unit}", steps
+    )
+    facts = Facts(
+        answer=draft.answer,
+        self_handle=draft.self_handle,
+        item_known=item is not None,
+        item_admissible=bool(item and item.grid_admissible),
+        by_grid_worker=Role.grid_worker in actor.roles,
+        confident_item=confident_item,
+        located=placed.confidence >= policy.locate_threshold,
+        duplicate_of=duplicate[0].number if duplicate else None,
+        auto_accept=policy.auto_accept,
+        auto_dispatch=policy.auto_dispatch,
+        off_list=off_list,
+    )
+    return decide(facts, routed, actor)
 
 
 # ---- dead letters -----------------------------------------------------------------------
