@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from gridgov.api.app import create_app
+from gridgov.audit.service import verify_all
 from gridgov.bootstrap import Platform
 from gridgov.cases import service as cases
 from gridgov.dispatch import rules as rules_db
@@ -21,11 +22,32 @@ from gridgov.kit.errors import ValidationFailed
 from gridgov.store.models import Case, CaseEvent, DeadLetter, TriagePolicy
 
 from ..conftest import NOW
-from ..factories import COUNTY, EMERGENCY, NO_POLICY, SELF_CLOSE, STANDARD, VILLAGE_A, World
+from ..factories import (
+    COUNTY,
+    EMERGENCY,
+    NO_POLICY,
+    SELF_CLOSE,
+    STANDARD,
+    VILLAGE_A,
+    World,
+    make_world,
+)
 
 GRID = f"{VILLAGE_A}001"
 LON, LAT = 119.30, 34.10  # inside GRID
 PHONE, ID_NUMBER = "13812345678", "11010519491231002X"
+
+
+DOOR_RULES = [
+    {"item": "01", "region_level": "county", "lead_unit": "320724-zjj"},
+    {
+        "item": STANDARD,
+        "region_level": "county",
+        "lead_unit": "320724-cgj",
+        "assisting": "320724-zjj",
+    },
+    {"item": STANDARD, "region_level": "town", "lead_unit": "{town}-zhzf"},
+]
 
 
 @pytest.fixture
@@ -45,21 +67,7 @@ def door(platform: Platform, world: World) -> Platform:
             source_crs="wgs84",
             now=NOW,
         )
-        rules_db.import_rules(
-            session,
-            rows=[
-                {"item": "01", "region_level": "county", "lead_unit": "320724-zjj"},
-                {
-                    "item": STANDARD,
-                    "region_level": "county",
-                    "lead_unit": "320724-cgj",
-                    "assisting": "320724-zjj",
-                },
-                {"item": STANDARD, "region_level": "town", "lead_unit": "{town}-zhzf"},
-            ],
-            replace=False,
-            source="test",
-        )
+        rules_db.import_rules(session, rows=DOOR_RULES, replace=False, source="test")
     return platform
 
 
@@ -616,3 +624,215 @@ def test_a_callback_number_that_is_not_a_number_is_a_dead_letter_not_a_crash(
     assert not created
     with door.db.read() as session:
         assert "callback_number" in session.get(DeadLetter, letter).reason
+
+
+CASE_FIELDS = [
+    "status",
+    "channel",
+    "title",
+    "description",
+    "region_code",
+    "grid_code",
+    "lon",
+    "lat",
+    "source_lon",
+    "source_lat",
+    "catalog_item_id",
+    "priority",
+    "lead_unit_id",
+    "sla_colour",
+    "version",
+    "event_count",
+    "triage",
+    "duplicate_score",
+    "reporter_name",
+    "reporter_phone",
+    "reporter_user_id",
+    "accepted_at",
+    "dispatched_at",
+    "created_at",
+    "county_code",
+    "center_id",
+]
+
+
+def _state(p: Platform) -> dict[str, Any]:
+    """Every row intake writes, keyed by external id, with case numbers replaced by them."""
+    from gridgov.store.models import CaseAssignment, CaseDeadline, CaseProtected, Unit
+
+    with p.db.read() as session:
+        rows = session.scalars(select(Case).order_by(Case.id)).all()
+        ext = {c.number: c.external_id for c in rows}
+
+        def norm(value: Any) -> Any:
+            text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+            for number, e in ext.items():
+                text = text.replace(number, f"<{e}>")
+            return json.loads(text)
+
+        out: dict[str, Any] = {}
+        for c in rows:
+            events = session.scalars(
+                select(CaseEvent).where(CaseEvent.case_id == c.id).order_by(CaseEvent.seq)
+            ).all()
+            clocks = session.scalars(
+                select(CaseDeadline).where(CaseDeadline.case_id == c.id).order_by(CaseDeadline.step)
+            ).all()
+            units = session.execute(
+                select(Unit.code, CaseAssignment.role)
+                .join(Unit, Unit.id == CaseAssignment.unit_id)
+                .where(CaseAssignment.case_id == c.id)
+                .order_by(Unit.code)
+            ).all()
+            protected = session.get(CaseProtected, c.id)
+            dup = session.get(Case, c.probable_duplicate_id) if c.probable_duplicate_id else None
+            out[c.external_id] = norm(
+                {
+                    "case": {k: getattr(c, k) for k in CASE_FIELDS},
+                    "duplicate_of": dup.external_id if dup else None,
+                    "events": [
+                        (e.seq, e.action, e.from_status, e.to_status, e.actor, e.payload)
+                        for e in events
+                    ],
+                    "clocks": [
+                        (d.step, d.seq, d.due_at, d.warn_at, d.limit_amount, d.limit_unit)
+                        for d in clocks
+                    ],
+                    "units": [tuple(u) for u in units],
+                    "protected": (protected.fields, protected.kinds) if protected else None,
+                }
+            )
+        letters = sorted(d.reason for d in session.scalars(select(DeadLetter)))
+        ok = verify_all(session).ok
+    return {"cases": out, "dead_letters": letters, "chains_ok": ok}
+
+
+def test_the_batch_door_leaves_exactly_what_the_per_record_door_leaves(
+    door: Platform, world: World, pg_server: Any, tmp_path: Any
+) -> None:
+    from gridgov.intake import batch
+
+    from ..conftest import make_platform
+
+    other = make_platform(door.db.engine.dialect.name, tmp_path / "other", pg_server)
+    rule = [{"item": NO_POLICY, "region_level": "county", "lead_unit": "320724-cgj"}]
+    with other.db.write() as session:
+        make_world(session, now=NOW)
+    for p in (door, other):
+        with p.db.write() as session:
+            if p is other:
+                grids.upsert(
+                    session,
+                    code=GRID,
+                    kind="comprehensive",
+                    name="一网格",
+                    region_code=VILLAGE_A,
+                    county_code=COUNTY,
+                    shape=shapely.box(LON - 0.01, LAT - 0.01, LON + 0.01, LAT + 0.01),
+                    subject=None,
+                    parent_code=None,
+                    source_crs="wgs84",
+                    now=NOW,
+                )
+                rules_db.import_rules(session, rows=DOOR_RULES, replace=False, source="t")
+            rules_db.import_rules(session, rows=rule, replace=False, source="t")
+    records: list[Any] = [
+        {
+            "call_id": "E1",
+            "text": "人民路菜场门口摊贩占道经营",
+            "lon": LON,
+            "lat": LAT,
+            "catalog_item": STANDARD,
+        },
+        {
+            "call_id": "E1",
+            "text": "人民路菜场门口摊贩占道经营",
+            "lon": LON,
+            "lat": LAT,
+            "catalog_item": STANDARD,
+        },
+        {
+            "call_id": "E2",
+            "text": "人民路菜场门口摊贩占道经营，行人走机动车道",
+            "lon": LON + 0.001,
+            "lat": LAT,
+            "catalog_item": STANDARD,
+        },
+        {"call_id": "E3", "text": "有个事情想反映一下", "lon": LON, "lat": LAT + 0.003},
+        {"call_id": "E4", "text": "x"},
+        {
+            "call_id": "E5",
+            "caller": "张三丰",
+            "callback_number": "13812345678",
+            "text": "井盖缺失很危险，身份证11010519491231002X",
+            "grid_code": GRID,
+            "catalog_item": EMERGENCY,
+        },
+        {
+            "call_id": "E6",
+            "text": "请问居住证怎么办理",
+            "region_code": COUNTY,
+            "answer": "带身份证到派出所",
+        },
+        {"call_id": "E7", "text": "路灯不亮", "region_code": VILLAGE_A},
+        {
+            "call_id": "E8",
+            "text": "其他事项请处理",
+            "lon": LON + 0.005,
+            "lat": LAT,
+            "catalog_item": NO_POLICY,
+        },
+        {"call_id": "E9", "text": "占道经营", "lon": LON, "lat": LAT, "catalog_item": "nope"},
+        {
+            "call_id": "E10",
+            "text": "楼道堆放杂物",
+            "lon": LON + 0.2,
+            "lat": LAT,
+            "catalog_item": STANDARD,
+        },
+        "not an object",
+    ]
+    with door.db.write() as session:
+        one = service.receive_all(
+            session,
+            channel="hotline",
+            records=records,
+            actor=world.actor(session, "agent"),
+            now=NOW,
+            rules=door.rules,
+            triage=door.triage,
+            center=COUNTY,
+        )
+    with other.db.write() as session:
+        many = batch.receive_batch(
+            session,
+            channel="hotline",
+            records=records,
+            actor=world.actor(session, "agent"),
+            now=NOW,
+            rules=other.rules,
+            triage=other.triage,
+            center=COUNTY,
+        )
+    assert [(o["index"], o["outcome"], o.get("status")) for o in many] == [
+        (o["index"], o["outcome"], o.get("status")) for o in one
+    ]
+    a, b = _state(door), _state(other)
+    assert a["chains_ok"]
+    assert b["chains_ok"]
+    assert a["dead_letters"] == b["dead_letters"]
+    assert sorted(a["cases"]) == sorted(b["cases"])
+    for key in a["cases"]:
+        assert b["cases"][key] == a["cases"][key], key
+    statuses = {k: v["case"]["status"] for k, v in a["cases"].items()}
+    assert statuses == {
+        "E1": "dispatched",
+        "E2": "submitted",
+        "E3": "submitted",
+        "E5": "dispatched",
+        "E6": "answered",
+        "E7": "submitted",
+        "E8": "accepted",
+        "E10": "submitted",
+    }
+    other.db.dispose()

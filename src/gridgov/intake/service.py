@@ -30,8 +30,10 @@ from gridgov.cases.permissions import Role
 from gridgov.cases.workflow import Action, Status
 from gridgov.dispatch import rules as rules_db
 from gridgov.dispatch.routing import Route
+from gridgov.grids import repository as grids_repo
 from gridgov.grids.coords import Crs, to_wgs84
 from gridgov.grids.repository import comprehensive_at
+from gridgov.grids.service import Locator, build_locator
 from gridgov.intake import channels, deadletters, pii
 from gridgov.intake.suggest import Classification, Suggester
 from gridgov.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -86,9 +88,22 @@ class Placed:
 
 @dataclass
 class Triage:
-    """What automatic triage needs besides the database: the classifier."""
+    """What automatic triage needs besides the database: the classifier, and for batches
+    the in-memory grid index (rebuilt when the grids change)."""
 
     suggester: Suggester
+    _locator: tuple[object, Locator, dict[str, str]] | None = None
+
+    def locator(self, session: Session) -> tuple[Locator, dict[str, str]]:
+        """The grid index and each comprehensive grid's region."""
+        current = grids_repo.revision(session)
+        cached = self._locator
+        if cached is None or cached[0] != current:
+            index = build_locator(session)
+            regions_of = dict(zip(index.codes.tolist(), index.regions, strict=True))
+            cached = (current, index, regions_of)
+            self._locator = cached
+        return cached[1], cached[2]
 
 
 def policy_for(session: Session, *, center_id: int) -> TriagePolicy:
@@ -144,7 +159,7 @@ def receive(
         return Received(None, created=False, dead_letter=letter)
     except IntegrityError:
         # the same record arrived on another connection a moment ago: that one is the case
-        draft = _parse(channel, payload, idempotency_key)
+        draft = parse_record(channel, payload, idempotency_key)
         existing = (
             cases_repo.find_by_external_id(
                 session, channel=draft.channel.value, external_id=draft.external_id
@@ -217,21 +232,21 @@ def _receive(
     center: str | None,
     idempotency_key: str | None = None,
 ) -> Received:
-    draft = _parse(channel, payload, idempotency_key)
+    draft = parse_record(channel, payload, idempotency_key)
     if draft.external_id:
         existing = cases_repo.find_by_external_id(
             session, channel=draft.channel.value, external_id=draft.external_id
         )
         if existing is not None:
             return Received(existing, created=False)
-    chosen = _centre(session, draft=draft, actor=actor, center=center)
+    chosen = centre_for(session, draft=draft, actor=actor, center=center)
     policy = (
         policy_for(session, center_id=chosen.id) if chosen else policy_for(session, center_id=0)
     )
 
     # personal data: the case keeps masked text, the originals go to a protected row
     text, found_text = pii.mask_text(draft.text)
-    title_source = draft.title or _title_from(text)  # cut from the masked text: no half IDs
+    title_source = draft.title or title_from(text)  # cut from the masked text: no half IDs
     title, found_title = pii.mask_text(title_source)
     placed = locate(session, draft=draft, home=chosen, threshold=policy.locate_threshold)
     home = chosen or regions.center_for_region(session, code=placed.region_code)
@@ -305,7 +320,7 @@ def _receive(
         part
         for part in (
             classification.explain(names),
-            _place_words(placed),
+            place_words(placed),
             duplicate[1].explain() + f" → like {duplicate[0].number}" if duplicate else "",
             routed.explain() if routed else "no routing rule",
             decision,
@@ -374,21 +389,21 @@ def _receive(
     return Received(case, created=True)
 
 
-def _parse(channel: str, payload: object, idempotency_key: str | None) -> channels.Draft:
+def parse_record(channel: str, payload: object, idempotency_key: str | None) -> channels.Draft:
     draft = channels.parse(channel, payload)
     if idempotency_key and not draft.external_id:
         draft.external_id = f"idem:{idempotency_key}"[:100]
     return draft
 
 
-def _title_from(text: str) -> str:
+def title_from(text: str) -> str:
     for stop in "。！？!?\n":
         if stop in text[:60]:
             return text[: text.index(stop)].strip()[:60]
     return text.strip()[:40]
 
 
-def _centre(
+def centre_for(
     session: Session, *, draft: channels.Draft, actor: Actor, center: str | None
 ) -> Center | None:
     """The receiving centre: the one named, else the actor's (a 12345 agent's county centre,
@@ -464,7 +479,7 @@ def locate(
     return Placed(fallback, None, None, None, "centre", 0.0, "no place given")
 
 
-def _place_words(placed: Placed) -> str:
+def place_words(placed: Placed) -> str:
     if placed.grid_code:
         return f"grid {placed.grid_code} by {placed.source} {placed.confidence:.2f}"
     return f"region {placed.region_code} by {placed.source} {placed.confidence:.2f}" + (

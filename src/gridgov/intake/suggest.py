@@ -174,6 +174,34 @@ class Suggester:
             )
         return self._keywords(catalog, text)
 
+    def suggest_many(self, session: Session, texts: list[str]) -> list[Classification]:
+        """:meth:`suggest` for a batch: one call of the model."""
+        if not texts:
+            return []
+        model = self.model()
+        if model is None:
+            return [self.suggest(session, t) for t in texts]
+        catalog = self.catalog(session)
+        out = []
+        for p in model.predict(texts):
+            code = catalog.by_label.get(p.label)
+            out.append(
+                Classification(
+                    item_code=code,
+                    confidence=p.confidence if code else 0.0,
+                    source="model",
+                    top=[
+                        (catalog.by_label[x.label], x.confidence)
+                        for x in p.top
+                        if x.label in catalog.by_label
+                    ],
+                    terms=p.terms,
+                    label=p.label,
+                    model_version=model.version,
+                )
+            )
+        return out
+
     @staticmethod
     def _keywords(catalog: _Catalog, text: str) -> Classification:
         grams = bigrams(text)

@@ -1,0 +1,744 @@
+"""The door for a batch: the triage of :func:`gridgov.intake.service.receive`, record for
+record, with the work done once per batch — one idempotency query, one locate over the
+in-memory grid index, one classifier call, one duplicate query, routes and policies looked up
+once, and multi-row inserts of cases, chained events, clocks, assignments and centre rows.
+
+The per-record path stays the definition: a record this path does not take (a consultation
+answered on the call, a grid worker's own handling, an assignment with instructions, a
+report with no coordinates or grid, or anything it cannot check up front) goes through
+``service.receive`` after the batch, and a test proves both paths leave the same rows.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gridgov.audit.chain import GENESIS, ChainedEvent, link_hash
+from gridgov.auth.actor import SYSTEM, Actor
+from gridgov.cases import schemas as s
+from gridgov.cases import service as cases
+from gridgov.cases import sla
+from gridgov.cases.permissions import Role
+from gridgov.cases.workflow import Action, Status
+from gridgov.catalog import repository as catalog
+from gridgov.catalog.service import calendar_for
+from gridgov.dispatch import rules as rules_db
+from gridgov.dispatch.routing import Route
+from gridgov.grids.coords import to_wgs84
+from gridgov.intake import channels, deadletters, pii, service
+from gridgov.intake.bulk import _reserve, _reserve_ids
+from gridgov.intake.linkage import LINKED_CHANNELS
+from gridgov.intake.suggest import Classification
+from gridgov.kit.errors import Forbidden, ValidationFailed
+from gridgov.nlp import similar
+from gridgov.regions import repository as regions
+from gridgov.store.fast import insert_many
+from gridgov.store.models import (
+    Case,
+    CaseAssignment,
+    CaseCenter,
+    CaseDeadline,
+    CaseEvent,
+    CaseProtected,
+    CatalogItem,
+    Center,
+    Grid,
+    Outbox,
+    Region,
+    TriagePolicy,
+    Unit,
+)
+
+
+@dataclass
+class _New:
+    """One record on its way to becoming a case row and its events."""
+
+    index: int
+    draft: channels.Draft
+    home: Center
+    policy: TriagePolicy
+    data: s.CaseCreate
+    row: dict[str, Any]
+    placed: service.Placed
+    classification: Classification
+    confident: bool
+    protected: dict[str, str]
+    kinds: list[str]
+    grams: frozenset[str] = frozenset()
+    events: list[tuple[str, str | None, str, str | None, dict[str, Any], int | None]] = field(
+        default_factory=list
+    )
+
+
+def receive_batch(
+    session: Session,
+    *,
+    channel: str,
+    records: list[Any],
+    actor: Actor,
+    now: datetime,
+    rules: cases.Rules,
+    triage: service.Triage,
+    center: str | None = None,
+) -> list[dict[str, Any]]:
+    """Take a batch of one channel's records; one outcome per record, as ``receive_all``."""
+    if not actor.roles & cases.CREATE_ROLES:
+        raise Forbidden(f"{actor.username} may not report cases")
+    out: list[dict[str, Any] | None] = [None] * len(records)
+    later: list[int] = []  # records for the per-record path
+    drafts: list[tuple[int, channels.Draft]] = []
+    for i, record in enumerate(records):
+        try:
+            draft = service.parse_record(channel, record, None)
+        except ValidationFailed as exc:
+            out[i] = _rejected(session, i, channel, record, str(exc), now)
+            continue
+        if (
+            draft.answer
+            or draft.self_handle
+            or draft.instruction
+            or (draft.lon is None and draft.grid_code is None)
+        ):
+            later.append(i)
+        else:
+            drafts.append((i, draft))
+
+    drafts, repeats = _drop_known(session, drafts, out)
+    news = _prepare(session, drafts, actor=actor, center=center, triage=triage, later=later)
+    bad: list[int] = []
+    for new in news:
+        try:
+            new.data = s.CaseCreate.model_validate(new.row.pop("_fields"))
+        except ValidationError as exc:
+            detail = f"{new.draft.channel.value}: {s.describe(exc)}"
+            out[new.index] = _rejected(session, new.index, channel, records[new.index], detail, now)
+            bad.append(new.index)
+    news = [n for n in news if n.index not in bad]
+    if news:
+        _create(session, news, actor=actor, now=now, rules=rules, triage=triage)
+        for new in news:
+            out[new.index] = {
+                "index": new.index,
+                "outcome": "created",
+                "number": new.row["number"],
+                "status": new.row["status"],
+                "explanation": new.row["triage"]["explanation"],
+            }
+    for i, first in repeats:  # the same record twice in one batch: one case
+        done = out[first]
+        if done is not None and done["outcome"] != "rejected":
+            out[i] = {**done, "index": i, "outcome": "existing"}
+        else:
+            later.append(i)
+    for i in sorted(later):
+        out[i] = service.receive_all(
+            session,
+            channel=channel,
+            records=[records[i]],
+            actor=actor,
+            now=now,
+            rules=rules,
+            triage=triage,
+            center=center,
+        )[0] | {"index": i}
+    return [o for o in out if o is not None]
+
+
+def _rejected(
+    session: Session, index: int, channel: str, record: Any, reason: str, now: datetime
+) -> dict[str, Any]:
+    letter = deadletters.dead_letter(
+        session, channel=channel, payload=record, reason=reason, now=now
+    )
+    return {"index": index, "outcome": "rejected", "dead_letter": letter.id, "reason": reason}
+
+
+def _drop_known(
+    session: Session, drafts: list[tuple[int, channels.Draft]], out: list[Any]
+) -> tuple[list[tuple[int, channels.Draft]], list[tuple[int, int]]]:
+    """Records already on file are ``existing``; a repeat inside the batch is paired with
+    its first occurrence."""
+    ids = sorted({d.external_id for _, d in drafts if d.external_id})
+    known: dict[tuple[str, str], Any] = {}
+    for start in range(0, len(ids), 500):
+        for row in session.execute(
+            select(Case.channel, Case.external_id, Case.number, Case.status, Case.triage).where(
+                Case.external_id.in_(ids[start : start + 500])
+            )
+        ):
+            known[(row.channel, row.external_id)] = row
+    keep: list[tuple[int, channels.Draft]] = []
+    repeats: list[tuple[int, int]] = []
+    first: dict[tuple[str, str], int] = {}
+    for i, draft in drafts:
+        key = (draft.channel.value, draft.external_id or "")
+        if draft.external_id and key in known:
+            row = known[key]
+            out[i] = {
+                "index": i,
+                "outcome": "existing",
+                "number": row.number,
+                "status": row.status,
+                "explanation": (row.triage or {}).get("explanation"),
+            }
+        elif draft.external_id and key in first:
+            repeats.append((i, first[key]))
+        else:
+            if draft.external_id:
+                first[key] = i
+            keep.append((i, draft))
+    return keep, repeats
+
+
+def _prepare(
+    session: Session,
+    drafts: list[tuple[int, channels.Draft]],
+    *,
+    actor: Actor,
+    center: str | None,
+    triage: service.Triage,
+    later: list[int],
+) -> list[_New]:
+    """Locate, classify and build the case fields of every record the batch can take."""
+    if not drafts:
+        return []
+    catalog_names = triage.suggester.catalog(session).names
+    region_codes = {d.region_code for _, d in drafts if d.region_code}
+    known_regions = set(session.scalars(select(Region.code).where(Region.code.in_(region_codes))))
+    given_grids = {d.grid_code for _, d in drafts if d.grid_code and d.lon is None}
+    grid_regions = {
+        code: region
+        for code, region in session.execute(
+            select(Grid.code, Grid.region_code).where(Grid.code.in_(given_grids))
+        )
+    }
+    taken: list[tuple[int, channels.Draft]] = []
+    for i, draft in drafts:
+        if (
+            (draft.region_code and draft.region_code not in known_regions)
+            or (draft.catalog_item and draft.catalog_item not in catalog_names)
+            or (draft.lon is None and draft.grid_code not in grid_regions)
+        ):
+            later.append(i)  # the per-record path says what is wrong (a dead letter)
+        else:
+            taken.append((i, draft))
+    located = _locate(session, taken, triage=triage)
+    homes: dict[str | None, Center | None] = {}
+    policies: dict[int, TriagePolicy] = {}
+    texts, needs_model = [], []
+    for k, (_, draft) in enumerate(taken):
+        if not draft.catalog_item:
+            needs_model.append(k)
+            texts.append(f"{draft.title}{draft.text}")
+    suggested = dict(zip(needs_model, triage.suggester.suggest_many(session, texts), strict=True))
+    news = []
+    for k, (i, draft) in enumerate(taken):
+        grid, region = located.get(k, (draft.grid_code, grid_regions.get(draft.grid_code or "")))
+        if region is None:  # a point in no grid: the per-record path knows the fallbacks
+            later.append(i)
+            continue
+        key = draft.region_code
+        if key not in homes:
+            homes[key] = service.centre_for(session, draft=draft, actor=actor, center=center)
+        home = homes[key] or regions.center_for_region(session, code=region)
+        if home.id not in policies:
+            policies[home.id] = service.policy_for(session, center_id=home.id)
+        policy = policies[home.id]
+        text, found_text = pii.mask_text(draft.text)
+        title_source = draft.title or service.title_from(text)
+        title, found_title = pii.mask_text(title_source)
+        if draft.catalog_item:
+            classification = Classification(draft.catalog_item, 1.0, "channel")
+        else:
+            classification = suggested[k]
+        confident = classification.item_code is not None and (
+            classification.source == "channel"
+            or classification.confidence >= policy.classify_threshold
+        )
+        source = "coordinates" if draft.lon is not None else "grid"
+        placed = service.Placed(region, draft.lon, draft.lat, grid, source, 1.0)
+        fields = dict(
+            channel=draft.channel,
+            title=title[:200] if len(title) >= 2 else "无标题",
+            description=text,
+            region_code=region,
+            center=home.code,
+            external_id=draft.external_id,
+            address=draft.address,
+            lon=draft.lon,
+            lat=draft.lat,
+            crs=draft.crs if source == "coordinates" else s.Crs.wgs84,
+            grid_code=grid,
+            catalog_item=classification.item_code if confident else None,
+            priority=draft.priority,
+            reporter_name=draft.reporter_name,
+            reporter_phone=draft.reporter_phone,
+        )
+        protected = {
+            k2: v for k2, v in (("title", title_source), ("description", draft.text)) if pii.find(v)
+        }
+        news.append(
+            _New(
+                index=i,
+                draft=draft,
+                home=home,
+                policy=policy,
+                data=None,  # type: ignore[arg-type]  # validated by the caller
+                row={"_fields": fields},
+                placed=placed,
+                classification=classification,
+                confident=confident,
+                protected=protected,
+                kinds=sorted({sp.kind.value for sp in (*found_text, *found_title)}),
+            )
+        )
+    return news
+
+
+def _locate(
+    session: Session, taken: list[tuple[int, channels.Draft]], *, triage: service.Triage
+) -> dict[int, tuple[str | None, str | None]]:
+    """Grid and region of every record with coordinates, in one pass over the index."""
+    points = [(k, d) for k, (_, d) in enumerate(taken) if d.lon is not None]
+    if not points:
+        return {}
+    locator, region_of = triage.locator(session)
+    lon = np.empty(len(points))
+    lat = np.empty(len(points))
+    for j, (_, d) in enumerate(points):
+        x, y = to_wgs84(d.lon, d.lat, d.crs)  # type: ignore[arg-type]
+        lon[j], lat[j] = round(float(x), 7), round(float(y), 7)
+    codes = locator.codes_for(lon, lat)
+    return {
+        k: (code, region_of.get(code) if code else None)
+        for (k, _), code in zip(points, codes, strict=True)
+    }
+
+
+# ---- writing -----------------------------------------------------------------------------
+def _create(
+    session: Session,
+    news: list[_New],
+    *,
+    actor: Actor,
+    now: datetime,
+    rules: cases.Rules,
+    triage: service.Triage,
+) -> None:
+    region_rows = {
+        r.code: r
+        for r in session.scalars(
+            select(Region).where(Region.code.in_({n.data.region_code for n in news}))
+        )
+    }
+    items = {i.code: i for i in session.scalars(select(CatalogItem))}
+    unit_rows = {u.code: u for u in session.scalars(select(Unit))}
+    reporter = actor.user_id if actor.roles & {Role.grid_worker, Role.citizen} else None
+    # numbers per centre and year, in record order
+    years: dict[tuple[int, int], int] = {}
+    for n in news:
+        key = (n.home.id, now.astimezone(ZoneInfo(n.home.timezone)).year)
+        years[key] = years.get(key, 0) + 1
+    next_value = {key: _reserve(session, key[0], key[1], count) for key, count in years.items()}
+    ids = _reserve_ids(session, len(news))
+    weight = triage.suggester.bigram_weight()
+    candidates = _open_cases(session, news, now=now)
+    for case_id, n in zip(ids, news, strict=True):
+        data = n.data
+        key = (n.home.id, now.astimezone(ZoneInfo(n.home.timezone)).year)
+        number = f"{n.home.code}-{key[1]}-{next_value[key]:06d}"
+        next_value[key] += 1
+        region = region_rows[data.region_code]
+        lon = lat = None
+        if data.lon is not None and data.lat is not None:
+            x, y = to_wgs84(data.lon, data.lat, data.crs)
+            lon, lat = round(float(x), 7), round(float(y), 7)
+        n.row = {
+            "id": case_id,
+            "number": number,
+            "county_code": region.county_code or region.code[:6],
+            "center_id": n.home.id,
+            "origin_center_id": n.home.id,
+            "channel": data.channel.value,
+            "external_id": data.external_id,
+            "title": data.title,
+            "description": data.description,
+            "address": data.address,
+            "lon": lon,
+            "lat": lat,
+            "source_crs": data.crs.value,
+            "source_lon": data.lon,
+            "source_lat": data.lat,
+            "region_code": data.region_code,
+            "grid_code": data.grid_code,
+            "catalog_item_id": items[data.catalog_item].id if data.catalog_item else None,
+            "priority": data.priority.value,
+            "status": Status.submitted.value,
+            "version": 1,
+            "reporter_user_id": reporter,
+            "reporter_name": data.reporter_name,
+            "reporter_phone": data.reporter_phone,
+            "created_at": now,
+            "updated_at": now,
+        }
+        create = data.model_dump(
+            mode="json", exclude_none=True, exclude={"reporter_name", "reporter_phone"}
+        )
+        n.events = [("create", None, "submitted", actor.username, create, actor.user_id)]
+        n.grams = similar.bigrams(data.title, data.description)
+        duplicate = _best_duplicate(n, candidates, weight=weight)
+        candidates.append((n.row, n.grams))
+        if duplicate:
+            n.row["probable_duplicate_id"] = duplicate[0]["id"]
+            n.row["duplicate_score"] = duplicate[1].score
+        _triage(session, n, duplicate, items, unit_rows, actor, triage, now, rules)
+    _write(session, news, now)
+
+
+def _open_cases(session: Session, news: list[_New], *, now: datetime) -> list[Any]:
+    """Open cases near any of the batch's points within the widest window, as duplicate
+    candidates (row dict, bigrams)."""
+    counties = {n.home.region_code[:6] for n in news} | {n.data.region_code[:6] for n in news}
+    window = max(n.policy.duplicate_window_hours for n in news)
+    radius = max(n.policy.duplicate_radius_m for n in news)
+    points = [(n.draft.lon, n.draft.lat) for n in news if n.draft.lon is not None]
+    stmt = select(
+        Case.id,
+        Case.number,
+        Case.title,
+        Case.description,
+        Case.lon,
+        Case.lat,
+        Case.grid_code,
+        Case.created_at,
+        Case.county_code,
+    ).where(
+        Case.county_code.in_(counties),
+        Case.created_at >= now - timedelta(hours=window),
+        Case.status.in_(service.OPEN),
+        Case.duplicate_of_id.is_(None),
+    )
+    if points:
+        margin = radius / 111_000 * 2 + 0.01  # and the datum shift of GCJ-02/BD-09 input
+        xs, ys = [p[0] for p in points], [p[1] for p in points]
+        stmt = stmt.where(
+            Case.lon.between(min(xs) - margin, max(xs) + margin),
+            Case.lat.between(min(ys) - margin, max(ys) + margin),
+        )
+    return [
+        (dict(r._mapping), similar.bigrams(r.title, r.description)) for r in session.execute(stmt)
+    ]
+
+
+def _best_duplicate(
+    n: _New, candidates: list[Any], *, weight: Any
+) -> tuple[dict[str, Any], similar.Score] | None:
+    """As ``service.find_duplicate`` for one new case, over the preloaded candidates."""
+    row, policy = n.row, n.policy
+    since = row["created_at"] - timedelta(hours=policy.duplicate_window_hours)
+    mine = similar.Report(n.grams, row["created_at"], row["lon"], row["lat"], row["grid_code"])
+    dlat = policy.duplicate_radius_m / 111_000
+    best = None
+    for other, grams in candidates:
+        if other["county_code"] != row["county_code"] or other["created_at"] < since:
+            continue
+        if row["lon"] is not None and row["lat"] is not None:
+            if other["lon"] is None or other["lat"] is None:
+                continue
+            dlon = dlat / max(0.2, math.cos(math.radians(row["lat"])))
+            if abs(other["lon"] - row["lon"]) > dlon or abs(other["lat"] - row["lat"]) > dlat:
+                continue
+        elif other["grid_code"] != row["grid_code"]:
+            continue
+        theirs = similar.Report(
+            grams, other["created_at"], other["lon"], other["lat"], other["grid_code"]
+        )
+        sc = similar.score(
+            mine,
+            theirs,
+            radius_m=policy.duplicate_radius_m,
+            window_hours=policy.duplicate_window_hours,
+            weight=weight,
+        )
+        if (
+            sc
+            and sc.score >= policy.duplicate_threshold
+            and (best is None or sc.score > best[1].score)
+        ):
+            best = (other, sc)
+    return best
+
+
+def _triage(
+    session: Session,
+    n: _New,
+    duplicate: tuple[dict[str, Any], similar.Score] | None,
+    items: dict[str, CatalogItem],
+    unit_rows: dict[str, Unit],
+    actor: Actor,
+    triage: service.Triage,
+    now: datetime,
+    rules: cases.Rules,
+) -> None:
+    """Route, decide, and apply accept/dispatch to the rows, as the workflow would."""
+    row, policy = n.row, n.policy
+    item_code = n.classification.item_code
+    routed: Route | None = None
+    if item_code is not None:
+        routed = _route(session, item_code, row["region_code"], n.home.level)
+    item = items.get(n.data.catalog_item) if n.data.catalog_item else None
+    off_list = tuple(
+        code
+        for code in ((routed.lead_unit, *routed.assisting) if routed else ())
+        if (unit_rows[code].center_id if code in unit_rows else None) != n.home.id
+    )
+    facts = service.Facts(
+        answer=None,
+        self_handle=None,
+        item_known=item is not None,
+        item_admissible=bool(item and item.grid_admissible),
+        by_grid_worker=Role.grid_worker in actor.roles,
+        confident_item=n.confident,
+        located=n.placed.confidence >= policy.locate_threshold,
+        duplicate_of=duplicate[0]["number"] if duplicate else None,
+        auto_accept=policy.auto_accept,
+        auto_dispatch=policy.auto_dispatch,
+        off_list=off_list,
+    )
+    decision, steps = service.decide(facts, routed, actor)
+    names = triage.suggester.catalog(session).names
+    explanation = "; ".join(
+        part
+        for part in (
+            n.classification.explain(names),
+            service.place_words(n.placed),
+            duplicate[1].explain() + f" → like {duplicate[0]['number']}" if duplicate else "",
+            routed.explain() if routed else "no routing rule",
+            decision,
+        )
+        if part
+    )
+    record = {
+        "classification": n.classification.as_dict(),
+        "location": n.placed.as_dict(),
+        "duplicate": (
+            {
+                "case": duplicate[0]["number"],
+                "score": duplicate[1].score,
+                "why": duplicate[1].explain(),
+            }
+            if duplicate
+            else None
+        ),
+        "route": (
+            {
+                "rule": routed.rule.id,
+                "lead_unit": routed.lead_unit,
+                "assisting_units": list(routed.assisting),
+            }
+            if routed
+            else None
+        ),
+        "decision": decision,
+        "explanation": explanation,
+        "channel": n.draft.extra,
+    }
+    row["triage"] = record
+    n.events.append(
+        ("triage", "submitted", "submitted", SYSTEM.username, {"explanation": explanation}, None)
+    )
+    for action, _who, payload in steps:
+        if action is Action.accept:
+            row["status"], row["accepted_at"] = Status.accepted.value, now
+            row["version"] += 1
+            n.events.append(("accept", "submitted", "accepted", SYSTEM.username, payload, None))
+        elif action is Action.dispatch:
+            due = _dispatch(session, n, payload, items, unit_rows, now, rules)
+            if due is None:
+                note = (
+                    "automatic dispatch failed (the catalogue item has no SLA policy; an admin"
+                    " must set one): dispatcher queue"
+                )
+                row["triage"] = {**record, "decision": f"{decision}; {note}"}
+                break
+            n.events.append(
+                ("dispatch", "accepted", "dispatched", SYSTEM.username, {**payload, **due}, None)
+            )
+
+
+def _route(session: Session, item: str, region: str, level: str) -> Route | None:
+    memo: dict[tuple[str, str, str], Route | None] = session.info.setdefault(
+        "gridgov.batch_routes", {}
+    )
+    key = (item, region, level)
+    if key not in memo:
+        memo[key] = rules_db.route_for(session, item=item, region_code=region, center_level=level)
+    return memo[key]
+
+
+def _dispatch(
+    session: Session,
+    n: _New,
+    payload: dict[str, Any],
+    items: dict[str, CatalogItem],
+    unit_rows: dict[str, Unit],
+    now: datetime,
+    rules: cases.Rules,
+) -> dict[str, Any] | None:
+    """The dispatch handler's effects on the rows: assignments, clocks, colour."""
+    row = n.row
+    item = items[n.data.catalog_item] if n.data.catalog_item else None
+    policy = catalog.policy_for_item(session, item=item) if item else None
+    if policy is None:
+        return None
+    calendar = calendar_for(
+        session, tz=n.home.timezone, office_hours=rules.office_hours, county_code=row["county_code"]
+    )
+    lead = unit_rows[payload["lead_unit"]]
+    row["assignments"] = [(lead.id, "lead")] + [
+        (unit_rows[c].id, "assisting") for c in dict.fromkeys(payload["assisting_units"])
+    ]
+    row["lead_unit_id"], row["verifier_id"], row["dispatched_at"] = lead.id, None, now
+    due: dict[str, str] = {}
+    clocks = []
+    for step in (sla.Step.sign, sla.Step.handle):
+        limit = next((lim for lim in policy.limits if lim.step == step.value), None)
+        if limit is None:
+            continue
+        clock = sla.StepClock(
+            step=step,
+            started_at=now,
+            limit=sla.Limit(limit.amount, sla.LimitUnit(limit.unit)),
+            warning_ratio=policy.warning_ratio,
+        )
+        clocks.append((clock, limit))
+        due[step.value] = sla.due_at(clock, calendar).isoformat()
+    row["clocks"] = [
+        (clock, limit, sla.due_at(clock, calendar), sla.warn_at(clock, calendar))
+        for clock, limit in clocks
+    ]
+    colours = [sla.colour(clock, calendar, now) for clock, _ in clocks]
+    worst = max(
+        colours, key=lambda c: ("normal", "warning", "overdue").index(c.value), default=None
+    )
+    row["sla_colour"] = worst.value if worst else None
+    row["status"] = Status.dispatched.value
+    row["version"] += 1
+    return {"due": due} if due else {}
+
+
+def _write(session: Session, news: list[_New], now: datetime) -> None:
+    case_rows, events, centres, protected, assignments, clocks, outbox = [], [], [], [], [], [], []
+    for n in news:
+        row = n.row
+        prev = GENESIS
+        for seq, (action, before, after, who, payload, who_id) in enumerate(n.events, start=1):
+            payload = pii.mask_payload(payload)
+            chained = ChainedEvent(
+                case_id=row["id"],
+                seq=seq,
+                at=now,
+                actor=who,
+                action=action,
+                from_status=before,
+                to_status=after,
+                payload=payload,
+                prev_hash=prev,
+            )
+            digest = link_hash(prev, chained)
+            events.append(
+                {
+                    "case_id": row["id"],
+                    "county_code": row["county_code"],
+                    "seq": seq,
+                    "at": now,
+                    "actor_id": who_id,
+                    "actor": who,
+                    "action": action,
+                    "from_status": before,
+                    "to_status": after,
+                    "payload": payload,
+                    "prev_hash": prev,
+                    "hash": digest,
+                }
+            )
+            if row["channel"] in LINKED_CHANNELS and before != after:
+                outbox.append(
+                    {
+                        "target": row["channel"],
+                        "case_id": row["id"],
+                        "external_id": row["external_id"],
+                        "payload": {
+                            "number": row["number"],
+                            "action": action,
+                            "status": after,
+                            "at": now.isoformat(),
+                            "note": payload.get("note")
+                            or payload.get("result")
+                            or payload.get("reason"),
+                        },
+                        "created_at": now,
+                    }
+                )
+            prev = digest
+        row["event_count"], row["last_hash"] = len(n.events), prev
+        centres.append(
+            {"case_id": row["id"], "center_id": row["center_id"], "relation": "owner", "since": now}
+        )
+        for unit_id, role in row.pop("assignments", []):
+            assignments.append(
+                {
+                    "case_id": row["id"],
+                    "county_code": row["county_code"],
+                    "unit_id": unit_id,
+                    "role": role,
+                    "assigned_at": now,
+                }
+            )
+        for clock, limit, due_at, warn_at in row.pop("clocks", []):
+            clocks.append(
+                {
+                    "case_id": row["id"],
+                    "county_code": row["county_code"],
+                    "step": clock.step.value,
+                    "seq": 1,
+                    "started_at": now,
+                    "limit_amount": limit.amount,
+                    "limit_unit": limit.unit,
+                    "warning_ratio": clock.warning_ratio,
+                    "due_at": due_at,
+                    "warn_at": warn_at,
+                }
+            )
+        if n.protected:
+            protected.append(
+                {
+                    "case_id": row["id"],
+                    "county_code": row["county_code"],
+                    "fields": n.protected,
+                    "kinds": n.kinds,
+                }
+            )
+        case_rows.append(row)
+    conn = session.connection()
+    columns = set().union(*(r.keys() for r in case_rows))
+    for r in case_rows:  # one shape for executemany
+        for c in columns:
+            r.setdefault(c, None)
+    insert_many(conn, Case.__table__, case_rows)
+    insert_many(conn, CaseEvent.__table__, events)
+    insert_many(conn, CaseCenter.__table__, centres)
+    insert_many(conn, CaseAssignment.__table__, assignments)
+    insert_many(conn, CaseDeadline.__table__, clocks)
+    insert_many(conn, CaseProtected.__table__, protected)
+    insert_many(conn, Outbox.__table__, outbox)
