@@ -26,6 +26,18 @@ def load_rules(session: Session, *, item_chain: list[str]) -> list[Rule]:
     ]
 
 
+def all_rules(session: Session) -> list[Rule]:
+    rows = session.execute(
+        select(RoutingRule, CatalogItem.code).join(
+            CatalogItem, CatalogItem.id == RoutingRule.catalog_item_id
+        )
+    ).all()
+    return [
+        Rule(r.id, item, r.region_level, r.area_code, r.lead_unit, tuple(r.assisting))
+        for r, item in rows
+    ]
+
+
 def item_chain(session: Session, *, code: str) -> list[str]:
     """The catalogue item's code and its ancestors', leaf first."""
     chain: list[str] = []

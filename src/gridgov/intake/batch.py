@@ -32,7 +32,7 @@ from gridgov.cases.workflow import Action, Status
 from gridgov.catalog import repository as catalog
 from gridgov.catalog.service import calendar_for
 from gridgov.dispatch import rules as rules_db
-from gridgov.dispatch.routing import Route
+from gridgov.dispatch.routing import Route, Rule, route
 from gridgov.grids.coords import to_wgs84
 from gridgov.intake import channels, deadletters, pii, service
 from gridgov.intake.bulk import _reserve, _reserve_ids
@@ -57,6 +57,65 @@ from gridgov.store.models import (
     TriagePolicy,
     Unit,
 )
+
+
+@dataclass
+class _Lookups:
+    """Reference data loaded once per batch."""
+
+    names: dict[str, str]
+    item_parent: dict[str, str | None]
+    items: dict[str, CatalogItem]
+    units: dict[str, Unit]
+    region_parent: dict[str, str | None]
+    rules: dict[str, list[Rule]]  # by catalogue item code
+    policies: dict[str, Any] = field(default_factory=dict)
+    routes: dict[tuple[str, str, str], Route | None] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, session: Session, triage: service.Triage) -> _Lookups:
+        catalog_cache = triage.suggester.catalog(session)
+        by_item: dict[str, list[Rule]] = {}
+        for rule in rules_db.all_rules(session):
+            by_item.setdefault(rule.item_code, []).append(rule)
+        return cls(
+            names=catalog_cache.names,
+            item_parent=catalog_cache.parent,
+            items={i.code: i for i in session.scalars(select(CatalogItem))},
+            units={u.code: u for u in session.scalars(select(Unit))},
+            region_parent={
+                code: parent
+                for code, parent in session.execute(select(Region.code, Region.parent_code))
+            },
+            rules=by_item,
+        )
+
+    @staticmethod
+    def _chain(parent: dict[str, str | None], code: str) -> list[str]:
+        chain: list[str] = []
+        current: str | None = code
+        while current is not None and current not in chain:
+            chain.append(current)
+            current = parent.get(current)
+        return chain
+
+    def route(self, item: str, region: str, level: str) -> Route | None:
+        key = (item, region, level)
+        if key not in self.routes:
+            items = self._chain(self.item_parent, item)
+            rules = [r for code in items for r in self.rules.get(code, [])]
+            self.routes[key] = route(
+                rules,
+                item_chain=items,
+                region_chain=self._chain(self.region_parent, region),
+                region_level=level,
+            )
+        return self.routes[key]
+
+    def policy(self, session: Session, item: CatalogItem) -> Any:
+        if item.code not in self.policies:
+            self.policies[item.code] = catalog.policy_for_item(session, item=item)
+        return self.policies[item.code]
 
 
 @dataclass
@@ -341,8 +400,8 @@ def _create(
             select(Region).where(Region.code.in_({n.data.region_code for n in news}))
         )
     }
-    items = {i.code: i for i in session.scalars(select(CatalogItem))}
-    unit_rows = {u.code: u for u in session.scalars(select(Unit))}
+    look = _Lookups.load(session, triage)
+    items = look.items
     reporter = actor.user_id if actor.roles & {Role.grid_worker, Role.citizen} else None
     # numbers per centre and year, in record order
     years: dict[tuple[int, int], int] = {}
@@ -352,7 +411,7 @@ def _create(
     next_value = {key: _reserve(session, key[0], key[1], count) for key, count in years.items()}
     ids = _reserve_ids(session, len(news))
     weight = triage.suggester.bigram_weight()
-    candidates = _open_cases(session, news, now=now)
+    candidates = _Candidates(_open_cases(session, news, now=now))
     for case_id, n in zip(ids, news, strict=True):
         data = n.data
         key = (n.home.id, now.astimezone(ZoneInfo(n.home.timezone)).year)
@@ -397,11 +456,11 @@ def _create(
         n.events = [("create", None, "submitted", actor.username, create, actor.user_id)]
         n.grams = similar.bigrams(data.title, data.description)
         duplicate = _best_duplicate(n, candidates, weight=weight)
-        candidates.append((n.row, n.grams))
+        candidates.add(n.row, n.grams)
         if duplicate:
             n.row["probable_duplicate_id"] = duplicate[0]["id"]
             n.row["duplicate_score"] = duplicate[1].score
-        _triage(session, n, duplicate, items, unit_rows, actor, triage, now, rules)
+        _triage(session, n, duplicate, look, actor, now, rules)
     _write(session, news, now)
 
 
@@ -440,8 +499,39 @@ def _open_cases(session: Session, news: list[_New], *, now: datetime) -> list[An
     ]
 
 
+CELL = 0.005  # degrees: buckets of duplicate candidates
+
+
+class _Candidates:
+    """Open cases by ~500 m cell (and by grid, for those without a point)."""
+
+    def __init__(self, rows: list[tuple[dict[str, Any], frozenset[str]]]) -> None:
+        self.cells: dict[tuple[int, int], list[Any]] = {}
+        self.grids: dict[str | None, list[Any]] = {}
+        for row, grams in rows:
+            self.add(row, grams)
+
+    def add(self, row: dict[str, Any], grams: frozenset[str]) -> None:
+        if row["lon"] is not None and row["lat"] is not None:
+            key = (math.floor(row["lon"] / CELL), math.floor(row["lat"] / CELL))
+            self.cells.setdefault(key, []).append((row, grams))
+        self.grids.setdefault(row["grid_code"], []).append((row, grams))
+
+    def near(self, row: dict[str, Any], radius_m: float) -> list[Any]:
+        if row["lon"] is None or row["lat"] is None:
+            return self.grids.get(row["grid_code"], []) if row["grid_code"] else []
+        reach = math.ceil(radius_m / 111_000 / max(0.2, math.cos(math.radians(row["lat"]))) / CELL)
+        x, y = math.floor(row["lon"] / CELL), math.floor(row["lat"] / CELL)
+        found: list[Any] = []
+        for dx in range(-reach, reach + 1):
+            for dy in range(-reach, reach + 1):
+                found.extend(self.cells.get((x + dx, y + dy), ()))
+        found.sort(key=lambda c: c[0]["id"])  # the order the database would give
+        return found
+
+
 def _best_duplicate(
-    n: _New, candidates: list[Any], *, weight: Any
+    n: _New, candidates: _Candidates, *, weight: Any
 ) -> tuple[dict[str, Any], similar.Score] | None:
     """As ``service.find_duplicate`` for one new case, over the preloaded candidates."""
     row, policy = n.row, n.policy
@@ -449,7 +539,7 @@ def _best_duplicate(
     mine = similar.Report(n.grams, row["created_at"], row["lon"], row["lat"], row["grid_code"])
     dlat = policy.duplicate_radius_m / 111_000
     best = None
-    for other, grams in candidates:
+    for other, grams in candidates.near(row, policy.duplicate_radius_m):
         if other["county_code"] != row["county_code"] or other["created_at"] < since:
             continue
         if row["lon"] is not None and row["lat"] is not None:
@@ -483,10 +573,8 @@ def _triage(
     session: Session,
     n: _New,
     duplicate: tuple[dict[str, Any], similar.Score] | None,
-    items: dict[str, CatalogItem],
-    unit_rows: dict[str, Unit],
+    look: _Lookups,
     actor: Actor,
-    triage: service.Triage,
     now: datetime,
     rules: cases.Rules,
 ) -> None:
@@ -495,12 +583,12 @@ def _triage(
     item_code = n.classification.item_code
     routed: Route | None = None
     if item_code is not None:
-        routed = _route(session, item_code, row["region_code"], n.home.level)
-    item = items.get(n.data.catalog_item) if n.data.catalog_item else None
+        routed = look.route(item_code, row["region_code"], n.home.level)
+    item = look.items.get(n.data.catalog_item) if n.data.catalog_item else None
     off_list = tuple(
         code
         for code in ((routed.lead_unit, *routed.assisting) if routed else ())
-        if (unit_rows[code].center_id if code in unit_rows else None) != n.home.id
+        if (look.units[code].center_id if code in look.units else None) != n.home.id
     )
     facts = service.Facts(
         answer=None,
@@ -516,11 +604,10 @@ def _triage(
         off_list=off_list,
     )
     decision, steps = service.decide(facts, routed, actor)
-    names = triage.suggester.catalog(session).names
     explanation = "; ".join(
         part
         for part in (
-            n.classification.explain(names),
+            n.classification.explain(look.names),
             service.place_words(n.placed),
             duplicate[1].explain() + f" → like {duplicate[0]['number']}" if duplicate else "",
             routed.explain() if routed else "no routing rule",
@@ -563,7 +650,7 @@ def _triage(
             row["version"] += 1
             n.events.append(("accept", "submitted", "accepted", SYSTEM.username, payload, None))
         elif action is Action.dispatch:
-            due = _dispatch(session, n, payload, items, unit_rows, now, rules)
+            due = _dispatch(session, n, payload, look, now, rules)
             if due is None:
                 note = (
                     "automatic dispatch failed (the catalogue item has no SLA policy; an admin"
@@ -576,41 +663,31 @@ def _triage(
             )
 
 
-def _route(session: Session, item: str, region: str, level: str) -> Route | None:
-    memo: dict[tuple[str, str, str], Route | None] = session.info.setdefault(
-        "gridgov.batch_routes", {}
-    )
-    key = (item, region, level)
-    if key not in memo:
-        memo[key] = rules_db.route_for(session, item=item, region_code=region, center_level=level)
-    return memo[key]
-
-
 def _dispatch(
     session: Session,
     n: _New,
     payload: dict[str, Any],
-    items: dict[str, CatalogItem],
-    unit_rows: dict[str, Unit],
+    look: _Lookups,
     now: datetime,
     rules: cases.Rules,
 ) -> dict[str, Any] | None:
     """The dispatch handler's effects on the rows: assignments, clocks, colour."""
     row = n.row
-    item = items[n.data.catalog_item] if n.data.catalog_item else None
-    policy = catalog.policy_for_item(session, item=item) if item else None
+    item = look.items[n.data.catalog_item] if n.data.catalog_item else None
+    policy = look.policy(session, item) if item else None
     if policy is None:
         return None
     calendar = calendar_for(
         session, tz=n.home.timezone, office_hours=rules.office_hours, county_code=row["county_code"]
     )
-    lead = unit_rows[payload["lead_unit"]]
+    lead = look.units[payload["lead_unit"]]
     row["assignments"] = [(lead.id, "lead")] + [
-        (unit_rows[c].id, "assisting") for c in dict.fromkeys(payload["assisting_units"])
+        (look.units[c].id, "assisting") for c in dict.fromkeys(payload["assisting_units"])
     ]
     row["lead_unit_id"], row["verifier_id"], row["dispatched_at"] = lead.id, None, now
     due: dict[str, str] = {}
-    clocks = []
+    row["clocks"] = []
+    colours = []
     for step in (sla.Step.sign, sla.Step.handle):
         limit = next((lim for lim in policy.limits if lim.step == step.value), None)
         if limit is None:
@@ -621,17 +698,13 @@ def _dispatch(
             limit=sla.Limit(limit.amount, sla.LimitUnit(limit.unit)),
             warning_ratio=policy.warning_ratio,
         )
-        clocks.append((clock, limit))
-        due[step.value] = sla.due_at(clock, calendar).isoformat()
-    row["clocks"] = [
-        (clock, limit, sla.due_at(clock, calendar), sla.warn_at(clock, calendar))
-        for clock, limit in clocks
-    ]
-    colours = [sla.colour(clock, calendar, now) for clock, _ in clocks]
-    worst = max(
-        colours, key=lambda c: ("normal", "warning", "overdue").index(c.value), default=None
-    )
-    row["sla_colour"] = worst.value if worst else None
+        due_at, warn_at = sla.due_at(clock, calendar), sla.warn_at(clock, calendar)
+        row["clocks"].append((clock, limit, due_at, warn_at))
+        due[step.value] = due_at.isoformat()
+        # sla.colour of a clock that has just started (nothing paused) at ``now``
+        colours.append("overdue" if now >= due_at else "warning" if now >= warn_at else "normal")
+    worst = max(colours, key=("normal", "warning", "overdue").index, default=None)
+    row["sla_colour"] = worst
     row["status"] = Status.dispatched.value
     row["version"] += 1
     return {"due": due} if due else {}

@@ -15,7 +15,7 @@ from gridgov.auth.actor import load_actor
 from gridgov.bootstrap import Platform
 from gridgov.cli_runtime import InputError, print_value, run
 from gridgov.dispatch import rules as rules_db
-from gridgov.intake import bulk, deadletters, linkage, personal, service
+from gridgov.intake import batch, bulk, deadletters, linkage, personal, service
 from gridgov.kit.clock import utc_now
 from gridgov.kit.errors import NotFound
 from gridgov.regions import repository as regions
@@ -52,7 +52,7 @@ def receive_cmd(
         body = _read_json(file)
         records = body if isinstance(body, list) else [body]
         with p.db.write() as session:
-            out = service.receive_all(
+            out = batch.receive_batch(
                 session,
                 channel=channel,
                 records=records,

@@ -14,7 +14,7 @@ from gridgov.api.errors import error_responses
 from gridgov.cases import service as cases
 from gridgov.cases.permissions import Role
 from gridgov.cases.schemas import CaseRead, Channel
-from gridgov.intake import channels, deadletters, personal, service
+from gridgov.intake import batch, channels, deadletters, personal, service
 from gridgov.kit.clock import utc_now
 from gridgov.kit.errors import Forbidden, ValidationFailed
 
@@ -132,7 +132,7 @@ def receive_batch(
 ) -> list[BatchItem]:
     """An offline batch (the grid app after a day without signal): each record on its own —
     a bad record is a dead letter and the rest go in; uploading the batch again adds nothing."""
-    rows = service.receive_all(
+    rows = batch.receive_batch(
         session,
         channel=channel.value,
         records=records,
