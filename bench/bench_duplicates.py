@@ -117,8 +117,7 @@ def idf_weight(rows: list[tuple[str, str]]):
                 df[g] = df.get(g, 0) + 1
     n = 2 * len(rows)
     table = {g: math.log((1 + n) / (1 + c)) + 1 for g, c in df.items()}
-    rare = math.log(1 + n) + 1
-    return lambda g: table.get(g, rare)
+    return similar.Weights(table, math.log(1 + n) + 1)
 
 
 def prf(scored: list[tuple[float, bool]], threshold: float) -> tuple[float, float, float]:
@@ -140,7 +139,7 @@ def main(n: int = 3000) -> None:
     weight = idf_weight(rows)
     full, plain, text_only = [], [], []
     for new, old, dup, _ in data:
-        s = similar.score(new, old, radius_m=RADIUS, window_hours=WINDOW, weight=weight)
+        s = similar.score(new, old, radius_m=RADIUS, window_hours=WINDOW, weights=weight)
         full.append((s.score if s else 0.0, dup))
         s = similar.score(new, old, radius_m=RADIUS, window_hours=WINDOW)
         plain.append((s.score if s else 0.0, dup))

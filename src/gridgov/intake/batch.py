@@ -410,7 +410,7 @@ def _create(
         years[key] = years.get(key, 0) + 1
     next_value = {key: _reserve(session, key[0], key[1], count) for key, count in years.items()}
     ids = _reserve_ids(session, len(news))
-    weight = triage.suggester.bigram_weight()
+    weights = triage.suggester.bigram_weights()
     candidates = _Candidates(_open_cases(session, news, now=now))
     for case_id, n in zip(ids, news, strict=True):
         data = n.data
@@ -455,7 +455,7 @@ def _create(
         )
         n.events = [("create", None, "submitted", actor.username, create, actor.user_id)]
         n.grams = similar.bigrams(data.title, data.description)
-        duplicate = _best_duplicate(n, candidates, weight=weight)
+        duplicate = _best_duplicate(n, candidates, weights=weights)
         candidates.add(n.row, n.grams)
         if duplicate:
             n.row["probable_duplicate_id"] = duplicate[0]["id"]
@@ -495,7 +495,8 @@ def _open_cases(session: Session, news: list[_New], *, now: datetime) -> list[An
             Case.lat.between(min(ys) - margin, max(ys) + margin),
         )
     return [
-        (dict(r._mapping), similar.bigrams(r.title, r.description)) for r in session.execute(stmt)
+        (dict(r._mapping), None)
+        for r in session.execute(stmt)  # bigrams when first needed
     ]
 
 
@@ -505,13 +506,23 @@ CELL = 0.005  # degrees: buckets of duplicate candidates
 class _Candidates:
     """Open cases by ~500 m cell (and by grid, for those without a point)."""
 
-    def __init__(self, rows: list[tuple[dict[str, Any], frozenset[str]]]) -> None:
+    def __init__(self, rows: list[tuple[dict[str, Any], frozenset[str] | None]]) -> None:
         self.cells: dict[tuple[int, int], list[Any]] = {}
         self.grids: dict[str | None, list[Any]] = {}
+        self._grams: dict[int, frozenset[str]] = {}
         for row, grams in rows:
             self.add(row, grams)
 
-    def add(self, row: dict[str, Any], grams: frozenset[str]) -> None:
+    def grams(self, row: dict[str, Any]) -> frozenset[str]:
+        found = self._grams.get(row["id"])
+        if found is None:
+            found = similar.bigrams(row["title"], row["description"])
+            self._grams[row["id"]] = found
+        return found
+
+    def add(self, row: dict[str, Any], grams: frozenset[str] | None) -> None:
+        if grams is not None:
+            self._grams[row["id"]] = grams
         if row["lon"] is not None and row["lat"] is not None:
             key = (math.floor(row["lon"] / CELL), math.floor(row["lat"] / CELL))
             self.cells.setdefault(key, []).append((row, grams))
@@ -531,7 +542,7 @@ class _Candidates:
 
 
 def _best_duplicate(
-    n: _New, candidates: _Candidates, *, weight: Any
+    n: _New, candidates: _Candidates, *, weights: similar.Weights | None
 ) -> tuple[dict[str, Any], similar.Score] | None:
     """As ``service.find_duplicate`` for one new case, over the preloaded candidates."""
     row, policy = n.row, n.policy
@@ -539,7 +550,7 @@ def _best_duplicate(
     mine = similar.Report(n.grams, row["created_at"], row["lon"], row["lat"], row["grid_code"])
     dlat = policy.duplicate_radius_m / 111_000
     best = None
-    for other, grams in candidates.near(row, policy.duplicate_radius_m):
+    for other, _ in candidates.near(row, policy.duplicate_radius_m):
         if other["county_code"] != row["county_code"] or other["created_at"] < since:
             continue
         if row["lon"] is not None and row["lat"] is not None:
@@ -551,14 +562,18 @@ def _best_duplicate(
         elif other["grid_code"] != row["grid_code"]:
             continue
         theirs = similar.Report(
-            grams, other["created_at"], other["lon"], other["lat"], other["grid_code"]
+            candidates.grams(other),
+            other["created_at"],
+            other["lon"],
+            other["lat"],
+            other["grid_code"],
         )
         sc = similar.score(
             mine,
             theirs,
             radius_m=policy.duplicate_radius_m,
             window_hours=policy.duplicate_window_hours,
-            weight=weight,
+            weights=weights,
         )
         if (
             sc

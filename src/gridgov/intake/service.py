@@ -11,7 +11,6 @@ replayed with a corrected payload. Services never commit; the caller's unit of w
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -301,7 +300,7 @@ def _receive(
             )
         )
     duplicate = find_duplicate(
-        session, case=case, policy=policy, now=now, weight=triage.suggester.bigram_weight()
+        session, case=case, policy=policy, now=now, weights=triage.suggester.bigram_weights()
     )
     routed = _route(session, triage=triage, case=case, item=classification.item_code)
     decision, steps = _decide(
@@ -494,7 +493,7 @@ def find_duplicate(
     case: Case,
     policy: TriagePolicy,
     now: datetime,
-    weight: Callable[[str], float] | None = None,
+    weights: similar.Weights | None = None,
 ) -> tuple[Case, similar.Score] | None:
     """The open case in the same county this one most probably repeats, above the threshold."""
     since = now - timedelta(hours=policy.duplicate_window_hours)
@@ -537,7 +536,7 @@ def find_duplicate(
             theirs,
             radius_m=policy.duplicate_radius_m,
             window_hours=policy.duplicate_window_hours,
-            weight=weight,
+            weights=weights,
         )
         if (
             sc

@@ -9,7 +9,6 @@ dispatcher but never pass an auto-dispatch threshold.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from gridgov.nlp.classify import SEPARATOR, Model, ModelError
 from gridgov.nlp.features import BASE
-from gridgov.nlp.similar import bigrams
+from gridgov.nlp.similar import Weights, bigrams
 from gridgov.store.models import CatalogItem
 
 KEYWORD_CAP = 0.5
@@ -75,7 +74,7 @@ class Suggester:
         self._model: Model | None = None
         self._mtime: float | None = None
         self._catalog: _Catalog | None = None
-        self._weights: tuple[Model, Callable[[str], float]] | None = None
+        self._weights: tuple[Model, Weights] | None = None
         self.model_error: str | None = None
 
     # ---- model -----------------------------------------------------------------------
@@ -93,7 +92,7 @@ class Suggester:
                 self._mtime = mtime
             return self._model
 
-    def bigram_weight(self) -> Callable[[str], float] | None:
+    def bigram_weights(self) -> Weights | None:
         """Inverse document frequency of character bigrams in the model's training corpus
         (for duplicate scores), or None without a model."""
         model = self.model()
@@ -104,16 +103,12 @@ class Suggester:
             return cached[1]
         vocab = model.body.vocabulary
         lo, hi = np.searchsorted(vocab, [BASE, BASE * BASE])  # the bigrams' codes
-        table = dict(zip(vocab[lo:hi].tolist(), model.body.idf[lo:hi].tolist(), strict=True))
-        rare = float(model.body.idf.max())
-
-        def weight(gram: str) -> float:
-            if len(gram) != 2:
-                return rare
-            return table.get(ord(gram[0]) * BASE + ord(gram[1]), rare)
-
-        self._weights = (model, weight)
-        return weight
+        first, second = np.divmod(vocab[lo:hi], BASE)
+        grams = map("".join, zip(map(chr, first.tolist()), map(chr, second.tolist()), strict=True))
+        table = dict(zip(grams, model.body.idf[lo:hi].tolist(), strict=True))
+        weights = Weights(table, float(model.body.idf.max()))
+        self._weights = (model, weights)
+        return weights
 
     # ---- catalogue -------------------------------------------------------------------
     def catalog(self, session: Session) -> _Catalog:

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from itertools import repeat
 
 from gridgov.nlp.features import normalise
 
@@ -40,24 +40,33 @@ def bigrams(*texts: str) -> frozenset[str]:
     return frozenset(grams)
 
 
+@dataclass(frozen=True, eq=False)
+class Weights:
+    """Bigram weights (inverse document frequency); ``rare`` for a bigram not in the table."""
+
+    table: dict[str, float]
+    rare: float
+
+    def mass(self, grams: frozenset[str]) -> float:
+        return sum(map(self.table.get, grams, repeat(self.rare)))  # map runs in C
+
+
 @lru_cache(maxsize=8192)
-def _mass(grams: frozenset[str], weight: Callable[[str], float]) -> float:
+def _mass(grams: frozenset[str], weights: Weights) -> float:
     """The summed weight of a bigram set (remembered: a case meets many others)."""
-    return sum(map(weight, grams))
+    return weights.mass(grams)
 
 
-def text_similarity(
-    a: frozenset[str], b: frozenset[str], weight: Callable[[str], float] | None = None
-) -> float:
+def text_similarity(a: frozenset[str], b: frozenset[str], weights: Weights | None = None) -> float:
     """Weighted overlap coefficient of two bigram sets (0–1)."""
     if not a or not b:
         return 0.0
-    if weight is None:
+    if weights is None:
         return len(a & b) / min(len(a), len(b))
-    wa, wb = _mass(a, weight), _mass(b, weight)
+    wa, wb = _mass(a, weights), _mass(b, weights)
     if wa <= 0 or wb <= 0:
         return 0.0
-    return min(1.0, sum(map(weight, a & b)) / min(wa, wb))
+    return min(1.0, weights.mass(a & b) / min(wa, wb))
 
 
 def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
@@ -95,7 +104,7 @@ def score(
     *,
     radius_m: float,
     window_hours: float,
-    weight: Callable[[str], float] | None = None,
+    weights: Weights | None = None,
 ) -> Score | None:
     """How likely ``new`` repeats ``old`` (0–1), or None when place or time rule it out."""
     hours = abs((new.at - old.at).total_seconds()) / 3600
@@ -112,5 +121,5 @@ def score(
     else:
         return None
     time = 1.0 - 0.3 * hours / window_hours
-    text = text_similarity(new.text, old.text, weight)
+    text = text_similarity(new.text, old.text, weights)
     return Score(round(text * place * time, 4), round(text, 4), d, round(hours, 2))
