@@ -412,16 +412,19 @@ def _create(
     ids = _reserve_ids(session, len(news))
     weights = triage.suggester.bigram_weights()
     candidates = _Candidates(_open_cases(session, news, now=now))
+    spots = [
+        {"lon": lon, "lat": lat, "grid_code": n.placed.grid_code}
+        for n in news
+        for lon, lat in [_wgs84(n.data)]
+    ]
+    candidates.load_texts(session, spots, max(n.policy.duplicate_radius_m for n in news))
     for case_id, n in zip(ids, news, strict=True):
         data = n.data
         key = (n.home.id, now.astimezone(ZoneInfo(n.home.timezone)).year)
         number = f"{n.home.code}-{key[1]}-{next_value[key]:06d}"
         next_value[key] += 1
         region = region_rows[data.region_code]
-        lon = lat = None
-        if data.lon is not None and data.lat is not None:
-            x, y = to_wgs84(data.lon, data.lat, data.crs)
-            lon, lat = round(float(x), 7), round(float(y), 7)
+        lon, lat = _wgs84(data)
         n.row = {
             "id": case_id,
             "number": number,
@@ -464,6 +467,13 @@ def _create(
     _write(session, news, now)
 
 
+def _wgs84(data: s.CaseCreate) -> tuple[float | None, float | None]:
+    if data.lon is None or data.lat is None:
+        return None, None
+    x, y = to_wgs84(data.lon, data.lat, data.crs)
+    return round(float(x), 7), round(float(y), 7)
+
+
 def _open_cases(session: Session, news: list[_New], *, now: datetime) -> list[Any]:
     """Open cases near any of the batch's points within the widest window, as duplicate
     candidates (row dict, bigrams)."""
@@ -474,8 +484,6 @@ def _open_cases(session: Session, news: list[_New], *, now: datetime) -> list[An
     stmt = select(
         Case.id,
         Case.number,
-        Case.title,
-        Case.description,
         Case.lon,
         Case.lat,
         Case.grid_code,
@@ -510,13 +518,32 @@ class _Candidates:
         self.cells: dict[tuple[int, int], list[Any]] = {}
         self.grids: dict[str | None, list[Any]] = {}
         self._grams: dict[int, frozenset[str]] = {}
+        self._texts: dict[int, tuple[str, str]] = {}
         for row, grams in rows:
             self.add(row, grams)
+
+    def load_texts(self, session: Session, rows: list[dict[str, Any]], radius_m: float) -> None:
+        """Fetch the texts of the stored cases near any of ``rows`` (only those are compared)."""
+        wanted = sorted(
+            {
+                other["id"]
+                for row in rows
+                for other, _ in self.near(row, radius_m)
+                if other["id"] not in self._grams
+            }
+        )
+        for start in range(0, len(wanted), 900):
+            for case_id, title, description in session.execute(
+                select(Case.id, Case.title, Case.description).where(
+                    Case.id.in_(wanted[start : start + 900])
+                )
+            ):
+                self._texts[case_id] = (title, description)
 
     def grams(self, row: dict[str, Any]) -> frozenset[str]:
         found = self._grams.get(row["id"])
         if found is None:
-            found = similar.bigrams(row["title"], row["description"])
+            found = similar.bigrams(*self._texts[row["id"]])
             self._grams[row["id"]] = found
         return found
 

@@ -36,7 +36,7 @@ def bigrams(*texts: str) -> frozenset[str]:
             if len(run) == 1:
                 grams.add(run)
             else:
-                grams.update([run[i : i + 2] for i in range(len(run) - 1)])
+                grams.update(map(str.__add__, run, run[1:]))  # pairs of neighbours, in C
     return frozenset(grams)
 
 
