@@ -11,9 +11,8 @@ report with no coordinates or grid, or anything it cannot check up front) goes t
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,14 +28,14 @@ from gridgov.cases import service as cases
 from gridgov.cases import sla
 from gridgov.cases.permissions import Role
 from gridgov.cases.workflow import Action, Status
-from gridgov.catalog import repository as catalog
 from gridgov.catalog.service import calendar_for
-from gridgov.dispatch import rules as rules_db
-from gridgov.dispatch.routing import Route, Rule, route
+from gridgov.dispatch.routing import Route
 from gridgov.grids.coords import to_wgs84
-from gridgov.intake import channels, deadletters, pii, service
+from gridgov.intake import channels, deadletters, duplicates, pii, service
 from gridgov.intake.bulk import _reserve, _reserve_ids
+from gridgov.intake.decision import Facts, decide
 from gridgov.intake.linkage import LINKED_CHANNELS
+from gridgov.intake.reference import Reference
 from gridgov.intake.suggest import Classification
 from gridgov.kit.errors import Forbidden, ValidationFailed
 from gridgov.nlp import similar
@@ -49,73 +48,12 @@ from gridgov.store.models import (
     CaseDeadline,
     CaseEvent,
     CaseProtected,
-    CatalogItem,
     Center,
     Grid,
     Outbox,
     Region,
     TriagePolicy,
-    Unit,
 )
-
-
-@dataclass
-class _Lookups:
-    """Reference data loaded once per batch."""
-
-    names: dict[str, str]
-    item_parent: dict[str, str | None]
-    items: dict[str, CatalogItem]
-    units: dict[str, Unit]
-    region_parent: dict[str, str | None]
-    rules: dict[str, list[Rule]]  # by catalogue item code
-    policies: dict[str, Any] = field(default_factory=dict)
-    routes: dict[tuple[str, str, str], Route | None] = field(default_factory=dict)
-
-    @classmethod
-    def load(cls, session: Session, triage: service.Triage) -> _Lookups:
-        catalog_cache = triage.suggester.catalog(session)
-        by_item: dict[str, list[Rule]] = {}
-        for rule in rules_db.all_rules(session):
-            by_item.setdefault(rule.item_code, []).append(rule)
-        return cls(
-            names=catalog_cache.names,
-            item_parent=catalog_cache.parent,
-            items={i.code: i for i in session.scalars(select(CatalogItem))},
-            units={u.code: u for u in session.scalars(select(Unit))},
-            region_parent={
-                code: parent
-                for code, parent in session.execute(select(Region.code, Region.parent_code))
-            },
-            rules=by_item,
-        )
-
-    @staticmethod
-    def _chain(parent: dict[str, str | None], code: str) -> list[str]:
-        chain: list[str] = []
-        current: str | None = code
-        while current is not None and current not in chain:
-            chain.append(current)
-            current = parent.get(current)
-        return chain
-
-    def route(self, item: str, region: str, level: str) -> Route | None:
-        key = (item, region, level)
-        if key not in self.routes:
-            items = self._chain(self.item_parent, item)
-            rules = [r for code in items for r in self.rules.get(code, [])]
-            self.routes[key] = route(
-                rules,
-                item_chain=items,
-                region_chain=self._chain(self.region_parent, region),
-                region_level=level,
-            )
-        return self.routes[key]
-
-    def policy(self, session: Session, item: CatalogItem) -> Any:
-        if item.code not in self.policies:
-            self.policies[item.code] = catalog.policy_for_item(session, item=item)
-        return self.policies[item.code]
 
 
 @dataclass
@@ -384,6 +322,13 @@ def _locate(
     }
 
 
+def wgs84_of(data: s.CaseCreate) -> tuple[float | None, float | None]:
+    if data.lon is None or data.lat is None:
+        return None, None
+    x, y = to_wgs84(data.lon, data.lat, data.crs)
+    return round(float(x), 7), round(float(y), 7)
+
+
 # ---- writing -----------------------------------------------------------------------------
 def _create(
     session: Session,
@@ -400,7 +345,7 @@ def _create(
             select(Region).where(Region.code.in_({n.data.region_code for n in news}))
         )
     }
-    look = _Lookups.load(session, triage)
+    look = Reference.load(session, triage.suggester)
     items = look.items
     reporter = actor.user_id if actor.roles & {Role.grid_worker, Role.citizen} else None
     # numbers per centre and year, in record order
@@ -411,11 +356,11 @@ def _create(
     next_value = {key: _reserve(session, key[0], key[1], count) for key, count in years.items()}
     ids = _reserve_ids(session, len(news))
     weights = triage.suggester.bigram_weights()
-    candidates = _Candidates(_open_cases(session, news, now=now))
+    candidates = duplicates.Candidates(duplicates.open_cases(session, news, now=now))
     spots = [
         {"lon": lon, "lat": lat, "grid_code": n.placed.grid_code}
         for n in news
-        for lon, lat in [_wgs84(n.data)]
+        for lon, lat in [wgs84_of(n.data)]
     ]
     candidates.load_texts(session, spots, max(n.policy.duplicate_radius_m for n in news))
     for case_id, n in zip(ids, news, strict=True):
@@ -424,7 +369,7 @@ def _create(
         number = f"{n.home.code}-{key[1]}-{next_value[key]:06d}"
         next_value[key] += 1
         region = region_rows[data.region_code]
-        lon, lat = _wgs84(data)
+        lon, lat = wgs84_of(data)
         n.row = {
             "id": case_id,
             "number": number,
@@ -458,7 +403,7 @@ def _create(
         )
         n.events = [("create", None, "submitted", actor.username, create, actor.user_id)]
         n.grams = similar.bigrams(data.title, data.description)
-        duplicate = _best_duplicate(n, candidates, weights=weights)
+        duplicate = duplicates.best_duplicate(n, candidates, weights=weights)
         candidates.add(n.row, n.grams)
         if duplicate:
             n.row["probable_duplicate_id"] = duplicate[0]["id"]
@@ -467,155 +412,11 @@ def _create(
     _write(session, news, now)
 
 
-def _wgs84(data: s.CaseCreate) -> tuple[float | None, float | None]:
-    if data.lon is None or data.lat is None:
-        return None, None
-    x, y = to_wgs84(data.lon, data.lat, data.crs)
-    return round(float(x), 7), round(float(y), 7)
-
-
-def _open_cases(session: Session, news: list[_New], *, now: datetime) -> list[Any]:
-    """Open cases near any of the batch's points within the widest window, as duplicate
-    candidates (row dict, bigrams)."""
-    counties = {n.home.region_code[:6] for n in news} | {n.data.region_code[:6] for n in news}
-    window = max(n.policy.duplicate_window_hours for n in news)
-    radius = max(n.policy.duplicate_radius_m for n in news)
-    points = [(n.draft.lon, n.draft.lat) for n in news if n.draft.lon is not None]
-    stmt = select(
-        Case.id,
-        Case.number,
-        Case.lon,
-        Case.lat,
-        Case.grid_code,
-        Case.created_at,
-        Case.county_code,
-    ).where(
-        Case.county_code.in_(counties),
-        Case.created_at >= now - timedelta(hours=window),
-        Case.status.in_(service.OPEN),
-        Case.duplicate_of_id.is_(None),
-    )
-    if points:
-        margin = radius / 111_000 * 2 + 0.01  # and the datum shift of GCJ-02/BD-09 input
-        xs, ys = [p[0] for p in points], [p[1] for p in points]
-        stmt = stmt.where(
-            Case.lon.between(min(xs) - margin, max(xs) + margin),
-            Case.lat.between(min(ys) - margin, max(ys) + margin),
-        )
-    return [
-        (dict(r._mapping), None)
-        for r in session.execute(stmt)  # bigrams when first needed
-    ]
-
-
-CELL = 0.005  # degrees: buckets of duplicate candidates
-
-
-class _Candidates:
-    """Open cases by ~500 m cell (and by grid, for those without a point)."""
-
-    def __init__(self, rows: list[tuple[dict[str, Any], frozenset[str] | None]]) -> None:
-        self.cells: dict[tuple[int, int], list[Any]] = {}
-        self.grids: dict[str | None, list[Any]] = {}
-        self._grams: dict[int, frozenset[str]] = {}
-        self._texts: dict[int, tuple[str, str]] = {}
-        for row, grams in rows:
-            self.add(row, grams)
-
-    def load_texts(self, session: Session, rows: list[dict[str, Any]], radius_m: float) -> None:
-        """Fetch the texts of the stored cases near any of ``rows`` (only those are compared)."""
-        wanted = sorted(
-            {
-                other["id"]
-                for row in rows
-                for other, _ in self.near(row, radius_m)
-                if other["id"] not in self._grams
-            }
-        )
-        for start in range(0, len(wanted), 900):
-            for case_id, title, description in session.execute(
-                select(Case.id, Case.title, Case.description).where(
-                    Case.id.in_(wanted[start : start + 900])
-                )
-            ):
-                self._texts[case_id] = (title, description)
-
-    def grams(self, row: dict[str, Any]) -> frozenset[str]:
-        found = self._grams.get(row["id"])
-        if found is None:
-            found = similar.bigrams(*self._texts[row["id"]])
-            self._grams[row["id"]] = found
-        return found
-
-    def add(self, row: dict[str, Any], grams: frozenset[str] | None) -> None:
-        if grams is not None:
-            self._grams[row["id"]] = grams
-        if row["lon"] is not None and row["lat"] is not None:
-            key = (math.floor(row["lon"] / CELL), math.floor(row["lat"] / CELL))
-            self.cells.setdefault(key, []).append((row, grams))
-        self.grids.setdefault(row["grid_code"], []).append((row, grams))
-
-    def near(self, row: dict[str, Any], radius_m: float) -> list[Any]:
-        if row["lon"] is None or row["lat"] is None:
-            return self.grids.get(row["grid_code"], []) if row["grid_code"] else []
-        reach = math.ceil(radius_m / 111_000 / max(0.2, math.cos(math.radians(row["lat"]))) / CELL)
-        x, y = math.floor(row["lon"] / CELL), math.floor(row["lat"] / CELL)
-        found: list[Any] = []
-        for dx in range(-reach, reach + 1):
-            for dy in range(-reach, reach + 1):
-                found.extend(self.cells.get((x + dx, y + dy), ()))
-        found.sort(key=lambda c: c[0]["id"])  # the order the database would give
-        return found
-
-
-def _best_duplicate(
-    n: _New, candidates: _Candidates, *, weights: similar.Weights | None
-) -> tuple[dict[str, Any], similar.Score] | None:
-    """As ``service.find_duplicate`` for one new case, over the preloaded candidates."""
-    row, policy = n.row, n.policy
-    since = row["created_at"] - timedelta(hours=policy.duplicate_window_hours)
-    mine = similar.Report(n.grams, row["created_at"], row["lon"], row["lat"], row["grid_code"])
-    dlat = policy.duplicate_radius_m / 111_000
-    best = None
-    for other, _ in candidates.near(row, policy.duplicate_radius_m):
-        if other["county_code"] != row["county_code"] or other["created_at"] < since:
-            continue
-        if row["lon"] is not None and row["lat"] is not None:
-            if other["lon"] is None or other["lat"] is None:
-                continue
-            dlon = dlat / max(0.2, math.cos(math.radians(row["lat"])))
-            if abs(other["lon"] - row["lon"]) > dlon or abs(other["lat"] - row["lat"]) > dlat:
-                continue
-        elif other["grid_code"] != row["grid_code"]:
-            continue
-        theirs = similar.Report(
-            candidates.grams(other),
-            other["created_at"],
-            other["lon"],
-            other["lat"],
-            other["grid_code"],
-        )
-        sc = similar.score(
-            mine,
-            theirs,
-            radius_m=policy.duplicate_radius_m,
-            window_hours=policy.duplicate_window_hours,
-            weights=weights,
-        )
-        if (
-            sc
-            and sc.score >= policy.duplicate_threshold
-            and (best is None or sc.score > best[1].score)
-        ):
-            best = (other, sc)
-    return best
-
-
 def _triage(
     session: Session,
     n: _New,
     duplicate: tuple[dict[str, Any], similar.Score] | None,
-    look: _Lookups,
+    look: Reference,
     actor: Actor,
     now: datetime,
     rules: cases.Rules,
@@ -632,7 +433,7 @@ def _triage(
         for code in ((routed.lead_unit, *routed.assisting) if routed else ())
         if (look.units[code].center_id if code in look.units else None) != n.home.id
     )
-    facts = service.Facts(
+    facts = Facts(
         answer=None,
         self_handle=None,
         item_known=item is not None,
@@ -645,7 +446,7 @@ def _triage(
         auto_dispatch=policy.auto_dispatch,
         off_list=off_list,
     )
-    decision, steps = service.decide(facts, routed, actor)
+    decision, steps = decide(facts, routed, actor)
     explanation = "; ".join(
         part
         for part in (
@@ -709,7 +510,7 @@ def _dispatch(
     session: Session,
     n: _New,
     payload: dict[str, Any],
-    look: _Lookups,
+    look: Reference,
     now: datetime,
     rules: cases.Rules,
 ) -> dict[str, Any] | None:

@@ -10,9 +10,8 @@ replayed with a corrected payload. Services never commit; the caller's unit of w
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -26,14 +25,14 @@ from gridgov.cases import repository as cases_repo
 from gridgov.cases import schemas as s
 from gridgov.cases import service as cases
 from gridgov.cases.permissions import Role
-from gridgov.cases.workflow import Action, Status
 from gridgov.dispatch import rules as rules_db
 from gridgov.dispatch.routing import Route
 from gridgov.grids import repository as grids_repo
 from gridgov.grids.coords import Crs, to_wgs84
 from gridgov.grids.repository import comprehensive_at
 from gridgov.grids.service import Locator, build_locator
-from gridgov.intake import channels, deadletters, pii
+from gridgov.intake import channels, deadletters, duplicates, pii
+from gridgov.intake.decision import Facts, Step, decide
 from gridgov.intake.suggest import Classification, Suggester
 from gridgov.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from gridgov.nlp import similar
@@ -47,10 +46,6 @@ from gridgov.store.models import (
     Grid,
     TriagePolicy,
     Unit,
-)
-
-OPEN = tuple(
-    st.value for st in Status if st not in (Status.closed, Status.rejected, Status.answered)
 )
 
 
@@ -299,7 +294,7 @@ def _receive(
                 kinds=sorted({sp.kind.value for sp in (*found_text, *found_title)}),
             )
         )
-    duplicate = find_duplicate(
+    duplicate = duplicates.find_duplicate(
         session, case=case, policy=policy, now=now, weights=triage.suggester.bigram_weights()
     )
     routed = _route(session, triage=triage, case=case, item=classification.item_code)
@@ -486,70 +481,6 @@ def place_words(placed: Placed) -> str:
     )
 
 
-# ---- duplicates -------------------------------------------------------------------------
-def find_duplicate(
-    session: Session,
-    *,
-    case: Case,
-    policy: TriagePolicy,
-    now: datetime,
-    weights: similar.Weights | None = None,
-) -> tuple[Case, similar.Score] | None:
-    """The open case in the same county this one most probably repeats, above the threshold."""
-    since = now - timedelta(hours=policy.duplicate_window_hours)
-    stmt = select(Case).where(
-        Case.county_code == case.county_code,
-        Case.id != case.id,
-        Case.created_at >= since,
-        Case.status.in_(OPEN),
-        Case.duplicate_of_id.is_(None),
-    )
-    if case.lon is not None and case.lat is not None:
-        dlat = policy.duplicate_radius_m / 111_000
-        dlon = dlat / max(0.2, math.cos(math.radians(case.lat)))
-        stmt = stmt.where(
-            Case.lon.between(case.lon - dlon, case.lon + dlon),
-            Case.lat.between(case.lat - dlat, case.lat + dlat),
-        )
-    elif case.grid_code:
-        stmt = stmt.where(Case.grid_code == case.grid_code)
-    else:
-        return None
-    mine = similar.Report(
-        similar.bigrams(case.title, case.description),
-        case.created_at,
-        case.lon,
-        case.lat,
-        case.grid_code,
-    )
-    best: tuple[Case, similar.Score] | None = None
-    for other in session.scalars(stmt.limit(500)):
-        theirs = similar.Report(
-            similar.bigrams(other.title, other.description),
-            other.created_at,
-            other.lon,
-            other.lat,
-            other.grid_code,
-        )
-        sc = similar.score(
-            mine,
-            theirs,
-            radius_m=policy.duplicate_radius_m,
-            window_hours=policy.duplicate_window_hours,
-            weights=weights,
-        )
-        if (
-            sc
-            and sc.score >= policy.duplicate_threshold
-            and (best is None or sc.score > best[1].score)
-        ):
-            best = (other, sc)
-    if best:
-        case.probable_duplicate_id = best[0].id
-        case.duplicate_score = best[1].score
-    return best
-
-
 # ---- routing and decisions --------------------------------------------------------------
 def _route(session: Session, *, triage: Triage, case: Case, item: str | None) -> Route | None:
     if item is None:
@@ -561,67 +492,6 @@ def _route(session: Session, *, triage: Triage, case: Case, item: str | None) ->
         region_code=case.region_code,
         center_level=center.level if center else "*",
     )
-
-
-Step = tuple[Action, Actor, dict[str, Any]]  # an automatic workflow action: what, who, input
-
-
-@dataclass(frozen=True)
-class Facts:
-    """What the decision after triage depends on (no database: both doors share it)."""
-
-    answer: str | None
-    self_handle: str | None
-    item_known: bool
-    item_admissible: bool
-    by_grid_worker: bool
-    confident_item: bool
-    located: bool
-    duplicate_of: str | None
-    auto_accept: bool
-    auto_dispatch: bool
-    off_list: tuple[str, ...]  # routed units not on the holding centre's dispatch list
-
-
-def decide(facts: Facts, routed: Route | None, actor: Actor) -> tuple[str, list[Step]]:
-    """What happens next, in words, and the workflow steps that do it."""
-    if facts.answer:
-        return "answered on the call", [(Action.answer_directly, actor, {"answer": facts.answer})]
-    if facts.self_handle:
-        if facts.item_admissible and facts.by_grid_worker:
-            return "handled in the grid by its worker (admission list)", [
-                (Action.self_handle, actor, {"result": facts.self_handle})
-            ]
-        reason = "not on the grid admission list" if facts.item_known else "item not known"
-        return f"self-handling refused ({reason}): dispatcher queue", []
-    waits = []
-    if not facts.confident_item:
-        waits.append("classification below threshold")
-    if not facts.located:
-        waits.append("location uncertain")
-    if facts.duplicate_of:
-        waits.append(f"probable duplicate of {facts.duplicate_of}")
-    if not facts.auto_accept:
-        waits.append("automatic acceptance off at this centre")
-    if waits:
-        return "dispatcher queue: " + ", ".join(waits), []
-    steps: list[Step] = [(Action.accept, SYSTEM, {"note": "accepted automatically"})]
-    if facts.item_admissible and facts.by_grid_worker:
-        return "accepted; stays with the grid worker (admission list)", steps
-    if routed is None:
-        return "accepted; dispatcher to choose the unit (no routing rule)", steps
-    if not facts.auto_dispatch:
-        return "accepted; automatic dispatch off at this centre", steps
-    if facts.off_list:
-        units = ", ".join(facts.off_list)
-        return f"accepted; routed unit(s) {units} not on this centre's list", steps
-    dispatch = {
-        "lead_unit": routed.lead_unit,
-        "assisting_units": list(routed.assisting),
-        "note": f"dispatched automatically by {routed.explain()}",
-    }
-    steps.append((Action.dispatch, SYSTEM, dispatch))
-    return f"dispatched automatically to {routed.lead_unit}", steps
 
 
 def _decide(

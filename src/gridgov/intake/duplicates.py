@@ -1,0 +1,224 @@
+"""Probable duplicates at intake: the open cases near a new report, and the best match.
+
+The per-record door asks the database for each report (:func:`find_duplicate`); the batch
+door loads the open cases near the whole batch once, buckets them in ~500 m cells
+(:class:`Candidates`) and scores each report against its neighbours (:func:`best_duplicate`),
+including the reports earlier in the same batch. Scores come from :mod:`gridgov.nlp.similar`.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gridgov.cases.workflow import Status
+from gridgov.nlp import similar
+from gridgov.store.models import Case, TriagePolicy
+
+OPEN = tuple(
+    st.value for st in Status if st not in (Status.closed, Status.rejected, Status.answered)
+)
+
+
+def find_duplicate(
+    session: Session,
+    *,
+    case: Case,
+    policy: TriagePolicy,
+    now: datetime,
+    weights: similar.Weights | None = None,
+) -> tuple[Case, similar.Score] | None:
+    """The open case in the same county this one most probably repeats, above the threshold."""
+    since = now - timedelta(hours=policy.duplicate_window_hours)
+    stmt = select(Case).where(
+        Case.county_code == case.county_code,
+        Case.id != case.id,
+        Case.created_at >= since,
+        Case.status.in_(OPEN),
+        Case.duplicate_of_id.is_(None),
+    )
+    if case.lon is not None and case.lat is not None:
+        dlat = policy.duplicate_radius_m / 111_000
+        dlon = dlat / max(0.2, math.cos(math.radians(case.lat)))
+        stmt = stmt.where(
+            Case.lon.between(case.lon - dlon, case.lon + dlon),
+            Case.lat.between(case.lat - dlat, case.lat + dlat),
+        )
+    elif case.grid_code:
+        stmt = stmt.where(Case.grid_code == case.grid_code)
+    else:
+        return None
+    mine = similar.Report(
+        similar.bigrams(case.title, case.description),
+        case.created_at,
+        case.lon,
+        case.lat,
+        case.grid_code,
+    )
+    best: tuple[Case, similar.Score] | None = None
+    for other in session.scalars(stmt.limit(500)):
+        theirs = similar.Report(
+            similar.bigrams(other.title, other.description),
+            other.created_at,
+            other.lon,
+            other.lat,
+            other.grid_code,
+        )
+        sc = similar.score(
+            mine,
+            theirs,
+            radius_m=policy.duplicate_radius_m,
+            window_hours=policy.duplicate_window_hours,
+            weights=weights,
+        )
+        if (
+            sc
+            and sc.score >= policy.duplicate_threshold
+            and (best is None or sc.score > best[1].score)
+        ):
+            best = (other, sc)
+    if best:
+        case.probable_duplicate_id = best[0].id
+        case.duplicate_score = best[1].score
+    return best
+
+
+def open_cases(session: Session, news: list[Any], *, now: datetime) -> list[Any]:
+    """Open cases near any of the batch's points within the widest window, as duplicate
+    candidates (row dict, bigrams)."""
+    counties = {n.home.region_code[:6] for n in news} | {n.data.region_code[:6] for n in news}
+    window = max(n.policy.duplicate_window_hours for n in news)
+    radius = max(n.policy.duplicate_radius_m for n in news)
+    points = [(n.draft.lon, n.draft.lat) for n in news if n.draft.lon is not None]
+    stmt = select(
+        Case.id,
+        Case.number,
+        Case.lon,
+        Case.lat,
+        Case.grid_code,
+        Case.created_at,
+        Case.county_code,
+    ).where(
+        Case.county_code.in_(counties),
+        Case.created_at >= now - timedelta(hours=window),
+        Case.status.in_(OPEN),
+        Case.duplicate_of_id.is_(None),
+    )
+    if points:
+        margin = radius / 111_000 * 2 + 0.01  # and the datum shift of GCJ-02/BD-09 input
+        xs, ys = [p[0] for p in points], [p[1] for p in points]
+        stmt = stmt.where(
+            Case.lon.between(min(xs) - margin, max(xs) + margin),
+            Case.lat.between(min(ys) - margin, max(ys) + margin),
+        )
+    return [
+        (dict(r._mapping), None)
+        for r in session.execute(stmt)  # bigrams when first needed
+    ]
+
+
+CELL = 0.005  # degrees: buckets of duplicate candidates
+
+
+class Candidates:
+    """Open cases by ~500 m cell (and by grid, for those without a point)."""
+
+    def __init__(self, rows: list[tuple[dict[str, Any], frozenset[str] | None]]) -> None:
+        self.cells: dict[tuple[int, int], list[Any]] = {}
+        self.grids: dict[str | None, list[Any]] = {}
+        self._grams: dict[int, frozenset[str]] = {}
+        self._texts: dict[int, tuple[str, str]] = {}
+        for row, grams in rows:
+            self.add(row, grams)
+
+    def load_texts(self, session: Session, rows: list[dict[str, Any]], radius_m: float) -> None:
+        """Fetch the texts of the stored cases near any of ``rows`` (only those are compared)."""
+        wanted = sorted(
+            {
+                other["id"]
+                for row in rows
+                for other, _ in self.near(row, radius_m)
+                if other["id"] not in self._grams
+            }
+        )
+        for start in range(0, len(wanted), 900):
+            for case_id, title, description in session.execute(
+                select(Case.id, Case.title, Case.description).where(
+                    Case.id.in_(wanted[start : start + 900])
+                )
+            ):
+                self._texts[case_id] = (title, description)
+
+    def grams(self, row: dict[str, Any]) -> frozenset[str]:
+        found = self._grams.get(row["id"])
+        if found is None:
+            found = similar.bigrams(*self._texts[row["id"]])
+            self._grams[row["id"]] = found
+        return found
+
+    def add(self, row: dict[str, Any], grams: frozenset[str] | None) -> None:
+        if grams is not None:
+            self._grams[row["id"]] = grams
+        if row["lon"] is not None and row["lat"] is not None:
+            key = (math.floor(row["lon"] / CELL), math.floor(row["lat"] / CELL))
+            self.cells.setdefault(key, []).append((row, grams))
+        self.grids.setdefault(row["grid_code"], []).append((row, grams))
+
+    def near(self, row: dict[str, Any], radius_m: float) -> list[Any]:
+        if row["lon"] is None or row["lat"] is None:
+            return self.grids.get(row["grid_code"], []) if row["grid_code"] else []
+        reach = math.ceil(radius_m / 111_000 / max(0.2, math.cos(math.radians(row["lat"]))) / CELL)
+        x, y = math.floor(row["lon"] / CELL), math.floor(row["lat"] / CELL)
+        found: list[Any] = []
+        for dx in range(-reach, reach + 1):
+            for dy in range(-reach, reach + 1):
+                found.extend(self.cells.get((x + dx, y + dy), ()))
+        found.sort(key=lambda c: c[0]["id"])  # the order the database would give
+        return found
+
+
+def best_duplicate(
+    n: Any, candidates: Candidates, *, weights: similar.Weights | None
+) -> tuple[dict[str, Any], similar.Score] | None:
+    """As ``service.find_duplicate`` for one new case, over the preloaded candidates."""
+    row, policy = n.row, n.policy
+    since = row["created_at"] - timedelta(hours=policy.duplicate_window_hours)
+    mine = similar.Report(n.grams, row["created_at"], row["lon"], row["lat"], row["grid_code"])
+    dlat = policy.duplicate_radius_m / 111_000
+    best = None
+    for other, _ in candidates.near(row, policy.duplicate_radius_m):
+        if other["county_code"] != row["county_code"] or other["created_at"] < since:
+            continue
+        if row["lon"] is not None and row["lat"] is not None:
+            if other["lon"] is None or other["lat"] is None:
+                continue
+            dlon = dlat / max(0.2, math.cos(math.radians(row["lat"])))
+            if abs(other["lon"] - row["lon"]) > dlon or abs(other["lat"] - row["lat"]) > dlat:
+                continue
+        elif other["grid_code"] != row["grid_code"]:
+            continue
+        theirs = similar.Report(
+            candidates.grams(other),
+            other["created_at"],
+            other["lon"],
+            other["lat"],
+            other["grid_code"],
+        )
+        sc = similar.score(
+            mine,
+            theirs,
+            radius_m=policy.duplicate_radius_m,
+            window_hours=policy.duplicate_window_hours,
+            weights=weights,
+        )
+        if (
+            sc
+            and sc.score >= policy.duplicate_threshold
+            and (best is None or sc.score > best[1].score)
+        ):
+            best = (other, sc)
+    return best
