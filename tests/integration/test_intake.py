@@ -50,24 +50,28 @@ DOOR_RULES = [
 ]
 
 
+def add_grid_and_rules(session: Any) -> None:
+    grids.upsert(
+        session,
+        code=GRID,
+        kind="comprehensive",
+        name="一网格",
+        region_code=VILLAGE_A,
+        county_code=COUNTY,
+        shape=shapely.box(LON - 0.01, LAT - 0.01, LON + 0.01, LAT + 0.01),
+        subject=None,
+        parent_code=None,
+        source_crs="wgs84",
+        now=NOW,
+    )
+    rules_db.import_rules(session, rows=DOOR_RULES, replace=False, source="test")
+
+
 @pytest.fixture
 def door(platform: Platform, world: World) -> Platform:
     """The small world plus one grid and routing rules for the county and town centres."""
     with platform.db.write() as session:
-        grids.upsert(
-            session,
-            code=GRID,
-            kind="comprehensive",
-            name="一网格",
-            region_code=VILLAGE_A,
-            county_code=COUNTY,
-            shape=shapely.box(LON - 0.01, LAT - 0.01, LON + 0.01, LAT + 0.01),
-            subject=None,
-            parent_code=None,
-            source_crs="wgs84",
-            now=NOW,
-        )
-        rules_db.import_rules(session, rows=DOOR_RULES, replace=False, source="test")
+        add_grid_and_rules(session)
     return platform
 
 
@@ -721,20 +725,7 @@ def test_the_batch_door_leaves_exactly_what_the_per_record_door_leaves(
     for p in (door, other):
         with p.db.write() as session:
             if p is other:
-                grids.upsert(
-                    session,
-                    code=GRID,
-                    kind="comprehensive",
-                    name="一网格",
-                    region_code=VILLAGE_A,
-                    county_code=COUNTY,
-                    shape=shapely.box(LON - 0.01, LAT - 0.01, LON + 0.01, LAT + 0.01),
-                    subject=None,
-                    parent_code=None,
-                    source_crs="wgs84",
-                    now=NOW,
-                )
-                rules_db.import_rules(session, rows=DOOR_RULES, replace=False, source="t")
+                add_grid_and_rules(session)
             rules_db.import_rules(session, rows=rule, replace=False, source="t")
     records: list[Any] = [
         {

@@ -447,42 +447,16 @@ def _triage(
         off_list=off_list,
     )
     decision, steps = decide(facts, routed, actor)
-    explanation = "; ".join(
-        part
-        for part in (
-            n.classification.explain(look.names),
-            service.place_words(n.placed),
-            duplicate[1].explain() + f" → like {duplicate[0]['number']}" if duplicate else "",
-            routed.explain() if routed else "no routing rule",
-            decision,
-        )
-        if part
+    record = service.triage_record(
+        classification=n.classification,
+        names=look.names,
+        placed=n.placed,
+        duplicate=(duplicate[0]["number"], duplicate[1]) if duplicate else None,
+        routed=routed,
+        decision=decision,
+        extra=n.draft.extra,
     )
-    record = {
-        "classification": n.classification.as_dict(),
-        "location": n.placed.as_dict(),
-        "duplicate": (
-            {
-                "case": duplicate[0]["number"],
-                "score": duplicate[1].score,
-                "why": duplicate[1].explain(),
-            }
-            if duplicate
-            else None
-        ),
-        "route": (
-            {
-                "rule": routed.rule.id,
-                "lead_unit": routed.lead_unit,
-                "assisting_units": list(routed.assisting),
-            }
-            if routed
-            else None
-        ),
-        "decision": decision,
-        "explanation": explanation,
-        "channel": n.draft.extra,
-    }
+    explanation = record["explanation"]
     row["triage"] = record
     n.events.append(
         ("triage", "submitted", "submitted", SYSTEM.username, {"explanation": explanation}, None)

@@ -309,43 +309,16 @@ def _receive(
         duplicate=duplicate,
         routed=routed,
     )
-    names = triage.suggester.catalog(session).names
-    explanation = "; ".join(
-        part
-        for part in (
-            classification.explain(names),
-            place_words(placed),
-            duplicate[1].explain() + f" → like {duplicate[0].number}" if duplicate else "",
-            routed.explain() if routed else "no routing rule",
-            decision,
-        )
-        if part
+    record = triage_record(
+        classification=classification,
+        names=triage.suggester.catalog(session).names,
+        placed=placed,
+        duplicate=(duplicate[0].number, duplicate[1]) if duplicate else None,
+        routed=routed,
+        decision=decision,
+        extra=draft.extra,
     )
-    record = {
-        "classification": classification.as_dict(),
-        "location": placed.as_dict(),
-        "duplicate": (
-            {
-                "case": duplicate[0].number,
-                "score": duplicate[1].score,
-                "why": duplicate[1].explain(),
-            }
-            if duplicate
-            else None
-        ),
-        "route": (
-            {
-                "rule": routed.rule.id,
-                "lead_unit": routed.lead_unit,
-                "assisting_units": list(routed.assisting),
-            }
-            if routed
-            else None
-        ),
-        "decision": decision,
-        "explanation": explanation,
-        "channel": draft.extra,
-    }
+    explanation = record["explanation"]
     case.triage = record
     cases_repo.append_event(
         session,
@@ -471,6 +444,52 @@ def locate(
     if draft.region_code:
         return Placed(draft.region_code, None, None, None, "region", 0.6, "no point or address")
     return Placed(fallback, None, None, None, "centre", 0.0, "no place given")
+
+
+def triage_record(
+    *,
+    classification: Classification,
+    names: dict[str, str],
+    placed: Placed,
+    duplicate: tuple[str, similar.Score] | None,
+    routed: Route | None,
+    decision: str,
+    extra: dict[str, Any],
+) -> dict[str, Any]:
+    """What triage found and decided, as kept on the case, with its one-line explanation
+    ("classified as …; grid …; rule … → unit …; dispatched automatically to …")."""
+    explanation = "; ".join(
+        part
+        for part in (
+            classification.explain(names),
+            place_words(placed),
+            f"{duplicate[1].explain()} → like {duplicate[0]}" if duplicate else "",
+            routed.explain() if routed else "no routing rule",
+            decision,
+        )
+        if part
+    )
+    return {
+        "classification": classification.as_dict(),
+        "location": placed.as_dict(),
+        "duplicate": (
+            {"case": duplicate[0], "score": duplicate[1].score, "why": duplicate[1].explain()}
+            if duplicate
+            else None
+        ),
+        "route": (
+            {
+                "rule": routed.rule.id,
+                "lead_unit": routed.lead_unit,
+                "assisting_units": list(routed.assisting),
+            }
+            if routed
+            else None
+        ),
+        "decision": decision,
+        "explanation": explanation,
+        "channel": extra,
+    }
 
 
 def place_words(placed: Placed) -> str:
