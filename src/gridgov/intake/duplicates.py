@@ -9,6 +9,7 @@ including the reports earlier in the same batch. Scores come from :mod:`gridgov.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -52,35 +53,16 @@ def find_duplicate(
         stmt = stmt.where(Case.grid_code == case.grid_code)
     else:
         return None
-    mine = similar.Report(
+    rows = {other.id: (other, _row(other)) for other in session.scalars(stmt.limit(500))}
+    found = _best(
+        _row(case),
         similar.bigrams(case.title, case.description),
-        case.created_at,
-        case.lon,
-        case.lat,
-        case.grid_code,
+        policy,
+        [row for _, row in rows.values()],
+        lambda row: similar.bigrams(row["title"], row["description"]),
+        weights,
     )
-    best: tuple[Case, similar.Score] | None = None
-    for other in session.scalars(stmt.limit(500)):
-        theirs = similar.Report(
-            similar.bigrams(other.title, other.description),
-            other.created_at,
-            other.lon,
-            other.lat,
-            other.grid_code,
-        )
-        sc = similar.score(
-            mine,
-            theirs,
-            radius_m=policy.duplicate_radius_m,
-            window_hours=policy.duplicate_window_hours,
-            weights=weights,
-        )
-        if (
-            sc
-            and sc.score >= policy.duplicate_threshold
-            and (best is None or sc.score > best[1].score)
-        ):
-            best = (other, sc)
+    best = (rows[found[0]["id"]][0], found[1]) if found else None
     if best:
         case.probable_duplicate_id = best[0].id
         case.duplicate_score = best[1].score
@@ -184,14 +166,43 @@ class Candidates:
 def best_duplicate(
     n: Any, candidates: Candidates, *, weights: similar.Weights | None
 ) -> tuple[dict[str, Any], similar.Score] | None:
-    """As ``service.find_duplicate`` for one new case, over the preloaded candidates."""
-    row, policy = n.row, n.policy
+    """As :func:`find_duplicate` for one new case of a batch, over the preloaded candidates."""
+    others = [row for row, _ in candidates.near(n.row, n.policy.duplicate_radius_m)]
+    return _best(n.row, n.grams, n.policy, others, candidates.grams, weights)
+
+
+def _row(case: Case) -> dict[str, Any]:
+    return {
+        "id": case.id,
+        "number": case.number,
+        "title": case.title,
+        "description": case.description,
+        "lon": case.lon,
+        "lat": case.lat,
+        "grid_code": case.grid_code,
+        "created_at": case.created_at,
+        "county_code": case.county_code,
+    }
+
+
+def _best(
+    row: dict[str, Any],
+    grams: frozenset[str],
+    policy: TriagePolicy,
+    others: list[dict[str, Any]],
+    grams_of: Callable[[dict[str, Any]], frozenset[str]],
+    weights: similar.Weights | None,
+) -> tuple[dict[str, Any], similar.Score] | None:
+    """The best-scoring open case above the centre's threshold: same county, inside the
+    window and the radius (or the same grid when the report has no point)."""
     since = row["created_at"] - timedelta(hours=policy.duplicate_window_hours)
-    mine = similar.Report(n.grams, row["created_at"], row["lon"], row["lat"], row["grid_code"])
+    mine = similar.Report(grams, row["created_at"], row["lon"], row["lat"], row["grid_code"])
     dlat = policy.duplicate_radius_m / 111_000
     best = None
-    for other, _ in candidates.near(row, policy.duplicate_radius_m):
-        if other["county_code"] != row["county_code"] or other["created_at"] < since:
+    for other in others:
+        if other["id"] == row["id"] or other["county_code"] != row["county_code"]:
+            continue
+        if other["created_at"] < since:
             continue
         if row["lon"] is not None and row["lat"] is not None:
             if other["lon"] is None or other["lat"] is None:
@@ -202,11 +213,7 @@ def best_duplicate(
         elif other["grid_code"] != row["grid_code"]:
             continue
         theirs = similar.Report(
-            candidates.grams(other),
-            other["created_at"],
-            other["lon"],
-            other["lat"],
-            other["grid_code"],
+            grams_of(other), other["created_at"], other["lon"], other["lat"], other["grid_code"]
         )
         sc = similar.score(
             mine,
