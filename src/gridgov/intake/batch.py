@@ -251,9 +251,6 @@ def _prepare(
         if home.id not in policies:
             policies[home.id] = service.policy_for(session, center_id=home.id)
         policy = policies[home.id]
-        text, found_text = pii.mask_text(draft.text)
-        title_source = draft.title or service.title_from(text)
-        title, found_title = pii.mask_text(title_source)
         if draft.catalog_item:
             classification = Classification(draft.catalog_item, 1.0, "channel")
         else:
@@ -264,26 +261,14 @@ def _prepare(
         )
         source = "coordinates" if draft.lon is not None else "grid"
         placed = service.Placed(region, draft.lon, draft.lat, grid, source, 1.0)
-        fields = dict(
-            channel=draft.channel,
-            title=title[:200] if len(title) >= 2 else "无标题",
-            description=text,
-            region_code=region,
+        masked = service.mask_draft(draft)
+        fields = service.case_fields(
+            draft,
+            masked,
+            placed,
             center=home.code,
-            external_id=draft.external_id,
-            address=draft.address,
-            lon=draft.lon,
-            lat=draft.lat,
-            crs=draft.crs if source == "coordinates" else s.Crs.wgs84,
-            grid_code=grid,
-            catalog_item=classification.item_code if confident else None,
-            priority=draft.priority,
-            reporter_name=draft.reporter_name,
-            reporter_phone=draft.reporter_phone,
+            item=classification.item_code if confident else None,
         )
-        protected = {
-            k2: v for k2, v in (("title", title_source), ("description", draft.text)) if pii.find(v)
-        }
         news.append(
             _New(
                 index=i,
@@ -295,8 +280,8 @@ def _prepare(
                 placed=placed,
                 classification=classification,
                 confident=confident,
-                protected=protected,
-                kinds=sorted({sp.kind.value for sp in (*found_text, *found_title)}),
+                protected=masked.protected,
+                kinds=masked.kinds,
             )
         )
     return news

@@ -238,10 +238,7 @@ def _receive(
         policy_for(session, center_id=chosen.id) if chosen else policy_for(session, center_id=0)
     )
 
-    # personal data: the case keeps masked text, the originals go to a protected row
-    text, found_text = pii.mask_text(draft.text)
-    title_source = draft.title or title_from(text)  # cut from the masked text: no half IDs
-    title, found_title = pii.mask_text(title_source)
+    masked = mask_draft(draft)
     placed = locate(session, draft=draft, home=chosen, threshold=policy.locate_threshold)
     home = chosen or regions.center_for_region(session, code=placed.region_code)
     if chosen is None:
@@ -259,39 +256,25 @@ def _receive(
     confident_item = classification.item_code is not None and (
         classification.source == "channel" or classification.confidence >= policy.classify_threshold
     )
-    fields = dict(
-        channel=draft.channel,
-        title=title[:200] if len(title) >= 2 else "无标题",
-        description=text,
-        region_code=placed.region_code,
+    fields = case_fields(
+        draft,
+        masked,
+        placed,
         center=home.code,
-        external_id=draft.external_id,
-        address=draft.address,
-        lon=placed.lon,
-        lat=placed.lat,
-        crs=draft.crs if placed.source == "coordinates" else Crs.wgs84,
-        grid_code=placed.grid_code,
-        catalog_item=classification.item_code if confident_item else None,
-        priority=draft.priority,
-        reporter_name=draft.reporter_name,
-        reporter_phone=draft.reporter_phone,
+        item=classification.item_code if confident_item else None,
     )
     try:
         data = s.CaseCreate.model_validate(fields)
     except ValidationError as exc:  # what the channel's own model could not know
         raise ValidationFailed(f"{draft.channel.value}: {s.describe(exc)}") from exc
     case = cases.create_case(session, data=data, actor=actor, now=now).case
-    if found_text or found_title:
+    if masked.protected:
         session.add(
             CaseProtected(
                 case_id=case.id,
                 county_code=case.county_code,
-                fields={
-                    k: v
-                    for k, v in (("title", title_source), ("description", draft.text))
-                    if pii.find(v)
-                },
-                kinds=sorted({sp.kind.value for sp in (*found_text, *found_title)}),
+                fields=masked.protected,
+                kinds=masked.kinds,
             )
         )
     duplicate = duplicates.find_duplicate(
@@ -361,6 +344,55 @@ def parse_record(channel: str, payload: object, idempotency_key: str | None) -> 
     if idempotency_key and not draft.external_id:
         draft.external_id = f"idem:{idempotency_key}"[:100]
     return draft
+
+
+@dataclass(frozen=True)
+class Masked:
+    """A draft's text and title with personal data masked, and the originals to protect."""
+
+    text: str
+    title: str
+    protected: dict[str, str]  # field → original, for the fields that held personal data
+    kinds: list[str]
+
+
+def mask_draft(draft: channels.Draft) -> Masked:
+    text, found_text = pii.mask_text(draft.text)
+    title_source = draft.title or title_from(text)  # cut from the masked text: no half IDs
+    title, found_title = pii.mask_text(title_source)
+    protected = {
+        name: value
+        for name, value, found in (
+            ("title", title_source, found_title),
+            ("description", draft.text, found_text),
+        )
+        if found
+    }
+    kinds = sorted({sp.kind.value for sp in (*found_text, *found_title)})
+    return Masked(text, title, protected, kinds)
+
+
+def case_fields(
+    draft: channels.Draft, masked: Masked, placed: Placed, *, center: str, item: str | None
+) -> dict[str, Any]:
+    """The case-creation input for a triaged draft (validated by ``CaseCreate``)."""
+    return {
+        "channel": draft.channel,
+        "title": masked.title[:200] if len(masked.title) >= 2 else "无标题",
+        "description": masked.text,
+        "region_code": placed.region_code,
+        "center": center,
+        "external_id": draft.external_id,
+        "address": draft.address,
+        "lon": placed.lon,
+        "lat": placed.lat,
+        "crs": draft.crs if placed.source == "coordinates" else Crs.wgs84,
+        "grid_code": placed.grid_code,
+        "catalog_item": item,
+        "priority": draft.priority,
+        "reporter_name": draft.reporter_name,
+        "reporter_phone": draft.reporter_phone,
+    }
 
 
 def title_from(text: str) -> str:
