@@ -1,7 +1,8 @@
 """Catalogue classification of citizen messages (pure: arrays in, predictions out).
 
-A linear SVM over character 1–3-gram TF-IDF (plus a second block for the opening characters,
-where a message states its subject), trained on the centre's own labelled history. Decision
+A linear SVM per label over character 1–3-gram TF-IDF (plus a second block for the opening
+characters, where a message states its subject), each on features scaled by the label's
+naive-Bayes log-count ratio to the power 0.5, trained on the centre's own labelled history. Decision
 values become confidences through a softmax whose temperature is fitted by cross-validation, so
 "0.94" means what it says often enough to set an auto-dispatch threshold on it.
 
