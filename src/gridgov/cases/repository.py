@@ -7,7 +7,7 @@ from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -60,19 +60,41 @@ def claim(session: Session, *, case: Case, now: datetime) -> None:
 
 
 def next_number(session: Session, *, center_id: int, center_code: str, year: int) -> str:
+    value = reserve_numbers(session, center_id=center_id, year=year, count=1)
+    return f"{center_code}-{year}-{value:06d}"
+
+
+def reserve_numbers(session: Session, *, center_id: int, year: int, count: int) -> int:
+    """Take ``count`` consecutive case numbers of a centre and year; returns the first."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = (
         insert(CaseNumberSequence)
-        .values(center_id=center_id, year=year, last_value=1)
+        .values(center_id=center_id, year=year, last_value=count)
         .on_conflict_do_update(
             index_elements=["center_id", "year"],
-            set_={"last_value": CaseNumberSequence.last_value + 1},
+            set_={"last_value": CaseNumberSequence.last_value + count},
         )
         .returning(CaseNumberSequence.last_value)
     )
-    value = session.execute(stmt).scalar_one()
-    return f"{center_code}-{year}-{value:06d}"
+    return int(session.execute(stmt).scalar_one()) - count + 1
+
+
+def reserve_case_ids(session: Session, count: int) -> list[int]:
+    """``count`` case ids for rows inserted with their ids (bulk loads, no RETURNING round
+    trips): from the sequence on PostgreSQL; above the largest id on SQLite, where the
+    writing transaction holds the database lock (BEGIN IMMEDIATE) so nobody else takes them."""
+    if session.get_bind().dialect.name == "postgresql":
+        rows = session.execute(
+            text(
+                "SELECT nextval(pg_get_serial_sequence('\"case\"', 'id'))"
+                " FROM generate_series(1, :n)"
+            ),
+            {"n": count},
+        )
+        return [int(row[0]) for row in rows]
+    top = int(session.scalar(select(func.coalesce(func.max(Case.id), 0))) or 0)
+    return list(range(top + 1, top + 1 + count))
 
 
 def append_event(

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from gridgov.audit.chain import GENESIS, ChainedEvent, link_hash
 from gridgov.auth.actor import SYSTEM, Actor
+from gridgov.cases import repository as cases_repo
 from gridgov.cases import schemas as s
 from gridgov.cases import service as cases
 from gridgov.cases import sla
@@ -32,7 +33,6 @@ from gridgov.catalog.service import calendar_for
 from gridgov.dispatch.routing import Route
 from gridgov.grids.coords import to_wgs84
 from gridgov.intake import channels, deadletters, duplicates, pii, service
-from gridgov.intake.bulk import _reserve, _reserve_ids
 from gridgov.intake.decision import Facts, decide
 from gridgov.intake.linkage import LINKED_CHANNELS
 from gridgov.intake.reference import Reference
@@ -338,8 +338,11 @@ def _create(
     for n in news:
         key = (n.home.id, now.astimezone(ZoneInfo(n.home.timezone)).year)
         years[key] = years.get(key, 0) + 1
-    next_value = {key: _reserve(session, key[0], key[1], count) for key, count in years.items()}
-    ids = _reserve_ids(session, len(news))
+    next_value = {
+        key: cases_repo.reserve_numbers(session, center_id=key[0], year=key[1], count=count)
+        for key, count in years.items()
+    }
+    ids = cases_repo.reserve_case_ids(session, len(news))
     weights = triage.suggester.bigram_weights()
     candidates = duplicates.Candidates(duplicates.open_cases(session, news, now=now))
     spots = [

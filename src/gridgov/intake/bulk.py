@@ -41,11 +41,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov.audit.chain import GENESIS, ChainedEvent, link_hash
+from gridgov.cases import repository as cases_repo
 from gridgov.cases.schemas import Channel
 from gridgov.intake import pii
 from gridgov.intake.suggest import Suggester
@@ -56,7 +56,6 @@ from gridgov.store.models import (
     Case,
     CaseCenter,
     CaseEvent,
-    CaseNumberSequence,
     CaseProtected,
     CatalogItem,
     DeadLetter,
@@ -450,7 +449,10 @@ def write(
     by_year: Counter[int] = Counter(
         (r.values["created_at"] or now).astimezone(tz).year for r in good
     )
-    next_value = {year: _reserve(session, center.id, year, n) for year, n in by_year.items()}
+    next_value = {
+        year: cases_repo.reserve_numbers(session, center_id=center.id, year=year, count=n)
+        for year, n in by_year.items()
+    }
     for start in range(0, len(good), BATCH):
         chunk = good[start : start + BATCH]
         case_rows = []
@@ -489,7 +491,7 @@ def write(
                     "last_hash": GENESIS,
                 }
             )
-        ids = _reserve_ids(session, len(case_rows))
+        ids = cases_repo.reserve_case_ids(session, len(case_rows))
         events, centres, protected = [], [], []
         for case_id, r, row in zip(ids, chunk, case_rows, strict=True):
             payload = {
@@ -565,37 +567,3 @@ def write(
     session.flush()
     report.imported, report.dead_letters, report.dry_run = len(good), len(letters), False
     return report
-
-
-def _reserve_ids(session: Session, n: int) -> list[int]:
-    """``n`` case ids for rows inserted with their ids (no RETURNING round trips): from the
-    sequence on PostgreSQL; above the largest id on SQLite, where this transaction holds the
-    write lock (BEGIN IMMEDIATE) so nobody else can take them."""
-    if session.get_bind().dialect.name == "postgresql":
-        rows = session.execute(
-            text(
-                "SELECT nextval(pg_get_serial_sequence('\"case\"', 'id'))"
-                " FROM generate_series(1, :n)"
-            ),
-            {"n": n},
-        )
-        return [int(r[0]) for r in rows]
-    top = session.scalar(select(func.coalesce(func.max(Case.id), 0)))
-    return list(range(int(top) + 1, int(top) + 1 + n))
-
-
-def _reserve(session: Session, center_id: int, year: int, n: int) -> int:
-    """Reserve ``n`` consecutive case numbers; returns the first."""
-    postgres = session.get_bind().dialect.name == "postgresql"
-    upsert = postgresql.insert if postgres else sqlite.insert
-    stmt = (
-        upsert(CaseNumberSequence)
-        .values(center_id=center_id, year=year, last_value=n)
-        .on_conflict_do_update(
-            index_elements=["center_id", "year"],
-            set_={"last_value": CaseNumberSequence.last_value + n},
-        )
-        .returning(CaseNumberSequence.last_value)
-    )
-    last = int(session.execute(stmt).scalar_one())
-    return last - n + 1
