@@ -503,7 +503,11 @@ def _dispatch(
             limit=sla.Limit(limit.amount, sla.LimitUnit(limit.unit)),
             warning_ratio=policy.warning_ratio,
         )
-        due_at, warn_at = sla.due_at(clock, calendar), sla.warn_at(clock, calendar)
+        # every clock of a batch starts at ``now``: one computation per policy, step, calendar
+        key = (policy.id, step.value, n.home.timezone, row["county_code"])
+        if key not in look.due_times:
+            look.due_times[key] = (sla.due_at(clock, calendar), sla.warn_at(clock, calendar))
+        due_at, warn_at = look.due_times[key]
         row["clocks"].append((clock, limit, due_at, warn_at))
         due[step.value] = due_at.isoformat()
         # sla.colour of a clock that has just started (nothing paused) at ``now``
