@@ -111,16 +111,18 @@ def receive_batch(
             drafts.append((i, draft))
 
     drafts, repeats = _drop_known(session, drafts, out)
-    news = _prepare(session, drafts, actor=actor, center=center, triage=triage, later=later)
-    bad: list[int] = []
-    for new in news:
-        try:
-            new.data = s.CaseCreate.model_validate(new.row.pop("_fields"))
-        except ValidationError as exc:
-            detail = f"{new.draft.channel.value}: {s.describe(exc)}"
-            out[new.index] = _rejected(session, new.index, channel, records[new.index], detail, now)
-            bad.append(new.index)
-    news = [n for n in news if n.index not in bad]
+    invalid: list[tuple[int, str]] = []
+    news = _prepare(
+        session,
+        drafts,
+        actor=actor,
+        center=center,
+        triage=triage,
+        later=later,
+        invalid=invalid,
+    )
+    for i, detail in invalid:
+        out[i] = _rejected(session, i, channel, records[i], detail, now)
     if news:
         _create(session, news, actor=actor, now=now, rules=rules, triage=triage)
         for new in news:
@@ -205,8 +207,10 @@ def _prepare(
     center: str | None,
     triage: service.Triage,
     later: list[int],
+    invalid: list[tuple[int, str]],
 ) -> list[_New]:
-    """Locate, classify and build the case fields of every record the batch can take."""
+    """Locate, classify and build the validated case input of every record the batch can
+    take; records for the per-record path go to ``later``, invalid ones to ``invalid``."""
     if not drafts:
         return []
     catalog_names = triage.suggester.catalog(session).names
@@ -269,14 +273,19 @@ def _prepare(
             center=home.code,
             item=classification.item_code if confident else None,
         )
+        try:
+            data = s.CaseCreate.model_validate(fields)
+        except ValidationError as exc:  # what the channel's own model could not know
+            invalid.append((i, f"{draft.channel.value}: {s.describe(exc)}"))
+            continue
         news.append(
             _New(
                 index=i,
                 draft=draft,
                 home=home,
                 policy=policy,
-                data=None,  # type: ignore[arg-type]  # validated by the caller
-                row={"_fields": fields},
+                data=data,
+                row={},
                 placed=placed,
                 classification=classification,
                 confident=confident,

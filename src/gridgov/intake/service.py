@@ -55,10 +55,6 @@ class Received:
     created: bool
     dead_letter: DeadLetter | None = None
 
-    @property
-    def rejected(self) -> bool:
-        return self.case is None
-
 
 @dataclass(frozen=True)
 class Placed:

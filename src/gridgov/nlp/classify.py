@@ -132,9 +132,6 @@ class Model:
         x = self._csr(indptr, cols, data, self.width, len(texts))
         return self.decision(x), indptr, cols, data
 
-    def probabilities(self, texts: Sequence[str]) -> FloatArray:
-        return softmax(self._decide(texts)[0] * self.temperature)
-
     def predict(self, texts: Sequence[str], *, explain: bool = True) -> list[Prediction]:
         decisions, indptr, cols, data = self._decide(texts)
         probs = softmax(decisions * self.temperature)
