@@ -11,7 +11,8 @@ import typer
 
 from gridgov.addresses.commands import app as addresses_app
 from gridgov.addresses.commands import buildings_app
-from gridgov.auth.actor import load_actor
+from gridgov.auth.actor import SYSTEM, load_actor
+from gridgov.auth.commands import app as users_app
 from gridgov.bootstrap import Platform, bootstrap
 from gridgov.cli_runtime import now_arg as _now
 from gridgov.cli_runtime import print_value as _print
@@ -52,6 +53,7 @@ for sub, name in [
     (intake_app, "intake"),
     (routing_app, "routing"),
     (nlp_app, "nlp"),
+    (users_app, "users"),
 ]:
     app.add_typer(sub, name=name)
 
@@ -268,6 +270,7 @@ def case_list(
         with p.db.read() as session:
             result = service.list_cases(
                 session,
+                actor=SYSTEM,  # the operator's shell sees every case
                 center_code=center,
                 statuses=status or [],
                 colour=colour,
@@ -431,7 +434,7 @@ def demo(
     import uvicorn
 
     from gridgov.api.app import create_app
-    from gridgov.sim.seed import is_seeded
+    from gridgov.sim.seed import DEMO_PASSWORD, is_seeded
     from gridgov.sim.seed import seed_demo as seed
 
     if db:
@@ -447,6 +450,10 @@ def demo(
             else:
                 typer.echo("reusing the demo database")
         typer.echo(f"database: {p.db.engine.url!r}")
+        typer.echo(
+            "sign in (POST /api/v1/auth/login) as admin, agent, dispatcher, leader, … "
+            f"with the demo password {DEMO_PASSWORD!r}"
+        )
         typer.echo(f"API: http://{host}:{port}/api/v1/cases   docs: http://{host}:{port}/docs")
         uvicorn.run(create_app(p), host=host, port=port)
 

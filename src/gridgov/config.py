@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from gridgov.auth.credentials import SessionTimeouts
 
 
 class Settings(BaseSettings):
@@ -32,6 +37,11 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8000
+    session_idle_minutes: float = Field(30, gt=0, description="Console sign-out after inactivity.")
+    session_max_hours: float = Field(12, gt=0, description="Console session's absolute lifetime.")
+    cookie_secure: bool = Field(
+        True, description="Send the session cookie over HTTPS only (browsers exempt localhost)."
+    )
 
     @field_validator("office_hours")
     @classmethod
@@ -46,6 +56,15 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'gridgov.sqlite3').resolve()}"
+
+    @property
+    def session_timeouts(self) -> SessionTimeouts:
+        from gridgov.auth.credentials import SessionTimeouts
+
+        return SessionTimeouts(
+            idle=timedelta(minutes=self.session_idle_minutes),
+            absolute=timedelta(hours=self.session_max_hours),
+        )
 
     @property
     def classifier_path(self) -> Path:

@@ -80,3 +80,18 @@ class Driver:
         self.act("report_result", "handler", {"result": "已清理完毕"})
         self.act("start_verify", "dispatcher", {"verifier": "grid_worker"})
         self.act("verify_pass", "grid_worker")
+
+
+def auth(platform: Platform, username: str) -> dict[str, str]:
+    """HTTP headers that authenticate as ``username``: a real API key acting as that user,
+    issued once per database."""
+    from gridgov.auth import credentials
+    from gridgov.kit.clock import utc_now
+
+    keys: dict[str, str] = platform.__dict__.setdefault("_test_api_keys", {})
+    if username not in keys:
+        with platform.db.write() as session:
+            keys[username] = credentials.create_api_key(
+                session, name=f"test-{username}", username=username, now=utc_now()
+            ).key
+    return {"Authorization": f"Bearer {keys[username]}"}

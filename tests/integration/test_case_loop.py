@@ -149,7 +149,12 @@ def test_escalation_keeps_number_and_history(platform: Platform, world: World) -
         from gridgov.kit.pagination import PageParams
 
         town_queue = service.list_cases(
-            session, center_code=TOWN_A, statuses=[], colour=None, page=PageParams()
+            session,
+            actor=d.world.actor(session, "town_dispatcher"),
+            center_code=TOWN_A,
+            statuses=[],
+            colour=None,
+            page=PageParams(),
         )
     assert [(c.number, c.escalated) for c in town_queue.items] == [(d.number, True)]
     assert [e.action for e in d.events()] == [
@@ -232,7 +237,7 @@ def test_merge_reject_answer_and_supervision(platform: Platform, world: World) -
         first.act("merge_into", "dispatcher", {"into": first.number})
     Driver(platform, world).act("answer_directly", "agent", {"answer": "已解答政策"})
     first.act("supervise", "leader", {"level": 2})
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):  # another town's leader does not even see the case
         first.act("supervise", "other_town_leader", {"level": 3})
     first.act("urge", "dispatcher", {"text": "请尽快"})
     first.act("instruct", "leader", {"text": "限三日内办结"})

@@ -79,7 +79,7 @@ def test_cli_walks_the_loop_and_reports_errors(platform: Platform, world: World,
         ).exit_code
         == 0
     )
-    denied = cli("case", "act", number, "dispatch", "--as", "handler", "-p", "lead_unit=320724-cgj")
+    denied = cli("case", "act", number, "dispatch", "--as", "leader", "-p", "lead_unit=320724-cgj")
     assert denied.exit_code == 4
     assert "Forbidden" in denied.output
     illegal = cli("case", "act", number, "sign", "--as", "dispatcher")

@@ -21,6 +21,8 @@ from gridgov.sim.county import CountySpec, generate, synthetic_county
 from gridgov.sim.store import store_county
 from gridgov.store.models import Center, Region, User, UserRole
 
+from .helpers import auth
+
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "geo"
 SMALL = CountySpec(towns=2, villages_per_town=3, grids_per_village=3, dedicated=4)
 
@@ -241,7 +243,7 @@ def test_grid_api_lists_describes_and_locates(platform: Platform, county) -> Non
         session.add(user)
     comp = next(g for g in county.grids if g.kind == "comprehensive")
     inside = shapely.point_on_surface(comp.geometry)
-    headers = {"X-Gridgov-User": "dispatcher"}
+    headers = auth(platform, "dispatcher")
     with TestClient(create_app(platform, run_sweeper=False)) as client:
         page = client.get("/api/v1/grids?kind=dedicated", headers=headers).json()
         assert page["total"] == 4
@@ -407,12 +409,12 @@ def test_address_registry_import_and_match(platform: Platform, county, cli, tmp_
         r = client.get(
             "/api/v1/addresses/match",
             params={"text": "长江大道122号3号楼"},
-            headers={"X-Gridgov-User": "agent"},
+            headers=auth(platform, "agent"),
         )
         assert r.status_code == 200
         assert r.json()[0]["grid_code"] == comp[1].code
         empty = client.get(
-            "/api/v1/addresses/match", params={"text": "，。"}, headers={"X-Gridgov-User": "agent"}
+            "/api/v1/addresses/match", params={"text": "，。"}, headers=auth(platform, "agent")
         )
         assert (empty.status_code, empty.json()["error"]) == (422, "ValidationFailed")
 
@@ -454,7 +456,7 @@ def test_staff_on_grids_and_the_coverage_report(platform: Platform, county, cli)
     assert cli("grids", "assign", comp[1], "w1", "--remove").exit_code == 0
     with TestClient(create_app(platform, run_sweeper=False)) as client:
         people = client.get(
-            f"/api/v1/grids/{comp[0]}/people", headers={"X-Gridgov-User": "leader"}
+            f"/api/v1/grids/{comp[0]}/people", headers=auth(platform, "leader")
         ).json()
         assert people == {
             "grid_head": ["head"],
@@ -462,7 +464,7 @@ def test_staff_on_grids_and_the_coverage_report(platform: Platform, county, cli)
             "volunteer": ["w2"],
             "link:police": ["cop"],
         }
-        cov = client.get("/api/v1/grid-coverage", headers={"X-Gridgov-User": "leader"}).json()
+        cov = client.get("/api/v1/grid-coverage", headers=auth(platform, "leader")).json()
         assert cov["over_assigned"] == {}
         assert cov["covered_share"] == pytest.approx(2 / len(comp))
 
@@ -524,7 +526,7 @@ def test_buildings_households_and_risk_colours(platform: Platform, county, cli) 
         user.roles = [UserRole(role="leader")]
         session.add(user)
     with TestClient(create_app(platform, run_sweeper=False)) as client:
-        h = {"X-Gridgov-User": "leader"}
+        h = auth(platform, "leader")
         assert (
             len(client.get(f"/api/v1/grids/{comp.code}/buildings?colour=yellow", headers=h).json())
             == 1

@@ -32,6 +32,7 @@ from ..factories import (
     World,
     make_world,
 )
+from .helpers import auth
 
 GRID = f"{VILLAGE_A}001"
 LON, LAT = 119.30, 34.10  # inside GRID
@@ -182,7 +183,7 @@ def test_retrying_the_same_record_three_times_gives_one_case(door: Platform, wor
 def test_http_idempotency_key_and_offline_batch_never_double(door: Platform, world: World) -> None:
     client = TestClient(create_app(door, run_sweeper=False))
     body = {"text": "路灯不亮一周了", "region_code": VILLAGE_A}
-    headers = {"X-Gridgov-User": "agent", "Idempotency-Key": "k-42"}
+    headers = {**auth(door, "agent"), "Idempotency-Key": "k-42"}
     codes = [
         client.post("/api/v1/intake/hotline", json=body, headers=headers).status_code
         for _ in range(3)
@@ -193,10 +194,10 @@ def test_http_idempotency_key_and_offline_batch_never_double(door: Platform, wor
     ]
     batch.append({"client_id": "b-bad", "text": "x"})
     first = client.post(
-        "/api/v1/intake/grid_app/batch", json=batch, headers={"X-Gridgov-User": "grid_worker"}
+        "/api/v1/intake/grid_app/batch", json=batch, headers=auth(door, "grid_worker")
     ).json()
     again = client.post(
-        "/api/v1/intake/grid_app/batch", json=batch, headers={"X-Gridgov-User": "grid_worker"}
+        "/api/v1/intake/grid_app/batch", json=batch, headers=auth(door, "grid_worker")
     ).json()
     assert [r["outcome"] for r in first] == ["created"] * 3 + ["rejected"]
     assert [r["outcome"] for r in again] == ["existing"] * 3 + ["rejected"]
@@ -207,7 +208,7 @@ def test_a_bad_record_is_a_dead_letter_that_can_be_corrected_and_replayed(
     door: Platform, world: World
 ) -> None:
     client = TestClient(create_app(door, run_sweeper=False))
-    headers = {"X-Gridgov-User": "agent"}
+    headers = auth(door, "agent")
     bad = {"call_id": "H-9", "text": "路灯不亮", "region_code": "999999"}
     res = client.post("/api/v1/intake/hotline", json=bad, headers=headers)
     assert res.status_code == 422
@@ -215,28 +216,25 @@ def test_a_bad_record_is_a_dead_letter_that_can_be_corrected_and_replayed(
     assert "999999" in res.json()["detail"]
     letter = res.json()["dead_letter"]
     assert count(door) == 0  # nothing half-written ...
-    listed = client.get("/api/v1/intake/dead-letters", headers={"X-Gridgov-User": "dispatcher"})
+    listed = client.get("/api/v1/intake/dead-letters", headers=auth(door, "dispatcher"))
     assert [d["id"] for d in listed.json()] == [letter]  # ... and nothing lost
     assert listed.json()[0]["payload"] == bad
     # replayed as it is, it fails again and stays pending
     again = client.post(
-        f"/api/v1/intake/dead-letters/{letter}/replay", headers={"X-Gridgov-User": "dispatcher"}
+        f"/api/v1/intake/dead-letters/{letter}/replay", headers=auth(door, "dispatcher")
     )
     assert again.status_code == 422
     fixed = client.post(
         f"/api/v1/intake/dead-letters/{letter}/replay",
         json={**bad, "region_code": VILLAGE_A},
-        headers={"X-Gridgov-User": "dispatcher"},
+        headers=auth(door, "dispatcher"),
     )
     assert fixed.status_code == 200, fixed.text
     assert fixed.json()["external_id"] == "H-9"
     with door.db.read() as session:
         row = session.get(DeadLetter, letter)
         assert (row.state, row.attempts) == ("replayed", 3)
-    assert (
-        client.get("/api/v1/intake/dead-letters", headers={"X-Gridgov-User": "dispatcher"}).json()
-        == []
-    )
+    assert client.get("/api/v1/intake/dead-letters", headers=auth(door, "dispatcher")).json() == []
     # an agent may not manage dead letters
     assert client.get("/api/v1/intake/dead-letters", headers=headers).status_code == 403
 
@@ -262,7 +260,7 @@ def test_personal_data_is_masked_in_every_output_and_revealing_it_is_audited(
         {"caller": "张三丰", "callback_number": PHONE, "text": text, "region_code": VILLAGE_A},
     )
     client = TestClient(create_app(door, run_sweeper=False))
-    headers = {"X-Gridgov-User": "dispatcher"}
+    headers = auth(door, "dispatcher")
     outputs = [
         client.get(f"/api/v1/cases/{number}", headers=headers).text,
         client.get("/api/v1/cases", headers=headers).text,
@@ -276,13 +274,20 @@ def test_personal_data_is_masked_in_every_output_and_revealing_it_is_audited(
     assert shown["reporter_phone"] == "138****5678"
     assert "110105********002X" in shown["description"]
     assert shown["personal_data"] == ["id_number", "phone"]
-    # a citizen may not reveal; a dispatcher of the owning centre may, and it is recorded
+    # a leader sees the case but may not reveal; a citizen who did not report it does not
+    # even see it; a dispatcher of the owning centre may, and it is recorded
     refused = client.post(
         f"/api/v1/cases/{number}/personal-data",
         json={"reason": "回访"},
-        headers={"X-Gridgov-User": "citizen"},
+        headers=auth(door, "leader"),
     )
     assert refused.status_code == 403
+    unseen = client.post(
+        f"/api/v1/cases/{number}/personal-data",
+        json={"reason": "回访"},
+        headers=auth(door, "citizen"),
+    )
+    assert unseen.status_code == 404
     shown = client.post(
         f"/api/v1/cases/{number}/personal-data", json={"reason": "回访核实"}, headers=headers
     ).json()

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 import gridgov
 from gridgov.addresses import endpoints as addresses
 from gridgov.api import errors, reference
+from gridgov.auth import endpoints as auth
 from gridgov.bootstrap import Platform
 from gridgov.cases import endpoints as cases
 from gridgov.cases.tasks import sweep
@@ -55,6 +56,7 @@ def create_app(platform: Platform, *, run_sweeper: bool = True) -> FastAPI:
     errors.install(app)
 
     api = APIRouter(prefix="/api/v1")
+    api.include_router(auth.router)
     api.include_router(cases.router)
     api.include_router(cases.files)
     api.include_router(reference.router)

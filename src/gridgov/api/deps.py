@@ -1,20 +1,36 @@
-"""Request-scoped dependencies: the platform, a unit of work, the acting user."""
+"""Request-scoped dependencies: the platform, a unit of work, the authenticated actor.
+
+Credentials, in order: ``Authorization: Bearer <API key>`` (or ``X-API-Key``) for systems;
+the ``gridgov_session`` cookie for the console, which must be accompanied on every
+state-changing request by the session's CSRF token in ``X-CSRF-Token``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
+from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from gridgov.auth.actor import Actor, load_actor
+from gridgov.auth import credentials
+from gridgov.auth.actor import Actor
 from gridgov.bootstrap import Platform
-from gridgov.kit.errors import AppError
+from gridgov.kit.clock import utc_now
+from gridgov.kit.errors import Forbidden, Unauthenticated
 
+SESSION_COOKIE = "gridgov_session"
+CSRF_COOKIE = "gridgov_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-class Unauthenticated(AppError):
-    status_code = 401
+# Declared for OpenAPI (the security schemes a client can use); checked below by hand so the
+# errors come out in the platform's own {"error","detail"} form.
+_bearer = HTTPBearer(auto_error=False, description="An API key from `gridgov users api-key`")
+_key_header = APIKeyHeader(name="X-API-Key", auto_error=False)
+_cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False)
 
 
 def platform(request: Request) -> Platform:
@@ -36,25 +52,70 @@ def read_session(p: Annotated[Platform, Depends(platform)]) -> Iterator[Session]
         yield session
 
 
-def _actor(session: Session, username: str | None) -> Actor:
-    # Stand-in until accounts/API keys arrive: the caller names the acting user.
-    if not username:
-        raise Unauthenticated("name the acting user in the X-Gridgov-User header")
-    return load_actor(session, username=username)
+def _presented(
+    session: Session,
+    p: Platform,
+    request: Request,
+    now: datetime,
+    bearer: HTTPAuthorizationCredentials | None,
+    key: str | None,
+    cookie: str | None,
+) -> tuple[credentials.Presented, str]:
+    if bearer is not None or key:
+        secret = bearer.credentials if bearer is not None else str(key)
+        return credentials.check_api_key(session, key=secret, now=now), "key"
+    if cookie:
+        found = credentials.check_session(
+            session, token=cookie, now=now, timeouts=p.settings.session_timeouts
+        )
+        if request.method not in SAFE_METHODS and not credentials.csrf_matches(
+            found.csrf_token, request.headers.get(CSRF_HEADER)
+        ):
+            raise Forbidden(f"missing or wrong {CSRF_HEADER} header for this session")
+        return found, "session"
+    raise Unauthenticated(
+        "sign in (POST /api/v1/auth/login) or present an API key (Authorization: Bearer …)"
+    )
+
+
+def _touch(session: Session, kind: str, row_id: int, now: datetime) -> None:
+    if kind == "key":
+        credentials.touch_api_key(session, row_id=row_id, now=now)
+    else:
+        credentials.touch_session(session, row_id=row_id, now=now)
 
 
 def write_actor(
+    request: Request,
     session: Annotated[Session, Depends(write_session, scope="function")],
-    x_gridgov_user: Annotated[str | None, Header()] = None,
+    p: Annotated[Platform, Depends(platform)],
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    key: Annotated[str | None, Depends(_key_header)],
+    cookie: Annotated[str | None, Depends(_cookie)],
 ) -> Actor:
-    return _actor(session, x_gridgov_user)
+    now = utc_now()
+    found, kind = _presented(session, p, request, now, bearer, key, cookie)
+    if found.stale:
+        _touch(session, kind, found.row_id, now)
+    request.state.actor = found.actor
+    return found.actor
 
 
 def read_actor(
+    request: Request,
     session: Annotated[Session, Depends(read_session, scope="function")],
-    x_gridgov_user: Annotated[str | None, Header()] = None,
+    p: Annotated[Platform, Depends(platform)],
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    key: Annotated[str | None, Depends(_key_header)],
+    cookie: Annotated[str | None, Depends(_cookie)],
 ) -> Actor:
-    return _actor(session, x_gridgov_user)
+    now = utc_now()
+    found, kind = _presented(session, p, request, now, bearer, key, cookie)
+    if found.stale:  # a read transaction cannot write: note the use in a short one of its own
+        with p.db.write() as w:
+            _touch(w, kind, found.row_id, now)
+    request.state.actor = found.actor
+    return found.actor
 
 
 WriteSession = Annotated[Session, Depends(write_session, scope="function")]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gridgov.kit.errors import AppError
+from gridgov.kit.errors import AppError, TooManyRequests, Unauthenticated
 
 
 class ErrorBody(BaseModel):
@@ -27,8 +29,15 @@ _HTTP_NAMES = {404: "NotFound", 405: "MethodNotAllowed", 401: "Unauthorized", 40
 def install(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(_: Request, exc: AppError) -> JSONResponse:
+        headers = {}
+        if isinstance(exc, TooManyRequests):
+            headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
+        elif isinstance(exc, Unauthenticated):
+            headers["WWW-Authenticate"] = 'Bearer realm="gridgov"'
         return JSONResponse(
-            {"error": type(exc).__name__, "detail": exc.detail}, status_code=exc.status_code
+            {"error": type(exc).__name__, "detail": exc.detail},
+            status_code=exc.status_code,
+            headers=headers,
         )
 
     @app.exception_handler(RequestValidationError)

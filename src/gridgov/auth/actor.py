@@ -1,5 +1,5 @@
-"""Who is acting. Authentication (sessions, API keys) arrives later; everything downstream
-already takes an :class:`Actor`, loaded here from a user row."""
+"""Who is acting: an :class:`Actor`, made from a user row once a credential is checked
+(:mod:`gridgov.auth.credentials`)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ class Actor:
     center_id: int | None = None
     unit_id: int | None = None
     region_code: str | None = None
+    catalog_scope: tuple[str, ...] | None = None  # item codes; None = the whole catalogue
 
 
 SYSTEM = Actor(user_id=None, username="system", roles=frozenset({Role.system}))
@@ -32,6 +33,10 @@ def load_actor(session: Session, *, username: str) -> Actor:
         raise NotFound(f"no user named {username!r}")
     if not user.active:
         raise Forbidden(f"user {username!r} is deactivated")
+    return actor_of(user)
+
+
+def actor_of(user: User) -> Actor:
     return Actor(
         user_id=user.id,
         username=user.username,
@@ -39,4 +44,5 @@ def load_actor(session: Session, *, username: str) -> Actor:
         center_id=user.center_id,
         unit_id=user.unit_id,
         region_code=user.region_code,
+        catalog_scope=tuple(user.catalog_scope) if user.catalog_scope else None,
     )

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from gridgov.kit.errors import NotFound, ValidationFailed
@@ -63,8 +63,22 @@ def store(
     return row
 
 
-def get(session: Session, *, attachment_id: int) -> Attachment:
-    row = session.get(Attachment, attachment_id)
+def get(
+    session: Session,
+    *,
+    attachment_id: int,
+    visible: ColumnElement[bool] | None = None,
+    uploader_id: int | None = None,
+) -> Attachment:
+    """The attachment; with ``visible`` (a data scope on cases) only if its case is in scope
+    or the caller uploaded it — otherwise it is reported missing."""
+    stmt = select(Attachment).where(Attachment.id == attachment_id)
+    if visible is not None:
+        in_scope = Attachment.case_id.in_(select(Case.id).where(visible))
+        stmt = stmt.where(
+            or_(in_scope, Attachment.uploaded_by_id == uploader_id) if uploader_id else in_scope
+        )
+    row = session.scalar(stmt)
     if row is None:
         raise NotFound(f"no attachment {attachment_id}")
     return row

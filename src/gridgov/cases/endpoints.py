@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from gridgov.api.deps import ReadActor, ReadSession, ThePlatform, WriteActor, WriteSession
 from gridgov.api.errors import error_responses
-from gridgov.cases import attachments, repository, service
+from gridgov.cases import attachments, service
 from gridgov.cases import schemas as s
 from gridgov.cases.permissions import Role
 from gridgov.cases.workflow import Action
@@ -60,6 +60,7 @@ def list_cases(
 ) -> s.CasePage:
     return service.list_cases(
         session,
+        actor=actor,
         center_code=center,
         statuses=status or [],
         colour=colour,
@@ -69,7 +70,7 @@ def list_cases(
 
 @router.get("/{number}", response_model=s.CaseRead, responses=error_responses(401, 404))
 def get_case(number: str, session: ReadSession, actor: ReadActor, p: ThePlatform) -> s.CaseRead:
-    case = repository.get_by_number(session, number=number)
+    case = service.get_visible(session, number=number, actor=actor)
     return service.read(session, case=case, now=utc_now(), rules=p.rules)
 
 
@@ -77,14 +78,14 @@ def get_case(number: str, session: ReadSession, actor: ReadActor, p: ThePlatform
     "/{number}/events", response_model=list[s.EventRead], responses=error_responses(401, 404)
 )
 def case_events(number: str, session: ReadSession, actor: ReadActor) -> list[s.EventRead]:
-    case = repository.get_by_number(session, number=number)
+    case = service.get_visible(session, number=number, actor=actor)
     return service.read_events(session, case=case)
 
 
 @router.get("/{number}/actions", response_model=list[Action], responses=error_responses(401, 404))
 def allowed_actions(number: str, session: ReadSession, actor: ReadActor) -> list[Action]:
     """The actions the calling user may take on this case now."""
-    case = repository.get_by_number(session, number=number)
+    case = service.get_visible(session, number=number, actor=actor)
     return service.actions_for(session, case=case, actor=actor)
 
 
@@ -143,7 +144,7 @@ async def upload(
     if not actor.roles - {Role.auditor, Role.citizen}:
         raise Forbidden(f"{actor.username} may not attach files to cases")
     content = await file.read(p.settings.attachment_max_bytes + 1)
-    case = repository.get_by_number(session, number=number)
+    case = service.get_visible(session, number=number, actor=actor)
     row = attachments.store(
         session,
         root=p.settings.attachment_dir,
@@ -163,6 +164,11 @@ async def upload(
 def download(
     attachment_id: int, session: ReadSession, actor: ReadActor, p: ThePlatform
 ) -> FileResponse:
-    row = attachments.get(session, attachment_id=attachment_id)
+    row = attachments.get(
+        session,
+        attachment_id=attachment_id,
+        visible=service.visible_to(session, actor),
+        uploader_id=actor.user_id,
+    )
     path = attachments.blob_path(p.settings.attachment_dir, row.sha256)
     return FileResponse(path, media_type=row.content_type, filename=row.filename)

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gridgov.auth import scope
 from gridgov.auth.actor import Actor
 from gridgov.cases import attachments, deadlines, repository
 from gridgov.cases import schemas as s
@@ -102,7 +103,9 @@ def accept(ctx: Context) -> None:
 
 def merge_into(ctx: Context) -> None:
     data: s.MergeInput = ctx.data
-    target = repository.get_by_number(ctx.session, number=data.into)
+    target = repository.get_by_number(
+        ctx.session, number=data.into, visible=scope.case_condition(ctx.session, ctx.actor)
+    )
     if target.id == ctx.case.id:
         raise ValidationFailed("a case cannot be merged into itself")
     if target.status in (Status.rejected, Status.answered):

@@ -7,7 +7,7 @@ from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import ColumnElement, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -28,8 +28,15 @@ from gridgov.store.models import (
 )
 
 
-def get_by_number(session: Session, *, number: str) -> Case:
-    case = session.scalar(select(Case).where(Case.number == number))
+def get_by_number(
+    session: Session, *, number: str, visible: ColumnElement[bool] | None = None
+) -> Case:
+    """The case with this number; with ``visible`` (the caller's data scope) a case outside
+    it is reported missing, exactly like one that does not exist."""
+    stmt = select(Case).where(Case.number == number)
+    if visible is not None:
+        stmt = stmt.where(visible)
+    case = session.scalar(stmt)
     if case is None:
         raise NotFound(f"no case numbered {number!r}")
     return case
@@ -221,9 +228,12 @@ def list_cases(
     statuses: Sequence[str] = (),
     colour: str | None = None,
     page: PageParams,
+    visible: ColumnElement[bool] | None = None,
 ) -> tuple[list[tuple[Case, bool]], int]:
     """Cases held by the centre, plus those it escalated upwards (flagged ``True``)."""
     stmt = select(Case)
+    if visible is not None:
+        stmt = stmt.where(visible)
     if center_id is not None:
         escalated_ids = select(CaseCenter.case_id).where(
             CaseCenter.center_id == center_id, CaseCenter.relation == "escalated_from"

@@ -7,10 +7,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from gridgov.audit.chain import GENESIS
+from gridgov.auth import scope
 from gridgov.auth.actor import Actor
 from gridgov.cases import deadlines, handlers, repository, sla
 from gridgov.cases import schemas as s
@@ -206,7 +207,7 @@ def act(
     except ValueError:
         raise ValidationFailed(f"unknown action {action!r}") from None
     data = s.parse_action_input(action, payload)
-    case = repository.get_by_number(session, number=number)
+    case = repository.get_by_number(session, number=number, visible=visible_to(session, actor))
     if expected_version is not None and expected_version != case.version:
         raise Conflict(
             f"case {number} is at version {case.version}, not {expected_version}; reload it"
@@ -363,9 +364,20 @@ def read_events(session: Session, *, case: Case) -> list[s.EventRead]:
     ]
 
 
+def visible_to(session: Session, actor: Actor) -> ColumnElement[bool]:
+    """The actor's data scope as a condition on cases (see :mod:`gridgov.auth.scope`)."""
+    return scope.case_condition(session, actor)
+
+
+def get_visible(session: Session, *, number: str, actor: Actor) -> Case:
+    """The case if it exists *and* lies in the actor's scope; else 404 either way."""
+    return repository.get_by_number(session, number=number, visible=visible_to(session, actor))
+
+
 def list_cases(
     session: Session,
     *,
+    actor: Actor,
     center_code: str | None,
     statuses: list[str],
     colour: str | None,
@@ -373,7 +385,12 @@ def list_cases(
 ) -> s.CasePage:
     center_id = regions.get_center(session, code=center_code).id if center_code else None
     rows, total = repository.list_cases(
-        session, center_id=center_id, statuses=statuses, colour=colour, page=page
+        session,
+        center_id=center_id,
+        statuses=statuses,
+        colour=colour,
+        page=page,
+        visible=visible_to(session, actor),
     )
     items = [
         s.CaseSummary(

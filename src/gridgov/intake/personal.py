@@ -28,7 +28,7 @@ def reveal(
     """The unmasked personal data of a case. A permission; every reveal is a case event."""
     if len(reason.strip()) < 2:
         raise ValidationFailed("say why the personal data is needed (reason)")
-    case = cases_repo.get_by_number(session, number=number)
+    case = cases.get_visible(session, number=number, actor=actor)
     held = {*cases.relations(session, case=case, actor=actor), Relation.any}
     if not any(role in actor.roles and rel in held for role, rel in REVEAL_ROLES):
         raise Forbidden(f"{actor.username} may not see the personal data of case {number}")

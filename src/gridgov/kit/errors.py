@@ -42,3 +42,21 @@ class Conflict(AppError):
 
 class InvalidTransition(Conflict):
     """The action is not legal from the case's current state."""
+
+
+class Unauthenticated(AppError):
+    """No credentials, or credentials that do not hold (expired session, revoked key)."""
+
+    status_code = 401
+    exit_code = 6
+
+
+class TooManyRequests(AppError):
+    """Rate limit or sign-in lockout; ``retry_after`` seconds until the next try may pass."""
+
+    status_code = 429
+    exit_code = 7
+
+    def __init__(self, detail: str, *, retry_after: float = 1.0) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

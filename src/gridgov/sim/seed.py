@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from gridgov.addresses import buildings
 from gridgov.addresses.buildings import RiskColour
+from gridgov.auth import passwords
 from gridgov.auth.actor import load_actor
 from gridgov.cases import service
 from gridgov.cases.tasks import sweep
@@ -228,6 +229,11 @@ def _routing(session: Session, leaves: list[Leaf]) -> None:
     session.flush()
 
 
+# Every named demo account signs in with this password (the demo is public; real
+# deployments create accounts with `gridgov users create`).
+DEMO_PASSWORD = "Gridgov-demo-2026"
+
+
 def _user(
     session: Session,
     username: str,
@@ -248,6 +254,8 @@ def _user(
         unit_id=unit.id if unit else None,
         phone=phone,
         created_at=now,
+        password_hash=None if "system" in roles else passwords.hash_password(DEMO_PASSWORD),
+        password_changed_at=now,
     )
     user.roles = [UserRole(role=r) for r in roles]
     session.add(user)

@@ -22,9 +22,10 @@ from gridgov.store.models.intake import (
 from gridgov.store.models.people import GridLink, GridStaff
 from gridgov.store.models.places import Building, Household, StandardAddress
 from gridgov.store.models.region import Center, Region, Unit
-from gridgov.store.models.user import User, UserRole
+from gridgov.store.models.user import ApiKey, LoginSession, User, UserRole
 
 __all__ = [
+    "ApiKey",
     "Attachment",
     "Base",
     "Building",
@@ -43,6 +44,7 @@ __all__ = [
     "GridLink",
     "GridStaff",
     "Household",
+    "LoginSession",
     "Outbox",
     "Region",
     "RoutingRule",

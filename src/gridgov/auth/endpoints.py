@@ -1,0 +1,251 @@
+"""Sign-in, the current user, user accounts and API keys over HTTP."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from gridgov.api.deps import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    ReadActor,
+    ReadSession,
+    ThePlatform,
+    WriteActor,
+    WriteSession,
+)
+from gridgov.api.errors import error_responses
+from gridgov.auth import credentials
+from gridgov.auth.actor import Actor, actor_of
+from gridgov.cases.permissions import Role
+from gridgov.kit.clock import utc_now
+from gridgov.kit.errors import AppError, Forbidden
+from gridgov.store.models import ApiKey, User
+
+router = APIRouter(tags=["auth"])
+
+
+class LoginBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: Annotated[str, Field(min_length=1, max_length=64)]
+    password: Annotated[str, Field(min_length=1, max_length=256)]
+
+
+class Me(BaseModel):
+    username: str
+    roles: list[str]
+    region_code: str | None
+    center_id: int | None
+    unit_id: int | None
+    catalog_scope: list[str] | None
+
+
+class SignedInRead(Me):
+    csrf_token: str = Field(description="Send it back in X-CSRF-Token on POST/PUT/DELETE")
+
+
+def _me(actor: Actor) -> Me:
+    return Me(
+        username=actor.username,
+        roles=sorted(actor.roles),
+        region_code=actor.region_code,
+        center_id=actor.center_id,
+        unit_id=actor.unit_id,
+        catalog_scope=list(actor.catalog_scope) if actor.catalog_scope else None,
+    )
+
+
+@router.post("/auth/login", response_model=SignedInRead, responses=error_responses(401, 422, 429))
+def login(body: LoginBody, request: Request, response: Response, p: ThePlatform) -> SignedInRead:
+    """Open a console session: an HTTP-only cookie plus a CSRF token for writes."""
+    failure: AppError | None = None
+    with p.db.write() as session:  # committed even when the password is wrong: the count sticks
+        try:
+            done = credentials.sign_in(
+                session,
+                username=body.username,
+                password=body.password,
+                now=utc_now(),
+                client=request.headers.get("user-agent", ""),
+            )
+            me = _me(actor_of(done.user))
+        except AppError as exc:
+            failure = exc
+    if failure is not None:
+        raise failure
+    settings = p.settings
+    max_age = int(settings.session_timeouts.absolute.total_seconds())
+    for name, value, http_only in (
+        (SESSION_COOKIE, done.token, True),
+        (CSRF_COOKIE, done.csrf_token, False),  # readable by the console's script
+    ):
+        response.set_cookie(
+            name,
+            value,
+            max_age=max_age,
+            httponly=http_only,
+            secure=settings.cookie_secure,
+            samesite="strict",
+            path="/",
+        )
+    return SignedInRead(**me.model_dump(), csrf_token=done.csrf_token)
+
+
+@router.post("/auth/logout", status_code=204, responses=error_responses(401, 403))
+def logout(request: Request, response: Response, session: WriteSession, actor: WriteActor) -> None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        credentials.sign_out(session, token=token, now=utc_now())
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(CSRF_COOKIE, path="/")
+
+
+@router.get("/auth/me", response_model=Me, responses=error_responses(401))
+def me(actor: ReadActor) -> Me:
+    return _me(actor)
+
+
+# ---- administration -----------------------------------------------------------------------
+def _admin(actor: Actor) -> None:
+    if Role.admin not in actor.roles:
+        raise Forbidden(f"{actor.username} is not an administrator")
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: Annotated[str, Field(min_length=1, max_length=64)]
+    display_name: Annotated[str | None, Field(max_length=100)] = None
+    roles: Annotated[list[Role], Field(min_length=1)]
+    password: Annotated[str | None, Field(max_length=256)] = None
+    region_code: str | None = None
+    center: str | None = None
+    unit: str | None = None
+    catalog_scope: list[str] | None = None
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    username: str
+    display_name: str
+    roles: list[str] = Field(validation_alias="role_names")
+    region_code: str | None
+    center_id: int | None
+    unit_id: int | None
+    active: bool
+    catalog_scope: list[str] | None
+    locked_until: datetime | None
+    can_sign_in: bool = False
+
+
+def _user_read(user: User) -> UserRead:
+    read = UserRead.model_validate(user)
+    return read.model_copy(update={"can_sign_in": user.password_hash is not None})
+
+
+class PasswordBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    password: Annotated[str, Field(min_length=1, max_length=256)]
+
+
+@router.get("/users", response_model=list[UserRead], responses=error_responses(401, 403))
+def list_users(session: ReadSession, actor: ReadActor) -> list[UserRead]:
+    _admin(actor)
+    from sqlalchemy import select
+
+    return [_user_read(u) for u in session.scalars(select(User).order_by(User.username))]
+
+
+@router.post(
+    "/users",
+    response_model=UserRead,
+    status_code=201,
+    responses=error_responses(401, 403, 404, 409, 422),
+)
+def create_user(body: UserCreate, session: WriteSession, actor: WriteActor) -> UserRead:
+    _admin(actor)
+    user = credentials.create_user(
+        session,
+        username=body.username,
+        display_name=body.display_name,
+        roles=[r.value for r in body.roles],
+        password=body.password,
+        region=body.region_code,
+        center=body.center,
+        unit=body.unit,
+        catalog_scope=body.catalog_scope,
+        now=utc_now(),
+    )
+    return _user_read(user)
+
+
+@router.post(
+    "/users/{username}/password",
+    status_code=204,
+    responses=error_responses(401, 403, 404, 422),
+)
+def set_password(
+    username: str, body: PasswordBody, session: WriteSession, actor: WriteActor
+) -> None:
+    """An administrator resets anyone's password; a user sets their own."""
+    if username != actor.username:
+        _admin(actor)
+    credentials.set_password(session, username=username, password=body.password, now=utc_now())
+
+
+class KeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Annotated[str, Field(min_length=1, max_length=56)]
+    role: Role | None = None
+    region_code: str | None = None
+    username: str | None = None
+    expires_at: datetime | None = None
+
+
+class KeyRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+class KeyIssued(KeyRead):
+    key: str = Field(description="Shown once; only its hash is kept")
+
+
+@router.get("/api-keys", response_model=list[KeyRead], responses=error_responses(401, 403))
+def list_keys(session: ReadSession, actor: ReadActor) -> list[KeyRead]:
+    _admin(actor)
+    return [KeyRead.model_validate(k) for k in credentials.list_api_keys(session)]
+
+
+@router.post(
+    "/api-keys",
+    response_model=KeyIssued,
+    status_code=201,
+    responses=error_responses(401, 403, 404, 409, 422),
+)
+def create_key(body: KeyCreate, session: WriteSession, actor: WriteActor) -> KeyIssued:
+    _admin(actor)
+    issued = credentials.create_api_key(
+        session,
+        name=body.name,
+        role=body.role.value if body.role else None,
+        region=body.region_code,
+        username=body.username,
+        expires_at=body.expires_at,
+        now=utc_now(),
+    )
+    return KeyIssued(**KeyRead.model_validate(issued.row).model_dump(), key=issued.key)
+
+
+@router.delete("/api-keys/{name}", response_model=KeyRead, responses=error_responses(401, 403, 404))
+def revoke_key(name: str, session: WriteSession, actor: WriteActor) -> KeyRead:
+    _admin(actor)
+    row: ApiKey = credentials.revoke_api_key(session, name=name, now=utc_now())
+    return KeyRead.model_validate(row)
