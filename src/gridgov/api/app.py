@@ -21,6 +21,7 @@ from gridgov.grids import endpoints as grids
 from gridgov.intake import endpoints as intake
 from gridgov.kit.clock import utc_now
 from gridgov.kit.errors import AppError
+from gridgov.open311 import endpoints as open311
 
 log = logging.getLogger("gridgov.api")
 
@@ -70,4 +71,5 @@ def create_app(platform: Platform, *, run_sweeper: bool = True) -> FastAPI:
         return {"status": "ok", "version": gridgov.__version__}
 
     app.include_router(api)
+    app.include_router(open311.router)
     return app

@@ -201,6 +201,7 @@ class Open311Request(_Payload):
     account_id: Annotated[str | None, Field(max_length=100)] = None
     media_url: Annotated[str | None, Field(max_length=500)] = None
     token: ExternalId | None = None
+    attributes: dict[str, str | float | list[str]] | None = None  # checked answers
 
     @model_validator(mode="after")
     def _where(self) -> Open311Request:
@@ -227,6 +228,7 @@ class Open311Request(_Payload):
                     "device_id": self.device_id,
                     "account_id": self.account_id,
                     "media_url": self.media_url,
+                    "attributes": self.attributes,
                 }.items()
                 if v
             },

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Date, Float, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Date, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gridgov.store.models.base import Base
+from gridgov.store.types import json_type
 
 
 class SlaPolicy(Base):
@@ -47,6 +49,11 @@ class CatalogItem(Base):
     grid_admissible: Mapped[bool] = mapped_column(default=False)
     verification_required: Mapped[bool] = mapped_column(default=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # Published to citizens' apps (Open311 services): what the item covers, search words, and
+    # the extra questions a report of this kind answers (GeoReport v2 attribute definitions).
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    keywords: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    attributes: Mapped[list[Any] | None] = mapped_column(json_type())
 
 
 class CalendarDay(Base):
