@@ -39,6 +39,15 @@ class Settings(BaseSettings):
     port: int = 8000
     session_idle_minutes: float = Field(30, gt=0, description="Console sign-out after inactivity.")
     session_max_hours: float = Field(12, gt=0, description="Console session's absolute lifetime.")
+    rate_limit_storage: str = Field(
+        "memory://", description="Rate-limit counters: memory:// (one process) or redis://…"
+    )
+    rate_limit_login: str = Field("20/minute", description="Sign-in attempts per client address.")
+    rate_limit_public_write: str = Field("30/minute", description="Open311 POSTs per address.")
+    rate_limit_public_read: str = Field("600/minute", description="Open311 reads per address.")
+    request_max_bytes: int = Field(
+        4 * 1024 * 1024, ge=1024, description="Largest request body except file uploads."
+    )
     cookie_secure: bool = Field(
         True, description="Send the session cookie over HTTPS only (browsers exempt localhost)."
     )

@@ -108,26 +108,65 @@ def test_errors_have_one_shape(as_: Callable[[str], dict[str, str]], client: Tes
         assert response.json()["detail"]
 
 
-def test_attachments_are_stored_by_content_and_checked(
+def _photo(fmt: str = "JPEG", size: tuple[int, int] = (64, 48)) -> bytes:
+    """A real photo carrying EXIF with a GPS position, as phones write them."""
+    import io
+
+    from PIL import Image
+
+    img = Image.new("RGB", size, (200, 120, 40))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x8825] = {1: "N", 2: (34.0, 5.0, 24.0), 3: "E", 4: (119.0, 21.0, 0.0)}  # GPS
+    out = io.BytesIO()
+    img.save(out, format=fmt, exif=exif)
+    return out.getvalue()
+
+
+def test_attachments_are_sniffed_stripped_of_metadata_and_stored_by_content(
     as_: Callable[[str], dict[str, str]], client: TestClient
 ) -> None:
+    import io
+
+    from PIL import Image
+
     number = client.post("/api/v1/cases", json=case_data(), headers=as_("agent")).json()["number"]
-    jpeg = b"\xff\xd8\xff\xe0" + b"photo" * 100
+    photo = _photo()
+    assert Image.open(io.BytesIO(photo)).getexif().get_ifd(0x8825)  # the GPS is in there
     up = client.post(
         f"/api/v1/cases/{number}/attachments",
         headers=as_("agent"),
-        files={"file": ("现场.jpg", jpeg, "image/jpeg")},
+        files={"file": ("现场.jpg", photo, "image/jpeg")},
     )
     assert up.status_code == 201, up.text
     assert len(up.json()["sha256"]) == 64
     down = client.get(f"/api/v1/attachments/{up.json()['id']}", headers=as_("agent"))
-    assert down.content == jpeg
-    bad = client.post(
+    kept = Image.open(io.BytesIO(down.content))
+    assert kept.size == (64, 48)
+    assert not kept.getexif()  # no GPS, no maker: the metadata is gone
+    png = client.post(  # a browser that says octet-stream: the bytes decide
         f"/api/v1/cases/{number}/attachments",
         headers=as_("agent"),
-        files={"file": ("x.exe", b"MZ", "application/x-msdownload")},
+        files={"file": ("a.png", _photo("PNG"), "application/octet-stream")},
     )
-    assert (bad.status_code, bad.json()["error"]) == (422, "ValidationFailed")
+    assert png.json()["content_type"] == "image/png"
+
+    def refused(name: str, content: bytes, declared: str) -> str:
+        r = client.post(
+            f"/api/v1/cases/{number}/attachments",
+            headers=as_("agent"),
+            files={"file": (name, content, declared)},
+        )
+        assert (r.status_code, r.json()["error"]) == (422, "ValidationFailed"), r.text
+        return r.json()["detail"]
+
+    assert "not a recognised type" in refused("x.exe", b"MZ\x90\x00", "application/x-msdownload")
+    assert "its content is" in refused("fake.jpg", b"%PDF-1.7 not a photo", "image/jpeg")
+    assert "cannot be read" in refused("broken.jpg", b"\xff\xd8\xff\xe0" + b"x" * 50, "image/jpeg")
+    bomb = io.BytesIO()
+    Image.new("1", (10_000, 7_000)).save(bomb, format="PNG")  # 70 Mpx in a few kB
+    assert len(bomb.getvalue()) < 100_000
+    assert "pixels" in refused("bomb.png", bomb.getvalue(), "image/png")
 
 
 def test_allowed_actions_depend_on_who_asks(

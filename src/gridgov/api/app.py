@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 import gridgov
 from gridgov.addresses import endpoints as addresses
 from gridgov.api import errors, reference
+from gridgov.api.guard import Guard
 from gridgov.auth import endpoints as auth
 from gridgov.bootstrap import Platform
 from gridgov.cases import endpoints as cases
@@ -72,4 +73,5 @@ def create_app(platform: Platform, *, run_sweeper: bool = True) -> FastAPI:
 
     app.include_router(api)
     app.include_router(open311.router)
+    app.add_middleware(Guard, settings=platform.settings)
     return app

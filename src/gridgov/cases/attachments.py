@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
+from gridgov.cases import uploads
 from gridgov.kit.errors import NotFound, ValidationFailed
 from gridgov.store.models import Attachment, Case
 
@@ -33,13 +34,16 @@ def store(
     now: datetime,
     case: Case | None = None,
 ) -> Attachment:
-    """Check, write the bytes (once per content) and record the metadata."""
-    if content_type not in allowed_types:
-        raise ValidationFailed(f"files of type {content_type!r} are not accepted")
+    """Check (size, real type by content), strip image metadata, write the bytes (once per
+    content) and record the metadata."""
     if not content:
         raise ValidationFailed("the file is empty")
     if len(content) > max_bytes:
         raise ValidationFailed(f"the file is {len(content)} bytes; the limit is {max_bytes}")
+    content_type = uploads.checked_type(content, content_type)
+    if content_type not in allowed_types:
+        raise ValidationFailed(f"files of type {content_type!r} are not accepted")
+    content = uploads.clean_image(content, content_type)
     digest = hashlib.sha256(content).hexdigest()
     path = blob_path(root, digest)
     if not path.exists():
