@@ -19,6 +19,7 @@ from gridgov.cli_runtime import print_value as _print
 from gridgov.cli_runtime import run as _run
 from gridgov.config import Settings
 from gridgov.grids.commands import app as grids_app
+from gridgov.hooks.commands import app as webhooks_app
 from gridgov.intake.commands import app as intake_app
 from gridgov.intake.commands import reveal_cmd, routing_app
 from gridgov.kit.clock import utc_now
@@ -54,6 +55,7 @@ for sub, name in [
     (routing_app, "routing"),
     (nlp_app, "nlp"),
     (users_app, "users"),
+    (webhooks_app, "webhooks"),
 ]:
     app.add_typer(sub, name=name)
 

@@ -5,20 +5,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from fastapi import APIRouter, FastAPI
 from starlette.concurrency import run_in_threadpool
 
 import gridgov
 from gridgov.addresses import endpoints as addresses
-from gridgov.api import errors, reference
+from gridgov.api import errors, live, reference
 from gridgov.api.guard import Guard
 from gridgov.auth import endpoints as auth
 from gridgov.bootstrap import Platform
 from gridgov.cases import endpoints as cases
 from gridgov.cases.tasks import sweep
 from gridgov.grids import endpoints as grids
+from gridgov.hooks import endpoints as hooks
+from gridgov.hooks import service as webhooks
 from gridgov.intake import endpoints as intake
 from gridgov.kit.clock import utc_now
 from gridgov.kit.errors import AppError
@@ -34,21 +36,43 @@ def _sweep_once(platform: Platform) -> None:
         log.info("sla sweep: %s warnings, %s overdue", result.warnings, result.overdue)
 
 
-async def _sweeper(platform: Platform) -> None:
+def _webhooks_once(platform: Platform) -> None:
+    result = webhooks.run_once(platform.db, now=utc_now)
+    if result.enqueued or result.delivered or result.failed:
+        log.info(
+            "webhooks: %s queued, %s delivered, %s failed",
+            result.enqueued,
+            result.delivered,
+            result.failed,
+        )
+
+
+async def _every(seconds: float, job: Callable[[Platform], None], platform: Platform) -> None:
     while True:
-        await asyncio.sleep(platform.settings.sla_sweep_seconds)
+        await asyncio.sleep(seconds)
         try:
-            await run_in_threadpool(_sweep_once, platform)
+            await run_in_threadpool(job, platform)
         except AppError as exc:  # busy database: the next round picks the rows up again
-            log.warning("sla sweep skipped: %s", exc.detail)
+            log.warning("%s skipped: %s", job.__name__, exc.detail)
 
 
 def create_app(platform: Platform, *, run_sweeper: bool = True) -> FastAPI:
+    """The API. With ``run_sweeper`` the server also runs its background rounds: the SLA
+    sweep and webhook delivery."""
+
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(_sweeper(platform)) if run_sweeper else None
+        settings = platform.settings
+        tasks = (
+            [
+                asyncio.create_task(_every(settings.sla_sweep_seconds, _sweep_once, platform)),
+                asyncio.create_task(_every(settings.webhook_seconds, _webhooks_once, platform)),
+            ]
+            if run_sweeper
+            else []
+        )
         yield
-        if task:
+        for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -66,6 +90,8 @@ def create_app(platform: Platform, *, run_sweeper: bool = True) -> FastAPI:
     api.include_router(addresses.router)
     api.include_router(intake.router)
     api.include_router(intake.reveal_router)
+    api.include_router(hooks.router)
+    api.include_router(live.router)
 
     @api.get("/health", tags=["ops"])
     def health() -> dict[str, str]:

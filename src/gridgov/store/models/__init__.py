@@ -12,6 +12,7 @@ from gridgov.store.models.case import (
 )
 from gridgov.store.models.catalog import CalendarDay, CatalogItem, SlaLimit, SlaPolicy
 from gridgov.store.models.grid import Grid
+from gridgov.store.models.hooks import Webhook, WebhookDelivery
 from gridgov.store.models.intake import (
     CaseProtected,
     DeadLetter,
@@ -55,4 +56,6 @@ __all__ = [
     "Unit",
     "User",
     "UserRole",
+    "Webhook",
+    "WebhookDelivery",
 ]
