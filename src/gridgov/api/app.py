@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 import gridgov
 from gridgov.addresses import endpoints as addresses
 from gridgov.api import errors, live, reference
+from gridgov.api.deps import API_PREFIX
 from gridgov.api.guard import Guard
 from gridgov.auth import endpoints as auth
 from gridgov.bootstrap import Platform
@@ -81,7 +82,7 @@ def create_app(platform: Platform, *, run_sweeper: bool = True) -> FastAPI:
     app.state.platform = platform
     errors.install(app)
 
-    api = APIRouter(prefix="/api/v1")
+    api = APIRouter(prefix=API_PREFIX)
     api.include_router(auth.router)
     api.include_router(cases.router)
     api.include_router(cases.files)

@@ -11,11 +11,11 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from gridgov.auth import credentials
+from gridgov.auth import credentials, policy
 from gridgov.auth.actor import Actor
 from gridgov.bootstrap import Platform
 from gridgov.kit.clock import utc_now
@@ -78,6 +78,23 @@ def _presented(
     )
 
 
+API_PREFIX = "/api/v1"
+
+
+def operation(request: Request) -> str:
+    """The route's policy key, "METHOD /api/v1/path/{template}"."""
+    route = request.scope.get("route")
+    template = getattr(route, "path", request.url.path)
+    method = "GET" if request.method == "HEAD" else request.method
+    return f"{method} {API_PREFIX}{template}"
+
+
+def _gate(request: Request, actor: Actor) -> None:
+    op = operation(request)
+    if not policy.allowed(op, actor.roles):
+        raise Forbidden(f"{actor.username} ({', '.join(sorted(actor.roles))}) may not call {op}")
+
+
 def _touch(session: Session, kind: str, row_id: int, now: datetime) -> None:
     if kind == "key":
         credentials.touch_api_key(session, row_id=row_id, now=now)
@@ -95,6 +112,7 @@ def write_actor(
 ) -> Actor:
     now = utc_now()
     found, kind = _presented(session, p, request, now, bearer, key, cookie)
+    _gate(request, found.actor)
     if found.stale:
         _touch(session, kind, found.row_id, now)
     request.state.actor = found.actor
@@ -111,12 +129,18 @@ def read_actor(
 ) -> Actor:
     now = utc_now()
     found, kind = _presented(session, p, request, now, bearer, key, cookie)
+    _gate(request, found.actor)
     if found.stale:  # a read transaction cannot write: note the use in a short one of its own
         with p.db.write() as w:
             _touch(w, kind, found.row_id, now)
     request.state.actor = found.actor
     return found.actor
 
+
+# A row id in a path: bounded so that no generated number can overflow a database integer.
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+PageNo = Annotated[int, Query(ge=1, le=1_000_000, description="Page number, from 1")]
+PageSize = Annotated[int, Query(ge=1, le=500, description="Rows per page")]
 
 WriteSession = Annotated[Session, Depends(write_session, scope="function")]
 ReadSession = Annotated[Session, Depends(read_session, scope="function")]

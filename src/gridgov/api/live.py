@@ -81,7 +81,9 @@ async def stream(
     p: ThePlatform,
     actor: ReadActor,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,
-    after: Annotated[int | None, Query(ge=0, description="Resume after this event id")] = None,
+    after: Annotated[
+        int | None, Query(ge=0, le=2**31 - 1, description="Resume after this event id")
+    ] = None,
 ) -> StreamingResponse:
     resume = after
     if last_event_id and last_event_id.isdigit():

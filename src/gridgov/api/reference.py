@@ -8,11 +8,9 @@ from pydantic import BaseModel
 from gridgov.api.deps import ReadActor, ReadSession, ThePlatform, WriteActor, WriteSession
 from gridgov.api.errors import error_responses
 from gridgov.audit.service import verify_all
-from gridgov.cases.permissions import Role
 from gridgov.cases.tasks import sweep
 from gridgov.catalog import repository as catalog
 from gridgov.kit.clock import utc_now
-from gridgov.kit.errors import Forbidden
 from gridgov.regions import repository as regions
 
 router = APIRouter(tags=["reference"])
@@ -100,16 +98,12 @@ def sla_policies(session: ReadSession, actor: ReadActor) -> list[PolicyRead]:
 
 @router.post("/sla/sweep", response_model=SweepRead, responses=error_responses(401, 403))
 def run_sweep(session: WriteSession, actor: WriteActor, p: ThePlatform) -> SweepRead:
-    if not actor.roles & {Role.admin, Role.system}:
-        raise Forbidden("only admins and system integrations run the sweep")
     result = sweep(session, now=utc_now(), rules=p.rules)
     return SweepRead(warnings=result.warnings, overdue=result.overdue, skipped=result.skipped)
 
 
 @router.get("/audit/verify", response_model=AuditRead, responses=error_responses(401, 403))
 def audit(session: ReadSession, actor: ReadActor) -> AuditRead:
-    if not actor.roles & {Role.admin, Role.auditor}:
-        raise Forbidden("only auditors and admins verify the audit chain")
     report = verify_all(session)
     return AuditRead(
         ok=report.ok,

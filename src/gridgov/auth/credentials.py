@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,13 +28,25 @@ from gridgov.kit.errors import (
     Unauthenticated,
     ValidationFailed,
 )
-from gridgov.store.models import ApiKey, Center, LoginSession, Region, Unit, User, UserRole
+from gridgov.store.models import (
+    ApiKey,
+    CatalogItem,
+    Center,
+    LoginSession,
+    Region,
+    Unit,
+    User,
+    UserRole,
+)
 
 KEY_PREFIX = "gg_"
 FREE_FAILURES = 5  # wrong passwords allowed before the account locks
 LOCK_BASE = timedelta(seconds=30)  # then 30 s, 60 s, 120 s … up to LOCK_MAX
 LOCK_MAX = timedelta(minutes=15)
-TOUCH_EVERY = timedelta(seconds=60)  # last-seen/last-used times are written at most this often
+TOUCH_EVERY = timedelta(seconds=60)
+USERNAME = re.compile(
+    r"[\w.@:\-]{1,64}"
+)  # last-seen/last-used times are written at most this often
 
 
 def digest(secret: str) -> str:
@@ -66,7 +79,7 @@ def _check_place(
 
 def _roles(names: list[str]) -> list[Role]:
     try:
-        roles = [Role(name) for name in names]
+        roles = [Role(name) for name in dict.fromkeys(names)]
     except ValueError:
         raise ValidationFailed(
             f"roles must be among {', '.join(r.value for r in Role)}; got {', '.join(names)}"
@@ -90,14 +103,23 @@ def create_user(
     catalog_scope: list[str] | None = None,
 ) -> User:
     username = username.strip()
-    if not username or len(username) > 64 or any(c.isspace() for c in username):
-        raise ValidationFailed("a user name is 1–64 characters without spaces")
+    if not USERNAME.fullmatch(username):
+        raise ValidationFailed(
+            "a user name is 1–64 letters, digits or . _ - @ : (no spaces or control characters)"
+        )
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"a user named {username!r} already exists")
     checked = _roles(roles)
     if password is not None:
         passwords.check_policy(password, username=username)
     center_id, unit_id = _check_place(session, region=region, center=center, unit=unit)
+    if catalog_scope:
+        known = set(
+            session.scalars(select(CatalogItem.code).where(CatalogItem.code.in_(catalog_scope)))
+        )
+        missing = sorted(set(catalog_scope) - known)
+        if missing:
+            raise NotFound(f"no catalogue item with code {', '.join(map(repr, missing))}")
     user = User(
         username=username,
         display_name=display_name or username,

@@ -152,7 +152,6 @@ class PasswordBody(BaseModel):
 
 @router.get("/users", response_model=list[UserRead], responses=error_responses(401, 403))
 def list_users(session: ReadSession, actor: ReadActor) -> list[UserRead]:
-    _admin(actor)
     from sqlalchemy import select
 
     return [_user_read(u) for u in session.scalars(select(User).order_by(User.username))]
@@ -165,7 +164,6 @@ def list_users(session: ReadSession, actor: ReadActor) -> list[UserRead]:
     responses=error_responses(401, 403, 404, 409, 422),
 )
 def create_user(body: UserCreate, session: WriteSession, actor: WriteActor) -> UserRead:
-    _admin(actor)
     user = credentials.create_user(
         session,
         username=body.username,
@@ -220,7 +218,6 @@ class KeyIssued(KeyRead):
 
 @router.get("/api-keys", response_model=list[KeyRead], responses=error_responses(401, 403))
 def list_keys(session: ReadSession, actor: ReadActor) -> list[KeyRead]:
-    _admin(actor)
     return [KeyRead.model_validate(k) for k in credentials.list_api_keys(session)]
 
 
@@ -231,7 +228,6 @@ def list_keys(session: ReadSession, actor: ReadActor) -> list[KeyRead]:
     responses=error_responses(401, 403, 404, 409, 422),
 )
 def create_key(body: KeyCreate, session: WriteSession, actor: WriteActor) -> KeyIssued:
-    _admin(actor)
     issued = credentials.create_api_key(
         session,
         name=body.name,
@@ -246,6 +242,5 @@ def create_key(body: KeyCreate, session: WriteSession, actor: WriteActor) -> Key
 
 @router.delete("/api-keys/{name}", response_model=KeyRead, responses=error_responses(401, 403, 404))
 def revoke_key(name: str, session: WriteSession, actor: WriteActor) -> KeyRead:
-    _admin(actor)
     row: ApiKey = credentials.revoke_api_key(session, name=name, now=utc_now())
     return KeyRead.model_validate(row)

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gridgov.addresses import buildings
 from gridgov.addresses.buildings import RiskColour
-from gridgov.api.deps import ReadActor, ReadSession
+from gridgov.api.deps import PageNo, PageSize, ReadActor, ReadSession
 from gridgov.api.errors import error_responses
 from gridgov.grids import repository, service, staff
 from gridgov.grids.coords import Crs, to_wgs84
@@ -87,8 +87,8 @@ def list_grids(
     actor: ReadActor,
     kind: str | None = None,
     region: Annotated[str | None, Query(description="Region code prefix")] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=500)] = 50,
+    page: PageNo = 1,
+    page_size: PageSize = 50,
 ) -> GridPage:
     params = PageParams(page, page_size)
     rows, total = repository.list_grids(
@@ -167,7 +167,7 @@ def grid_coverage(
     session: ReadSession,
     actor: ReadActor,
     county: str | None = None,
-    max_grids: Annotated[int, Query(ge=1)] = 1,
+    max_grids: Annotated[int, Query(ge=1, le=1000)] = 1,
 ) -> CoverageRead:
     """Grids with no grid worker, and grid workers on more than ``max_grids`` grids."""
     report = staff.coverage(session, county_code=county, max_grids=max_grids)

@@ -9,14 +9,13 @@ from fastapi import APIRouter, Body, Header, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from gridgov.api.deps import ReadActor, ReadSession, ThePlatform, WriteActor, WriteSession
+from gridgov.api.deps import ReadActor, ReadSession, RowId, ThePlatform, WriteActor, WriteSession
 from gridgov.api.errors import error_responses
 from gridgov.cases import service as cases
-from gridgov.cases.permissions import Role
 from gridgov.cases.schemas import CaseRead, Channel
 from gridgov.intake import batch, channels, deadletters, personal, service
 from gridgov.kit.clock import utc_now
-from gridgov.kit.errors import Forbidden, ValidationFailed
+from gridgov.kit.errors import ValidationFailed
 
 router = APIRouter(prefix="/intake", tags=["intake"])
 reveal_router = APIRouter(prefix="/cases", tags=["cases"])
@@ -145,11 +144,6 @@ def receive_batch(
     return [BatchItem(**row) for row in rows]
 
 
-def _require_dispatcher(actor: Any) -> None:
-    if not actor.roles & {Role.dispatcher, Role.admin}:
-        raise Forbidden(f"{actor.username} may not manage dead letters")
-
-
 @router.get(
     "/dead-letters", response_model=list[DeadLetterRead], responses=error_responses(401, 403)
 )
@@ -159,7 +153,6 @@ def dead_letters(
     state: Annotated[str | None, Query(pattern="^(pending|replayed|discarded)$")] = "pending",
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[DeadLetterRead]:
-    _require_dispatcher(actor)
     return [_letter(x) for x in deadletters.list_dead_letters(session, state=state, limit=limit)]
 
 
@@ -169,7 +162,7 @@ def dead_letters(
     responses=error_responses(401, 403, 404, 422),
 )
 def replay(
-    letter_id: int,
+    letter_id: RowId,
     session: WriteSession,
     actor: WriteActor,
     p: ThePlatform,
@@ -177,7 +170,6 @@ def replay(
     center: str | None = None,
 ) -> Any:
     """Feed a dead letter through again, as stored or with the corrected payload given."""
-    _require_dispatcher(actor)
     now = utc_now()
     got = service.replay(
         session,
@@ -200,8 +192,7 @@ def replay(
     response_model=DeadLetterRead,
     responses=error_responses(401, 403, 404, 422),
 )
-def discard(letter_id: int, session: WriteSession, actor: WriteActor) -> DeadLetterRead:
-    _require_dispatcher(actor)
+def discard(letter_id: RowId, session: WriteSession, actor: WriteActor) -> DeadLetterRead:
     return _letter(deadletters.discard(session, letter_id=letter_id, now=utc_now()))
 
 

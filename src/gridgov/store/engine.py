@@ -16,10 +16,10 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from gridgov.kit.errors import Conflict
+from gridgov.kit.errors import Conflict, ValidationFailed
 
 _BEGIN_OPTION = "gridgov_sqlite_begin"
 
@@ -75,7 +75,7 @@ class Database:
             try:
                 yield session
                 session.commit()
-            except (IntegrityError, OperationalError) as exc:
+            except (IntegrityError, OperationalError, DataError) as exc:
                 session.rollback()
                 raise _translate(exc) from exc
             except BaseException:
@@ -87,6 +87,8 @@ class Database:
         with self._read() as session:
             try:
                 yield session
+            except DataError as exc:
+                raise _translate(exc) from exc
             finally:
                 session.rollback()
 
@@ -94,8 +96,10 @@ class Database:
         self.engine.dispose()
 
 
-def _translate(exc: IntegrityError | OperationalError) -> Exception:
+def _translate(exc: IntegrityError | OperationalError | DataError) -> Exception:
     text = str(exc.orig).lower()
+    if isinstance(exc, DataError):  # a value the column cannot hold (NUL byte, out of range)
+        return ValidationFailed(f"a value cannot be stored: {str(exc.orig).splitlines()[0]}")
     if isinstance(exc, OperationalError) and "locked" in text:
         return Conflict("the database is busy with a concurrent change; retry")
     if isinstance(exc, IntegrityError) and ("case_event" in text or "uq_case_event" in text):
