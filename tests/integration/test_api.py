@@ -232,3 +232,115 @@ def test_the_server_sweeps_time_limits_by_itself(
             time.sleep(0.1)
     kinds = sorted(e["action"] for e in events if e["action"].startswith("sla_"))
     assert kinds == ["sla_overdue", "sla_overdue", "sla_warning", "sla_warning"]
+
+
+def test_the_case_list_filters_sorts_and_pages(
+    as_: Callable[[str], dict[str, str]], client: TestClient
+) -> None:
+    made = []
+    for title, extra in [
+        ("县城路灯不亮", {}),
+        ("新安镇河道垃圾", {"region_code": "320724100001", "channel": "web"}),
+        ("人民路占道经营_100%", {}),
+    ]:
+        r = client.post("/api/v1/cases", json=case_data(title=title, **extra), headers=as_("agent"))
+        assert r.status_code == 201, r.text
+        made.append(r.json()["number"])
+    client.post(
+        f"/api/v1/cases/{made[0]}/actions/accept",
+        json={"catalog_item": "010101"},
+        headers=as_("dispatcher"),
+    )
+
+    def numbers(**params: object) -> list[str]:
+        r = client.get("/api/v1/cases", params=params, headers=as_("admin"))
+        assert r.status_code == 200, r.text
+        return [c["number"] for c in r.json()["items"]]
+
+    assert numbers() == made[::-1]  # newest first by default
+    assert numbers(sort="created_at") == made
+    assert numbers(channel="web") == [made[1]]
+    assert numbers(region="320724100") == [made[1]]
+    assert numbers(category="01") == [made[0]]  # the accepted one, under 01
+    assert numbers(q="_100%") == [made[2]]  # LIKE wildcards are taken literally
+    assert numbers(q="河道") == [made[1]]
+    assert numbers(status="accepted") == [made[0]]
+    assert numbers(supervised="true") == []
+    assert numbers(page_size=2, page=2) == [made[0]]
+    bad = client.get("/api/v1/cases", params={"sort": "title"}, headers=as_("admin"))
+    assert bad.status_code == 422
+    missing = client.get("/api/v1/cases", params={"unit": "nope"}, headers=as_("admin"))
+    assert (missing.status_code, missing.json()["error"]) == (404, "NotFound")
+
+
+def test_reference_data_and_settings_over_http(
+    as_: Callable[[str], dict[str, str]], client: TestClient
+) -> None:
+    admin, dispatcher = as_("admin"), as_("dispatcher")
+    towns = client.get("/api/v1/regions", params={"parent": "320724"}, headers=dispatcher).json()
+    assert {r["code"] for r in towns} == {"320724100", "320724101"}
+    assert client.get("/api/v1/regions/999", headers=dispatcher).status_code == 404
+    # routing rules: checked as a whole, then written
+    bad = client.post(
+        "/api/v1/routing-rules",
+        json={"rules": [{"item": "010101", "lead_unit": "320724-cgj"},
+                        {"item": "nope", "lead_unit": "320724-cgj"}]},
+        headers=admin,
+    )  # fmt: skip
+    assert bad.status_code == 422
+    assert "nope" in bad.json()["detail"]
+    assert client.get("/api/v1/routing-rules", headers=admin).json() == []
+    ok = client.post(
+        "/api/v1/routing-rules",
+        json={"rules": [{"item": "01", "region_level": "county", "lead_unit": "320724-zjj",
+                         "assisting": ["320724-cgj"]}]},
+        headers=admin,
+    )  # fmt: skip
+    assert ok.json() == {"imported": 1}
+    assert (
+        client.post("/api/v1/routing-rules", json={"rules": []}, headers=dispatcher).status_code
+        == 403
+    )
+    route = client.get(
+        "/api/v1/routing-rules/test",
+        params={"item": "010101", "region": "320724100001", "level": "county"},
+        headers=dispatcher,
+    ).json()
+    assert (route["lead_unit"], route["assisting_units"]) == ("320724-zjj", ["320724-cgj"])
+    # triage thresholds
+    policy = client.put(
+        "/api/v1/centers/320724/triage-policy", json={"classify_threshold": 0.9}, headers=admin
+    ).json()
+    assert policy["classify_threshold"] == 0.9
+    assert policy["auto_dispatch"] is True
+    shown = client.get("/api/v1/centers/320724/triage-policy", headers=dispatcher).json()
+    assert shown == policy
+    over = client.put(
+        "/api/v1/centers/320724/triage-policy", json={"classify_threshold": 2}, headers=admin
+    )
+    assert over.status_code == 422
+    # a local holiday
+    day = client.put(
+        "/api/v1/calendar/days/2026-03-03",
+        json={"is_workday": False, "name": "防汛停工", "region_code": "320724"},
+        headers=admin,
+    )
+    assert day.status_code == 200, day.text
+    days = client.get("/api/v1/calendar/days", params={"year": 2026}, headers=dispatcher).json()
+    assert [(d["day"], d["is_workday"]) for d in days] == [("2026-03-03", False)]
+    # the catalogue's Open311 fields, with attribute definitions checked
+    number_attr = {"code": "N", "datatype": "number", "description": "数量"}
+    item = client.patch(
+        "/api/v1/catalog/010101",
+        json={"keywords": "摊贩", "attributes": [number_attr]},
+        headers=admin,
+    )
+    assert item.status_code == 200, item.text
+    assert item.json()["attributes"][0]["required"] is False
+    broken = client.patch(
+        "/api/v1/catalog/010101",
+        json={"attributes": [{"code": "K", "datatype": "singlevaluelist", "description": "类"}]},
+        headers=admin,
+    )
+    assert broken.status_code == 422
+    assert "needs values" in broken.json()["detail"]

@@ -142,8 +142,9 @@ class Setup:
             "delivery_id": self.delivery_id,
             "username": username,
             "name": "victim" if "api-keys" in template else "matrix",
-            "code": f"{VILLAGE_A}001",
+            "code": f"{VILLAGE_A}001" if "grids" in template else "320724",
             "channel": "hotline",
+            "day": "2026-03-03",
         }
         return template.format(**values)
 

@@ -274,8 +274,8 @@ def test_personal_data_is_masked_in_every_output_and_revealing_it_is_audited(
     assert shown["reporter_phone"] == "138****5678"
     assert "110105********002X" in shown["description"]
     assert shown["personal_data"] == ["id_number", "phone"]
-    # a leader sees the case but may not reveal; a citizen who did not report it does not
-    # even see it; a dispatcher of the owning centre may, and it is recorded
+    # a leader sees the case but may not reveal; another town's dispatcher does not even see
+    # it; a dispatcher of the owning centre may, and it is recorded
     refused = client.post(
         f"/api/v1/cases/{number}/personal-data",
         json={"reason": "回访"},
@@ -285,7 +285,7 @@ def test_personal_data_is_masked_in_every_output_and_revealing_it_is_audited(
     unseen = client.post(
         f"/api/v1/cases/{number}/personal-data",
         json={"reason": "回访"},
-        headers=auth(door, "citizen"),
+        headers=auth(door, "other_town_dispatcher"),
     )
     assert unseen.status_code == 404
     shown = client.post(

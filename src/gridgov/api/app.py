@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 import gridgov
 from gridgov.addresses import endpoints as addresses
-from gridgov.api import errors, live, reference
+from gridgov.api import admin, errors, live, reference
 from gridgov.api.deps import API_PREFIX
 from gridgov.api.guard import Guard
 from gridgov.auth import endpoints as auth
@@ -92,6 +92,7 @@ def create_app(platform: Platform, *, run_sweeper: bool = True) -> FastAPI:
     api.include_router(intake.router)
     api.include_router(intake.reveal_router)
     api.include_router(hooks.router)
+    api.include_router(admin.router)
     api.include_router(live.router)
 
     @api.get("/health", tags=["ops"])

@@ -68,6 +68,17 @@ ROUTES: dict[str, frozenset[Role]] = {
     "GET /api/v1/locate": EVERYONE,
     "POST /api/v1/locate": STAFF,
     "GET /api/v1/addresses/match": STAFF,
+    # administration: reference data and settings
+    "GET /api/v1/regions": EVERYONE,
+    "GET /api/v1/regions/{code}": EVERYONE,
+    "GET /api/v1/routing-rules": STAFF,
+    "POST /api/v1/routing-rules": ADMIN,
+    "GET /api/v1/routing-rules/test": STAFF,
+    "GET /api/v1/centers/{code}/triage-policy": STAFF,
+    "PUT /api/v1/centers/{code}/triage-policy": ADMIN,
+    "GET /api/v1/calendar/days": EVERYONE,
+    "PUT /api/v1/calendar/days/{day}": ADMIN,
+    "PATCH /api/v1/catalog/{code}": ADMIN,
     # webhooks
     "GET /api/v1/webhooks": ADMIN,
     "POST /api/v1/webhooks": ADMIN,

@@ -29,19 +29,18 @@ _REGIONAL = frozenset({Role.agent, Role.dispatcher, Role.leader, Role.admin, Rol
 _UNBOUNDED = frozenset({Role.admin, Role.auditor, Role.system})
 
 
-def region_subtree(code: str) -> Select[tuple[str]]:
-    """The region and every region below it (a recursive CTE: one statement, any depth)."""
+def region_subtree(code: str, name: str = "scope_regions") -> Select[tuple[str]]:
+    """The region and every region below it (a recursive CTE: one statement, any depth;
+    ``name`` tells two such CTEs in one statement apart)."""
     from gridgov.store.models import Region
 
-    tree = select(Region.code).where(Region.code == code).cte("scope_regions", recursive=True)
+    tree = select(Region.code).where(Region.code == code).cte(name, recursive=True)
     tree = tree.union_all(select(Region.code).join(tree, Region.parent_code == tree.c.code))
     return select(tree.c.code)
 
 
-def catalog_subtree(codes: tuple[str, ...]) -> Select[tuple[int]]:
-    tree = (
-        select(CatalogItem.id).where(CatalogItem.code.in_(codes)).cte("scope_items", recursive=True)
-    )
+def catalog_subtree(codes: tuple[str, ...], name: str = "scope_items") -> Select[tuple[int]]:
+    tree = select(CatalogItem.id).where(CatalogItem.code.in_(codes)).cte(name, recursive=True)
     tree = tree.union_all(select(CatalogItem.id).join(tree, CatalogItem.parent_id == tree.c.id))
     return select(tree.c.id)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Response, UploadFile
@@ -23,7 +24,7 @@ from gridgov.cases import attachments, service
 from gridgov.cases import schemas as s
 from gridgov.cases.sla import Colour
 from gridgov.cases.workflow import Action, Status
-from gridgov.kit.clock import utc_now
+from gridgov.kit.clock import ensure_utc, utc_now
 from gridgov.kit.errors import ValidationFailed
 from gridgov.kit.pagination import PageParams
 
@@ -57,16 +58,30 @@ def create_case(
     return service.read(session, case=created.case, now=now, rules=p.rules)
 
 
-@router.get("", response_model=s.CasePage, responses=error_responses(401, 404, 422))
+@router.get("", response_model=s.CasePage, responses=error_responses(401, 403, 404, 422))
 def list_cases(
     session: ReadSession,
     actor: ReadActor,
-    center: str | None = None,
+    center: Annotated[str | None, Query(description="Centre code (its queue)")] = None,
     status: Annotated[list[Status] | None, Query()] = None,
     colour: Colour | None = None,
+    channel: Annotated[list[s.Channel] | None, Query()] = None,
+    region: Annotated[str | None, Query(max_length=12, description="Region and below")] = None,
+    unit: Annotated[str | None, Query(max_length=32, description="Lead unit code")] = None,
+    category: Annotated[
+        str | None, Query(max_length=32, description="Catalogue item code and below")
+    ] = None,
+    supervised: bool | None = None,
+    q: Annotated[str | None, Query(max_length=100, description="In number or title")] = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    sort: Annotated[
+        str, Query(pattern=r"^-?(created_at|updated_at|number)$", description="`-` = descending")
+    ] = "-created_at",
     page: PageNo = 1,
     page_size: PageSize = 50,
 ) -> s.CasePage:
+    """The cases the caller may see, filtered, sorted and paged."""
     return service.list_cases(
         session,
         actor=actor,
@@ -74,6 +89,17 @@ def list_cases(
         statuses=[x.value for x in status or []],
         colour=colour.value if colour else None,
         page=PageParams(page, page_size),
+        query=service.CaseQuery(
+            channels=tuple(c.value for c in channel or []),
+            region=region,
+            unit=unit,
+            category=category,
+            supervised=supervised,
+            text=q,
+            created_from=ensure_utc(created_from) if created_from else None,
+            created_to=ensure_utc(created_to) if created_to else None,
+            sort=sort,
+        ),
     )
 
 

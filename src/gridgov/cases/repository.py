@@ -221,6 +221,9 @@ def center_trail(session: Session, *, case_id: int) -> Sequence[CaseCenter]:
     ).all()
 
 
+SORTABLE = {"created_at": Case.created_at, "updated_at": Case.updated_at, "number": Case.number}
+
+
 def list_cases(
     session: Session,
     *,
@@ -229,11 +232,18 @@ def list_cases(
     colour: str | None = None,
     page: PageParams,
     visible: ColumnElement[bool] | None = None,
+    filters: Sequence[ColumnElement[bool]] = (),
+    sort: str = "-created_at",
 ) -> tuple[list[tuple[Case, bool]], int]:
-    """Cases held by the centre, plus those it escalated upwards (flagged ``True``)."""
+    """Cases held by the centre, plus those it escalated upwards (flagged ``True``).
+
+    ``sort`` is a column name (``created_at``, ``updated_at``, ``number``), descending with
+    a leading ``-``; ties fall back to the id so pages never overlap."""
     stmt = select(Case)
     if visible is not None:
         stmt = stmt.where(visible)
+    for condition in filters:
+        stmt = stmt.where(condition)
     if center_id is not None:
         escalated_ids = select(CaseCenter.case_id).where(
             CaseCenter.center_id == center_id, CaseCenter.relation == "escalated_from"
@@ -244,8 +254,13 @@ def list_cases(
     if colour:
         stmt = stmt.where(Case.sla_colour == colour)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    column = SORTABLE[sort.removeprefix("-")]
+    descending = sort.startswith("-")
     rows = session.scalars(
-        stmt.order_by(Case.created_at.desc(), Case.id.desc())
+        stmt.order_by(
+            column.desc() if descending else column.asc(),
+            Case.id.desc() if descending else Case.id.asc(),
+        )
         .offset(page.offset)
         .limit(page.page_size)
     ).all()

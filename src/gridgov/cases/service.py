@@ -374,6 +374,50 @@ def get_visible(session: Session, *, number: str, actor: Actor) -> Case:
     return repository.get_by_number(session, number=number, visible=visible_to(session, actor))
 
 
+@dataclass(frozen=True)
+class CaseQuery:
+    """The queue's filters beyond centre, status and colour (all optional, all combined)."""
+
+    channels: tuple[str, ...] = ()
+    region: str | None = None  # the region and everything below it
+    unit: str | None = None  # lead unit code
+    category: str | None = None  # catalogue item code and everything below it
+    supervised: bool | None = None
+    text: str | None = None  # in the number or the title
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    sort: str = "-created_at"
+
+    def conditions(self, session: Session) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        if self.channels:
+            found.append(Case.channel.in_(self.channels))
+        if self.region:
+            regions.get_region(session, code=self.region)
+            found.append(Case.region_code.in_(scope.region_subtree(self.region, "filter_regions")))
+        if self.unit:
+            found.append(Case.lead_unit_id == regions.get_unit(session, code=self.unit).id)
+        if self.category:
+            catalog.get_item(session, code=self.category)  # 404 for an unknown code
+            found.append(
+                Case.catalog_item_id.in_(scope.catalog_subtree((self.category,), "filter_items"))
+            )
+        if self.supervised is not None:
+            found.append(
+                Case.supervised_level > 0 if self.supervised else Case.supervised_level == 0
+            )
+        if self.text:
+            found.append(
+                Case.title.contains(self.text, autoescape=True)
+                | Case.number.contains(self.text, autoescape=True)
+            )
+        if self.created_from is not None:
+            found.append(Case.created_at >= self.created_from)
+        if self.created_to is not None:
+            found.append(Case.created_at < self.created_to)
+        return found
+
+
 def list_cases(
     session: Session,
     *,
@@ -382,8 +426,10 @@ def list_cases(
     statuses: list[str],
     colour: str | None,
     page: PageParams,
+    query: CaseQuery | None = None,
 ) -> s.CasePage:
     center_id = regions.get_center(session, code=center_code).id if center_code else None
+    query = query or CaseQuery()
     rows, total = repository.list_cases(
         session,
         center_id=center_id,
@@ -391,6 +437,8 @@ def list_cases(
         colour=colour,
         page=page,
         visible=visible_to(session, actor),
+        filters=query.conditions(session),
+        sort=query.sort,
     )
     items = [
         s.CaseSummary(

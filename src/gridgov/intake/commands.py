@@ -19,7 +19,7 @@ from gridgov.intake import batch, bulk, deadletters, linkage, personal, service
 from gridgov.kit.clock import utc_now
 from gridgov.kit.errors import NotFound
 from gridgov.regions import repository as regions
-from gridgov.store.models import CatalogItem, TriagePolicy
+from gridgov.store.models import CatalogItem
 
 app = typer.Typer(help="Intake: channels, dead letters, bulk import.", no_args_is_help=True)
 routing_app = typer.Typer(help="Routing rules (catalogue × region → unit).", no_args_is_help=True)
@@ -318,7 +318,9 @@ def policy_show(center: Annotated[str, typer.Option()], as_json: AsJson = False)
     def go(p: Platform) -> None:
         with p.db.read() as session:
             found = regions.get_center(session, code=center)
-            print_value(_policy_dict(service.policy_for(session, center_id=found.id)), as_json)
+            print_value(
+                service.policy_dict(service.policy_for(session, center_id=found.id)), as_json
+            )
 
     run(go)
 
@@ -342,35 +344,19 @@ def policy_set(
     def go(p: Platform) -> None:
         with p.db.write() as session:
             found = regions.get_center(session, code=center)
-            row = session.get(TriagePolicy, found.id)
-            if row is None:
-                row = service.policy_for(session, center_id=found.id)
-                session.add(row)
-            changes = {
-                "classify_threshold": classify,
-                "locate_threshold": locate,
-                "duplicate_threshold": duplicate,
-                "auto_accept": auto_accept,
-                "auto_dispatch": auto_dispatch,
-                "duplicate_window_hours": window_hours,
-                "duplicate_radius_m": radius_m,
-            }
-            for name, value in changes.items():
-                if value is not None:
-                    setattr(row, name, value)
-            session.flush()
-            print_value(_policy_dict(row), False)
+            row = service.set_policy(
+                session,
+                center_id=found.id,
+                changes={
+                    "classify_threshold": classify,
+                    "locate_threshold": locate,
+                    "duplicate_threshold": duplicate,
+                    "auto_accept": auto_accept,
+                    "auto_dispatch": auto_dispatch,
+                    "duplicate_window_hours": window_hours,
+                    "duplicate_radius_m": radius_m,
+                },
+            )
+            print_value(service.policy_dict(row), False)
 
     run(go)
-
-
-def _policy_dict(row: TriagePolicy) -> dict[str, object]:
-    return {
-        "classify_threshold": row.classify_threshold,
-        "locate_threshold": row.locate_threshold,
-        "auto_accept": row.auto_accept,
-        "auto_dispatch": row.auto_dispatch,
-        "duplicate_threshold": row.duplicate_threshold,
-        "duplicate_window_hours": row.duplicate_window_hours,
-        "duplicate_radius_m": row.duplicate_radius_m,
-    }

@@ -112,6 +112,37 @@ def policy_for(session: Session, *, center_id: int) -> TriagePolicy:
     )
 
 
+POLICY_FIELDS = (
+    "classify_threshold",
+    "locate_threshold",
+    "auto_accept",
+    "auto_dispatch",
+    "duplicate_threshold",
+    "duplicate_window_hours",
+    "duplicate_radius_m",
+)
+
+
+def set_policy(session: Session, *, center_id: int, changes: dict[str, Any]) -> TriagePolicy:
+    """Change some of a centre's thresholds (``None`` values are left as they are)."""
+    unknown = set(changes) - set(POLICY_FIELDS)
+    if unknown:
+        raise ValidationFailed(f"no triage setting named {', '.join(sorted(unknown))}")
+    row = session.get(TriagePolicy, center_id)
+    if row is None:
+        row = policy_for(session, center_id=center_id)
+        session.add(row)
+    for name, value in changes.items():
+        if value is not None:
+            setattr(row, name, value)
+    session.flush()
+    return row
+
+
+def policy_dict(row: TriagePolicy) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in POLICY_FIELDS}
+
+
 # ---- the door ---------------------------------------------------------------------------
 def receive(
     session: Session,

@@ -1,0 +1,277 @@
+"""Reference data and settings over HTTP: regions, routing rules, triage thresholds, the
+working calendar's local days, and the catalogue's published fields (Open311 services).
+
+Reads are open to staff; writes are for administrators (the route policy says which).
+Every write validates all of its input before it changes anything.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from gridgov.api.deps import ReadActor, ReadSession, WriteActor, WriteSession
+from gridgov.api.errors import error_responses
+from gridgov.catalog import repository as catalog
+from gridgov.dispatch import rules as rules_db
+from gridgov.intake import service as intake
+from gridgov.kit.errors import ValidationFailed
+from gridgov.open311 import spec
+from gridgov.regions import repository as regions
+from gridgov.store.models import CatalogItem, Region
+
+router = APIRouter(tags=["administration"])
+
+
+# ---- regions ------------------------------------------------------------------------------
+class RegionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    code: str
+    name: str
+    level: str
+    parent_code: str | None
+    county_code: str | None
+
+
+@router.get("/regions", response_model=list[RegionRead], responses=error_responses(401, 403, 422))
+def list_regions(
+    session: ReadSession,
+    actor: ReadActor,
+    parent: Annotated[str | None, Query(max_length=12, description="Children of")] = None,
+    level: Annotated[str | None, Query(pattern="^(province|city|county|town|village)$")] = None,
+) -> list[RegionRead]:
+    from sqlalchemy import select
+
+    stmt = select(Region).order_by(Region.code)
+    if parent is not None:
+        stmt = stmt.where(Region.parent_code == parent)
+    if level is not None:
+        stmt = stmt.where(Region.level == level)
+    return [RegionRead.model_validate(r) for r in session.scalars(stmt.limit(5000))]
+
+
+@router.get("/regions/{code}", response_model=RegionRead, responses=error_responses(401, 403, 404))
+def get_region(code: str, session: ReadSession, actor: ReadActor) -> RegionRead:
+    return RegionRead.model_validate(regions.get_region(session, code=code))
+
+
+# ---- routing rules ------------------------------------------------------------------------
+class RuleRow(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    item: Annotated[str, Field(min_length=1, max_length=32)]
+    region_level: Annotated[str, Field(pattern=r"^(\*|city|county|town)$")] = "*"
+    area: Annotated[str, Field(max_length=12)] = "*"
+    lead_unit: Annotated[str, Field(min_length=1, max_length=64)]
+    assisting: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list
+    )
+    note: Annotated[str, Field(max_length=200)] = ""
+
+
+class RuleRead(RuleRow):
+    id: int
+
+
+class RulesImport(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rules: Annotated[list[RuleRow], Field(min_length=1, max_length=10_000)]
+    replace: bool = Field(False, description="Delete every rule first")
+
+
+class ImportedRead(BaseModel):
+    imported: int
+
+
+class RouteRead(BaseModel):
+    rule: int | None
+    lead_unit: str | None
+    assisting_units: list[str]
+    explanation: str
+
+
+@router.get("/routing-rules", response_model=list[RuleRead], responses=error_responses(401, 403))
+def list_rules(session: ReadSession, actor: ReadActor) -> list[RuleRead]:
+    return [
+        RuleRead(
+            id=r.id,
+            item=item,
+            region_level=r.region_level,
+            area=r.area_code,
+            lead_unit=r.lead_unit,
+            assisting=list(r.assisting),
+            note=r.note,
+        )
+        for r, item in rules_db.rule_rows(session)
+    ]
+
+
+@router.post(
+    "/routing-rules", response_model=ImportedRead, responses=error_responses(401, 403, 422)
+)
+def import_rules(body: RulesImport, session: WriteSession, actor: WriteActor) -> ImportedRead:
+    """Add rules (or replace them all); every row is checked before any is written."""
+    rows = [
+        {**r.model_dump(exclude={"assisting"}), "assisting": ";".join(r.assisting)}
+        for r in body.rules
+    ]
+    n = rules_db.import_rules(session, rows=rows, replace=body.replace, source="request")
+    return ImportedRead(imported=n)
+
+
+@router.get(
+    "/routing-rules/test", response_model=RouteRead, responses=error_responses(401, 403, 404, 422)
+)
+def route_check(
+    session: ReadSession,
+    actor: ReadActor,
+    item: Annotated[str, Query(max_length=32)],
+    region: Annotated[str, Query(max_length=12)],
+    level: Annotated[str, Query(pattern="^(city|county|town)$")] = "county",
+) -> RouteRead:
+    """Which rule would route this item in this region, and to whom (no rule: 200 with
+    ``rule`` null — the dispatcher chooses)."""
+    catalog.get_item(session, code=item)
+    regions.get_region(session, code=region)
+    found = rules_db.route_for(session, item=item, region_code=region, center_level=level)
+    if found is None:
+        return RouteRead(
+            rule=None,
+            lead_unit=None,
+            assisting_units=[],
+            explanation="no rule: the dispatcher chooses",
+        )
+    return RouteRead(
+        rule=found.rule.id,
+        lead_unit=found.lead_unit,
+        assisting_units=list(found.assisting),
+        explanation=found.explain(),
+    )
+
+
+# ---- triage thresholds --------------------------------------------------------------------
+class PolicyRead(BaseModel):
+    classify_threshold: float
+    locate_threshold: float
+    auto_accept: bool
+    auto_dispatch: bool
+    duplicate_threshold: float
+    duplicate_window_hours: float
+    duplicate_radius_m: float
+
+
+class PolicyUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    classify_threshold: Annotated[float | None, Field(ge=0, le=1)] = None
+    locate_threshold: Annotated[float | None, Field(ge=0, le=1)] = None
+    auto_accept: bool | None = None
+    auto_dispatch: bool | None = None
+    duplicate_threshold: Annotated[float | None, Field(ge=0, le=1)] = None
+    duplicate_window_hours: Annotated[float | None, Field(ge=1, le=24 * 90)] = None
+    duplicate_radius_m: Annotated[float | None, Field(ge=10, le=50_000)] = None
+
+
+@router.get(
+    "/centers/{code}/triage-policy",
+    response_model=PolicyRead,
+    responses=error_responses(401, 403, 404),
+)
+def get_policy(code: str, session: ReadSession, actor: ReadActor) -> PolicyRead:
+    center = regions.get_center(session, code=code)
+    return PolicyRead(**intake.policy_dict(intake.policy_for(session, center_id=center.id)))
+
+
+@router.put(
+    "/centers/{code}/triage-policy",
+    response_model=PolicyRead,
+    responses=error_responses(401, 403, 404, 422),
+)
+def set_policy(
+    code: str, body: PolicyUpdate, session: WriteSession, actor: WriteActor
+) -> PolicyRead:
+    center = regions.get_center(session, code=code)
+    row = intake.set_policy(session, center_id=center.id, changes=body.model_dump())
+    return PolicyRead(**intake.policy_dict(row))
+
+
+# ---- the working calendar's local days ----------------------------------------------------
+class DayRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    day: date
+    region_code: str
+    is_workday: bool
+    name: str
+
+
+class DaySet(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    is_workday: bool
+    name: Annotated[str, Field(max_length=100)] = ""
+    region_code: Annotated[str, Field(pattern=r"^(\*|\d{6})$")] = "*"
+
+
+@router.get(
+    "/calendar/days", response_model=list[DayRead], responses=error_responses(401, 403, 422)
+)
+def list_days(
+    session: ReadSession,
+    actor: ReadActor,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+) -> list[DayRead]:
+    return [DayRead.model_validate(d) for d in catalog.list_days(session, year=year)]
+
+
+@router.put(
+    "/calendar/days/{day}", response_model=DayRead, responses=error_responses(401, 403, 422)
+)
+def set_day(day: date, body: DaySet, session: WriteSession, actor: WriteActor) -> DayRead:
+    """A local holiday or make-up working day (overrides the statutory calendar)."""
+    if not date(2000, 1, 1) <= day <= date(2100, 12, 31):
+        raise ValidationFailed("the day must lie between 2000 and 2100")
+    row = catalog.set_day(
+        session, day=day, is_workday=body.is_workday, name=body.name, region_code=body.region_code
+    )
+    return DayRead.model_validate(row)
+
+
+# ---- the catalogue's published fields -----------------------------------------------------
+class ItemUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    description: Annotated[str | None, Field(max_length=2000)] = None
+    keywords: Annotated[str | None, Field(max_length=300)] = None
+    active: bool | None = None
+    attributes: list[dict[str, Any]] | None = Field(
+        None, description="Open311 attribute definitions (service definition)"
+    )
+
+
+class ItemRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    code: str
+    name: str
+    level: int
+    description: str
+    keywords: str
+    active: bool
+    attributes: list[dict[str, Any]] | None
+
+
+@router.patch(
+    "/catalog/{code}", response_model=ItemRead, responses=error_responses(401, 403, 404, 422)
+)
+def update_item(code: str, body: ItemUpdate, session: WriteSession, actor: WriteActor) -> ItemRead:
+    item: CatalogItem = catalog.get_item(session, code=code)
+    if body.attributes is not None:
+        try:
+            checked = spec.parse_definitions(body.attributes)
+        except (ValidationError, ValueError) as exc:
+            raise ValidationFailed(f"attributes: {exc}") from None
+        item.attributes = [a.model_dump(mode="json") for a in checked] or None
+    for name in ("description", "keywords", "active"):
+        value = getattr(body, name)
+        if value is not None:
+            setattr(item, name, value)
+    session.flush()
+    return ItemRead.model_validate(item)
