@@ -276,3 +276,46 @@ def test_data_scope_hides_other_towns_cases_and_unrelated_units(
         assert numbers("roads") == {
             county.number
         }  # the accepted case is under 01; the other is unclassified
+
+
+def test_idempotency_keys_make_creates_retry_safe(client: TestClient, platform: Platform) -> None:
+    admin = auth(platform, "admin")
+    body = {"username": "zhao", "roles": ["agent"], "password": "Qing-mima-2026"}
+    first = client.post("/api/v1/users", json=body, headers={**admin, "Idempotency-Key": "u-1"})
+    again = client.post("/api/v1/users", json=body, headers={**admin, "Idempotency-Key": "u-1"})
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    other = client.post(
+        "/api/v1/users",
+        json={**body, "username": "qian"},
+        headers={**admin, "Idempotency-Key": "u-1"},
+    )
+    assert other.status_code == 422
+    assert "already used" in other.json()["detail"]
+    without = client.post("/api/v1/users", json=body, headers=admin)
+    assert without.status_code == 409  # no key: a plain retry is a conflict, not a copy
+    # a new key's secret is shown once: a replay gives the row without it
+    key_body = {"name": "hotline-12345", "role": "system"}
+    made = client.post("/api/v1/api-keys", json=key_body, headers={**admin, "Idempotency-Key": "k"})
+    replay = client.post(
+        "/api/v1/api-keys", json=key_body, headers={**admin, "Idempotency-Key": "k"}
+    )
+    assert made.json()["key"].startswith("gg_")
+    assert replay.status_code == 201
+    assert replay.json()["key"] is None
+    assert replay.json()["prefix"] == made.json()["prefix"]
+    with platform.db.read() as session:
+        from gridgov.store.models import IdempotencyRecord
+
+        kept = " ".join(str(r.body) for r in session.scalars(select(IdempotencyRecord)))
+        assert made.json()["key"] not in kept
+        assert "Qing-mima-2026" not in kept
+        assert session.scalar(select(ApiKey.id).where(ApiKey.name == "hotline-12345"))
+    # the same key is another user's own: no clash between users
+    mine = client.post(
+        "/api/v1/users",
+        json={"username": "sun", "roles": ["agent"]},
+        headers={**auth(platform, "admin"), "Idempotency-Key": "u-2"},
+    )
+    assert mine.status_code == 201

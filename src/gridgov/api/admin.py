@@ -11,13 +11,16 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from gridgov.api import idempotency as idem
 from gridgov.api.deps import ReadActor, ReadSession, WriteActor, WriteSession
 from gridgov.api.errors import error_responses
 from gridgov.catalog import repository as catalog
 from gridgov.dispatch import rules as rules_db
 from gridgov.intake import service as intake
+from gridgov.kit.clock import utc_now
 from gridgov.kit.errors import ValidationFailed
 from gridgov.open311 import spec
 from gridgov.regions import repository as regions
@@ -111,14 +114,32 @@ def list_rules(session: ReadSession, actor: ReadActor) -> list[RuleRead]:
 @router.post(
     "/routing-rules", response_model=ImportedRead, responses=error_responses(401, 403, 422)
 )
-def import_rules(body: RulesImport, session: WriteSession, actor: WriteActor) -> ImportedRead:
+def import_rules(
+    body: RulesImport,
+    session: WriteSession,
+    actor: WriteActor,
+    idempotency_key: idem.KeyHeader = None,
+) -> ImportedRead | JSONResponse:
     """Add rules (or replace them all); every row is checked before any is written."""
-    rows = [
-        {**r.model_dump(exclude={"assisting"}), "assisting": ";".join(r.assisting)}
-        for r in body.rules
-    ]
-    n = rules_db.import_rules(session, rows=rows, replace=body.replace, source="request")
-    return ImportedRead(imported=n)
+
+    def make() -> ImportedRead:
+        rows = [
+            {**r.model_dump(exclude={"assisting"}), "assisting": ";".join(r.assisting)}
+            for r in body.rules
+        ]
+        n = rules_db.import_rules(session, rows=rows, replace=body.replace, source="request")
+        return ImportedRead(imported=n)
+
+    return idem.once(
+        session,
+        actor=actor,
+        key=idempotency_key,
+        operation="POST /api/v1/routing-rules",
+        request=body,
+        status_code=200,
+        make=make,
+        now=utc_now(),
+    )
 
 
 @router.get(

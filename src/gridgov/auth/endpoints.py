@@ -6,8 +6,10 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from gridgov.api import idempotency as idem
 from gridgov.api.deps import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -163,20 +165,37 @@ def list_users(session: ReadSession, actor: ReadActor) -> list[UserRead]:
     status_code=201,
     responses=error_responses(401, 403, 404, 409, 422),
 )
-def create_user(body: UserCreate, session: WriteSession, actor: WriteActor) -> UserRead:
-    user = credentials.create_user(
+def create_user(
+    body: UserCreate,
+    session: WriteSession,
+    actor: WriteActor,
+    idempotency_key: idem.KeyHeader = None,
+) -> UserRead | JSONResponse:
+    def make() -> UserRead:
+        user = credentials.create_user(
+            session,
+            username=body.username,
+            display_name=body.display_name,
+            roles=[r.value for r in body.roles],
+            password=body.password,
+            region=body.region_code,
+            center=body.center,
+            unit=body.unit,
+            catalog_scope=body.catalog_scope,
+            now=utc_now(),
+        )
+        return _user_read(user)
+
+    return idem.once(
         session,
-        username=body.username,
-        display_name=body.display_name,
-        roles=[r.value for r in body.roles],
-        password=body.password,
-        region=body.region_code,
-        center=body.center,
-        unit=body.unit,
-        catalog_scope=body.catalog_scope,
+        actor=actor,
+        key=idempotency_key,
+        operation="POST /api/v1/users",
+        request=body.model_dump(mode="json", exclude={"password"}),
+        status_code=201,
+        make=make,
         now=utc_now(),
     )
-    return _user_read(user)
 
 
 @router.post(
@@ -213,7 +232,9 @@ class KeyRead(BaseModel):
 
 
 class KeyIssued(KeyRead):
-    key: str = Field(description="Shown once; only its hash is kept")
+    key: str | None = Field(
+        description="Shown once; only its hash is kept (null in an Idempotency-Key replay)"
+    )
 
 
 @router.get("/api-keys", response_model=list[KeyRead], responses=error_responses(401, 403))
@@ -227,17 +248,38 @@ def list_keys(session: ReadSession, actor: ReadActor) -> list[KeyRead]:
     status_code=201,
     responses=error_responses(401, 403, 404, 409, 422),
 )
-def create_key(body: KeyCreate, session: WriteSession, actor: WriteActor) -> KeyIssued:
-    issued = credentials.create_api_key(
+def create_key(
+    body: KeyCreate,
+    session: WriteSession,
+    actor: WriteActor,
+    idempotency_key: idem.KeyHeader = None,
+) -> KeyIssued | JSONResponse:
+    """Issue a key. It is in this answer only; a replay (same Idempotency-Key) shows the
+    key's row without it."""
+
+    def make() -> KeyIssued:
+        issued = credentials.create_api_key(
+            session,
+            name=body.name,
+            role=body.role.value if body.role else None,
+            region=body.region_code,
+            username=body.username,
+            expires_at=body.expires_at,
+            now=utc_now(),
+        )
+        return KeyIssued(**KeyRead.model_validate(issued.row).model_dump(), key=issued.key)
+
+    return idem.once(
         session,
-        name=body.name,
-        role=body.role.value if body.role else None,
-        region=body.region_code,
-        username=body.username,
-        expires_at=body.expires_at,
+        actor=actor,
+        key=idempotency_key,
+        operation="POST /api/v1/api-keys",
+        request=body,
+        status_code=201,
+        make=make,
         now=utc_now(),
+        secret_fields=("key",),
     )
-    return KeyIssued(**KeyRead.model_validate(issued.row).model_dump(), key=issued.key)
 
 
 @router.delete("/api-keys/{name}", response_model=KeyRead, responses=error_responses(401, 403, 404))

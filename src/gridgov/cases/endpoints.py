@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Response, UploadFile
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
+from gridgov.api import idempotency as idem
 from gridgov.api.deps import (
     PageNo,
     PageSize,
@@ -174,23 +177,49 @@ class AttachmentRead(BaseModel):
     responses=error_responses(401, 403, 404, 422),
 )
 async def upload(
-    number: str, file: UploadFile, p: ThePlatform, session: WriteSession, actor: WriteActor
-) -> AttachmentRead:
+    number: str,
+    file: UploadFile,
+    p: ThePlatform,
+    session: WriteSession,
+    actor: WriteActor,
+    idempotency_key: idem.KeyHeader = None,
+) -> AttachmentRead | JSONResponse:
+    """Attach a file (type read from its content; photos lose their metadata)."""
     content = await file.read(p.settings.attachment_max_bytes + 1)
-    case = service.get_visible(session, number=number, actor=actor)
-    row = attachments.store(
+
+    def make() -> AttachmentRead:
+        case = service.get_visible(session, number=number, actor=actor)
+        row = attachments.store(
+            session,
+            root=p.settings.attachment_dir,
+            content=content,
+            filename=file.filename or "file",
+            content_type=file.content_type or "",
+            allowed_types=p.settings.allowed_attachment_types,
+            max_bytes=p.settings.attachment_max_bytes,
+            uploaded_by_id=actor.user_id,
+            now=utc_now(),
+            case=case,
+        )
+        return AttachmentRead.model_validate(row, from_attributes=True)
+
+    request = {
+        "case": number,
+        "filename": file.filename,
+        "sha256": hashlib.sha256(content).hexdigest(),
+    }
+    # decoding and re-encoding a photo is CPU work: off the event loop
+    return await run_in_threadpool(
+        idem.once,
         session,
-        root=p.settings.attachment_dir,
-        content=content,
-        filename=file.filename or "file",
-        content_type=file.content_type or "",
-        allowed_types=p.settings.allowed_attachment_types,
-        max_bytes=p.settings.attachment_max_bytes,
-        uploaded_by_id=actor.user_id,
+        actor=actor,
+        key=idempotency_key,
+        operation="POST /api/v1/cases/{number}/attachments",
+        request=request,
+        status_code=201,
+        make=make,
         now=utc_now(),
-        case=case,
     )
-    return AttachmentRead.model_validate(row, from_attributes=True)
 
 
 @files.get("/{attachment_id}", response_class=FileResponse, responses=error_responses(401, 404))

@@ -6,8 +6,10 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from gridgov.api import idempotency as idem
 from gridgov.api.deps import ReadActor, ReadSession, RowId, WriteActor, WriteSession
 from gridgov.api.errors import error_responses
 from gridgov.hooks import service
@@ -38,7 +40,9 @@ class WebhookRead(BaseModel):
 
 
 class WebhookCreated(WebhookRead):
-    secret: str = Field(description="HMAC secret, shown once")
+    secret: str | None = Field(
+        description="HMAC secret, shown once (null in an Idempotency-Key replay)"
+    )
 
 
 class DeliveryRead(BaseModel):
@@ -72,18 +76,35 @@ def list_webhooks(session: ReadSession, actor: ReadActor) -> list[WebhookRead]:
     status_code=201,
     responses=error_responses(401, 403, 404, 409, 422),
 )
-def create_webhook(body: WebhookCreate, session: WriteSession, actor: WriteActor) -> WebhookCreated:
-    made = service.create(
+def create_webhook(
+    body: WebhookCreate,
+    session: WriteSession,
+    actor: WriteActor,
+    idempotency_key: idem.KeyHeader = None,
+) -> WebhookCreated | JSONResponse:
+    def make() -> WebhookCreated:
+        made = service.create(
+            session,
+            name=body.name,
+            url=body.url,
+            event_types=body.event_types,
+            region_code=body.region_code,
+            from_now=body.from_now,
+            now=utc_now(),
+        )
+        read = WebhookRead.model_validate(made.webhook).model_dump()
+        return WebhookCreated(**read, secret=made.secret)
+
+    return idem.once(
         session,
-        name=body.name,
-        url=body.url,
-        event_types=body.event_types,
-        region_code=body.region_code,
-        from_now=body.from_now,
+        actor=actor,
+        key=idempotency_key,
+        operation="POST /api/v1/webhooks",
+        request=body,
+        status_code=201,
+        make=make,
         now=utc_now(),
-    )
-    return WebhookCreated(
-        **WebhookRead.model_validate(made.webhook).model_dump(), secret=made.secret
+        secret_fields=("secret",),
     )
 
 

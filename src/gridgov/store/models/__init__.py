@@ -23,7 +23,7 @@ from gridgov.store.models.intake import (
 from gridgov.store.models.people import GridLink, GridStaff
 from gridgov.store.models.places import Building, Household, StandardAddress
 from gridgov.store.models.region import Center, Region, Unit
-from gridgov.store.models.user import ApiKey, LoginSession, User, UserRole
+from gridgov.store.models.user import ApiKey, IdempotencyRecord, LoginSession, User, UserRole
 
 __all__ = [
     "ApiKey",
@@ -45,6 +45,7 @@ __all__ = [
     "GridLink",
     "GridStaff",
     "Household",
+    "IdempotencyRecord",
     "LoginSession",
     "Outbox",
     "Region",

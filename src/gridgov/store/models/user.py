@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gridgov.store.models.base import Base
@@ -78,3 +78,20 @@ class LoginSession(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     client: Mapped[str] = mapped_column(String(200), default="")
+
+
+class IdempotencyRecord(Base):
+    """The answer to a create sent with an ``Idempotency-Key``: a retry with the same key and
+    the same request gets this answer again instead of a second creation."""
+
+    __tablename__ = "idempotency_record"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    key: Mapped[str] = mapped_column(String(100))
+    operation: Mapped[str] = mapped_column(String(160))
+    fingerprint: Mapped[str] = mapped_column(String(64))  # SHA-256 of the request body
+    status_code: Mapped[int] = mapped_column()
+    body: Mapped[Any] = mapped_column(json_type())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
