@@ -186,7 +186,8 @@ def to_xml(root: str, item: str | None, body: Any) -> bytes:
     else:
         for entry in body:
             _fill(ET.SubElement(element, item), entry)
-    return ET.tostring(element, encoding="utf-8", xml_declaration=True)
+    data: bytes = ET.tostring(element, encoding="utf-8", xml_declaration=True)
+    return data
 
 
 def errors_body(code: int, description: str) -> list[dict[str, Any]]:

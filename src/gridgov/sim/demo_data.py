@@ -470,3 +470,24 @@ CATALOG: list[tuple[str, str, list[tuple[str, str, list[Leaf]]]]] = [
 ]
 
 ADDRESS_STREETS = ["人民路", "长江路", "淮河路", "新港大道", "北京路", "幸福路", "汤沟街", "兴南路"]
+
+
+# Extra questions citizens' apps ask for some services (Open311 service definitions).
+OPEN311_ATTRIBUTES: dict[str, list[dict[str, object]]] = {
+    "010101": [
+        {"code": "PHOTO_HINT", "datatype": "text", "variable": False, "order": 0,
+         "description": "请尽量拍下摊位全貌和所在路口"},
+        {"code": "KIND", "datatype": "singlevaluelist", "required": True, "order": 1,
+         "description": "摊贩类型",
+         "values": [{"key": "food", "name": "餐饮"}, {"key": "fruit", "name": "果蔬"},
+                    {"key": "goods", "name": "日用百货"}]},
+        {"code": "COUNT", "datatype": "number", "order": 2, "description": "大约几个摊位"},
+        {"code": "TIMES", "datatype": "multivaluelist", "order": 3, "description": "出现时段",
+         "values": [{"key": "morning", "name": "早市"}, {"key": "noon", "name": "中午"},
+                    {"key": "night", "name": "夜市"}]},
+    ],
+    "010202": [
+        {"code": "POLE", "datatype": "string", "order": 0, "description": "灯杆编号（如有）"},
+        {"code": "SINCE", "datatype": "datetime", "order": 1, "description": "最早发现不亮的时间"},
+    ],
+}  # fmt: skip

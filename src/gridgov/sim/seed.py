@@ -30,6 +30,7 @@ from gridgov.sim.demo_data import (
     CITY_DEPARTMENTS,
     COUNTY,
     COUNTY_DEPARTMENTS,
+    OPEN311_ATTRIBUTES,
     POLICIES,
     PROVINCE,
     TOWN_OFFICES,
@@ -185,6 +186,9 @@ def _catalog(session: Session, policies: dict[str, SlaPolicy]) -> list[Leaf]:
                         priority="urgent" if leaf.policy == "emergency" else "normal",
                         grid_admissible=leaf.admissible,
                         verification_required=leaf.verify,
+                        description=f"{l1_name} / {l2_name} / {leaf.name}",
+                        keywords=",".join(dict.fromkeys([leaf.name, l2_name])),
+                        attributes=OPEN311_ATTRIBUTES.get(leaf.code),
                     )
                 )
                 leaves.append(leaf)
