@@ -319,3 +319,24 @@ def test_idempotency_keys_make_creates_retry_safe(client: TestClient, platform: 
         headers={**auth(platform, "admin"), "Idempotency-Key": "u-2"},
     )
     assert mine.status_code == 201
+
+
+def test_a_deactivated_user_is_out_at_once_and_roles_can_change(
+    client: TestClient, platform: Platform
+) -> None:
+    r = login(client, "dispatcher")
+    assert r.status_code == 200
+    key = auth(platform, "dispatcher")
+    admin = auth(platform, "admin")
+    changed = client.patch(
+        "/api/v1/users/dispatcher", json={"roles": ["dispatcher", "leader"]}, headers=admin
+    )
+    assert changed.json()["roles"] == ["dispatcher", "leader"]
+    assert client.get("/api/v1/auth/me").json()["roles"] == ["dispatcher", "leader"]
+    off = client.patch("/api/v1/users/dispatcher", json={"active": False}, headers=admin)
+    assert off.json()["active"] is False
+    assert client.get("/api/v1/auth/me").status_code == 401  # the open session ended
+    assert client.get("/api/v1/cases", headers=key).status_code == 401  # its keys too
+    assert login(client, "dispatcher").status_code == 401
+    bad = client.patch("/api/v1/users/dispatcher", json={"unit": "nope"}, headers=admin)
+    assert bad.status_code == 404

@@ -309,3 +309,26 @@ def test_an_independent_open311_client_reads_a_live_server(o311, platform: Platf
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_a_request_located_by_address_only_waits_for_a_dispatcher(o311, platform) -> None:
+    client, key = o311
+    r = client.post(
+        "/open311/v2/requests.json",
+        data={
+            "api_key": key,
+            "service_code": STANDARD,
+            "attribute[COUNT]": "1",
+            "address_string": "灌南县新安镇人民路88号",
+            "jurisdiction_id": COUNTY,
+            "description": "人民路88号门口有流动摊贩占道",
+        },
+    )
+    assert r.status_code == 201, r.text
+    [one] = client.get(f"/open311/v2/requests/{r.json()[0]['service_request_id']}.json").json()
+    assert one["address"] == "灌南县新安镇人民路88号"
+    assert (one["lat"], one["long"]) == (None, None)
+    assert one["status"] == "open"
+    with platform.db.read() as session:
+        case = session.scalar(select(Case).where(Case.number == one["service_request_id"]))
+        assert case.status == "submitted"  # the place is uncertain: a person decides

@@ -114,12 +114,7 @@ def create_user(
         passwords.check_policy(password, username=username)
     center_id, unit_id = _check_place(session, region=region, center=center, unit=unit)
     if catalog_scope:
-        known = set(
-            session.scalars(select(CatalogItem.code).where(CatalogItem.code.in_(catalog_scope)))
-        )
-        missing = sorted(set(catalog_scope) - known)
-        if missing:
-            raise NotFound(f"no catalogue item with code {', '.join(map(repr, missing))}")
+        _check_items(session, catalog_scope)
     user = User(
         username=username,
         display_name=display_name or username,
@@ -142,6 +137,55 @@ def get_user(session: Session, *, username: str) -> User:
     if user is None:
         raise NotFound(f"no user named {username!r}")
     return user
+
+
+def update_user(
+    session: Session,
+    *,
+    username: str,
+    now: datetime,
+    roles: list[str] | None = None,
+    display_name: str | None = None,
+    region: str | None = None,
+    center: str | None = None,
+    unit: str | None = None,
+    catalog_scope: list[str] | None = None,
+    active: bool | None = None,
+) -> User:
+    """Change roles, place, scope, name or the active flag (``None`` = leave as it is).
+    Deactivating ends the user's sessions at once; the user's API keys stop with them."""
+    user = get_user(session, username=username)
+    if roles is not None:
+        user.roles = [UserRole(role=r.value) for r in _roles(roles)]
+    center_id, unit_id = _check_place(session, region=region, center=center, unit=unit)
+    if region is not None:
+        user.region_code = region
+    if center_id is not None:
+        user.center_id = center_id
+    if unit_id is not None:
+        user.unit_id = unit_id
+    if catalog_scope is not None:
+        _check_items(session, catalog_scope)
+        user.catalog_scope = catalog_scope or None
+    if display_name is not None:
+        user.display_name = display_name
+    if active is not None:
+        user.active = active
+        if not active:
+            session.execute(
+                update(LoginSession)
+                .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+                .values(ended_at=now)
+            )
+    session.flush()
+    return user
+
+
+def _check_items(session: Session, codes: list[str]) -> None:
+    known = set(session.scalars(select(CatalogItem.code).where(CatalogItem.code.in_(codes))))
+    missing = sorted(set(codes) - known)
+    if missing:
+        raise NotFound(f"no catalogue item with code {', '.join(map(repr, missing))}")
 
 
 def set_password(session: Session, *, username: str, password: str, now: datetime) -> User:

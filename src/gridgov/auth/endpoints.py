@@ -147,6 +147,17 @@ def _user_read(user: User) -> UserRead:
     return read.model_copy(update={"can_sign_in": user.password_hash is not None})
 
 
+class UserUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    display_name: Annotated[str | None, Field(min_length=1, max_length=100)] = None
+    roles: Annotated[list[Role] | None, Field(min_length=1)] = None
+    region_code: str | None = None
+    center: str | None = None
+    unit: str | None = None
+    catalog_scope: list[str] | None = None
+    active: bool | None = Field(None, description="false: deactivate (ends the sessions)")
+
+
 class PasswordBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     password: Annotated[str, Field(min_length=1, max_length=256)]
@@ -196,6 +207,27 @@ def create_user(
         make=make,
         now=utc_now(),
     )
+
+
+@router.patch(
+    "/users/{username}", response_model=UserRead, responses=error_responses(401, 403, 404, 422)
+)
+def update_user(
+    username: str, body: UserUpdate, session: WriteSession, actor: WriteActor
+) -> UserRead:
+    user = credentials.update_user(
+        session,
+        username=username,
+        now=utc_now(),
+        roles=[r.value for r in body.roles] if body.roles else None,
+        display_name=body.display_name,
+        region=body.region_code,
+        center=body.center,
+        unit=body.unit,
+        catalog_scope=body.catalog_scope,
+        active=body.active,
+    )
+    return _user_read(user)
 
 
 @router.post(

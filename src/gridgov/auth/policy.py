@@ -27,6 +27,7 @@ ROUTES: dict[str, frozenset[Role]] = {
     "GET /api/v1/auth/me": EVERYONE,
     "GET /api/v1/users": ADMIN,
     "POST /api/v1/users": ADMIN,
+    "PATCH /api/v1/users/{username}": ADMIN,
     "POST /api/v1/users/{username}/password": EVERYONE,  # one's own; others: admin
     "GET /api/v1/api-keys": ADMIN,
     "POST /api/v1/api-keys": ADMIN,
