@@ -344,3 +344,48 @@ def test_reference_data_and_settings_over_http(
     )
     assert broken.status_code == 422
     assert "needs values" in broken.json()["detail"]
+
+
+def test_grids_are_imported_with_a_report_and_staffed_over_http(
+    as_: Callable[[str], dict[str, str]], client: TestClient
+) -> None:
+    admin = as_("admin")
+
+    def square(code: str, x: float, size: float = 0.01) -> dict:
+        ring = [[x, 34.1], [x + size, 34.1], [x + size, 34.1 + size], [x, 34.1 + size], [x, 34.1]]
+        return {
+            "type": "Feature",
+            "properties": {"code": code, "name": f"网格{code[-3:]}"},
+            "geometry": {"type": "Polygon", "coordinates": [ring]},
+        }
+
+    good = {"type": "FeatureCollection", "features": [square("320724100001001", 119.30)]}
+    bowtie = square("320724100001002", 119.40)
+    bowtie["geometry"]["coordinates"][0][1:3] = [[119.41, 34.11], [119.41, 34.10]]
+    bad = {"type": "FeatureCollection", "features": [*good["features"], bowtie]}
+    check = client.post("/api/v1/grids/import?dry_run=true", json=good, headers=admin).json()
+    assert (check["imported"], check["problems"]) == (False, [])
+    assert client.get("/api/v1/grids/320724100001001", headers=admin).status_code == 404
+    refused = client.post("/api/v1/grids/import", json=bad, headers=admin).json()
+    assert refused["imported"] is False
+    assert [p["code"] for p in refused["problems"]] == ["320724100001002"]
+    assert client.get("/api/v1/grids/320724100001001", headers=admin).status_code == 404
+    done = client.post("/api/v1/grids/import", json=good, headers=admin).json()
+    assert (done["imported"], done["features"]) == (True, 1)
+    assert client.get("/api/v1/grids/320724100001001", headers=admin).status_code == 200
+    assert (
+        client.post("/api/v1/grids/import", json=good, headers=as_("dispatcher")).status_code == 403
+    )
+    staffed = client.post(
+        "/api/v1/grids/320724100001001/staff",
+        json={"username": "grid_worker", "role": "grid_worker"},
+        headers=admin,
+    )
+    assert staffed.status_code == 204, staffed.text
+    people = client.get("/api/v1/grids/320724100001001/people", headers=admin).json()
+    assert "grid_worker" in str(people)
+    gone = client.delete("/api/v1/grids/320724100001001/staff/grid_worker", headers=admin)
+    assert gone.status_code == 204
+    assert "grid_worker" not in str(
+        client.get("/api/v1/grids/320724100001001/people", headers=admin).json()
+    )

@@ -6,15 +6,16 @@ import threading
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Body, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from gridgov.addresses import buildings
 from gridgov.addresses.buildings import RiskColour
-from gridgov.api.deps import PageNo, PageSize, ReadActor, ReadSession
+from gridgov.api.deps import PageNo, PageSize, ReadActor, ReadSession, WriteActor, WriteSession
 from gridgov.api.errors import error_responses
 from gridgov.grids import repository, service, staff
 from gridgov.grids.coords import Crs, to_wgs84
+from gridgov.kit.clock import utc_now
 from gridgov.kit.errors import ValidationFailed
 from gridgov.kit.pagination import PageParams
 
@@ -197,3 +198,95 @@ def grid_buildings(
         BuildingRead(**v.__dict__)
         for v in buildings.in_grid(session, grid_code=code, colour=colour)
     ]
+
+
+# ---- administration ----------------------------------------------------------------------
+class ProblemRead(BaseModel):
+    defect: str
+    position: int | None
+    code: str
+    detail: str
+    repairable: bool
+
+
+class GridImportRead(BaseModel):
+    features: int
+    imported: bool
+    problems: list[ProblemRead]
+
+
+@router.post(
+    "/grids/import",
+    response_model=GridImportRead,
+    responses=error_responses(401, 403, 422),
+)
+def import_grids(
+    session: WriteSession,
+    actor: WriteActor,
+    collection: Annotated[dict[str, Any], Body(description="A GeoJSON FeatureCollection")],
+    crs: Crs = Crs.wgs84,
+    dry_run: Annotated[bool, Query(description="Check only; write nothing")] = False,
+    repair: Annotated[bool, Query(description="Repair invalid polygons (make_valid)")] = False,
+) -> GridImportRead:
+    """Import grids: all features or none. The answer is the validation report; with
+    problems nothing is written (and ``imported`` is false)."""
+    features, problems = service.features_from_geojson(collection, crs=crs)
+    if repair:
+        features = service.repair(features)
+    if dry_run:
+        report = service.check(
+            session, features=service.assign_codes(session, features), problems=problems
+        )
+        imported = False
+    else:
+        try:
+            with session.begin_nested():
+                report = service.import_features(
+                    session, features=features, problems=problems, source_crs=crs, now=utc_now()
+                )
+            imported = True
+        except service.ImportRejected as exc:
+            report, imported = exc.report, False
+    return GridImportRead(
+        features=report.features,
+        imported=imported,
+        problems=[
+            ProblemRead(
+                defect=pr.defect.value,
+                position=pr.position,
+                code=pr.code,
+                detail=pr.detail,
+                repairable=pr.repairable,
+            )
+            for pr in report.problems
+        ],
+    )
+
+
+class StaffBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: Annotated[str, Field(min_length=1, max_length=64)]
+    role: staff.StaffRole = staff.StaffRole.grid_worker
+
+
+@router.post(
+    "/grids/{code}/staff", status_code=204, responses=error_responses(401, 403, 404, 409, 422)
+)
+def assign_staff(code: str, body: StaffBody, session: WriteSession, actor: WriteActor) -> None:
+    """Put a person on the grid in a role (一长五员, instructor, volunteer)."""
+    staff.assign(session, grid_code=code, username=body.username, role=body.role, now=utc_now())
+
+
+@router.delete(
+    "/grids/{code}/staff/{username}",
+    status_code=204,
+    responses=error_responses(401, 403, 404, 422),
+)
+def remove_staff(
+    code: str,
+    username: str,
+    session: WriteSession,
+    actor: WriteActor,
+    role: staff.StaffRole = staff.StaffRole.grid_worker,
+) -> None:
+    staff.unassign(session, grid_code=code, username=username, role=role)
