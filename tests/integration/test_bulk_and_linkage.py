@@ -275,3 +275,48 @@ def test_mixed_date_formats_of_real_exports(text: str, expected: str) -> None:
 def test_impossible_dates_are_errors(text: str) -> None:
     with pytest.raises(ValueError, match="cannot read the time"):
         bulk.parse_time(text, bulk.BUILTIN_FORMATS, ZoneInfo("Asia/Shanghai"))
+
+
+def test_import_over_http_is_a_dry_run_first_then_writes(
+    platform: Platform, world: World, tmp_path: Path
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from gridgov.api.app import create_app
+
+    from .helpers import auth
+
+    path = write_csv(tmp_path / "x.csv", ROWS)
+    admin = auth(platform, "admin")
+    with TestClient(create_app(platform, run_sweeper=False)) as client:
+
+        def post(**form: str):
+            with path.open("rb") as fh:
+                return client.post(
+                    "/api/v1/intake/import",
+                    files={"file": ("export.csv", fh, "text/csv")},
+                    data={"mapping": json.dumps(MAPPING, ensure_ascii=False), **form},
+                    headers=admin,
+                )
+
+        dry = post()
+        assert dry.status_code == 200, dry.text
+        assert (dry.json()["dry_run"], dry.json()["valid"], dry.json()["imported"]) == (True, 3, 0)
+        assert count(platform, Case) == 0
+        done = post(dry_run="false").json()
+        assert (done["imported"], done["dead_letters"]) == (3, 4)
+        assert count(platform, Case) == 3
+        bad = client.post(
+            "/api/v1/intake/import",
+            files={"file": ("export.csv", b"a,b\n1,2\n", "text/csv")},
+            data={"mapping": "center = "},
+            headers=admin,
+        )
+        assert (bad.status_code, bad.json()["error"]) == (422, "ValidationFailed")
+        other = client.post(
+            "/api/v1/intake/import",
+            files={"file": ("x.csv", b"a\n", "text/csv")},
+            data={"mapping": "{}"},
+            headers=auth(platform, "dispatcher"),
+        )
+        assert other.status_code == 403

@@ -89,6 +89,7 @@ def create_app(platform: Platform, *, run_sweeper: bool = True) -> FastAPI:
     api.include_router(reference.router)
     api.include_router(grids.router)
     api.include_router(addresses.router)
+    api.include_router(intake.import_router)  # /intake/import before /intake/{channel}
     api.include_router(intake.router)
     api.include_router(intake.reveal_router)
     api.include_router(hooks.router)

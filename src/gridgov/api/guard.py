@@ -104,7 +104,8 @@ class Guard:
                     [(b"retry-after", str(wait).encode())],
                 )
                 return
-        limit = self.max_upload if path.endswith("/attachments") else self.max_body
+        uploading = path.endswith(("/attachments", "/intake/import"))
+        limit = self.max_upload if uploading else self.max_body
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             await _refuse(

@@ -46,7 +46,8 @@ ROUTES: dict[str, frozenset[Role]] = {
     "GET /api/v1/attachments/{attachment_id}": EVERYONE,
     "GET /api/v1/events/stream": EVERYONE,
     # intake
-    "GET /api/v1/intake/channels": PUBLIC,  # the channels' payload schemas, like /openapi.json
+    "GET /api/v1/intake/channels": PUBLIC,
+    "POST /api/v1/intake/import": ADMIN,  # the channels' payload schemas, like /openapi.json
     "POST /api/v1/intake/{channel}": REPORTERS,
     "POST /api/v1/intake/{channel}/batch": REPORTERS,
     "GET /api/v1/intake/dead-letters": frozenset({R.dispatcher, R.admin}),

@@ -109,11 +109,21 @@ class Mapping:
             raw = path.read_text(encoding="utf-8-sig")
         except OSError as exc:
             raise ValidationFailed(f"cannot read {path}: {exc.strerror}") from None
+        return cls.from_text(raw, source=str(path), json_first=path.suffix == ".json")
+
+    @classmethod
+    def from_text(cls, raw: str, *, source: str, json_first: bool = True) -> Mapping:
+        """A mapping written as JSON or TOML."""
         try:
-            data = json.loads(raw) if path.suffix == ".json" else tomllib.loads(raw)
+            if json_first and raw.lstrip().startswith("{"):
+                data = json.loads(raw)
+            else:
+                data = tomllib.loads(raw)
         except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ValidationFailed(f"{path}: {exc}") from None
-        return cls.parse(data, source=str(path))
+            raise ValidationFailed(f"{source}: {exc}") from None
+        if not isinstance(data, dict):
+            raise ValidationFailed(f"{source}: the mapping must be an object")
+        return cls.parse(data, source=source)
 
     @classmethod
     def parse(cls, data: dict[str, Any], *, source: str = "mapping") -> Mapping:

@@ -3,17 +3,20 @@ audited reveal of personal data."""
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Query
+from fastapi import APIRouter, Body, File, Form, Header, Query, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from gridgov.api.deps import ReadActor, ReadSession, RowId, ThePlatform, WriteActor, WriteSession
 from gridgov.api.errors import error_responses
 from gridgov.cases import service as cases
 from gridgov.cases.schemas import CaseRead, Channel
-from gridgov.intake import batch, channels, deadletters, personal, service
+from gridgov.intake import batch, bulk, channels, deadletters, personal, service
 from gridgov.kit.clock import utc_now
 from gridgov.kit.errors import ValidationFailed
 
@@ -204,3 +207,65 @@ def reveal(
     if not body.reason.strip():
         raise ValidationFailed("reason is empty")
     return personal.reveal(session, number=number, actor=actor, reason=body.reason, now=utc_now())
+
+
+# ---- bulk import from an existing 12345 platform -------------------------------------------
+import_router = APIRouter(prefix="/intake", tags=["intake"])  # included before /{channel}
+
+
+class ImportReport(BaseModel):
+    rows: int
+    valid: int
+    already_on_file: int
+    duplicates_in_file: int
+    rejected: list[dict[str, Any]]
+    categories: dict[str, int]
+    first: str | None
+    last: str | None
+    personal_data_rows: int
+    unused_columns: list[str]
+    imported: int
+    dead_letters: int
+    dry_run: bool
+
+
+@import_router.post(
+    "/import", response_model=ImportReport, responses=error_responses(401, 403, 413, 422)
+)
+async def bulk_import(
+    file: Annotated[UploadFile, File(description="CSV (UTF-8 or GB18030) or XLSX export")],
+    mapping: Annotated[str, Form(max_length=200_000, description="Column mapping, JSON or TOML")],
+    p: ThePlatform,
+    session: WriteSession,
+    actor: WriteActor,
+    dry_run: Annotated[bool, Form(description="Check and report; write nothing")] = True,
+) -> ImportReport:
+    """Import an old platform's cases with a column mapping — a dry run by default: it
+    reports what an import would do. Valid rows become cases, rejected rows dead letters,
+    all in one transaction."""
+    suffix = Path(file.filename or "").suffix.lower()
+    if suffix not in (".csv", ".xlsx", ".xlsm"):
+        raise ValidationFailed("the file must be .csv or .xlsx")
+    content = await file.read()
+
+    def work() -> ImportReport:
+        plan = bulk.Mapping.from_text(mapping, source="mapping")
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"upload{suffix}"
+            path.write_bytes(content)
+            header, rows = bulk.read_table(path)
+        report, checked = bulk.check(
+            session, mapping=plan, header=header, rows=rows, suggester=p.triage.suggester
+        )
+        if not dry_run:
+            bulk.write(
+                session,
+                mapping=plan,
+                report=report,
+                rows=checked,
+                now=utc_now(),
+                actor=actor.username,
+            )
+        return ImportReport(**report.as_dict())
+
+    return await run_in_threadpool(work)
