@@ -389,3 +389,68 @@ def test_grids_are_imported_with_a_report_and_staffed_over_http(
     assert "grid_worker" not in str(
         client.get("/api/v1/grids/320724100001001/people", headers=admin).json()
     )
+
+
+def test_time_limits_and_catalogue_items_are_managed_over_http(
+    as_: Callable[[str], dict[str, str]], client: TestClient
+) -> None:
+    admin = as_("admin")
+    limits = [
+        {"step": "sign", "amount": 2, "unit": "working_hours"},
+        {"step": "handle", "amount": 3, "unit": "working_days"},
+    ]
+    made = client.put(
+        "/api/v1/sla-policies/flood",
+        json={"name": "防汛", "warning_ratio": 0.7, "limits": limits},
+        headers=admin,
+    )
+    assert made.status_code == 200, made.text
+    assert {x["step"]: x["amount"] for x in made.json()["limits"]} == {"sign": 2, "handle": 3}
+    changed = client.put(
+        "/api/v1/sla-policies/flood",
+        json={"limits": [{"step": "handle", "amount": 1, "unit": "natural_days"}]},
+        headers=admin,
+    ).json()
+    assert (changed["name"], [x["step"] for x in changed["limits"]]) == ("防汛", ["handle"])
+    listed = client.get("/api/v1/sla-policies", headers=as_("dispatcher")).json()
+    assert any(p["code"] == "flood" and len(p["limits"]) == 1 for p in listed)
+    twice = client.put(
+        "/api/v1/sla-policies/flood",
+        json={"limits": [limits[0], limits[0]]},
+        headers=admin,
+    )
+    assert twice.status_code == 422
+    nameless = client.put("/api/v1/sla-policies/new", json={"limits": limits}, headers=admin)
+    assert nameless.status_code == 422
+    item = client.post(
+        "/api/v1/catalog",
+        json={"code": "010104x", "name": "积水内涝", "parent": "0101", "sla_policy": "flood"},
+        headers=admin,
+    )
+    assert item.status_code == 201, item.text
+    assert item.json()["level"] == 3
+    assert (
+        client.post(
+            "/api/v1/catalog", json={"code": "010104x", "name": "again"}, headers=admin
+        ).status_code
+        == 409
+    )
+    too_deep = client.post(
+        "/api/v1/catalog", json={"code": "x1", "name": "四级", "parent": "010104x"}, headers=admin
+    )
+    assert too_deep.status_code == 422
+    # a case of the new item gets the new policy's clock
+    number = client.post("/api/v1/cases", json=case_data(), headers=as_("agent")).json()["number"]
+    accepted = client.post(
+        f"/api/v1/cases/{number}/actions/accept",
+        json={"catalog_item": "010104x"},
+        headers=as_("dispatcher"),
+    )
+    assert accepted.status_code == 200, accepted.text
+    dispatched = client.post(
+        f"/api/v1/cases/{number}/actions/dispatch",
+        json={"lead_unit": "320724-cgj"},
+        headers=as_("dispatcher"),
+    ).json()
+    handle = [d for d in dispatched["deadlines"] if d["step"] == "handle"]
+    assert handle[0]["limit"] == "1 natural_days"

@@ -10,21 +10,23 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import select
 
 from gridgov.api import idempotency as idem
 from gridgov.api.deps import ReadActor, ReadSession, WriteActor, WriteSession
 from gridgov.api.errors import error_responses
+from gridgov.cases.sla import LimitUnit, Step
 from gridgov.catalog import repository as catalog
 from gridgov.dispatch import rules as rules_db
 from gridgov.intake import service as intake
 from gridgov.kit.clock import utc_now
-from gridgov.kit.errors import ValidationFailed
+from gridgov.kit.errors import Conflict, NotFound, ValidationFailed
 from gridgov.open311 import spec
 from gridgov.regions import repository as regions
-from gridgov.store.models import CatalogItem, Region
+from gridgov.store.models import CatalogItem, Region, SlaLimit, SlaPolicy
 
 router = APIRouter(tags=["administration"])
 
@@ -46,8 +48,6 @@ def list_regions(
     parent: Annotated[str | None, Query(max_length=12, description="Children of")] = None,
     level: Annotated[str | None, Query(pattern="^(province|city|county|town|village)$")] = None,
 ) -> list[RegionRead]:
-    from sqlalchemy import select
-
     stmt = select(Region).order_by(Region.code)
     if parent is not None:
         stmt = stmt.where(Region.parent_code == parent)
@@ -296,3 +296,110 @@ def update_item(code: str, body: ItemUpdate, session: WriteSession, actor: Write
             setattr(item, name, value)
     session.flush()
     return ItemRead.model_validate(item)
+
+
+class ItemCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[0-9A-Za-z_\-]+$")]
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    parent: Annotated[str | None, Field(max_length=32, description="Parent item code")] = None
+    sla_policy: Annotated[str | None, Field(max_length=32, description="Policy code")] = None
+    priority: Annotated[str, Field(pattern="^(normal|urgent)$")] = "normal"
+    grid_admissible: bool = False
+    verification_required: bool = True
+
+
+@router.post(
+    "/catalog",
+    response_model=ItemRead,
+    status_code=201,
+    responses=error_responses(401, 403, 404, 409, 422),
+)
+def create_item(body: ItemCreate, session: WriteSession, actor: WriteActor) -> ItemRead:
+    """Add a catalogue item under a parent (or at level 1), optionally with its own policy."""
+    if session.scalar(select(CatalogItem.id).where(CatalogItem.code == body.code)) is not None:
+        raise Conflict(f"a catalogue item {body.code!r} already exists")
+    parent = catalog.get_item(session, code=body.parent) if body.parent else None
+    if parent is not None and parent.level >= 3:
+        raise ValidationFailed("the catalogue has three levels; a level-3 item has no children")
+    policy_id = None
+    if body.sla_policy:
+        policy = session.scalar(select(SlaPolicy).where(SlaPolicy.code == body.sla_policy))
+        if policy is None:
+            raise NotFound(f"no time-limit policy {body.sla_policy!r}")
+        policy_id = policy.id
+    item = CatalogItem(
+        code=body.code,
+        name=body.name,
+        level=parent.level + 1 if parent else 1,
+        parent_id=parent.id if parent else None,
+        sla_policy_id=policy_id,
+        priority=body.priority,
+        grid_admissible=body.grid_admissible,
+        verification_required=body.verification_required,
+    )
+    session.add(item)
+    session.flush()
+    return ItemRead.model_validate(item)
+
+
+# ---- time limits --------------------------------------------------------------------------
+class LimitSet(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    step: Step
+    amount: Annotated[float, Field(gt=0, le=10_000)]
+    unit: LimitUnit
+
+
+class PolicySet(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Annotated[str | None, Field(min_length=1, max_length=100)] = None
+    warning_ratio: Annotated[float, Field(ge=0.5, le=0.95)] = 0.8
+    limits: Annotated[list[LimitSet], Field(min_length=1, max_length=len(Step))]
+
+
+class LimitRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    step: str
+    amount: float
+    unit: str
+
+
+class TimePolicyRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    code: str
+    name: str
+    warning_ratio: float
+    limits: list[LimitRead]
+
+
+@router.put(
+    "/sla-policies/{code}",
+    response_model=TimePolicyRead,
+    responses=error_responses(401, 403, 422),
+)
+def set_time_policy(
+    code: Annotated[str, Path(max_length=32, pattern=r"^[0-9A-Za-z_\-]+$")],
+    body: PolicySet,
+    session: WriteSession,
+    actor: WriteActor,
+) -> TimePolicyRead:
+    """Create or replace a time-limit policy. Clocks already running keep the limit they
+    started with; the new limits apply to clocks started from now on."""
+    steps = [limit.step for limit in body.limits]
+    if len(set(steps)) != len(steps):
+        raise ValidationFailed("each step (sign, handle, verify, visit) may appear once")
+    policy = session.scalar(select(SlaPolicy).where(SlaPolicy.code == code))
+    if policy is None:
+        if not body.name:
+            raise ValidationFailed("a new policy needs a name")
+        policy = SlaPolicy(code=code, name=body.name)
+        session.add(policy)
+    elif body.name:
+        policy.name = body.name
+    policy.warning_ratio = body.warning_ratio
+    policy.limits = [
+        SlaLimit(step=x.step.value, amount=x.amount, unit=x.unit.value) for x in body.limits
+    ]
+    session.flush()
+    return TimePolicyRead.model_validate(policy)

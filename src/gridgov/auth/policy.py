@@ -84,6 +84,8 @@ ROUTES: dict[str, frozenset[Role]] = {
     "GET /api/v1/calendar/days": EVERYONE,
     "PUT /api/v1/calendar/days/{day}": ADMIN,
     "PATCH /api/v1/catalog/{code}": ADMIN,
+    "POST /api/v1/catalog": ADMIN,
+    "PUT /api/v1/sla-policies/{code}": ADMIN,
     # webhooks
     "GET /api/v1/webhooks": ADMIN,
     "POST /api/v1/webhooks": ADMIN,
