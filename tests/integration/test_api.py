@@ -454,3 +454,14 @@ def test_time_limits_and_catalogue_items_are_managed_over_http(
     ).json()
     handle = [d for d in dispatched["deadlines"] if d["step"] == "handle"]
     assert handle[0]["limit"] == "1 natural_days"
+    unit = client.post(
+        "/api/v1/units",
+        json={"code": "320724-slj", "name": "县水利局", "kind": "department", "level": "county",
+              "region_code": "320724", "center": "320724", "duties": "防汛排涝"},
+        headers=admin,
+    )  # fmt: skip
+    assert unit.status_code == 201, unit.text
+    units = client.get("/api/v1/units", params={"center": "320724"}, headers=admin).json()
+    assert "320724-slj" in {u["code"] for u in units}
+    again = client.post("/api/v1/units", json={**unit.json(), "center": "320724"}, headers=admin)
+    assert again.status_code == 409

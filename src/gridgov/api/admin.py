@@ -26,7 +26,7 @@ from gridgov.kit.clock import utc_now
 from gridgov.kit.errors import Conflict, NotFound, ValidationFailed
 from gridgov.open311 import spec
 from gridgov.regions import repository as regions
-from gridgov.store.models import CatalogItem, Region, SlaLimit, SlaPolicy
+from gridgov.store.models import CatalogItem, Region, SlaLimit, SlaPolicy, Unit
 
 router = APIRouter(tags=["administration"])
 
@@ -403,3 +403,51 @@ def set_time_policy(
     ]
     session.flush()
     return TimePolicyRead.model_validate(policy)
+
+
+# ---- handling units -----------------------------------------------------------------------
+class UnitCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[0-9A-Za-z_\-]+$")]
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    kind: Annotated[str, Field(pattern="^(department|town|team|enterprise)$")]
+    level: Annotated[str, Field(pattern="^(city|county|town)$")]
+    region_code: Annotated[str, Field(max_length=12)]
+    center: Annotated[str, Field(max_length=32, description="Centre that dispatches to it")]
+    duties: Annotated[str, Field(max_length=4000)] = ""
+
+
+class UnitCreated(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    code: str
+    name: str
+    kind: str
+    level: str
+    region_code: str
+    duties: str
+
+
+@router.post(
+    "/units",
+    response_model=UnitCreated,
+    status_code=201,
+    responses=error_responses(401, 403, 404, 409, 422),
+)
+def create_unit(body: UnitCreate, session: WriteSession, actor: WriteActor) -> UnitCreated:
+    """Add a handling unit to a centre's dispatch list (routing rules can then name it)."""
+    if session.scalar(select(Unit.id).where(Unit.code == body.code)) is not None:
+        raise Conflict(f"a unit {body.code!r} already exists")
+    regions.get_region(session, code=body.region_code)
+    center = regions.get_center(session, code=body.center)
+    unit = Unit(
+        code=body.code,
+        name=body.name,
+        kind=body.kind,
+        level=body.level,
+        region_code=body.region_code,
+        center_id=center.id,
+        duties=body.duties,
+    )
+    session.add(unit)
+    session.flush()
+    return UnitCreated.model_validate(unit)

@@ -56,6 +56,7 @@ ROUTES: dict[str, frozenset[Role]] = {
     # reference data
     "GET /api/v1/centers": EVERYONE,
     "GET /api/v1/units": EVERYONE,
+    "POST /api/v1/units": ADMIN,
     "GET /api/v1/catalog": EVERYONE,
     "GET /api/v1/sla-policies": STAFF,
     "POST /api/v1/sla/sweep": frozenset({R.admin, R.system}),
