@@ -465,3 +465,58 @@ def test_time_limits_and_catalogue_items_are_managed_over_http(
     assert "320724-slj" in {u["code"] for u in units}
     again = client.post("/api/v1/units", json={**unit.json(), "center": "320724"}, headers=admin)
     assert again.status_code == 409
+
+
+def test_addresses_and_buildings_are_managed_over_http(
+    as_: Callable[[str], dict[str, str]], client: TestClient
+) -> None:
+    admin = as_("admin")
+    grid = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"code": "320724100001001"},
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [[[119.3, 34.1], [119.31, 34.1], [119.31, 34.11],
+                                     [119.3, 34.11], [119.3, 34.1]]],
+                },
+            }
+        ],
+    }  # fmt: skip
+    assert client.post("/api/v1/grids/import", json=grid, headers=admin).json()["imported"]
+    added = client.post(
+        "/api/v1/addresses",
+        json={"addresses": [{"address": "灌南县新安镇人民路8号", "lon": 119.305, "lat": 34.105}]},
+        headers=admin,
+    )
+    assert added.json() == {"imported": 1}
+    found = client.get(
+        "/api/v1/addresses/match", params={"text": "人民路8号"}, headers=as_("agent")
+    ).json()
+    assert found[0]["grid_code"] == "320724100001001"
+    building = client.post(
+        "/api/v1/buildings",
+        json={"address": "灌南县新安镇人民路8号", "lon": 119.305, "lat": 34.105, "households": 12},
+        headers=as_("grid_worker"),
+    )
+    assert building.status_code == 201, building.text
+    assert building.json()["grid_code"] == "320724100001001"
+    bid = building.json()["id"]
+    no_reason = client.put(f"/api/v1/buildings/{bid}/risk", json={"colour": "red"}, headers=admin)
+    assert no_reason.status_code == 422
+    red = client.put(
+        f"/api/v1/buildings/{bid}/risk",
+        json={"colour": "red", "reasons": ["独居老人"]},
+        headers=admin,
+    )
+    assert red.json()["risk_colour"] == "red"
+    assert (
+        client.post(
+            "/api/v1/buildings",
+            json={"address": "x路1号", "lon": 1, "lat": 1},
+            headers=as_("agent"),
+        ).status_code
+        == 403
+    )

@@ -74,6 +74,9 @@ ROUTES: dict[str, frozenset[Role]] = {
     "GET /api/v1/locate": EVERYONE,
     "POST /api/v1/locate": STAFF,
     "GET /api/v1/addresses/match": STAFF,
+    "POST /api/v1/addresses": ADMIN,
+    "POST /api/v1/buildings": frozenset({R.admin, R.grid_worker}),
+    "PUT /api/v1/buildings/{building_id}/risk": frozenset({R.admin, R.grid_worker}),
     # administration: reference data and settings
     "GET /api/v1/regions": EVERYONE,
     "GET /api/v1/regions/{code}": EVERYONE,
