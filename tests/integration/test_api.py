@@ -384,6 +384,13 @@ def test_grids_are_imported_with_a_report_and_staffed_over_http(
     assert staffed.status_code == 204, staffed.text
     people = client.get("/api/v1/grids/320724100001001/people", headers=admin).json()
     assert "grid_worker" in str(people)
+    linked = client.post(
+        "/api/v1/grids/320724100001001/links",
+        json={"username": "leader", "kind": "leader"},
+        headers=admin,
+    )
+    assert linked.status_code == 204, linked.text
+    assert "leader" in str(client.get("/api/v1/grids/320724100001001/people", headers=admin).json())
     gone = client.delete("/api/v1/grids/320724100001001/staff/grid_worker", headers=admin)
     assert gone.status_code == 204
     assert "grid_worker" not in str(

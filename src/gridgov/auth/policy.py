@@ -71,6 +71,7 @@ ROUTES: dict[str, frozenset[Role]] = {
     "POST /api/v1/grids/import": ADMIN,
     "POST /api/v1/grids/{code}/staff": ADMIN,
     "DELETE /api/v1/grids/{code}/staff/{username}": ADMIN,
+    "POST /api/v1/grids/{code}/links": ADMIN,
     "GET /api/v1/locate": EVERYONE,
     "POST /api/v1/locate": STAFF,
     "GET /api/v1/addresses/match": STAFF,

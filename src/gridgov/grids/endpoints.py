@@ -290,3 +290,17 @@ def remove_staff(
     role: staff.StaffRole = staff.StaffRole.grid_worker,
 ) -> None:
     staff.unassign(session, grid_code=code, username=username, role=role)
+
+
+class LinkBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: Annotated[str, Field(min_length=1, max_length=64)]
+    kind: staff.LinkKind = staff.LinkKind.leader
+
+
+@router.post(
+    "/grids/{code}/links", status_code=204, responses=error_responses(401, 403, 404, 409, 422)
+)
+def link_grid(code: str, body: LinkBody, session: WriteSession, actor: WriteActor) -> None:
+    """Link a leader or a police/judicial officer to the grid (挂联)."""
+    staff.link(session, grid_code=code, username=body.username, kind=body.kind, now=utc_now())
