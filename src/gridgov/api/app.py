@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 
 from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 import gridgov
@@ -26,6 +27,8 @@ from gridgov.intake import endpoints as intake
 from gridgov.kit.clock import utc_now
 from gridgov.kit.errors import AppError
 from gridgov.open311 import endpoints as open311
+from gridgov.web import console
+from gridgov.web.console import STATIC
 
 log = logging.getLogger("gridgov.api")
 
@@ -102,5 +105,7 @@ def create_app(platform: Platform, *, run_sweeper: bool = True) -> FastAPI:
 
     app.include_router(api)
     app.include_router(open311.router)
+    app.include_router(console.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(Guard, settings=platform.settings)
     return app

@@ -37,6 +37,11 @@ _API_HEADERS = [
 ]
 # JSON and XML answers never run script or load anything; the console pages set their own.
 _DATA_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+_PAGE_CSP = (
+    b"content-security-policy",
+    b"default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+    b"connect-src 'self'; frame-ancestors 'none'; form-action 'self'",
+)
 _NO_STORE = (b"cache-control", b"no-store")
 _HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
@@ -58,6 +63,7 @@ class Door:
 def doors(settings: Settings) -> list[Door]:
     return [
         Door("login", parse(settings.rate_limit_login), frozenset({"POST"}), "/api/v1/auth/login"),
+        Door("login", parse(settings.rate_limit_login), frozenset({"POST"}), "/console/login"),
         Door(
             "open311-write",
             parse(settings.rate_limit_public_write),
@@ -126,7 +132,9 @@ class Guard:
                 headers = list(message.get("headers", []))
                 present = {k.lower() for k, _ in headers}
                 extra = list(_API_HEADERS)
-                if not path.startswith(("/docs", "/redoc")):
+                if path.startswith("/console"):  # pages: their own vendored assets only
+                    extra += [_PAGE_CSP, _NO_STORE]
+                elif not path.startswith(("/docs", "/redoc", "/static/")):
                     extra += [_DATA_CSP, _NO_STORE]
                 if secure:
                     extra.append(_HSTS)

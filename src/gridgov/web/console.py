@@ -1,0 +1,309 @@
+"""The web console (server-rendered Jinja2 + HTMX, assets vendored, no CDN).
+
+Every page works on the same services and the same checks as the API: the console session
+is the API's (HTTP-only cookie, CSRF token on every form), lists and pages are limited by
+the user's data scope, and a case page offers exactly the actions the user may take now —
+the server refuses the others anyway. Chinese by default; ``?lang=en`` switches (kept in
+a cookie).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import func, select
+from starlette.concurrency import run_in_threadpool
+
+from gridgov.api.deps import CSRF_COOKIE, SESSION_COOKIE
+from gridgov.auth import credentials
+from gridgov.auth.actor import Actor
+from gridgov.bootstrap import Platform
+from gridgov.cases import schemas as s
+from gridgov.cases import service
+from gridgov.cases.workflow import Action
+from gridgov.kit.clock import utc_now
+from gridgov.kit.errors import AppError, Unauthenticated
+from gridgov.kit.pagination import PageParams
+from gridgov.store.models import Case
+from gridgov.web import forms, i18n
+
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+templates = Jinja2Templates(directory=HERE / "templates")
+router = APIRouter(prefix="/console", include_in_schema=False)
+LANG_COOKIE = "gridgov_lang"
+OPEN_STATUSES = ("submitted", "accepted", "dispatched", "in_progress", "handled", "verifying")
+
+
+@dataclass(frozen=True)
+class Visitor:
+    actor: Actor
+    csrf: str
+
+
+def _platform(request: Request) -> Platform:
+    return request.app.state.platform  # type: ignore[no-any-return]
+
+
+def _lang(request: Request) -> str:
+    lang = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE) or "zh"
+    return lang if lang in i18n.LANGS else "zh"
+
+
+def _visitor(request: Request) -> Visitor | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    p = _platform(request)
+    now = utc_now()
+    with p.db.read() as session:
+        try:
+            found = credentials.check_session(
+                session, token=token, now=now, timeouts=p.settings.session_timeouts
+            )
+        except Unauthenticated:
+            return None
+    if found.stale:
+        with p.db.write() as session:
+            credentials.touch_session(session, row_id=found.row_id, now=now)
+    return Visitor(found.actor, found.csrf_token or "")
+
+
+def _page(
+    request: Request, name: str, context: dict[str, Any], status_code: int = 200
+) -> HTMLResponse:
+    lang = _lang(request)
+    response = templates.TemplateResponse(
+        request,
+        name,
+        {**i18n.translator(lang), **context},
+        status_code=status_code,
+    )
+    if request.query_params.get("lang") in i18n.LANGS:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="strict")
+    return response
+
+
+def _to_login(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/console/login?{urlencode({'next': request.url.path})}", 303)
+
+
+# ---- sign-in ------------------------------------------------------------------------------
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request) -> Response:
+    return _page(request, "login.html", {"error": None, "next": request.query_params.get("next")})
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=256)],
+    next: Annotated[str, Form(max_length=300)] = "/console",
+) -> Response:
+    p = _platform(request)
+    failure: AppError | None = None
+    with p.db.write() as session:  # the failure count must stick: commit either way
+        try:
+            done = credentials.sign_in(
+                session,
+                username=username,
+                password=password,
+                now=utc_now(),
+                client=request.headers.get("user-agent", ""),
+            )
+        except AppError as exc:
+            failure = exc
+    if failure is not None:
+        message = i18n.pick(i18n.WORDS, "wrong_login", _lang(request))
+        if failure.status_code == 429:
+            message = failure.detail
+        return _page(
+            request, "login.html", {"error": message, "next": next}, status_code=failure.status_code
+        )
+    target = next if next.startswith("/console") else "/console"
+    response = RedirectResponse(target, status_code=303)
+    max_age = int(p.settings.session_timeouts.absolute.total_seconds())
+    for name, value, http_only in (
+        (SESSION_COOKIE, done.token, True),
+        (CSRF_COOKIE, done.csrf_token, False),
+    ):
+        response.set_cookie(
+            name,
+            value,
+            max_age=max_age,
+            httponly=http_only,
+            secure=p.settings.cookie_secure,
+            samesite="strict",
+            path="/",
+        )
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, csrf: Annotated[str, Form(max_length=100)] = "") -> Response:
+    visitor = _visitor(request)
+    if visitor is not None and credentials.csrf_matches(visitor.csrf, csrf):
+        with _platform(request).db.write() as session:
+            credentials.sign_out(
+                session, token=request.cookies.get(SESSION_COOKIE, ""), now=utc_now()
+            )
+    response = RedirectResponse("/console/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(CSRF_COOKIE, path="/")
+    return response
+
+
+# ---- the queue ----------------------------------------------------------------------------
+@router.get("", response_class=HTMLResponse)
+def queue(request: Request) -> Response:
+    visitor = _visitor(request)
+    if visitor is None:
+        return _to_login(request)
+    q = request.query_params
+    p = _platform(request)
+    status = q.get("status") or ""
+    colour = q.get("colour") or ""
+    channel = q.get("channel") or ""
+    text = (q.get("q") or "").strip()[:100]
+    try:
+        page = max(1, min(int(q.get("page") or 1), 100_000))
+    except ValueError:
+        page = 1
+    error = None
+    with p.db.read() as session:
+        try:
+            result = service.list_cases(
+                session,
+                actor=visitor.actor,
+                center_code=None,
+                statuses=[status] if status in i18n.STATUS else [],
+                colour=colour if colour in ("normal", "warning", "overdue") else None,
+                page=PageParams(page, 30),
+                query=service.CaseQuery(
+                    channels=(channel,) if channel in {c.value for c in s.Channel} else (),
+                    text=text or None,
+                ),
+            )
+        except AppError as exc:
+            result, error = s.CasePage(items=[], total=0, page=1, page_size=30), exc.detail
+        counts = dict(
+            session.execute(
+                select(Case.sla_colour, func.count())
+                .where(service.visible_to(session, visitor.actor))
+                .where(Case.status.in_(OPEN_STATUSES))
+                .group_by(Case.sla_colour)
+            ).all()
+        )
+    args = {
+        k: v
+        for k, v in {"status": status, "colour": colour, "channel": channel, "q": text}.items()
+        if v
+    }
+    return _page(
+        request,
+        "queue.html",
+        {
+            "visitor": visitor,
+            "result": result,
+            "counts": {c: counts.get(c, 0) for c in ("normal", "warning", "overdue")},
+            "filters": {"status": status, "colour": colour, "channel": channel, "q": text},
+            "channels": [c.value for c in s.Channel],
+            "statuses": list(i18n.STATUS),
+            "error": error,
+            "prev_url": f"/console?{urlencode({**args, 'page': page - 1})}" if page > 1 else None,
+            "next_url": (
+                f"/console?{urlencode({**args, 'page': page + 1})}"
+                if page * 30 < result.total
+                else None
+            ),
+        },
+    )
+
+
+# ---- a case -------------------------------------------------------------------------------
+def _case_context(request: Request, visitor: Visitor, number: str) -> dict[str, Any]:
+    p = _platform(request)
+    with p.db.read() as session:
+        case = service.get_visible(session, number=number, actor=visitor.actor)
+        view = service.read(session, case=case, now=utc_now(), rules=p.rules)
+        events = service.read_events(session, case=case)
+        allowed = service.actions_for(session, case=case, actor=visitor.actor)
+    return {
+        "visitor": visitor,
+        "case": view,
+        "events": events,
+        "actions": [
+            {
+                "name": a.value,
+                "fields": forms.form_fields(s.ACTION_INPUTS[a]),
+                "destructive": a.value in i18n.DESTRUCTIVE,
+            }
+            for a in allowed
+        ],
+        "error": None,
+        "failed_action": None,
+    }
+
+
+@router.get("/cases/{number}", response_class=HTMLResponse)
+def case_page(request: Request, number: str) -> Response:
+    visitor = _visitor(request)
+    if visitor is None:
+        return _to_login(request)
+    try:
+        context = _case_context(request, visitor, number)
+    except AppError as exc:
+        return _page(
+            request, "error.html", {"visitor": visitor, "error": exc.detail}, exc.status_code
+        )
+    return _page(request, "case.html", context)
+
+
+@router.post("/cases/{number}/actions/{action}", response_class=HTMLResponse)
+async def act(request: Request, number: str, action: str) -> Response:
+    visitor = _visitor(request)
+    if visitor is None:
+        return _to_login(request)
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    if not credentials.csrf_matches(visitor.csrf, form.get("csrf")):
+        return _page(request, "error.html", {"visitor": visitor, "error": "CSRF"}, 403)
+    p = _platform(request)
+
+    def work() -> Response:
+        try:
+            chosen = Action(action)
+            payload = forms.payload_from(s.ACTION_INPUTS[chosen], form)
+            with p.db.write() as session:
+                service.act(
+                    session,
+                    number=number,
+                    action=chosen,
+                    actor=visitor.actor,
+                    payload=payload,
+                    now=utc_now(),
+                    rules=p.rules,
+                )
+        except ValueError:
+            return _page(request, "error.html", {"visitor": visitor, "error": action}, 404)
+        except AppError as exc:  # shown inline, next to the form that failed
+            try:
+                context = _case_context(request, visitor, number)
+            except AppError as again:
+                return _page(
+                    request,
+                    "error.html",
+                    {"visitor": visitor, "error": again.detail},
+                    again.status_code,
+                )
+            context.update(error=exc.detail, failed_action=action)
+            return _page(request, "case.html", context, status_code=exc.status_code)
+        return RedirectResponse(f"/console/cases/{number}", status_code=303)
+
+    return await run_in_threadpool(work)

@@ -1,0 +1,109 @@
+"""The web console over HTTP (server-rendered pages): sign-in, the queue with its colours and
+filters, a case page that offers exactly the user's actions, and actions done from forms."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from gridgov.api.app import create_app
+from gridgov.auth import credentials
+from gridgov.bootstrap import Platform
+from gridgov.kit.clock import utc_now
+
+from ..factories import STANDARD, VILLAGE_A, World
+from .helpers import Driver
+
+PASSWORD = "Console-2026!"
+
+
+@pytest.fixture
+def console(platform: Platform, world: World):
+    with platform.db.write() as session:
+        for name in ("dispatcher", "town_dispatcher", "other_town_dispatcher", "leader"):
+            credentials.set_password(session, username=name, password=PASSWORD, now=utc_now())
+    with TestClient(create_app(platform, run_sweeper=False), base_url="https://testserver") as c:
+        yield c
+
+
+def sign_in(client: TestClient, username: str) -> None:
+    r = client.post("/console/login", data={"username": username, "password": PASSWORD})
+    assert r.status_code == 200, r.text  # followed the redirect to the queue
+    assert username in r.text
+
+
+def csrf(page: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+
+
+def test_pages_need_a_session_and_a_wrong_password_says_so(console: TestClient) -> None:
+    r = console.get("/console", follow_redirects=False)
+    assert (r.status_code, r.headers["location"]) == (303, "/console/login?next=%2Fconsole")
+    wrong = console.post("/console/login", data={"username": "dispatcher", "password": "nope"})
+    assert wrong.status_code == 401
+    assert "用户名或密码错误" in wrong.text
+    english = console.get("/console/login?lang=en")
+    assert "Sign in" in english.text
+    assert "gridgov_lang=en" in english.headers["set-cookie"]
+
+
+def test_the_queue_shows_the_users_cases_with_colours_and_filters(
+    console: TestClient, platform: Platform, world: World
+) -> None:
+    village = Driver(platform, world, region_code=VILLAGE_A, title="村口路灯不亮")
+    county = Driver(platform, world, title="县城主干道井盖缺失")
+    sign_in(console, "town_dispatcher")
+    page = console.get("/console").text
+    assert village.number in page
+    assert county.number not in page  # another region: not in this user's scope
+    sign_in(console, "dispatcher")
+    assert county.number in console.get("/console").text
+    found = console.get("/console", params={"q": "井盖"}).text
+    assert county.number in found
+    assert village.number not in found
+    assert "没有符合条件的案件" in console.get("/console", params={"status": "closed"}).text
+    assert 'data-count="normal"' in page
+
+
+def test_a_case_page_offers_only_the_users_actions_and_forms_do_them(
+    console: TestClient, platform: Platform, world: World
+) -> None:
+    d = Driver(platform, world, region_code=VILLAGE_A, title="村口路灯不亮")
+    sign_in(console, "leader")
+    as_leader = console.get(f"/console/cases/{d.number}").text
+    assert 'data-action="supervise"' in as_leader
+    assert 'data-action="accept"' not in as_leader
+    forced = console.post(
+        f"/console/cases/{d.number}/actions/accept",
+        data={"csrf": csrf(as_leader), "catalog_item": STANDARD},
+    )
+    assert forced.status_code == 403  # the server refuses it anyway
+    sign_in(console, "town_dispatcher")
+    page = console.get(f"/console/cases/{d.number}").text
+    assert 'data-action="accept"' in page
+    no_token = console.post(
+        f"/console/cases/{d.number}/actions/accept", data={"catalog_item": STANDARD}
+    )
+    assert no_token.status_code == 403
+    bad = console.post(
+        f"/console/cases/{d.number}/actions/accept",
+        data={"csrf": csrf(page), "catalog_item": "999999"},
+    )
+    assert bad.status_code == 404
+    assert "999999" in bad.text  # the server's reason, shown next to the form
+    done = console.post(
+        f"/console/cases/{d.number}/actions/accept",
+        data={"csrf": csrf(page), "catalog_item": STANDARD},
+    )
+    assert done.status_code == 200
+    assert 'data-field="status">已受理' in done.text
+    assert 'data-event="accept"' in done.text
+    dispatched = console.post(
+        f"/console/cases/{d.number}/actions/dispatch",
+        data={"csrf": csrf(page), "lead_unit": "320724100-zhzf", "assisting_units": ""},
+    )
+    assert 'data-field="lead_unit">320724100-zhzf' in dispatched.text
+    sign_in(console, "other_town_dispatcher")
+    assert console.get(f"/console/cases/{d.number}").status_code == 404
