@@ -10,9 +10,11 @@ a cookie).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -79,10 +81,15 @@ def _page(
     request: Request, name: str, context: dict[str, Any], status_code: int = 200
 ) -> HTMLResponse:
     lang = _lang(request)
+    zone = ZoneInfo(_platform(request).settings.timezone)
+
+    def local(value: datetime | None) -> str:  # times in the centre's zone
+        return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else ""
+
     response = templates.TemplateResponse(
         request,
         name,
-        {**i18n.translator(lang), **context},
+        {**i18n.translator(lang), "local": local, **context},
         status_code=status_code,
     )
     if request.query_params.get("lang") in i18n.LANGS:

@@ -90,6 +90,13 @@ ACTIONS = {
     "urge": ("催办", "Urge"),
     "instruct": ("批示", "Instruct"),
     "comment": ("备注", "Comment"),
+    "create": ("登记", "Received"),
+    "import": ("导入", "Imported"),
+    "triage": ("智能分拨", "Triage"),
+    "absorb_duplicate": ("并入重复件", "Duplicate merged in"),
+    "reveal_personal_data": ("查看个人信息", "Personal data revealed"),
+    "sla_warning": ("时限预警", "Time-limit warning"),
+    "sla_overdue": ("超期", "Overdue"),
 }
 
 DESTRUCTIVE = frozenset({"reject", "merge_into", "return_", "close", "verify_fail", "escalate"})

@@ -1,0 +1,107 @@
+"""The console in a real browser: headless Debian Chromium driven by Playwright, against a
+live server on SQLite. Screenshots go to var/test-artifacts/."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from gridgov.api.app import create_app
+from gridgov.auth import credentials
+from gridgov.bootstrap import Platform
+from gridgov.kit.clock import utc_now
+
+from ..factories import STANDARD, VILLAGE_A, World
+from .helpers import Driver
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts"
+PASSWORD = "Browser-2026!"
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (dev extra)")
+pytestmark = pytest.mark.skipif(
+    not shutil.which(CHROMIUM), reason="Debian chromium is not installed (apt-get install chromium)"
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def server(platform: Platform, world: World) -> Iterator[str]:
+    if platform.db.engine.dialect.name != "sqlite":
+        pytest.skip("the browser walk runs once, on the embedded SQLite database")
+    with platform.db.write() as session:
+        for name in ("town_dispatcher", "leader"):
+            credentials.set_password(session, username=name, password=PASSWORD, now=utc_now())
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(platform, run_sweeper=False), port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if server.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_a_dispatcher_signs_in_accepts_and_dispatches_in_the_browser(
+    server: str, platform: Platform, world: World
+) -> None:
+    case = Driver(platform, world, region_code=VILLAGE_A, title="村口路灯不亮")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        page.goto(f"{server}/console")
+        assert "/console/login" in page.url
+        page.get_by_label("用户名").fill("town_dispatcher")
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_url(f"{server}/console")
+        row = page.locator(f"tr[data-number='{case.number}']")
+        assert row.count() == 1
+        page.screenshot(path=str(ARTIFACTS / "queue.png"), full_page=True)
+        row.get_by_role("link").click()
+        page.wait_for_url(f"**/console/cases/{case.number}")
+        page.locator("summary[data-action='accept']").click()
+        page.get_by_label("catalog_item").fill(STANDARD)
+        page.get_by_role("button", name="受理").last.click()
+        page.wait_for_selector("li[data-event='accept']")
+        assert page.locator("[data-field='status']").inner_text() == "已受理"
+        # destructive actions ask first: dismissing the dialog sends nothing
+        page.once("dialog", lambda dialog: dialog.dismiss())
+        page.locator("summary[data-action='escalate']").click()
+        page.locator("#escalate-reason").fill("需县级部门")
+        page.locator("form[action$='/escalate'] button").click()
+        page.wait_for_timeout(300)
+        assert page.locator("li[data-event='escalate']").count() == 0
+        page.locator("summary[data-action='dispatch']").click()
+        page.locator("#dispatch-lead_unit").fill("320724100-zhzf")
+        page.locator("form[action$='/dispatch'] button").click()
+        page.wait_for_selector("li[data-event='dispatch']")
+        assert page.locator("[data-field='lead_unit']").inner_text() == "320724100-zhzf"
+        page.screenshot(path=str(ARTIFACTS / "case-detail.png"), full_page=True)
+        # keyboard: the filter form is reachable and usable without a mouse
+        page.goto(f"{server}/console?lang=en")
+        assert page.get_by_role("button", name="Filter").is_visible()
+        mobile = browser.new_page(viewport={"width": 390, "height": 844})
+        mobile.goto(f"{server}/console/login")
+        assert mobile.get_by_label("用户名").is_visible()
+        mobile.screenshot(path=str(ARTIFACTS / "login-phone.png"))
+        browser.close()
+    assert (ARTIFACTS / "queue.png").stat().st_size > 5_000
