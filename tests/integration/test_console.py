@@ -109,3 +109,52 @@ def test_a_case_page_offers_only_the_users_actions_and_forms_do_them(
     assert 'data-field="lead_unit">320724100-zhzf' in dispatched.text
     sign_in(console, "other_town_dispatcher")
     assert console.get(f"/console/cases/{d.number}").status_code == 404
+
+
+def test_an_agent_registers_a_call_and_the_dispatch_form_carries_the_rule(
+    console: TestClient, platform: Platform, world: World
+) -> None:
+    from sqlalchemy import func, select
+
+    from gridgov.store.models import Case, DeadLetter
+
+    from .test_intake import add_grid_and_rules
+
+    with platform.db.write() as session:
+        add_grid_and_rules(session)
+        credentials.set_password(session, username="agent", password=PASSWORD, now=utc_now())
+    sign_in(console, "agent")
+    form = console.get("/console/new").text
+    token = csrf(form)
+    call_id = re.search(r'name="call_id" value="([^"]+)"', form).group(1)
+    fields = {
+        "csrf": token,
+        "call_id": call_id,
+        "caller": "张先生",
+        "callback_number": "13812345678",
+        "region_code": VILLAGE_A,
+        "text": "村口路边流动摊贩占道经营，行人无法通行",
+        "catalog_item": "",
+    }
+    bad = console.post("/console/new", data={**fields, "text": "x"})
+    assert bad.status_code == 422
+    assert 'role="alert"' in bad.text  # the reason, and the form keeps what was typed
+    assert 'value="张先生"' in bad.text
+    made = console.post("/console/new", data=fields)
+    assert made.status_code == 200
+    number = re.search(r"<small>([0-9-]+)</small>", made.text).group(1)
+    again = console.post("/console/new", data=fields)  # a double click: the same case
+    assert number in again.text
+    with platform.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(Case)) == 1
+        assert session.scalar(select(func.count()).select_from(DeadLetter)) == 1  # the bad one
+    assert "138****5678" in made.text
+    sign_in(console, "dispatcher")  # the call was taken by the county's hotline
+    page = console.get(f"/console/cases/{number}").text
+    accept = console.post(
+        f"/console/cases/{number}/actions/accept",
+        data={"csrf": csrf(page), "catalog_item": STANDARD},
+    ).text
+    assert "data-suggestion" in accept, re.findall(r"data-(?:action|field)=\"[^\"]+\"[^<]*", accept)
+    assert 'id="dispatch-lead_unit" name="lead_unit" value="320724-cgj"' in accept
+    assert 'name="assisting_units" value="320724-zjj"' in accept

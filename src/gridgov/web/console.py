@@ -9,6 +9,7 @@ a cookie).
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -29,10 +30,13 @@ from gridgov.bootstrap import Platform
 from gridgov.cases import schemas as s
 from gridgov.cases import service
 from gridgov.cases.workflow import Action
+from gridgov.dispatch import rules as rules_db
+from gridgov.intake import channels
+from gridgov.intake import service as intake
 from gridgov.kit.clock import utc_now
 from gridgov.kit.errors import AppError, Unauthenticated
 from gridgov.kit.pagination import PageParams
-from gridgov.store.models import Case
+from gridgov.store.models import Case, Center
 from gridgov.web import forms, i18n
 
 HERE = Path(__file__).parent
@@ -235,6 +239,23 @@ def queue(request: Request) -> Response:
 
 
 # ---- a case -------------------------------------------------------------------------------
+def _suggestion(session: Any, case: Case, item: str | None) -> dict[str, str]:
+    """What the routing rules propose for the dispatch form, with their reason."""
+    if item is None:
+        return {}
+    center = session.get(Center, case.center_id)
+    found = rules_db.route_for(
+        session, item=item, region_code=case.region_code, center_level=center.level
+    )
+    if found is None:
+        return {}
+    return {
+        "lead_unit": found.lead_unit,
+        "assisting_units": ", ".join(found.assisting),
+        "_why": found.explain(),
+    }
+
+
 def _case_context(request: Request, visitor: Visitor, number: str) -> dict[str, Any]:
     p = _platform(request)
     with p.db.read() as session:
@@ -242,6 +263,11 @@ def _case_context(request: Request, visitor: Visitor, number: str) -> dict[str, 
         view = service.read(session, case=case, now=utc_now(), rules=p.rules)
         events = service.read_events(session, case=case)
         allowed = service.actions_for(session, case=case, actor=visitor.actor)
+        defaults = {
+            Action.dispatch: _suggestion(session, case, view.catalog_item)
+            if Action.dispatch in allowed
+            else {}
+        }
     return {
         "visitor": visitor,
         "case": view,
@@ -251,6 +277,7 @@ def _case_context(request: Request, visitor: Visitor, number: str) -> dict[str, 
                 "name": a.value,
                 "fields": forms.form_fields(s.ACTION_INPUTS[a]),
                 "destructive": a.value in i18n.DESTRUCTIVE,
+                "defaults": defaults.get(a, {}),
             }
             for a in allowed
         ],
@@ -311,6 +338,59 @@ async def act(request: Request, number: str, action: str) -> Response:
                 )
             context.update(error=exc.detail, failed_action=action)
             return _page(request, "case.html", context, status_code=exc.status_code)
+        return RedirectResponse(f"/console/cases/{number}", status_code=303)
+
+    return await run_in_threadpool(work)
+
+
+# ---- a new case (the hotline agent's form) ------------------------------------------------
+def _new_context(visitor: Visitor, values: dict[str, str], error: str | None) -> dict[str, Any]:
+    return {
+        "visitor": visitor,
+        "fields": forms.form_fields(channels.HotlineCall),
+        "values": {"call_id": f"web-{uuid.uuid4().hex[:16]}", **values},
+        "error": error,
+    }
+
+
+@router.get("/new", response_class=HTMLResponse)
+def new_case_page(request: Request) -> Response:
+    visitor = _visitor(request)
+    if visitor is None:
+        return _to_login(request)
+    return _page(request, "new.html", _new_context(visitor, {}, None))
+
+
+@router.post("/new", response_class=HTMLResponse)
+async def new_case(request: Request) -> Response:
+    visitor = _visitor(request)
+    if visitor is None:
+        return _to_login(request)
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    if not credentials.csrf_matches(visitor.csrf, form.get("csrf")):
+        return _page(request, "error.html", {"visitor": visitor, "error": "CSRF"}, 403)
+    p = _platform(request)
+
+    def work() -> Response:
+        payload = forms.payload_from(channels.HotlineCall, form)
+        try:
+            with p.db.write() as session:
+                got = intake.receive(
+                    session,
+                    channel="hotline",
+                    payload=payload,
+                    actor=visitor.actor,
+                    now=utc_now(),
+                    rules=p.rules,
+                    triage=p.triage,
+                )
+                number = got.case.number if got.case else None
+                reason = got.dead_letter.reason if got.dead_letter else None
+        except AppError as exc:
+            number, reason = None, exc.detail
+        if number is None:  # nothing lost: the record is a dead letter; the form keeps it
+            context = _new_context(visitor, form, reason)
+            return _page(request, "new.html", context, status_code=422)
         return RedirectResponse(f"/console/cases/{number}", status_code=303)
 
     return await run_in_threadpool(work)

@@ -47,6 +47,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "due": ("应办结", "Due"),
     "supervised": ("督办", "Supervised"),
     "confirm": ("确定执行此操作？", "Really do this?"),
+    "new_case": ("登记新诉求", "New case"),
 }
 
 STATUS = {
