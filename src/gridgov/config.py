@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     port: int = 8000
     session_idle_minutes: float = Field(30, gt=0, description="Console sign-out after inactivity.")
     session_max_hours: float = Field(12, gt=0, description="Console session's absolute lifetime.")
+    map_tiles_url: str = Field(
+        "",
+        description="Tile URL template for console maps (an intranet tile server); empty: "
+        "grids on a plain background.",
+    )
     live_poll_seconds: float = Field(1.0, gt=0, description="How often live streams look.")
     webhook_seconds: float = Field(5.0, gt=0, description="How often webhooks are sent.")
     rate_limit_storage: str = Field(

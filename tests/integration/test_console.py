@@ -158,3 +158,24 @@ def test_an_agent_registers_a_call_and_the_dispatch_form_carries_the_rule(
     assert "data-suggestion" in accept, re.findall(r"data-(?:action|field)=\"[^\"]+\"[^<]*", accept)
     assert 'id="dispatch-lead_unit" name="lead_unit" value="320724-cgj"' in accept
     assert 'name="assisting_units" value="320724-zjj"' in accept
+
+
+def test_the_map_counts_open_cases_per_grid_within_the_users_scope(
+    console: TestClient, platform: Platform, world: World
+) -> None:
+    from .test_intake import GRID, LAT, LON, add_grid_and_rules
+
+    with platform.db.write() as session:
+        add_grid_and_rules(session)
+    inside = Driver(platform, world, region_code=VILLAGE_A, lon=LON, lat=LAT, title="网格内占道")
+    Driver(platform, world, title="县城另一处", lon=119.6, lat=34.3)
+    assert console.get("/console/map.json").status_code == 401
+    sign_in(console, "town_dispatcher")
+    data = console.get("/console/map.json").json()
+    assert [c["number"] for c in data["cases"]] == [inside.number]
+    [grid] = data["grids"]["features"]
+    assert (grid["properties"]["code"], grid["properties"]["open_cases"]) == (GRID, 1)
+    page = console.get("/console/map").text
+    assert "/static/vendor/leaflet-1.9.4/leaflet.js" in page  # vendored, no CDN
+    assert "unpkg" not in page
+    assert "cdn" not in page.lower()

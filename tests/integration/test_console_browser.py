@@ -62,7 +62,11 @@ def server(platform: Platform, world: World) -> Iterator[str]:
 def test_a_dispatcher_signs_in_accepts_and_dispatches_in_the_browser(
     server: str, platform: Platform, world: World
 ) -> None:
-    case = Driver(platform, world, region_code=VILLAGE_A, title="村口路灯不亮")
+    from .test_intake import LAT, LON, add_grid_and_rules
+
+    with platform.db.write() as session:
+        add_grid_and_rules(session)
+    case = Driver(platform, world, region_code=VILLAGE_A, title="村口路灯不亮", lon=LON, lat=LAT)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
@@ -96,6 +100,16 @@ def test_a_dispatcher_signs_in_accepts_and_dispatches_in_the_browser(
         page.wait_for_selector("li[data-event='dispatch']")
         assert page.locator("[data-field='lead_unit']").inner_text() == "320724100-zhzf"
         page.screenshot(path=str(ARTIFACTS / "case-detail.png"), full_page=True)
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{server}/console/map")
+        page.wait_for_timeout(2000)
+        assert not errors, errors
+        page.wait_for_selector("#map[data-loaded]")
+        assert page.get_attribute("#map", "data-loaded") == "1"  # the grid was drawn
+        assert page.locator("#map canvas").count() >= 1
+        page.screenshot(path=str(ARTIFACTS / "map.png"))
         # keyboard: the filter form is reachable and usable without a mouse
         page.goto(f"{server}/console?lang=en")
         assert page.get_by_role("button", name="Filter").is_visible()

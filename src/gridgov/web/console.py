@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
@@ -26,17 +26,19 @@ from starlette.concurrency import run_in_threadpool
 from gridgov.api.deps import CSRF_COOKIE, SESSION_COOKIE
 from gridgov.auth import credentials
 from gridgov.auth.actor import Actor
+from gridgov.auth.scope import region_subtree
 from gridgov.bootstrap import Platform
 from gridgov.cases import schemas as s
 from gridgov.cases import service
 from gridgov.cases.workflow import Action
 from gridgov.dispatch import rules as rules_db
+from gridgov.grids import service as grids_service
 from gridgov.intake import channels
 from gridgov.intake import service as intake
 from gridgov.kit.clock import utc_now
 from gridgov.kit.errors import AppError, Unauthenticated
 from gridgov.kit.pagination import PageParams
-from gridgov.store.models import Case, Center
+from gridgov.store.models import Case, Center, Grid
 from gridgov.web import forms, i18n
 
 HERE = Path(__file__).parent
@@ -394,3 +396,59 @@ async def new_case(request: Request) -> Response:
         return RedirectResponse(f"/console/cases/{number}", status_code=303)
 
     return await run_in_threadpool(work)
+
+
+# ---- the map ------------------------------------------------------------------------------
+@router.get("/map", response_class=HTMLResponse)
+def map_page(request: Request) -> Response:
+    visitor = _visitor(request)
+    if visitor is None:
+        return _to_login(request)
+    tiles = _platform(request).settings.map_tiles_url
+    return _page(request, "map.html", {"visitor": visitor, "tiles": tiles})
+
+
+@router.get("/map.json")
+def map_data(request: Request) -> Response:
+    """Comprehensive grids (with their open cases counted) and the open cases the user may
+    see, for the map page."""
+    visitor = _visitor(request)
+    if visitor is None:
+        return JSONResponse({"error": "Unauthenticated", "detail": "sign in"}, status_code=401)
+    p = _platform(request)
+    with p.db.read() as session:
+        visible = service.visible_to(session, visitor.actor)
+        cases = session.execute(
+            select(Case.number, Case.title, Case.lon, Case.lat, Case.sla_colour, Case.grid_code)
+            .where(visible, Case.status.in_(OPEN_STATUSES), Case.lon.is_not(None))
+            .order_by(Case.id.desc())
+            .limit(5000)
+        ).all()
+        per_grid: dict[str, int] = {}
+        for row in cases:
+            if row.grid_code:
+                per_grid[row.grid_code] = per_grid.get(row.grid_code, 0) + 1
+        stmt = select(Grid).where(Grid.kind == "comprehensive")
+        home = visitor.actor.region_code
+        if home:
+            stmt = stmt.where(Grid.region_code.in_(region_subtree(home)))
+        features = []
+        for grid in session.scalars(stmt.limit(20_000)):
+            feature = grids_service.to_feature(grid)
+            feature["properties"]["open_cases"] = per_grid.get(grid.code, 0)
+            features.append(feature)
+    return JSONResponse(
+        {
+            "grids": {"type": "FeatureCollection", "features": features},
+            "cases": [
+                {
+                    "number": r.number,
+                    "title": r.title,
+                    "lon": r.lon,
+                    "lat": r.lat,
+                    "colour": r.sla_colour,
+                }
+                for r in cases
+            ],
+        }
+    )

@@ -48,6 +48,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "supervised": ("督办", "Supervised"),
     "confirm": ("确定执行此操作？", "Really do this?"),
     "new_case": ("登记新诉求", "New case"),
+    "map": ("地图", "Map"),
+    "open_cases": ("在办案件", "Open cases"),
 }
 
 STATUS = {
