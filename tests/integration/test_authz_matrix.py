@@ -145,6 +145,7 @@ class Setup:
             "code": f"{VILLAGE_A}001" if "grids" in template else "320724",
             "channel": "hotline",
             "day": "2026-03-03",
+            "building_id": 1,
         }
         return template.format(**values)
 

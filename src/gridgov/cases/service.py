@@ -217,6 +217,11 @@ def act(
     old = Status(case.status)
     new = apply(old, action, facts(session, case=case))
     if not may(action, actor.roles, relations(session, case=case, actor=actor)):
+        # Relations are read after the case row: if another transaction moved the case in
+        # between (a unit released by a concurrent return), this is a lost race, not a refusal.
+        current = session.scalar(select(Case.version).where(Case.id == case.id))
+        if current != case.version:
+            raise Conflict(f"case {number} changed while this action was checked; reload it")
         raise Forbidden(f"{actor.username} may not {action.value} case {number}")
     repository.claim(session, case=case, now=now)
     calendar = case_calendar(session, case=case, rules=rules)
