@@ -456,6 +456,7 @@ def demo(
             "sign in (POST /api/v1/auth/login) as admin, agent, dispatcher, leader, … "
             f"with the demo password {DEMO_PASSWORD!r}"
         )
+        typer.echo(f"console: http://{host}:{port}/console")
         typer.echo(f"API: http://{host}:{port}/api/v1/cases   docs: http://{host}:{port}/docs")
         uvicorn.run(create_app(p), host=host, port=port)
 
