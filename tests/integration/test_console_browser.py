@@ -18,7 +18,8 @@ from gridgov.auth import credentials
 from gridgov.bootstrap import Platform
 from gridgov.kit.clock import utc_now
 
-from ..factories import STANDARD, VILLAGE_A, World
+from ..conftest import NOW, make_platform
+from ..factories import STANDARD, VILLAGE_A, World, make_world
 from .helpers import Driver
 
 CHROMIUM = "/usr/bin/chromium"
@@ -38,9 +39,21 @@ def _free_port() -> int:
 
 
 @pytest.fixture
+def platform(tmp_path: Path) -> Iterator[Platform]:
+    """The browser walk runs once, on the embedded SQLite database (as `make demo` does)."""
+    p = make_platform("sqlite", tmp_path, None)
+    yield p
+    p.db.dispose()
+
+
+@pytest.fixture
+def world(platform: Platform) -> World:
+    with platform.db.write() as session:
+        return make_world(session, now=NOW)
+
+
+@pytest.fixture
 def server(platform: Platform, world: World) -> Iterator[str]:
-    if platform.db.engine.dialect.name != "sqlite":
-        pytest.skip("the browser walk runs once, on the embedded SQLite database")
     with platform.db.write() as session:
         for name in ("town_dispatcher", "leader"):
             credentials.set_password(session, username=name, password=PASSWORD, now=utc_now())
