@@ -4,14 +4,10 @@ live server on SQLite. Screenshots go to var/test-artifacts/."""
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from gridgov.api.app import create_app
 from gridgov.auth import credentials
@@ -20,7 +16,7 @@ from gridgov.kit.clock import utc_now
 
 from ..conftest import NOW, make_platform
 from ..factories import STANDARD, VILLAGE_A, World, make_world
-from .helpers import Driver
+from .helpers import Driver, live_server
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts"
@@ -30,12 +26,6 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (dev ex
 pytestmark = pytest.mark.skipif(
     not shutil.which(CHROMIUM), reason="Debian chromium is not installed (apt-get install chromium)"
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -57,19 +47,8 @@ def server(platform: Platform, world: World) -> Iterator[str]:
     with platform.db.write() as session:
         for name in ("town_dispatcher", "leader"):
             credentials.set_password(session, username=name, password=PASSWORD, now=utc_now())
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(platform, run_sweeper=False), port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with live_server(create_app(platform, run_sweeper=False)) as url:
+        yield url
 
 
 def test_a_dispatcher_signs_in_accepts_and_dispatches_in_the_browser(

@@ -4,7 +4,6 @@ real HTTP: a receiver on a local port, and the API server on another."""
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -13,7 +12,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -25,6 +23,7 @@ from gridgov.kit.clock import utc_now
 from gridgov.store.models import WebhookDelivery
 
 from ..factories import COUNTY, STANDARD, TOWN_B, VILLAGE_A, World
+from . import helpers
 from .helpers import Driver, auth
 
 
@@ -143,29 +142,14 @@ def test_webhooks_are_signed_scoped_retried_and_resendable(
     assert {b["webhook"] for b in receiver.bodies()} == {"12345"}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
-def live_server(platform: Platform) -> Iterator[str]:
-    port = _free_port()
+def streaming(platform: Platform) -> Iterator[str]:
     tuned = platform.settings.model_copy(update={"live_poll_seconds": 0.1})
     app = create_app(
         Platform(tuned, platform.db, platform.rules, platform.triage), run_sweeper=False
     )
-    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with helpers.live_server(app) as url:
+        yield url
 
 
 def _read_events(url: str, headers: dict[str, str], want: int, timeout: float = 10.0) -> list[dict]:
@@ -191,9 +175,9 @@ def _read_events(url: str, headers: dict[str, str], want: int, timeout: float = 
 
 
 def test_live_events_follow_the_callers_scope_and_resume_after_last_event_id(
-    platform: Platform, world: World, live_server: str
+    platform: Platform, world: World, streaming: str
 ) -> None:
-    url = f"{live_server}/api/v1/events/stream?after=0"
+    url = f"{streaming}/api/v1/events/stream?after=0"
     village = Driver(platform, world, region_code=VILLAGE_A, title="村口路灯不亮")
     Driver(platform, world, title="县城主干道井盖缺失")  # outside the town's scope
     village.act("accept", "town_dispatcher", {"catalog_item": STANDARD})
@@ -207,7 +191,7 @@ def test_live_events_follow_the_callers_scope_and_resume_after_last_event_id(
     # resume: only what came after the last event seen
     village.act("dispatch", "town_dispatcher", {"lead_unit": "320724100-zhzf"})
     resumed = _read_events(
-        f"{live_server}/api/v1/events/stream",
+        f"{streaming}/api/v1/events/stream",
         {**auth(platform, "town_dispatcher"), "Last-Event-ID": str(town[-1]["id"])},
         want=1,
     )

@@ -3,15 +3,11 @@ independent client (``georeport`` from PyPI) against a live server."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
@@ -22,7 +18,7 @@ from gridgov.kit.clock import utc_now
 from gridgov.store.models import Case, CatalogItem, DeadLetter
 
 from ..factories import COUNTY, STANDARD, TOWN_A, TOWN_B, World
-from .helpers import Driver
+from .helpers import Driver, live_server
 from .test_intake import LAT, LON, PHONE, add_grid_and_rules
 
 ATTRIBUTES = [
@@ -275,29 +271,13 @@ def test_extensions_add_channel_grid_notes_and_paging(o311, platform) -> None:
     assert xml.find("request/notes/note/type").text == "create"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_an_independent_open311_client_reads_a_live_server(o311, platform: Platform) -> None:
     georeport = pytest.importorskip("georeport", reason="the georeport client (dev extra)")
     client, key = o311
     number = post(client, key, description="桥下摊贩占道经营").json()[0]["service_request_id"]
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(platform, run_sweeper=False), port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        for _ in range(100):
-            if server.started:
-                break
-            time.sleep(0.05)
+    with live_server(create_app(platform, run_sweeper=False)) as base:
         for fmt in ("json", "xml"):
-            api = georeport.GeoReport(f"http://127.0.0.1:{port}/open311/v2", output_format=fmt)
+            api = georeport.GeoReport(f"{base}/open311/v2", output_format=fmt)
             services = api.get_service_list()
             assert STANDARD in {s["service_code"] for s in services}
             definition = api.get_service_definition(STANDARD)
@@ -306,9 +286,6 @@ def test_an_independent_open311_client_reads_a_live_server(o311, platform: Platf
             listed = requests_ if isinstance(requests_, list) else [requests_]
             assert number in {r["service_request_id"] for r in listed}
             assert api.get_service_request(number)["service_code"] == STANDARD
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def test_a_request_located_by_address_only_waits_for_a_dispatcher(o311, platform) -> None:

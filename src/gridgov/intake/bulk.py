@@ -577,3 +577,21 @@ def write(
     session.flush()
     report.imported, report.dead_letters, report.dry_run = len(good), len(letters), False
     return report
+
+
+def run(
+    session: Session,
+    *,
+    mapping: Mapping,
+    path: Path,
+    suggester: Suggester,
+    dry_run: bool,
+    now: datetime,
+    actor: str,
+) -> Report:
+    """Read, check and — unless a dry run — write an export: the whole import, one call."""
+    header, rows = read_table(path)
+    report, checked = check(session, mapping=mapping, header=header, rows=rows, suggester=suggester)
+    if not dry_run:
+        write(session, mapping=mapping, report=report, rows=checked, now=now, actor=actor)
+    return report

@@ -257,20 +257,16 @@ def import_cmd(
 
     def go(p: Platform) -> None:
         plan = bulk.Mapping.load(mapping)
-        header, rows = bulk.read_table(file)
         with p.db.write() as session:
-            report, checked = bulk.check(
-                session, mapping=plan, header=header, rows=rows, suggester=p.triage.suggester
+            report = bulk.run(
+                session,
+                mapping=plan,
+                path=file,
+                suggester=p.triage.suggester,
+                dry_run=dry_run,
+                now=utc_now(),
+                actor="import",
             )
-            if not dry_run:
-                bulk.write(
-                    session,
-                    mapping=plan,
-                    report=report,
-                    rows=checked,
-                    now=utc_now(),
-                    actor="import",
-                )
         out = report.as_dict()
         if not as_json:
             out["rejected"] = out["rejected"][:20] + (

@@ -253,16 +253,12 @@ async def bulk_import(
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"upload{suffix}"
             path.write_bytes(content)
-            header, rows = bulk.read_table(path)
-        report, checked = bulk.check(
-            session, mapping=plan, header=header, rows=rows, suggester=p.triage.suggester
-        )
-        if not dry_run:
-            bulk.write(
+            report = bulk.run(
                 session,
                 mapping=plan,
-                report=report,
-                rows=checked,
+                path=path,
+                suggester=p.triage.suggester,
+                dry_run=dry_run,
                 now=utc_now(),
                 actor=actor.username,
             )

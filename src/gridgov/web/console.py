@@ -103,6 +103,18 @@ def _page(
     return response
 
 
+async def _posted(request: Request) -> tuple[Visitor, dict[str, str]] | Response:
+    """The signed-in visitor and the form they sent, or the answer that refuses it (not
+    signed in: to the login page; no or wrong CSRF token: 403)."""
+    visitor = _visitor(request)
+    if visitor is None:
+        return _to_login(request)
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    if not credentials.csrf_matches(visitor.csrf, form.get("csrf")):
+        return _page(request, "error.html", {"visitor": visitor, "error": "CSRF"}, 403)
+    return visitor, form
+
+
 def _to_login(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/console/login?{urlencode({'next': request.url.path})}", 303)
 
@@ -304,12 +316,10 @@ def case_page(request: Request, number: str) -> Response:
 
 @router.post("/cases/{number}/actions/{action}", response_class=HTMLResponse)
 async def act(request: Request, number: str, action: str) -> Response:
-    visitor = _visitor(request)
-    if visitor is None:
-        return _to_login(request)
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-    if not credentials.csrf_matches(visitor.csrf, form.get("csrf")):
-        return _page(request, "error.html", {"visitor": visitor, "error": "CSRF"}, 403)
+    checked = await _posted(request)
+    if isinstance(checked, Response):
+        return checked
+    visitor, form = checked
     p = _platform(request)
 
     def work() -> Response:
@@ -365,12 +375,10 @@ def new_case_page(request: Request) -> Response:
 
 @router.post("/new", response_class=HTMLResponse)
 async def new_case(request: Request) -> Response:
-    visitor = _visitor(request)
-    if visitor is None:
-        return _to_login(request)
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-    if not credentials.csrf_matches(visitor.csrf, form.get("csrf")):
-        return _page(request, "error.html", {"visitor": visitor, "error": "CSRF"}, 403)
+    checked = await _posted(request)
+    if isinstance(checked, Response):
+        return checked
+    visitor, form = checked
     p = _platform(request)
 
     def work() -> Response:
