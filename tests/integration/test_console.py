@@ -179,3 +179,46 @@ def test_the_map_counts_open_cases_per_grid_within_the_users_scope(
     assert "/static/vendor/leaflet-1.9.4/leaflet.js" in page  # vendored, no CDN
     assert "unpkg" not in page
     assert "cdn" not in page.lower()
+
+
+def test_a_unit_reports_its_result_with_a_photo_from_the_case_page(
+    console: TestClient, platform: Platform, world: World
+) -> None:
+    import io
+
+    from PIL import Image
+
+    d = Driver(platform, world, region_code=VILLAGE_A, title="村口路灯不亮")
+    d.act("accept", "town_dispatcher", {"catalog_item": STANDARD})
+    d.act("dispatch", "town_dispatcher", {"lead_unit": "320724100-zhzf"})
+    d.act("sign", "town_team_handler", {})
+    with platform.db.write() as session:
+        credentials.set_password(
+            session, username="town_team_handler", password=PASSWORD, now=utc_now()
+        )
+    sign_in(console, "town_team_handler")
+    to_sign = console.get("/console", params={"status": "in_progress"}).text  # its work list
+    assert d.number in to_sign
+    assert "待签收" in to_sign
+    page = console.get(f"/console/cases/{d.number}").text
+    assert 'type="file"' in page
+    assert 'enctype="multipart/form-data"' in page
+    photo = io.BytesIO()
+    Image.new("RGB", (40, 30), (10, 200, 10)).save(photo, format="JPEG")
+    done = console.post(
+        f"/console/cases/{d.number}/actions/report_result",
+        data={"csrf": csrf(page), "result": "已更换灯具"},
+        files=[("attachments", ("现场.jpg", photo.getvalue(), "image/jpeg"))],
+    )
+    assert done.status_code == 200, done.text
+    assert 'data-event="report_result"' in done.text
+    src = re.search(r'<img src="(/api/v1/attachments/\d+)"', done.text).group(1)
+    assert console.get(src).headers["content-type"] == "image/jpeg"  # the session may read it
+    refused = console.post(
+        f"/console/cases/{d.number}/actions/comment",
+        data={"csrf": csrf(page), "text": "补充"},
+        files=[("attachments", ("x.exe", b"MZ\x90", "application/octet-stream"))],
+    )
+    assert refused.status_code == 422  # not a recognised file: refused, shown by the form
+    assert "recognised" in refused.text
+    assert 'data-event="comment"' not in refused.text  # and the comment was not written

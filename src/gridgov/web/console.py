@@ -28,8 +28,8 @@ from gridgov.auth import credentials
 from gridgov.auth.actor import Actor
 from gridgov.auth.scope import region_subtree
 from gridgov.bootstrap import Platform
+from gridgov.cases import attachments, service
 from gridgov.cases import schemas as s
-from gridgov.cases import service
 from gridgov.cases.workflow import Action
 from gridgov.dispatch import rules as rules_db
 from gridgov.grids import service as grids_service
@@ -38,7 +38,7 @@ from gridgov.intake import service as intake
 from gridgov.kit.clock import utc_now
 from gridgov.kit.errors import AppError, Unauthenticated
 from gridgov.kit.pagination import PageParams
-from gridgov.store.models import Case, Center, Grid
+from gridgov.store.models import Attachment, Case, Center, Grid
 from gridgov.web import forms, i18n
 
 HERE = Path(__file__).parent
@@ -103,16 +103,32 @@ def _page(
     return response
 
 
-async def _posted(request: Request) -> tuple[Visitor, dict[str, str]] | Response:
-    """The signed-in visitor and the form they sent, or the answer that refuses it (not
-    signed in: to the login page; no or wrong CSRF token: 403)."""
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+async def _posted(
+    request: Request,
+) -> tuple[Visitor, dict[str, str], list[Upload]] | Response:
+    """The signed-in visitor, the form they sent and its files, or the answer that refuses
+    it (not signed in: to the login page; no or wrong CSRF token: 403)."""
     visitor = _visitor(request)
     if visitor is None:
         return _to_login(request)
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    limit = _platform(request).settings.attachment_max_bytes
+    posted = await request.form()
+    form = {k: v for k, v in posted.items() if isinstance(v, str)}
     if not credentials.csrf_matches(visitor.csrf, form.get("csrf")):
         return _page(request, "error.html", {"visitor": visitor, "error": "CSRF"}, 403)
-    return visitor, form
+    uploads = [
+        Upload(v.filename or "file", v.content_type or "", await v.read(limit + 1))
+        for _, v in posted.multi_items()
+        if not isinstance(v, str) and v.filename
+    ]
+    return visitor, form, uploads
 
 
 def _to_login(request: Request) -> RedirectResponse:
@@ -277,6 +293,11 @@ def _case_context(request: Request, visitor: Visitor, number: str) -> dict[str, 
         view = service.read(session, case=case, now=utc_now(), rules=p.rules)
         events = service.read_events(session, case=case)
         allowed = service.actions_for(session, case=case, actor=visitor.actor)
+        files = session.execute(
+            select(Attachment.id, Attachment.filename, Attachment.content_type)
+            .where(Attachment.case_id == case.id)
+            .order_by(Attachment.id)
+        ).all()
         defaults = {
             Action.dispatch: _suggestion(session, case, view.catalog_item)
             if Action.dispatch in allowed
@@ -294,6 +315,10 @@ def _case_context(request: Request, visitor: Visitor, number: str) -> dict[str, 
                 "defaults": defaults.get(a, {}),
             }
             for a in allowed
+        ],
+        "files": [
+            {"id": f.id, "name": f.filename, "image": f.content_type.startswith("image/")}
+            for f in files
         ],
         "error": None,
         "failed_action": None,
@@ -319,7 +344,7 @@ async def act(request: Request, number: str, action: str) -> Response:
     checked = await _posted(request)
     if isinstance(checked, Response):
         return checked
-    visitor, form = checked
+    visitor, form, uploads = checked
     p = _platform(request)
 
     def work() -> Response:
@@ -327,6 +352,23 @@ async def act(request: Request, number: str, action: str) -> Response:
             chosen = Action(action)
             payload = forms.payload_from(s.ACTION_INPUTS[chosen], form)
             with p.db.write() as session:
+                if uploads:  # photos of the result: stored with the action, or not at all
+                    case = service.get_visible(session, number=number, actor=visitor.actor)
+                    payload["attachments"] = [
+                        attachments.store(
+                            session,
+                            root=p.settings.attachment_dir,
+                            content=u.content,
+                            filename=u.filename,
+                            content_type=u.content_type,
+                            allowed_types=p.settings.allowed_attachment_types,
+                            max_bytes=p.settings.attachment_max_bytes,
+                            uploaded_by_id=visitor.actor.user_id,
+                            now=utc_now(),
+                            case=case,
+                        ).id
+                        for u in uploads
+                    ]
                 service.act(
                     session,
                     number=number,
@@ -378,7 +420,7 @@ async def new_case(request: Request) -> Response:
     checked = await _posted(request)
     if isinstance(checked, Response):
         return checked
-    visitor, form = checked
+    visitor, form, _ = checked
     p = _platform(request)
 
     def work() -> Response:

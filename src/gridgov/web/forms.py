@@ -18,7 +18,7 @@ LONG_TEXT = frozenset({"text", "reason", "result", "answer", "note", "comment"})
 @dataclass(frozen=True)
 class FieldSpec:
     name: str
-    kind: str  # text, textarea, number, select, checkbox, list
+    kind: str  # text, textarea, number, select, checkbox, list, files
     required: bool
     options: tuple[str, ...] = ()
     description: str = ""
@@ -44,7 +44,9 @@ def form_fields(model: type[BaseModel]) -> list[FieldSpec]:
         core, many = _core(info.annotation)
         required = info.is_required()
         description = info.description or ""
-        if many:
+        if many and name == "attachments":  # photos and documents, uploaded with the form
+            specs.append(FieldSpec(name, "files", False, (), description))
+        elif many:
             specs.append(FieldSpec(name, "list", required, (), description))
         elif isinstance(core, type) and issubclass(core, enum.Enum):
             values = tuple(str(m.value) for m in core)
@@ -65,6 +67,8 @@ def payload_from(model: type[BaseModel], form: Mapping[str, str]) -> dict[str, o
     out: dict[str, object] = {}
     for spec in form_fields(model):
         raw = (form.get(spec.name) or "").strip()
+        if spec.kind == "files":
+            continue  # the uploads are stored first; their ids are added by the caller
         if spec.kind == "checkbox":
             out[spec.name] = raw in ("on", "true", "1")
         elif not raw:

@@ -49,6 +49,13 @@ WORDS: dict[str, tuple[str, str]] = {
     "confirm": ("确定执行此操作？", "Really do this?"),
     "new_case": ("登记新诉求", "New case"),
     "map": ("地图", "Map"),
+    "photos": ("现场照片与材料", "Photos and documents"),
+    "work_lists": ("工作清单", "Work lists"),
+    "to_sign": ("待签收", "To sign for"),
+    "in_progress": ("办理中", "In progress"),
+    "due_soon": ("即将超期", "Due soon"),
+    "to_verify": ("待核查", "To verify"),
+    "to_check": ("待审核", "To check"),
     "open_cases": ("在办案件", "Open cases"),
 }
 
