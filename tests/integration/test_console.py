@@ -85,6 +85,8 @@ def test_a_case_page_offers_only_the_users_actions_and_forms_do_them(
     assert 'data-action="accept"' in page
     assert "2026-03-02 09:00" in page  # created 01:00 UTC, shown in the centre's zone
     assert "登记" in page  # the timeline names events in words
+    unknown = console.post(f"/console/cases/{d.number}/actions/fly", data={"csrf": csrf(page)})
+    assert unknown.status_code == 404
     no_token = console.post(
         f"/console/cases/{d.number}/actions/accept", data={"catalog_item": STANDARD}
     )

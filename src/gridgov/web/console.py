@@ -346,10 +346,13 @@ async def act(request: Request, number: str, action: str) -> Response:
         return checked
     visitor, form, uploads = checked
     p = _platform(request)
+    try:
+        chosen = Action(action)
+    except ValueError:
+        return _page(request, "error.html", {"visitor": visitor, "error": action}, 404)
 
     def work() -> Response:
         try:
-            chosen = Action(action)
             payload = forms.payload_from(s.ACTION_INPUTS[chosen], form)
             with p.db.write() as session:
                 if uploads:  # photos of the result: stored with the action, or not at all
@@ -378,8 +381,6 @@ async def act(request: Request, number: str, action: str) -> Response:
                     now=utc_now(),
                     rules=p.rules,
                 )
-        except ValueError:
-            return _page(request, "error.html", {"visitor": visitor, "error": action}, 404)
         except AppError as exc:  # shown inline, next to the form that failed
             try:
                 context = _case_context(request, visitor, number)
