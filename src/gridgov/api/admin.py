@@ -18,6 +18,7 @@ from sqlalchemy import select
 from gridgov.api import idempotency as idem
 from gridgov.api.deps import ReadActor, ReadSession, WriteActor, WriteSession
 from gridgov.api.errors import error_responses
+from gridgov.api.reference import PolicyRead
 from gridgov.cases.sla import LimitUnit, Step
 from gridgov.catalog import repository as catalog
 from gridgov.dispatch import rules as rules_db
@@ -173,7 +174,7 @@ def route_check(
 
 
 # ---- triage thresholds --------------------------------------------------------------------
-class PolicyRead(BaseModel):
+class TriagePolicyRead(BaseModel):
     classify_threshold: float
     locate_threshold: float
     auto_accept: bool
@@ -196,25 +197,25 @@ class PolicyUpdate(BaseModel):
 
 @router.get(
     "/centers/{code}/triage-policy",
-    response_model=PolicyRead,
+    response_model=TriagePolicyRead,
     responses=error_responses(401, 403, 404),
 )
-def get_policy(code: str, session: ReadSession, actor: ReadActor) -> PolicyRead:
+def get_policy(code: str, session: ReadSession, actor: ReadActor) -> TriagePolicyRead:
     center = regions.get_center(session, code=code)
-    return PolicyRead(**intake.policy_dict(intake.policy_for(session, center_id=center.id)))
+    return TriagePolicyRead(**intake.policy_dict(intake.policy_for(session, center_id=center.id)))
 
 
 @router.put(
     "/centers/{code}/triage-policy",
-    response_model=PolicyRead,
+    response_model=TriagePolicyRead,
     responses=error_responses(401, 403, 404, 422),
 )
 def set_policy(
     code: str, body: PolicyUpdate, session: WriteSession, actor: WriteActor
-) -> PolicyRead:
+) -> TriagePolicyRead:
     center = regions.get_center(session, code=code)
     row = intake.set_policy(session, center_id=center.id, changes=body.model_dump())
-    return PolicyRead(**intake.policy_dict(row))
+    return TriagePolicyRead(**intake.policy_dict(row))
 
 
 # ---- the working calendar's local days ----------------------------------------------------
@@ -358,24 +359,9 @@ class PolicySet(BaseModel):
     limits: Annotated[list[LimitSet], Field(min_length=1, max_length=len(Step))]
 
 
-class LimitRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    step: str
-    amount: float
-    unit: str
-
-
-class TimePolicyRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    code: str
-    name: str
-    warning_ratio: float
-    limits: list[LimitRead]
-
-
 @router.put(
     "/sla-policies/{code}",
-    response_model=TimePolicyRead,
+    response_model=PolicyRead,
     responses=error_responses(401, 403, 422),
 )
 def set_time_policy(
@@ -383,7 +369,7 @@ def set_time_policy(
     body: PolicySet,
     session: WriteSession,
     actor: WriteActor,
-) -> TimePolicyRead:
+) -> PolicyRead:
     """Create or replace a time-limit policy. Clocks already running keep the limit they
     started with; the new limits apply to clocks started from now on."""
     steps = [limit.step for limit in body.limits]
@@ -402,7 +388,7 @@ def set_time_policy(
         SlaLimit(step=x.step.value, amount=x.amount, unit=x.unit.value) for x in body.limits
     ]
     session.flush()
-    return TimePolicyRead.model_validate(policy)
+    return PolicyRead.model_validate(policy, from_attributes=True)
 
 
 # ---- handling units -----------------------------------------------------------------------

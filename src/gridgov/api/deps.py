@@ -11,15 +11,17 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Path, Query, Request, Response
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from gridgov.auth import credentials, policy
 from gridgov.auth.actor import Actor
+from gridgov.auth.credentials import SignedIn
 from gridgov.bootstrap import Platform
+from gridgov.config import Settings
 from gridgov.kit.clock import utc_now
-from gridgov.kit.errors import Forbidden, Unauthenticated
+from gridgov.kit.errors import AppError, Forbidden, Unauthenticated
 
 SESSION_COOKIE = "gridgov_session"
 CSRF_COOKIE = "gridgov_csrf"
@@ -79,6 +81,50 @@ def _presented(
 
 
 API_PREFIX = "/api/v1"
+
+
+# ---- sign-in, shared by the API and the console -------------------------------------------
+def sign_in(p: Platform, request: Request, *, username: str, password: str) -> SignedIn:
+    """Check a password and open a session in a transaction of its own that commits even when
+    the password is wrong (the failure count must stick); the failure is raised afterwards."""
+    failure: AppError | None = None
+    with p.db.write() as session:
+        try:
+            done = credentials.sign_in(
+                session,
+                username=username,
+                password=password,
+                now=utc_now(),
+                client=request.headers.get("user-agent", ""),
+            )
+        except AppError as exc:
+            failure = exc
+    if failure is not None:
+        raise failure
+    return done
+
+
+def set_session_cookies(response: Response, done: SignedIn, settings: Settings) -> None:
+    """The session token (HTTP-only) and the CSRF token (readable by the page's script)."""
+    max_age = int(settings.session_timeouts.absolute.total_seconds())
+    for name, value, http_only in (
+        (SESSION_COOKIE, done.token, True),
+        (CSRF_COOKIE, done.csrf_token, False),
+    ):
+        response.set_cookie(
+            name,
+            value,
+            max_age=max_age,
+            httponly=http_only,
+            secure=settings.cookie_secure,
+            samesite="strict",
+            path="/",
+        )
+
+
+def clear_session_cookies(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(CSRF_COOKIE, path="/")
 
 
 def operation(request: Request) -> str:

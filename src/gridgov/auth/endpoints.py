@@ -9,9 +9,9 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from gridgov.api import deps
 from gridgov.api import idempotency as idem
 from gridgov.api.deps import (
-    CSRF_COOKIE,
     SESSION_COOKIE,
     ReadActor,
     ReadSession,
@@ -24,7 +24,7 @@ from gridgov.auth import credentials
 from gridgov.auth.actor import Actor, actor_of
 from gridgov.cases.permissions import Role
 from gridgov.kit.clock import utc_now
-from gridgov.kit.errors import AppError, Forbidden
+from gridgov.kit.errors import Forbidden
 from gridgov.store.models import ApiKey, User
 
 router = APIRouter(tags=["auth"])
@@ -63,37 +63,9 @@ def _me(actor: Actor) -> Me:
 @router.post("/auth/login", response_model=SignedInRead, responses=error_responses(401, 422, 429))
 def login(body: LoginBody, request: Request, response: Response, p: ThePlatform) -> SignedInRead:
     """Open a console session: an HTTP-only cookie plus a CSRF token for writes."""
-    failure: AppError | None = None
-    with p.db.write() as session:  # committed even when the password is wrong: the count sticks
-        try:
-            done = credentials.sign_in(
-                session,
-                username=body.username,
-                password=body.password,
-                now=utc_now(),
-                client=request.headers.get("user-agent", ""),
-            )
-            me = _me(actor_of(done.user))
-        except AppError as exc:
-            failure = exc
-    if failure is not None:
-        raise failure
-    settings = p.settings
-    max_age = int(settings.session_timeouts.absolute.total_seconds())
-    for name, value, http_only in (
-        (SESSION_COOKIE, done.token, True),
-        (CSRF_COOKIE, done.csrf_token, False),  # readable by the console's script
-    ):
-        response.set_cookie(
-            name,
-            value,
-            max_age=max_age,
-            httponly=http_only,
-            secure=settings.cookie_secure,
-            samesite="strict",
-            path="/",
-        )
-    return SignedInRead(**me.model_dump(), csrf_token=done.csrf_token)
+    done = deps.sign_in(p, request, username=body.username, password=body.password)
+    deps.set_session_cookies(response, done, p.settings)
+    return SignedInRead(**_me(actor_of(done.user)).model_dump(), csrf_token=done.csrf_token)
 
 
 @router.post("/auth/logout", status_code=204, responses=error_responses(401, 403))
@@ -101,8 +73,7 @@ def logout(request: Request, response: Response, session: WriteSession, actor: W
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         credentials.sign_out(session, token=token, now=utc_now())
-    response.delete_cookie(SESSION_COOKIE, path="/")
-    response.delete_cookie(CSRF_COOKIE, path="/")
+    deps.clear_session_cookies(response)
 
 
 @router.get("/auth/me", response_model=Me, responses=error_responses(401))

@@ -163,39 +163,37 @@ def submit(
     triage: intake.Triage,
     idempotency_key: str | None,
 ) -> dict[str, Any] | Open311Error:
-    def one(name: str) -> str | None:
+    def field(name: str) -> str | None:
         values = form.get(name) or []
         if len(values) > 1:
             raise Open311Error(400, f"{name} was given more than once")
         return values[0].strip() if values and values[0].strip() else None
 
-    code = one("service_code")
+    code = field("service_code")
     if code is None:
         raise Open311Error(400, "service_code was not provided")
     item = _service(session, code)
     answers: dict[str, list[str]] = {}
-    for name, values in form.items():
+    for name, values in form.items():  # attribute[CODE], or attribute[CODE][] for lists
         if name.startswith("attribute[") and name.endswith("]"):
             answers.setdefault(name[len("attribute[") : -1].removesuffix("]["), []).extend(values)
-        elif name.startswith("attribute[") and name.endswith("[]"):
-            answers.setdefault(name[len("attribute[") : -3], []).extend(values)
     attrs = spec.check_answers(spec.parse_definitions(item.attributes), answers)
-    lat, lon, address = one("lat"), one("long"), one("address_string") or one("address_id")
+    lat, lon, address = field("lat"), field("long"), field("address_string") or field("address_id")
     if (lat is None or lon is None) and address is None:
         raise Open311Error(400, "a location is required: lat and long, or address_string")
     try:
         coords = (float(lat), float(lon)) if lat is not None and lon is not None else None
     except ValueError:
         raise Open311Error(400, "lat and long must be numbers") from None
-    description = one("description") or item.name
+    description = field("description") or item.name
     token = secrets.token_hex(12)
     payload: dict[str, Any] = {
         "service_code": code,
         "description": description,
         "address_string": address or "",
         "token": f"o311:{token}",
-        **{k: one(k) for k in ("first_name", "last_name", "phone", "email", "device_id")},
-        **{k: one(k) for k in ("account_id", "media_url")},
+        **{k: field(k) for k in ("first_name", "last_name", "phone", "email", "device_id")},
+        **{k: field(k) for k in ("account_id", "media_url")},
     }
     if coords is not None:
         payload["lat"], payload["long"] = coords
@@ -222,7 +220,7 @@ def submit(
         "service_request_id": received.case.number,
         "token": external.removeprefix("o311:") if external.startswith("o311:") else None,
         "service_notice": "",
-        "account_id": one("account_id"),
+        "account_id": field("account_id"),
     }
 
 

@@ -23,7 +23,8 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
-from gridgov.api.deps import CSRF_COOKIE, SESSION_COOKIE
+from gridgov.api import deps
+from gridgov.api.deps import SESSION_COOKIE
 from gridgov.auth import credentials
 from gridgov.auth.actor import Actor
 from gridgov.auth.scope import region_subtree
@@ -149,19 +150,9 @@ def login(
     next: Annotated[str, Form(max_length=300)] = "/console",
 ) -> Response:
     p = _platform(request)
-    failure: AppError | None = None
-    with p.db.write() as session:  # the failure count must stick: commit either way
-        try:
-            done = credentials.sign_in(
-                session,
-                username=username,
-                password=password,
-                now=utc_now(),
-                client=request.headers.get("user-agent", ""),
-            )
-        except AppError as exc:
-            failure = exc
-    if failure is not None:
+    try:
+        done = deps.sign_in(p, request, username=username, password=password)
+    except AppError as failure:
         message = i18n.pick(i18n.WORDS, "wrong_login", _lang(request))
         if failure.status_code == 429:
             message = failure.detail
@@ -170,20 +161,7 @@ def login(
         )
     target = next if next.startswith("/console") else "/console"
     response = RedirectResponse(target, status_code=303)
-    max_age = int(p.settings.session_timeouts.absolute.total_seconds())
-    for name, value, http_only in (
-        (SESSION_COOKIE, done.token, True),
-        (CSRF_COOKIE, done.csrf_token, False),
-    ):
-        response.set_cookie(
-            name,
-            value,
-            max_age=max_age,
-            httponly=http_only,
-            secure=p.settings.cookie_secure,
-            samesite="strict",
-            path="/",
-        )
+    deps.set_session_cookies(response, done, p.settings)
     return response
 
 
@@ -196,8 +174,7 @@ def logout(request: Request, csrf: Annotated[str, Form(max_length=100)] = "") ->
                 session, token=request.cookies.get(SESSION_COOKIE, ""), now=utc_now()
             )
     response = RedirectResponse("/console/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/")
-    response.delete_cookie(CSRF_COOKIE, path="/")
+    deps.clear_session_cookies(response)
     return response
 
 
