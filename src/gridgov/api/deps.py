@@ -148,6 +148,31 @@ def _touch(session: Session, kind: str, row_id: int, now: datetime) -> None:
         credentials.touch_session(session, row_id=row_id, now=now)
 
 
+def _authenticate(
+    request: Request,
+    session: Session,
+    p: Platform,
+    bearer: HTTPAuthorizationCredentials | None,
+    key: str | None,
+    cookie: str | None,
+    *,
+    writing: bool,
+) -> Actor:
+    """Who calls, whether the route admits their roles, and a note of the credential's use
+    (in the request's own transaction when it writes; else in a short one of its own)."""
+    now = utc_now()
+    found, kind = _presented(session, p, request, now, bearer, key, cookie)
+    _gate(request, found.actor)
+    if found.stale:
+        if writing:
+            _touch(session, kind, found.row_id, now)
+        else:
+            with p.db.write() as w:
+                _touch(w, kind, found.row_id, now)
+    request.state.actor = found.actor
+    return found.actor
+
+
 def write_actor(
     request: Request,
     session: Annotated[Session, Depends(write_session, scope="function")],
@@ -156,13 +181,7 @@ def write_actor(
     key: Annotated[str | None, Depends(_key_header)],
     cookie: Annotated[str | None, Depends(_cookie)],
 ) -> Actor:
-    now = utc_now()
-    found, kind = _presented(session, p, request, now, bearer, key, cookie)
-    _gate(request, found.actor)
-    if found.stale:
-        _touch(session, kind, found.row_id, now)
-    request.state.actor = found.actor
-    return found.actor
+    return _authenticate(request, session, p, bearer, key, cookie, writing=True)
 
 
 def read_actor(
@@ -173,14 +192,7 @@ def read_actor(
     key: Annotated[str | None, Depends(_key_header)],
     cookie: Annotated[str | None, Depends(_cookie)],
 ) -> Actor:
-    now = utc_now()
-    found, kind = _presented(session, p, request, now, bearer, key, cookie)
-    _gate(request, found.actor)
-    if found.stale:  # a read transaction cannot write: note the use in a short one of its own
-        with p.db.write() as w:
-            _touch(w, kind, found.row_id, now)
-    request.state.actor = found.actor
-    return found.actor
+    return _authenticate(request, session, p, bearer, key, cookie, writing=False)
 
 
 # A row id in a path: bounded so that no generated number can overflow a database integer.
