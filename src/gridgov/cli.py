@@ -11,6 +11,7 @@ import typer
 
 from gridgov.addresses.commands import app as addresses_app
 from gridgov.addresses.commands import buildings_app
+from gridgov.analytics.commands import kpi_cmd
 from gridgov.auth.actor import SYSTEM, load_actor
 from gridgov.auth.commands import app as users_app
 from gridgov.bootstrap import Platform, bootstrap
@@ -161,6 +162,7 @@ def case_create(
 
 
 case_app.command("reveal")(reveal_cmd)
+app.command("kpi")(kpi_cmd)
 
 
 @case_app.command("show")

@@ -25,6 +25,8 @@ PURE = [
     "auth/policy.py",
     "open311/spec.py",
     "hooks/signing.py",
+    "analytics/facts.py",
+    "analytics/kpi.py",
 ]
 FORBIDDEN = ("sqlalchemy", "fastapi", "starlette", "httpx", "gridgov.kit.clock", "gridgov.store")
 

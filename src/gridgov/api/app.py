@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 import gridgov
 from gridgov.addresses import endpoints as addresses
+from gridgov.analytics import endpoints as analytics
 from gridgov.api import admin, errors, live, reference
 from gridgov.api.deps import API_PREFIX
 from gridgov.api.guard import Guard
@@ -98,6 +99,7 @@ def create_app(platform: Platform, *, run_sweeper: bool = True) -> FastAPI:
     api.include_router(hooks.router)
     api.include_router(admin.router)
     api.include_router(live.router)
+    api.include_router(analytics.router)
 
     @api.get("/health", tags=["ops"])
     def health() -> dict[str, str]:

@@ -61,6 +61,8 @@ ROUTES: dict[str, frozenset[Role]] = {
     "GET /api/v1/sla-policies": STAFF,
     "POST /api/v1/sla/sweep": frozenset({R.admin, R.system}),
     "GET /api/v1/audit/verify": frozenset({R.admin, R.auditor}),
+    # figures (each caller's data scope narrows them)
+    "GET /api/v1/kpis": STAFF,
     # grids, places, people on the grid (names of staff: not for citizens)
     "GET /api/v1/grids": STAFF,
     "GET /api/v1/grids.geojson": STAFF,

@@ -88,14 +88,19 @@ def pause_open(session: Session, *, case: Case, now: datetime, calendar: Working
         _store(row, sla.pause(clock_of(row), now), calendar)
 
 
-def resume_open(session: Session, *, case: Case, now: datetime, calendar: WorkingCalendar) -> float:
-    """Restart paused clocks; returns the largest paused time added (in clock seconds)."""
+def resume_open(
+    session: Session, *, case: Case, now: datetime, calendar: WorkingCalendar
+) -> tuple[float, dict[str, str]]:
+    """Restart paused clocks; returns the largest paused time added (in clock seconds) and
+    each open step's new due time (the pause pushed it back; the event log records it)."""
     longest = 0.0
+    due: dict[str, str] = {}
     for row in repository.open_deadlines(session, case_id=case.id):
         before = row.paused_seconds
         _store(row, sla.resume(clock_of(row), now, calendar), calendar)
         longest = max(longest, row.paused_seconds - before)
-    return longest
+        due[row.step] = row.due_at.isoformat()
+    return longest, due
 
 
 def extend_step(
@@ -103,7 +108,11 @@ def extend_step(
 ) -> CaseDeadline | None:
     for row in repository.open_deadlines(session, case_id=case.id):
         if row.step == step.value:
+            before = row.due_at
             _store(row, sla.extend(clock_of(row), extra, calendar), calendar)
+            if row.due_at > before:
+                # a new deadline: the sweep warns and marks it overdue afresh when it passes
+                row.warned_at = row.overdue_at = None
             return row
     return None
 

@@ -241,8 +241,12 @@ def deny_suspension(ctx: Context) -> None:
 
 
 def resume(ctx: Context) -> None:
-    paused = deadlines.resume_open(ctx.session, case=ctx.case, now=ctx.now, calendar=ctx.calendar)
+    paused, due = deadlines.resume_open(
+        ctx.session, case=ctx.case, now=ctx.now, calendar=ctx.calendar
+    )
     ctx.extra["paused_clock_seconds"] = round(paused, 3)
+    if due:
+        ctx.extra["due"] = due
     ctx.case.suspended = False
     ctx.case.suspended_at = None
 

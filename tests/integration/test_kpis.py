@@ -1,0 +1,115 @@
+"""KPIs from real cases: the API and the CLI give the same figures, scoped to who asks."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from gridgov.api.app import create_app
+from gridgov.bootstrap import Platform
+from gridgov.cases.tasks import sweep
+
+from ..conftest import NOW
+from ..factories import World
+from .helpers import Driver, auth
+
+MARCH = {"center": "320724", "from": "2026-03-01", "to": "2026-03-31"}
+
+
+@pytest.fixture
+def county(platform: Platform, world: World) -> Platform:
+    """Monday 2 March 2026: one case closed and visited, one overdue, one rejected."""
+    done = Driver(platform, world)
+    done.to_closed()
+    done.act("return_visit", "agent", {"satisfaction": "basically_satisfied"})
+    late = Driver(platform, world)
+    late.to_in_progress()
+    rejected = Driver(platform, world)
+    rejected.act("reject", "dispatcher", {"reason": "不属于受理范围"})
+    with platform.db.write() as session:
+        # the standard handling limit is 5 working days: overdue by Thursday 12 March
+        sweep(session, now=NOW + timedelta(days=10), rules=platform.rules)
+    return platform
+
+
+@pytest.fixture
+def client(county: Platform):
+    with TestClient(create_app(county, run_sweeper=False)) as c:
+        yield c
+
+
+def test_the_months_figures_follow_the_cases(county: Platform, client: TestClient) -> None:
+    answer = client.get("/api/v1/kpis", params=MARCH, headers=auth(county, "leader"))
+    assert answer.status_code == 200, answer.text
+    k = answer.json()["total"]
+    assert (k["received"], k["accepted"], k["rejected"]) == (3, 2, 1)
+    assert (k["closed"], k["closure_rate"]) == (1, 0.5)
+    # the closed case met its deadline; the other was marked overdue by the sweep
+    assert (k["due"], k["due_on_time"], k["on_time_rate"]) == (2, 1, 0.5)
+    assert (k["dispatched"], k["sign_on_time_rate"]) == (2, 1.0)
+    assert (k["visited"], k["satisfaction_rate"], k["rework_rate"]) == (1, 1.0, 0.0)
+    assert k["overdue_open"] == 1
+    # reported an hour after signing: 1 working hour
+    assert (k["handled"], k["handling_hours_mean"]) == (1, 1.0)
+    # on Monday itself nothing was overdue yet and no deadline had come
+    monday = client.get(
+        "/api/v1/kpis",
+        params={**MARCH, "to": "2026-03-02"},
+        headers=auth(county, "leader"),
+    ).json()["total"]
+    assert (monday["overdue_open"], monday["due"], monday["on_time_rate"]) == (0, 0, None)
+
+
+def test_the_cli_prints_what_the_api_answers(county: Platform, client: TestClient, cli) -> None:
+    api = client.get(
+        "/api/v1/kpis", params={**MARCH, "by": "unit"}, headers=auth(county, "leader")
+    ).json()
+    run = cli(
+        "kpi",
+        "--center",
+        "320724",
+        "--from",
+        "2026-03-01",
+        "--to",
+        "2026-03-31",
+        "--by",
+        "unit",
+        "--json",
+    )
+    assert run.exit_code == 0, run.output
+    assert json.loads(run.output) == api
+    units = {g["key"]: g for g in api["groups"]}
+    assert units["320724-cgj"]["dispatched"] == 2
+    assert units["320724-cgj"]["name"]
+    # intake belongs to no unit: it sits in the unassigned group
+    assert units[None]["received"] == 3
+
+
+def test_a_unit_sees_the_figures_of_its_own_cases(county: Platform, client: TestClient) -> None:
+    other = client.get("/api/v1/kpis", params=MARCH, headers=auth(county, "handler2")).json()
+    assert (other["total"]["received"], other["total"]["dispatched"]) == (0, 0)
+    own = client.get("/api/v1/kpis", params=MARCH, headers=auth(county, "handler")).json()
+    assert (own["total"]["received"], own["total"]["dispatched"]) == (2, 2)
+
+
+def test_bad_questions_get_clear_answers(county: Platform, client: TestClient, cli) -> None:
+    leader = auth(county, "leader")
+    unknown = client.get("/api/v1/kpis", params={**MARCH, "center": "999999"}, headers=leader)
+    assert unknown.status_code == 404
+    assert unknown.json()["error"] == "NotFound"
+    backwards = client.get("/api/v1/kpis", params={**MARCH, "from": "2026-04-01"}, headers=leader)
+    assert backwards.status_code == 422
+    assert "before it starts" in backwards.json()["detail"]
+    assert (
+        client.get("/api/v1/kpis", params={**MARCH, "by": "colour"}, headers=leader).status_code
+        == 422
+    )
+    assert (
+        client.get("/api/v1/kpis", params=MARCH, headers=auth(county, "citizen")).status_code == 403
+    )
+    bad_date = cli("kpi", "--center", "320724", "--from", "1 March", "--to", "2026-03-31")
+    assert bad_date.exit_code == 2
+    assert "not a date" in bad_date.output
