@@ -111,3 +111,41 @@ def test_a_dispatcher_signs_in_accepts_and_dispatches_in_the_browser(
         mobile.screenshot(path=str(ARTIFACTS / "login-phone.png"))
         browser.close()
     assert (ARTIFACTS / "queue.png").stat().st_size > 5_000
+
+
+def test_the_big_screen_moves_when_a_case_arrives(
+    server: str, platform: Platform, world: World
+) -> None:
+    import httpx
+
+    from .helpers import auth
+
+    Driver(platform, world, now=utc_now())  # one case already today
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1920, "height": 1080})
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{server}/console/login?next=/console/screen")
+        page.get_by_label("用户名").fill("leader")
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.goto(f"{server}/console/screen")
+        page.wait_for_selector("#screen[data-updated='1']")
+        today = page.locator("[data-kpi='today.received']")
+        assert today.inner_text() == "1"
+        page.wait_for_selector("#live.on")  # the live stream is connected
+        Driver(platform, world, now=utc_now(), title="路口井盖缺失")
+        sync_api.expect(today).to_have_text("2", timeout=15_000)  # refreshed by the stream
+        assert "路口井盖缺失" in page.locator("#latest").inner_text()
+        page.screenshot(path=str(ARTIFACTS / "big-screen.png"))
+        browser.close()
+    assert not errors, errors
+    # what the screen shows is what the KPI endpoint answers
+    figures = httpx.get(
+        f"{server}/api/v1/kpis", params={"center": "320724"}, headers=auth(platform, "leader")
+    ).json()["total"]
+    assert figures["received"] == 2
+    assert (ARTIFACTS / "big-screen.png").stat().st_size > 20_000

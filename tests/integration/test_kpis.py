@@ -113,3 +113,33 @@ def test_bad_questions_get_clear_answers(county: Platform, client: TestClient, c
     bad_date = cli("kpi", "--center", "320724", "--from", "1 March", "--to", "2026-03-31")
     assert bad_date.exit_code == 2
     assert "not a date" in bad_date.output
+
+
+def test_the_cockpit_shows_the_kpis_of_its_periods(county: Platform) -> None:
+    from datetime import date
+
+    from gridgov.analytics import cockpit, service
+
+    later = NOW + timedelta(days=12)  # Saturday 14 March, local
+    with county.db.read() as session:
+        screen = cockpit.build(
+            session, center_code="320724", now=later, office_hours=county.rules.office_hours
+        )
+        assert screen["periods"]["month"] == ["2026-03-01", "2026-03-14"]
+        for name, (first, last) in screen["periods"].items():
+            direct = service.report(
+                session,
+                center_code="320724",
+                first=date.fromisoformat(first),
+                last=date.fromisoformat(last),
+                office_hours=county.rules.office_hours,
+            )
+            assert screen["kpis"][name] == direct["total"], name
+    assert screen["kpis"]["month"]["received"] == 3
+    assert screen["kpis"]["today"]["received"] == 0
+    monday = next(d for d in screen["trend"] if d["day"] == "2026-03-02")
+    assert (monday["received"], monday["closures"]) == (3, 1)
+    assert [u["key"] for u in screen["unit_ranking"]] == ["320724-cgj"]
+    # the overdue case is listed; the closed one is not
+    assert len(screen["overdue"]) == 1
+    assert screen["top_categories"][0]["received"] == 2

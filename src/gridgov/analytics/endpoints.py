@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from gridgov.analytics import service
+from gridgov.analytics import cockpit, service
 from gridgov.api.deps import ReadActor, ReadSession, ThePlatform
 from gridgov.api.errors import error_responses
 from gridgov.auth import scope
@@ -73,6 +73,20 @@ class KpiReport(BaseModel):
     groups: list[KpiGroup] | None = None
 
 
+CenterCode = Annotated[
+    str | None, Query(max_length=32, description="Centre code; default: the caller's")
+]
+
+
+def _center_code(session: ReadSession, actor: ReadActor, center: str | None) -> str:
+    if center is not None:
+        return center
+    own = session.get(Center, actor.center_id) if actor.center_id is not None else None
+    if own is None:
+        raise ValidationFailed("name a centre: ?center=CODE")
+    return own.code
+
+
 @router.get(
     "/kpis",
     response_model=KpiReport,
@@ -84,9 +98,7 @@ def kpis(
     session: ReadSession,
     actor: ReadActor,
     p: ThePlatform,
-    center: Annotated[
-        str | None, Query(max_length=32, description="Centre code; default: the caller's")
-    ] = None,
+    center: CenterCode = None,
     first: Annotated[
         date | None, Query(alias="from", description="First local day; default: the 1st")
     ] = None,
@@ -96,12 +108,7 @@ def kpis(
         str | None, Query(pattern="^(county|town|village)$", description="With by=region")
     ] = None,
 ) -> KpiReport:
-    code = center
-    if code is None:
-        own = session.get(Center, actor.center_id) if actor.center_id is not None else None
-        if own is None:
-            raise ValidationFailed("name a centre: ?center=CODE")
-        code = own.code
+    code = _center_code(session, actor, center)
     _, tz = service.center_and_tz(session, code)
     today = utc_now().astimezone(tz).date()
     last = last or today
@@ -117,3 +124,19 @@ def kpis(
         visible=scope.case_condition(session, actor),
     )
     return KpiReport.model_validate(document)
+
+
+@router.get("/cockpit", responses=error_responses(404, 422))
+def cockpit_figures(
+    session: ReadSession, actor: ReadActor, p: ThePlatform, center: CenterCode = None
+) -> dict[str, Any]:
+    """Everything the big screen shows: the KPIs of today, this month and the last 30 days
+    (equal to ``/kpis`` for those periods), the trend, top categories, hot-spot grids, unit
+    ranking, overdue and supervised cases and the newest cases."""
+    return cockpit.build(
+        session,
+        center_code=_center_code(session, actor, center),
+        now=utc_now(),
+        office_hours=p.settings.office_hours,
+        visible=scope.case_condition(session, actor),
+    )

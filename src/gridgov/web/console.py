@@ -436,6 +436,18 @@ def map_page(request: Request) -> Response:
     return _page(request, "map.html", {"visitor": visitor, "tiles": tiles})
 
 
+@router.get("/screen", response_class=HTMLResponse)
+def screen_page(request: Request) -> Response:
+    """The leaders' big screen (1920×1080, dark); its figures come from /api/v1/cockpit."""
+    visitor = _visitor(request)
+    if visitor is None:
+        return _to_login(request)
+    center = request.query_params.get("center", "")
+    if center and not center.isalnum():
+        center = ""
+    return _page(request, "screen.html", {"visitor": visitor, "center": center})
+
+
 @router.get("/map.json")
 def map_data(request: Request) -> Response:
     """Comprehensive grids (with their open cases counted) and the open cases the user may

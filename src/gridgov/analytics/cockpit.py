@@ -1,0 +1,201 @@
+"""The leaders' cockpit: every figure of the big screen in one document.
+
+Its KPIs are the ones ``GET /api/v1/kpis`` answers for the same centre, caller and periods
+(today, this month, the last 30 days): one replay of the union of the periods, counted per
+period with the same code. Beside them: the daily trend, top categories and hot-spot grids,
+unit rankings, the overdue and supervised cases, and the newest cases.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, select, true
+from sqlalchemy.orm import Session
+
+from gridgov.analytics import kpi, service
+from gridgov.analytics.service import By, Period
+from gridgov.auth.scope import region_subtree
+from gridgov.cases.workflow import OPEN
+from gridgov.store.models import Case, Unit
+
+TREND_DAYS = 30
+TOP = 8
+LIST = 10
+
+
+def periods(today: date) -> dict[str, tuple[date, date]]:
+    return {
+        "today": (today, today),
+        "month": (today.replace(day=1), today),
+        "last_30_days": (today - timedelta(days=TREND_DAYS - 1), today),
+    }
+
+
+def build(
+    session: Session,
+    *,
+    center_code: str,
+    now: datetime,
+    office_hours: str,
+    visible: ColumnElement[bool] | None = None,
+) -> dict[str, Any]:
+    center, tz = service.center_and_tz(session, center_code)
+    today = now.astimezone(tz).date()
+    spans = periods(today)
+    window = Period(min(first for first, _ in spans.values()), today, tz)
+    cases = service.collect(
+        session,
+        center=center,
+        start=window.start,
+        end=window.end,
+        office_hours=office_hours,
+        visible=visible,
+    )
+    figures = {
+        name: kpi.figures(service.tally(cases, Period(first, last, tz))[0])
+        for name, (first, last) in spans.items()
+    }
+    month = Period(*spans["month"], tz)
+    in_scope = and_(
+        Case.region_code.in_(region_subtree(center.region_code, "cockpit_regions")),
+        visible if visible is not None else true(),
+    )
+    return {
+        "center": center.code,
+        "center_name": center.name,
+        "timezone": center.timezone,
+        "today": today.isoformat(),
+        "as_of": now.isoformat(),
+        "periods": {name: [a.isoformat(), b.isoformat()] for name, (a, b) in spans.items()},
+        "kpis": figures,
+        "trend": _trend(cases, spans["last_30_days"][0], today, tz),
+        "top_categories": _top(session, cases, month, By.category),
+        "hot_spots": _top(session, cases, Period(*spans["last_30_days"], tz), By.grid),
+        "unit_ranking": _ranking(session, cases, month),
+        "overdue": _open_cases(session, in_scope & (Case.sla_colour == "overdue"), tz),
+        "supervised": _open_cases(session, in_scope & (Case.supervised_level > 0), tz),
+        "latest": _latest(session, in_scope, tz),
+        "points": _points(session, in_scope, window),
+    }
+
+
+def _trend(
+    cases: list[service.CaseFacts], first: date, last: date, tz: Any
+) -> list[dict[str, Any]]:
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    out = []
+    for day in days:
+        k = kpi.figures(service.tally(cases, Period(day, day, tz))[0])
+        out.append(
+            {
+                "day": day.isoformat(),
+                "received": k["received"],
+                "closures": k["closures"],
+                "on_time_rate": k["on_time_rate"],
+            }
+        )
+    return out
+
+
+def _top(
+    session: Session, cases: list[service.CaseFacts], period: Period, by: By
+) -> list[dict[str, Any]]:
+    _, groups = service.tally(cases, period, service.key_function(by))
+    ranked = sorted(
+        ((k, c.received) for k, c in groups.items() if k is not None and c.received),
+        key=lambda pair: (-pair[1], pair[0]),
+    )[:TOP]
+    names = service.names(session, by, [k for k, _ in ranked])
+    return [{"key": k, "name": names.get(k, k), "received": n} for k, n in ranked]
+
+
+def _ranking(
+    session: Session, cases: list[service.CaseFacts], period: Period
+) -> list[dict[str, Any]]:
+    """Units with dispatches this month, best on-time rate first (then fewer returns)."""
+    _, groups = service.tally(cases, period, service.key_function(By.unit))
+    rows = []
+    for key, counts in groups.items():
+        k = kpi.figures(counts)
+        if key is None or not k["dispatched"]:
+            continue
+        rows.append({"key": key, **{n: k[n] for n in _RANKED}})
+    names = service.names(session, By.unit, [r["key"] for r in rows])
+    for row in rows:
+        row["name"] = names.get(row["key"], row["key"])
+    rows.sort(
+        key=lambda r: (
+            -(r["on_time_rate"] if r["on_time_rate"] is not None else -1),
+            r["return_rate"] or 0,
+            -r["dispatched"],
+            r["key"],
+        )
+    )
+    return rows
+
+
+_RANKED = (
+    "dispatched",
+    "on_time_rate",
+    "sign_on_time_rate",
+    "return_rate",
+    "satisfaction_rate",
+    "overdue_open",
+)
+
+
+def _local(value: datetime, tz: Any) -> str:
+    return value.astimezone(tz).strftime("%m-%d %H:%M")
+
+
+def _open_cases(session: Session, condition: ColumnElement[bool], tz: Any) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(Case.number, Case.title, Case.created_at, Case.supervised_level, Unit.name)
+        .outerjoin(Unit, Unit.id == Case.lead_unit_id)
+        .where(condition, Case.status.in_([s.value for s in OPEN]))
+        .order_by(Case.created_at, Case.id)
+        .limit(LIST)
+    )
+    return [
+        {
+            "number": number,
+            "title": title,
+            "created": _local(created, tz),
+            "supervised_level": level,
+            "unit": unit,
+        }
+        for number, title, created, level, unit in rows
+    ]
+
+
+def _latest(session: Session, condition: ColumnElement[bool], tz: Any) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(Case.number, Case.title, Case.channel, Case.created_at, Case.status)
+        .where(condition)
+        .order_by(Case.created_at.desc(), Case.id.desc())
+        .limit(LIST)
+    )
+    return [
+        {
+            "number": number,
+            "title": title,
+            "channel": channel,
+            "created": _local(created, tz),
+            "status": status,
+        }
+        for number, title, channel, created, status in rows
+    ]
+
+
+def _points(session: Session, condition: ColumnElement[bool], window: Period) -> list[list[Any]]:
+    """Where the window's cases are: [lat, lon, open?] for the heat of the map."""
+    rows = session.execute(
+        select(Case.lat, Case.lon, Case.status)
+        .where(condition, Case.created_at >= window.start, Case.lon.is_not(None))
+        .order_by(Case.id.desc())
+        .limit(5000)
+    )
+    open_ = {s.value for s in OPEN}
+    return [[lat, lon, status in open_] for lat, lon, status in rows]
