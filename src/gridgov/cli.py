@@ -28,6 +28,7 @@ from gridgov.kit.errors import AppError
 from gridgov.kit.pagination import PageParams
 from gridgov.nlp.commands import app as nlp_app
 from gridgov.regions.commands import app as regions_app
+from gridgov.sim.commands import app as sim_app
 
 app = typer.Typer(
     help="gridgov — integrated command platform for grid-based governance.",
@@ -57,6 +58,7 @@ for sub, name in [
     (nlp_app, "nlp"),
     (users_app, "users"),
     (webhooks_app, "webhooks"),
+    (sim_app, "sim"),
 ]:
     app.add_typer(sub, name=name)
 
@@ -429,16 +431,24 @@ def demo(
     port: int = 8000,
     db: Annotated[str | None, typer.Option(help="SQLite file for the demo.")] = None,
     no_sim: Annotated[
-        bool, typer.Option("--no-sim", help="Reserved: no live simulator yet.")
+        bool, typer.Option("--no-sim", help="Serve the county without the live simulator.")
     ] = False,
+    per_hour: Annotated[
+        float,
+        typer.Option("--per-hour", min=0.0, help="Simulated new cases per hour (daily mean)."),
+    ] = 600.0,
 ) -> None:
-    """Migrate, seed the demo county if needed, and serve it on HOST:PORT."""
+    """Migrate, seed the demo county if needed, and serve it on HOST:PORT with the simulator
+    reporting cases and acting on them in the background (unless --no-sim)."""
     import os
+    import threading
+    import time
 
     import uvicorn
 
     from gridgov.api.app import create_app
-    from gridgov.sim.seed import DEMO_PASSWORD, is_seeded
+    from gridgov.sim import live
+    from gridgov.sim.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, is_seeded
     from gridgov.sim.seed import seed_demo as seed
 
     if db:
@@ -454,13 +464,32 @@ def demo(
             else:
                 typer.echo("reusing the demo database")
         typer.echo(f"database: {p.db.engine.url!r}")
-        typer.echo(
-            "sign in (POST /api/v1/auth/login) as admin, agent, dispatcher, leader, … "
-            f"with the demo password {DEMO_PASSWORD!r}"
-        )
-        typer.echo(f"console: http://{host}:{port}/console")
-        typer.echo(f"API: http://{host}:{port}/api/v1/cases   docs: http://{host}:{port}/docs")
-        uvicorn.run(create_app(p), host=host, port=port)
+        typer.echo(f"demo accounts (password {DEMO_PASSWORD}):")
+        for username, what in DEMO_ACCOUNTS:
+            typer.echo(f"  {username:<22} {what}")
+        typer.echo(f"console: http://{host}:{port}/console   big screen: /console/screen")
+        typer.echo(f"API: http://{host}:{port}/api/v1   docs: http://{host}:{port}/docs")
+        stop = threading.Event()
+        if not no_sim:
+            simulator = live.Simulator(p, per_hour=per_hour)
+            threading.Thread(
+                target=live.run,
+                kwargs={
+                    "simulator": simulator,
+                    "seconds": 5.0,
+                    "stop": stop.is_set,
+                    "clock": utc_now,
+                    "sleep": stop.wait,
+                },
+                name="gridgov-sim",
+                daemon=True,
+            ).start()
+            typer.echo(f"simulator: about {per_hour:g} new cases an hour (--no-sim to stop it)")
+        try:
+            uvicorn.run(create_app(p), host=host, port=port)
+        finally:
+            stop.set()
+            time.sleep(0.1)
 
     _run(go, migrate_first=True, settings=Settings())
 

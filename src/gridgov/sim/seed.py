@@ -236,6 +236,19 @@ def _routing(session: Session, leaves: list[Leaf]) -> None:
 # Every named demo account signs in with this password (the demo is public; real
 # deployments create accounts with `gridgov users create`).
 DEMO_PASSWORD = "Gridgov-demo-2026"
+# who to sign in as, per role (README lists the same)
+DEMO_ACCOUNTS = [
+    ("agent", "12345 hotline agent: new cases, return visits"),
+    ("dispatcher", "county centre dispatcher: accept, dispatch, verify"),
+    ("leader", "county leader: big screen, supervise, instruct"),
+    ("h_320724-cgj", "unit handler (城市管理局): sign, report results"),
+    ("xinan_grid1", "grid worker (新安镇): report, verify, check in"),
+    ("xinan_dispatcher", "town centre dispatcher (新安镇)"),
+    ("city_leader", "city leader (连云港市)"),
+    ("admin", "administrator: users, catalogue, rules"),
+    ("auditor", "auditor: read-only, audit chain"),
+    ("citizen", "a citizen: own reports"),
+]
 
 
 def _user(
