@@ -149,3 +149,112 @@ def test_the_big_screen_moves_when_a_case_arrives(
     ).json()["total"]
     assert figures["received"] == 2
     assert (ARTIFACTS / "big-screen.png").stat().st_size > 20_000
+
+
+def _jpeg() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), "#c62828").save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def test_a_grid_worker_reports_offline_and_the_report_arrives_once(
+    server: str, platform: Platform, world: World
+) -> None:
+    import httpx
+    from sqlalchemy import func, select
+
+    from gridgov.store.models import Attachment, Case, PatrolCheckin
+
+    from .helpers import auth
+    from .test_intake import GRID, LAT, LON, add_grid_and_rules
+
+    with platform.db.write() as session:
+        add_grid_and_rules(session)
+        credentials.set_password(session, username="grid_worker", password=PASSWORD, now=utc_now())
+    # a case waiting for this grid worker's verification
+    waiting = Driver(platform, world, title="垃圾清运不及时")
+    waiting.to_in_progress()
+    waiting.act("report_result", "handler", {"result": "已清运"})
+    waiting.act("start_verify", "dispatcher", {"verifier": "grid_worker"})
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        phone = browser.new_context(
+            viewport={"width": 390, "height": 844},
+            permissions=["geolocation"],
+            geolocation={"longitude": LON, "latitude": LAT},
+            is_mobile=True,
+        )
+        errors: list[str] = []
+        page = phone.new_page()
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{server}/console/login")
+        page.get_by_label("用户名").fill("grid_worker")
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_url(f"{server}/console")
+        page.goto(f"{server}/console/m/report")
+        manifest = httpx.get(f"{server}/static/manifest.webmanifest").json()
+        assert manifest["start_url"] == "/console/m" and manifest["display"] == "standalone"
+        if not phone.service_workers:
+            phone.wait_for_event("serviceworker")
+        sync_api.expect(page.locator("#r-lon")).to_have_value(f"{LON:.6f}")
+        # no signal: the report waits on the phone
+        phone.set_offline(True)
+        page.get_by_label("问题描述").fill("河边护栏断裂，存在安全隐患")
+        page.locator("#r-photos").set_input_files(
+            {"name": "rail.jpg", "mimeType": "image/jpeg", "buffer": _jpeg()}
+        )
+        page.get_by_role("button", name="提交").click()
+        sync_api.expect(page.locator("#m-outbox li.queued")).to_have_count(1)
+        sync_api.expect(page.locator("#m-queue")).to_contain_text("待上传 1")
+        page.screenshot(path=str(ARTIFACTS / "mobile-report.png"), full_page=True)
+        with platform.db.read() as session:
+            assert session.scalar(select(func.count()).where(Case.channel == "grid_app")) == 0
+        # the page itself comes from the service worker while offline
+        page.reload()
+        sync_api.expect(page.locator("#m-outbox li.queued")).to_have_count(1)
+        # signal again: sent at once, with its photo
+        phone.set_offline(False)
+        sync_api.expect(page.locator("#m-outbox li.sent")).to_have_count(1, timeout=15_000)
+        sync_api.expect(page.locator("#m-outbox li.queued")).to_have_count(0)
+        with platform.db.read() as session:
+            case = session.scalar(select(Case).where(Case.channel == "grid_app"))
+            assert case is not None and case.grid_code == GRID
+            photos = session.scalar(
+                select(func.count()).select_from(Attachment).where(Attachment.case_id == case.id)
+            )
+            assert photos == 1
+            client_id, number = case.external_id, case.number
+        # the same report sent again (a lost answer) is the same case
+        again = httpx.post(
+            f"{server}/api/v1/intake/grid_app",
+            json={"client_id": client_id, "text": "河边护栏断裂，存在安全隐患"},
+            headers=auth(platform, "grid_worker"),
+        )
+        assert again.status_code == 200 and again.json()["number"] == number
+        # patrol check-in, placed in its grid
+        page.goto(f"{server}/console/m/checkin")
+        page.get_by_role("button", name="打卡").click()
+        sync_api.expect(page.locator("#m-checkins li")).to_have_count(1, timeout=10_000)
+        assert GRID in page.locator("#m-checkins").inner_text()
+        with platform.db.read() as session:
+            assert session.scalar(select(PatrolCheckin.grid_code)) == GRID
+        # the verification task: pass it with a photo
+        page.goto(f"{server}/console/m/tasks")
+        page.locator(f"li[data-number='{waiting.number}'] a").click()
+        page.get_by_label("已整改到位").check()
+        page.get_by_label("说明").fill("现场复核，已清运干净")
+        page.locator("#v-photos").set_input_files(
+            {"name": "done.jpg", "mimeType": "image/jpeg", "buffer": _jpeg()}
+        )
+        page.get_by_role("button", name="提交").click()
+        page.wait_for_url("**/console/m/tasks?done=*")
+        assert page.locator(f"li[data-number='{waiting.number}']").count() == 0
+        browser.close()
+    assert waiting.read().status == "closed"
+    assert not errors, errors

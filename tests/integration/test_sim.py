@@ -40,10 +40,7 @@ def test_the_county_comes_alive(county: Platform) -> None:
     total = Tick()
     for i in range(60):  # two simulated hours, a tick every two minutes
         now = start + timedelta(minutes=2 * i)
-        done = sim.tick(now, 120)
-        total.created += done.created
-        total.moved += done.moved
-        total.refused += done.refused
+        total.add(sim.tick(now, 120))
         if i % 10 == 9:
             with county.db.write() as session:
                 sweep(session, now=now, rules=county.rules)

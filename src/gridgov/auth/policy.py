@@ -63,6 +63,8 @@ ROUTES: dict[str, frozenset[Role]] = {
     "GET /api/v1/audit/verify": frozenset({R.admin, R.auditor}),
     # figures (each caller's data scope narrows them)
     "GET /api/v1/kpis": STAFF,
+    "POST /api/v1/patrols/checkins": frozenset({R.grid_worker}),
+    "GET /api/v1/patrols/checkins": STAFF,
     "GET /api/v1/cockpit": STAFF,
     # grids, places, people on the grid (names of staff: not for citizens)
     "GET /api/v1/grids": STAFF,

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import threading
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 import numpy as np
 from fastapi import APIRouter, Body, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from gridgov.addresses import buildings
 from gridgov.addresses.buildings import RiskColour
 from gridgov.api.deps import PageNo, PageSize, ReadActor, ReadSession, WriteActor, WriteSession
 from gridgov.api.errors import error_responses
-from gridgov.grids import repository, service, staff
+from gridgov.grids import patrol, repository, service, staff
 from gridgov.grids.coords import Crs, to_wgs84
 from gridgov.kit.clock import utc_now
 from gridgov.kit.errors import ValidationFailed
@@ -304,3 +306,90 @@ class LinkBody(BaseModel):
 def link_grid(code: str, body: LinkBody, session: WriteSession, actor: WriteActor) -> None:
     """Link a leader or a police/judicial officer to the grid (挂联)."""
     staff.link(session, grid_code=code, username=body.username, kind=body.kind, now=utc_now())
+
+
+# ---- patrol check-ins ------------------------------------------------------------------------
+class CheckinIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    client_id: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[\w.:-]+$")] = Field(
+        description="Made on the phone: the same check-in sent twice is one"
+    )
+    lon: Annotated[float, Field(ge=-180, le=180)]
+    lat: Annotated[float, Field(ge=-90, le=90)]
+    accuracy_m: Annotated[float | None, Field(ge=0, le=100_000)] = None
+    at: datetime | None = Field(None, description="When, on the phone (default: now)")
+    note: Annotated[str, Field(max_length=500)] = ""
+
+
+class CheckinRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    client_id: str
+    username: str
+    name: str
+    lon: float
+    lat: float
+    accuracy_m: float | None
+    grid_code: str | None
+    region_code: str | None
+    note: str
+    at: datetime
+    received_at: datetime
+
+
+def _checkin_read(row: Any, username: str, name: str) -> CheckinRead:
+    fields = {k: getattr(row, k) for k in CheckinRead.model_fields if hasattr(row, k)}
+    return CheckinRead(**fields, username=username, name=name)
+
+
+@router.post(
+    "/patrols/checkins",
+    response_model=CheckinRead,
+    status_code=201,
+    responses={200: {"model": CheckinRead, "description": "Already on file (same client_id)"}}
+    | error_responses(401, 403, 422),
+)
+def check_in(
+    body: CheckinIn,
+    request: Request,
+    session: WriteSession,
+    actor: WriteActor,
+) -> Any:
+    """A grid worker's patrol check-in, placed in its grid; idempotent by ``client_id``."""
+    p = request.app.state.platform
+    try:
+        found = p.triage.locator(session)
+    except ValidationFailed:  # no grids yet: the check-in is kept without one
+        found = None
+    done = patrol.check_in(
+        session,
+        actor=actor,
+        client_id=body.client_id,
+        lon=body.lon,
+        lat=body.lat,
+        at=body.at,
+        accuracy_m=body.accuracy_m,
+        note=body.note,
+        locator=found,
+        now=utc_now(),
+    )
+    read = _checkin_read(done.row, actor.username, actor.username)
+    if done.created:
+        return read
+    return JSONResponse(read.model_dump(mode="json"), status_code=200)
+
+
+@router.get(
+    "/patrols/checkins",
+    response_model=list[CheckinRead],
+    responses=error_responses(401, 403, 422),
+)
+def list_checkins(
+    session: ReadSession,
+    actor: ReadActor,
+    hours: Annotated[int, Query(ge=1, le=24 * 31, description="How far back")] = 24,
+    username: Annotated[str | None, Query(max_length=64)] = None,
+) -> list[CheckinRead]:
+    """Recent check-ins the caller may see (a grid worker: their own), newest first."""
+    since = utc_now() - timedelta(hours=hours)
+    rows = patrol.recent(session, actor=actor, since=since, username=username)
+    return [_checkin_read(row, name, display) for row, name, display in rows]

@@ -34,10 +34,7 @@ def run_cmd(
         sim = Simulator(p, seed=seed, per_hour=per_hour)
         total = Tick()
         for _ in range(ticks):
-            done = sim.tick(utc_now(), seconds)
-            total.created += done.created
-            total.moved += done.moved
-            total.refused += done.refused
+            total.add(sim.tick(utc_now(), seconds))
             if wait:
                 time.sleep(seconds)
         print_value(

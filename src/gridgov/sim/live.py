@@ -63,6 +63,11 @@ class Tick:
     moved: int = 0
     refused: int = 0
 
+    def add(self, other: Tick) -> None:
+        self.created += other.created
+        self.moved += other.moved
+        self.refused += other.refused
+
 
 @dataclass(frozen=True)
 class _Grid:
@@ -329,8 +334,6 @@ def run(
         except Exception:  # a demo keeps going; the log says what went wrong
             log.exception("simulator tick failed")
             done = Tick(refused=1)
-        total.created += done.created
-        total.moved += done.moved
-        total.refused += done.refused
+        total.add(done)
         sleep(seconds)
     return total

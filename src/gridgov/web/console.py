@@ -136,6 +136,46 @@ def _to_login(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/console/login?{urlencode({'next': request.url.path})}", 303)
 
 
+def apply_action(
+    p: Platform,
+    visitor: Visitor,
+    number: str,
+    action: Action,
+    form: dict[str, str],
+    uploads: list[Upload],
+) -> None:
+    """One action from a console form, with its photos: stored with the action, or not at
+    all (one transaction). Raises the service's AppError for the page to show."""
+    payload = forms.payload_from(s.ACTION_INPUTS[action], form)
+    with p.db.write() as session:
+        if uploads:
+            case = service.get_visible(session, number=number, actor=visitor.actor)
+            payload["attachments"] = [
+                attachments.store(
+                    session,
+                    root=p.settings.attachment_dir,
+                    content=u.content,
+                    filename=u.filename,
+                    content_type=u.content_type,
+                    allowed_types=p.settings.allowed_attachment_types,
+                    max_bytes=p.settings.attachment_max_bytes,
+                    uploaded_by_id=visitor.actor.user_id,
+                    now=utc_now(),
+                    case=case,
+                ).id
+                for u in uploads
+            ]
+        service.act(
+            session,
+            number=number,
+            action=action,
+            actor=visitor.actor,
+            payload=payload,
+            now=utc_now(),
+            rules=p.rules,
+        )
+
+
 # ---- sign-in ------------------------------------------------------------------------------
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request) -> Response:
@@ -330,34 +370,7 @@ async def act(request: Request, number: str, action: str) -> Response:
 
     def work() -> Response:
         try:
-            payload = forms.payload_from(s.ACTION_INPUTS[chosen], form)
-            with p.db.write() as session:
-                if uploads:  # photos of the result: stored with the action, or not at all
-                    case = service.get_visible(session, number=number, actor=visitor.actor)
-                    payload["attachments"] = [
-                        attachments.store(
-                            session,
-                            root=p.settings.attachment_dir,
-                            content=u.content,
-                            filename=u.filename,
-                            content_type=u.content_type,
-                            allowed_types=p.settings.allowed_attachment_types,
-                            max_bytes=p.settings.attachment_max_bytes,
-                            uploaded_by_id=visitor.actor.user_id,
-                            now=utc_now(),
-                            case=case,
-                        ).id
-                        for u in uploads
-                    ]
-                service.act(
-                    session,
-                    number=number,
-                    action=chosen,
-                    actor=visitor.actor,
-                    payload=payload,
-                    now=utc_now(),
-                    rules=p.rules,
-                )
+            apply_action(p, visitor, number, chosen, form, uploads)
         except AppError as exc:  # shown inline, next to the form that failed
             try:
                 context = _case_context(request, visitor, number)

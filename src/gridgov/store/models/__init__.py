@@ -20,7 +20,7 @@ from gridgov.store.models.intake import (
     RoutingRule,
     TriagePolicy,
 )
-from gridgov.store.models.people import GridLink, GridStaff
+from gridgov.store.models.people import GridLink, GridStaff, PatrolCheckin
 from gridgov.store.models.places import Building, Household, StandardAddress
 from gridgov.store.models.region import Center, Region, Unit
 from gridgov.store.models.user import ApiKey, IdempotencyRecord, LoginSession, User, UserRole
@@ -48,6 +48,7 @@ __all__ = [
     "IdempotencyRecord",
     "LoginSession",
     "Outbox",
+    "PatrolCheckin",
     "Region",
     "RoutingRule",
     "SlaLimit",
