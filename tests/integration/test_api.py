@@ -527,3 +527,13 @@ def test_addresses_and_buildings_are_managed_over_http(
         ).status_code
         == 403
     )
+
+
+def test_the_schema_declares_the_error_body_validation_failures_have(
+    as_: Callable[[str], dict[str, str]], client: TestClient
+) -> None:
+    schema = client.get("/openapi.json").json()["components"]["schemas"]
+    assert set(schema["HTTPValidationError"]["required"]) == {"error", "detail"}
+    bad = client.get("/api/v1/kpis", params={"from": "yesterday"}, headers=as_("leader"))
+    assert bad.status_code == 422
+    assert set(bad.json()) == {"error", "detail"}

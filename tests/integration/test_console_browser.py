@@ -199,7 +199,8 @@ def test_a_grid_worker_reports_offline_and_the_report_arrives_once(
         page.wait_for_url(f"{server}/console")
         page.goto(f"{server}/console/m/report")
         manifest = httpx.get(f"{server}/static/manifest.webmanifest").json()
-        assert manifest["start_url"] == "/console/m" and manifest["display"] == "standalone"
+        assert manifest["start_url"] == "/console/m"
+        assert manifest["display"] == "standalone"
         if not phone.service_workers:
             phone.wait_for_event("serviceworker")
         sync_api.expect(page.locator("#r-lon")).to_have_value(f"{LON:.6f}")
@@ -224,7 +225,8 @@ def test_a_grid_worker_reports_offline_and_the_report_arrives_once(
         sync_api.expect(page.locator("#m-outbox li.queued")).to_have_count(0)
         with platform.db.read() as session:
             case = session.scalar(select(Case).where(Case.channel == "grid_app"))
-            assert case is not None and case.grid_code == GRID
+            assert case is not None
+            assert case.grid_code == GRID
             photos = session.scalar(
                 select(func.count()).select_from(Attachment).where(Attachment.case_id == case.id)
             )
@@ -236,7 +238,8 @@ def test_a_grid_worker_reports_offline_and_the_report_arrives_once(
             json={"client_id": client_id, "text": "河边护栏断裂，存在安全隐患"},
             headers=auth(platform, "grid_worker"),
         )
-        assert again.status_code == 200 and again.json()["number"] == number
+        assert again.status_code == 200
+        assert again.json()["number"] == number
         # patrol check-in, placed in its grid
         page.goto(f"{server}/console/m/checkin")
         page.get_by_role("button", name="打卡").click()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -27,6 +29,8 @@ _HTTP_NAMES = {404: "NotFound", 405: "MethodNotAllowed", 401: "Unauthorized", 40
 
 
 def install(app: FastAPI) -> None:
+    _declare_validation_errors(app)
+
     @app.exception_handler(AppError)
     async def _app_error(_: Request, exc: AppError) -> JSONResponse:
         headers = {}
@@ -54,3 +58,22 @@ def install(app: FastAPI) -> None:
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         name = _HTTP_NAMES.get(exc.status_code, "HTTPError")
         return JSONResponse({"error": name, "detail": str(exc.detail)}, status_code=exc.status_code)
+
+
+def _declare_validation_errors(app: FastAPI) -> None:
+    """Request validation fails with our error body (see ``_validation``), on every route:
+    the schema FastAPI declares for it by default says so too."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title, version=app.version, routes=app.routes, tags=app.openapi_tags
+            )
+            components = schema.get("components", {}).get("schemas", {})
+            if "HTTPValidationError" in components:
+                components["HTTPValidationError"] = ErrorBody.model_json_schema()
+                components.pop("ValidationError", None)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -33,6 +33,7 @@ from gridgov.cases import attachments, service
 from gridgov.cases import schemas as s
 from gridgov.cases.workflow import Action
 from gridgov.dispatch import rules as rules_db
+from gridgov.grids import patrol
 from gridgov.grids import service as grids_service
 from gridgov.intake import channels
 from gridgov.intake import service as intake
@@ -490,6 +491,19 @@ def map_data(request: Request) -> Response:
             feature = grids_service.to_feature(grid)
             feature["properties"]["open_cases"] = per_grid.get(grid.code, 0)
             features.append(feature)
+        since = utc_now() - timedelta(hours=24)
+        staff = [
+            {
+                "name": display,
+                "lon": row.lon,
+                "lat": row.lat,
+                "grid": row.grid_code,
+                "at": row.at.isoformat(),
+            }
+            for row, _username, display in patrol.recent(
+                session, actor=visitor.actor, since=since, limit=2000
+            )
+        ]
     return JSONResponse(
         {
             "grids": {"type": "FeatureCollection", "features": features},
@@ -503,5 +517,6 @@ def map_data(request: Request) -> Response:
                 }
                 for r in cases
             ],
+            "checkins": staff,
         }
     )

@@ -57,6 +57,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "to_verify": ("待核查", "To verify"),
     "to_check": ("待审核", "To check"),
     "open_cases": ("在办案件", "Open cases"),
+    "checkins": ("网格员打卡（24小时）", "Grid worker check-ins (24 h)"),
     # the big screen
     "screen": ("指挥大屏", "Big screen"),
     "received": ("受理量", "Received"),

@@ -28,6 +28,11 @@
           fillColor: colours[c.colour] || "#607d8b", fillOpacity: 0.9
         }).bindPopup(link).addTo(map);
       });
+      (data.checkins || []).forEach(function (c) {  // where grid workers checked in (24 h)
+        L.circleMarker([c.lat, c.lon], { radius: 5, color: "#0b3d91", weight: 2, fillColor: "#ffffff", fillOpacity: 1 })
+          .bindTooltip(c.name + " · " + new Date(c.at).toLocaleString("zh-CN", { hour12: false })).addTo(map);
+      });
+      el.dataset.checkins = String((data.checkins || []).length);
       var bounds = grids.getBounds();
       if (bounds.isValid()) { map.fitBounds(bounds); }
       el.dataset.loaded = String(data.grids.features.length);
