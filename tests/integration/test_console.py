@@ -224,3 +224,47 @@ def test_a_unit_reports_its_result_with_a_photo_from_the_case_page(
     assert refused.status_code == 422  # not a recognised file: refused, shown by the form
     assert "recognised" in refused.text
     assert 'data-event="comment"' not in refused.text  # and the comment was not written
+
+
+def test_queue_filters_by_unit_and_supervision_and_bulk_actions_name_what_they_refused(
+    console: TestClient, platform: Platform, world: World
+) -> None:
+    from urllib.parse import parse_qs, urlparse
+
+    submitted = [Driver(platform, world, title=f"噪声扰民 {i}") for i in range(3)]
+    working = Driver(platform, world, title="道路破损")
+    working.to_in_progress()
+    working.act("supervise", "leader", {"level": 2, "note": "限期办结"})
+    sign_in(console, "dispatcher")
+    by_unit = console.get("/console", params={"unit": "320724-cgj"}).text
+    assert working.number in by_unit
+    assert submitted[0].number not in by_unit
+    supervised = console.get("/console", params={"supervised": "1"}).text
+    assert working.number in supervised
+    assert submitted[1].number not in supervised
+    unknown = console.get("/console", params={"unit": "nope"})
+    assert "nope" in unknown.text  # the filter's error is shown, not a server error
+    # accept three submitted cases and one that cannot be accepted, in one go
+    token = csrf(console.get("/console").text)
+    answer = console.post(
+        "/console/bulk",
+        data={
+            "csrf": token,
+            "action": "accept",
+            "text": "批量受理",
+            "numbers": [c.number for c in submitted] + [working.number],
+        },
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    query = parse_qs(urlparse(answer.headers["location"]).query)
+    assert query["done"] == ["3"]
+    assert working.number in query["failed"][0]
+    assert {c.read().status for c in submitted} == {"accepted"}
+    assert working.read().status == "in_progress"
+    # without the CSRF token nothing happens
+    forged = console.post(
+        "/console/bulk", data={"action": "reject", "text": "x" * 5, "numbers": [working.number]}
+    )
+    assert forged.status_code == 403
+    assert working.read().status == "in_progress"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
@@ -40,7 +40,7 @@ from gridgov.intake import service as intake
 from gridgov.kit.clock import utc_now
 from gridgov.kit.errors import AppError, Unauthenticated
 from gridgov.kit.pagination import PageParams
-from gridgov.store.models import Attachment, Case, Center, Grid
+from gridgov.store.models import Attachment, Case, CatalogItem, Center, Grid, Region, Unit
 from gridgov.web import forms, i18n
 
 HERE = Path(__file__).parent
@@ -48,6 +48,7 @@ STATIC = HERE / "static"
 templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(prefix="/console", include_in_schema=False)
 LANG_COOKIE = "gridgov_lang"
+COLOURS = ("normal", "warning", "overdue")
 OPEN_STATUSES = ("submitted", "accepted", "dispatched", "in_progress", "handled", "verifying")
 
 
@@ -220,6 +221,41 @@ def logout(request: Request, csrf: Annotated[str, Form(max_length=100)] = "") ->
 
 
 # ---- the queue ----------------------------------------------------------------------------
+QUEUE_FILTERS = ("status", "colour", "channel", "category", "unit", "region", "supervised", "q")
+# what a dispatcher or leader may do to many cases at once; each case is its own transaction
+BULK = (
+    Action.accept,
+    Action.urge,
+    Action.instruct,
+    Action.supervise,
+    Action.comment,
+    Action.reject,
+)
+
+
+def _choices(session: Any, actor: Actor) -> dict[str, list[tuple[str, str]]]:
+    """The options of the queue's category, unit and region filters for this user."""
+    items = session.execute(
+        select(CatalogItem.code, CatalogItem.name)
+        .where(CatalogItem.level <= 2, CatalogItem.active.is_(True))
+        .order_by(CatalogItem.code)
+    ).all()
+    units = select(Unit.code, Unit.name).order_by(Unit.code)
+    if actor.center_id is not None:
+        units = units.where(Unit.center_id == actor.center_id)
+    home = actor.region_code
+    regions_below = (
+        select(Region.code, Region.name).where(Region.parent_code == home).order_by(Region.code)
+        if home
+        else select(Region.code, Region.name).where(Region.level == "town").order_by(Region.code)
+    )
+    return {
+        "categories": [(c, f"{c} {n}") for c, n in items],
+        "units": [(c, n) for c, n in session.execute(units.limit(500))],
+        "regions": [(c, n) for c, n in session.execute(regions_below.limit(500))],
+    }
+
+
 @router.get("", response_class=HTMLResponse)
 def queue(request: Request) -> Response:
     visitor = _visitor(request)
@@ -227,10 +263,7 @@ def queue(request: Request) -> Response:
         return _to_login(request)
     q = request.query_params
     p = _platform(request)
-    status = q.get("status") or ""
-    colour = q.get("colour") or ""
-    channel = q.get("channel") or ""
-    text = (q.get("q") or "").strip()[:100]
+    filters = {k: (q.get(k) or "").strip()[:100] for k in QUEUE_FILTERS}
     try:
         page = max(1, min(int(q.get("page") or 1), 100_000))
     except ValueError:
@@ -242,12 +275,18 @@ def queue(request: Request) -> Response:
                 session,
                 actor=visitor.actor,
                 center_code=None,
-                statuses=[status] if status in i18n.STATUS else [],
-                colour=colour if colour in ("normal", "warning", "overdue") else None,
+                statuses=[filters["status"]] if filters["status"] in i18n.STATUS else [],
+                colour=filters["colour"] if filters["colour"] in COLOURS else None,
                 page=PageParams(page, 30),
                 query=service.CaseQuery(
-                    channels=(channel,) if channel in {c.value for c in s.Channel} else (),
-                    text=text or None,
+                    channels=(filters["channel"],)
+                    if filters["channel"] in {c.value for c in s.Channel}
+                    else (),
+                    category=filters["category"] or None,
+                    unit=filters["unit"] or None,
+                    region=filters["region"] or None,
+                    supervised=True if filters["supervised"] else None,
+                    text=filters["q"] or None,
                 ),
             )
         except AppError as exc:
@@ -260,21 +299,22 @@ def queue(request: Request) -> Response:
                 .group_by(Case.sla_colour)
             ).all()
         )
-    args = {
-        k: v
-        for k, v in {"status": status, "colour": colour, "channel": channel, "q": text}.items()
-        if v
-    }
+        choices = _choices(session, visitor.actor)
+    args = {k: v for k, v in filters.items() if v}
     return _page(
         request,
         "queue.html",
         {
             "visitor": visitor,
             "result": result,
-            "counts": {c: counts.get(c, 0) for c in ("normal", "warning", "overdue")},
-            "filters": {"status": status, "colour": colour, "channel": channel, "q": text},
+            "counts": {c: counts.get(c, 0) for c in COLOURS},
+            "filters": filters,
             "channels": [c.value for c in s.Channel],
             "statuses": list(i18n.STATUS),
+            **choices,
+            "bulk_actions": [a.value for a in BULK],
+            "done": q.get("done", ""),
+            "failed": q.get("failed", ""),
             "error": error,
             "prev_url": f"/console?{urlencode({**args, 'page': page - 1})}" if page > 1 else None,
             "next_url": (
@@ -284,6 +324,42 @@ def queue(request: Request) -> Response:
             ),
         },
     )
+
+
+@router.post("/bulk", response_class=HTMLResponse)
+async def bulk(request: Request) -> Response:
+    """One action on the ticked cases, each in its own transaction: what was refused is
+    named, what was done stays done."""
+    checked = await _posted(request)
+    if isinstance(checked, Response):
+        return checked
+    visitor, form, _ = checked
+    numbers = [n for n in (await request.form()).getlist("numbers") if isinstance(n, str)][:200]
+    try:
+        chosen = Action(form.get("action", ""))
+    except ValueError:
+        chosen = None
+    if chosen not in BULK or not numbers:
+        return RedirectResponse("/console?failed=" + quote("choose cases and an action"), 303)
+    p = _platform(request)
+    text = form.get("text", "")
+    values = {"text": text, "reason": text, "note": text, "level": form.get("level", "1")}
+
+    def work() -> Response:
+        done, failed = [], []
+        for number in numbers:
+            try:
+                assert chosen is not None
+                apply_action(p, visitor, number, chosen, values, [])
+                done.append(number)
+            except AppError as exc:
+                failed.append(f"{number}: {exc.detail}")
+        query = {"done": str(len(done))}
+        if failed:
+            query["failed"] = "; ".join(failed)[:1500]
+        return RedirectResponse(f"/console?{urlencode(query)}", status_code=303)
+
+    return await run_in_threadpool(work)
 
 
 # ---- a case -------------------------------------------------------------------------------

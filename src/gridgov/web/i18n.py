@@ -57,6 +57,12 @@ WORDS: dict[str, tuple[str, str]] = {
     "to_verify": ("待核查", "To verify"),
     "to_check": ("待审核", "To check"),
     "open_cases": ("在办案件", "Open cases"),
+    "region": ("区域", "Region"),
+    "bulk": ("批量操作", "Bulk action"),
+    "bulk_text": ("意见/理由", "Text / reason"),
+    "bulk_apply": ("对勾选案件执行", "Apply to ticked cases"),
+    "bulk_done": ("已完成", "Done"),
+    "bulk_failed": ("未执行", "Not done"),
     "checkins": ("网格员打卡（24小时）", "Grid worker check-ins (24 h)"),
     # the big screen
     "screen": ("指挥大屏", "Big screen"),
