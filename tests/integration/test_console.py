@@ -268,3 +268,32 @@ def test_queue_filters_by_unit_and_supervision_and_bulk_actions_name_what_they_r
     )
     assert forged.status_code == 403
     assert working.read().status == "in_progress"
+
+
+def test_a_case_page_names_its_duplicates_and_similar_cases(
+    console: TestClient, platform: Platform, world: World
+) -> None:
+    from .test_intake import GRID, LAT, LON, add_grid_and_rules
+
+    with platform.db.write() as session:
+        add_grid_and_rules(session)
+    place = {"region_code": VILLAGE_A, "lon": LON, "lat": LAT, "grid_code": GRID}
+    first = Driver(platform, world, title="村口路灯不亮", **place)
+    second = Driver(platform, world, title="村口路灯又坏了", **place)
+    repeat = Driver(platform, world, title="路灯不亮", **place)
+    elsewhere = Driver(platform, world, title="县城路灯不亮")
+    for case in (first, second, elsewhere):
+        case.act(
+            "accept",
+            "town_dispatcher" if case is not elsewhere else "dispatcher",
+            {"catalog_item": STANDARD},
+        )
+    repeat.act("merge_into", "town_dispatcher", {"into": first.number, "reason": "同一路灯"})
+    sign_in(console, "town_dispatcher")
+    page = console.get(f"/console/cases/{first.number}").text
+    assert f'data-related="{repeat.number}"' in page  # merged into this one
+    assert f'data-related="{second.number}"' in page  # same grid, same item
+    assert f'data-related="{elsewhere.number}"' not in page
+    assert 'id="case-map"' in page
+    merged = console.get(f"/console/cases/{repeat.number}").text
+    assert f'data-related="{first.number}"' in merged

@@ -91,6 +91,7 @@ def test_a_dispatcher_signs_in_accepts_and_dispatches_in_the_browser(
         page.locator("form[action$='/dispatch'] button").click()
         page.wait_for_selector("li[data-event='dispatch']")
         assert page.locator("[data-field='lead_unit']").inner_text() == "320724100-zhzf"
+        page.wait_for_selector("#case-map[data-loaded='grid']")  # the pin and its grid's outline
         page.screenshot(path=str(ARTIFACTS / "case-detail.png"), full_page=True)
         errors: list[str] = []
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)

@@ -392,6 +392,7 @@ def _case_context(request: Request, visitor: Visitor, number: str) -> dict[str, 
             .where(Attachment.case_id == case.id)
             .order_by(Attachment.id)
         ).all()
+        related = _related(session, case, visitor.actor)
         defaults = {
             Action.dispatch: _suggestion(session, case, view.catalog_item)
             if Action.dispatch in allowed
@@ -414,9 +415,43 @@ def _case_context(request: Request, visitor: Visitor, number: str) -> dict[str, 
             {"id": f.id, "name": f.filename, "image": f.content_type.startswith("image/")}
             for f in files
         ],
+        "related": related,
+        "tiles": p.settings.map_tiles_url,
         "error": None,
         "failed_action": None,
     }
+
+
+def _related(session: Any, case: Case, actor: Actor) -> list[dict[str, str]]:
+    """Duplicates merged into this case, and the cases like it the user may see: same grid
+    and catalogue item within 30 days before or after it."""
+    visible = service.visible_to(session, actor)
+    columns = (Case.number, Case.title, Case.status)
+    merged = session.execute(
+        select(*columns).where(visible, Case.duplicate_of_id == case.id).order_by(Case.id)
+    ).all()
+    out = [{"number": n, "title": t, "status": st, "why": "merged"} for n, t, st in merged]
+    if case.grid_code and case.catalog_item_id:
+        window = timedelta(days=30)
+        similar = session.execute(
+            select(*columns)
+            .where(
+                visible,
+                Case.id != case.id,
+                Case.grid_code == case.grid_code,
+                Case.catalog_item_id == case.catalog_item_id,
+                Case.created_at.between(case.created_at - window, case.created_at + window),
+            )
+            .order_by(Case.created_at.desc())
+            .limit(5)
+        ).all()
+        seen = {r["number"] for r in out}
+        out += [
+            {"number": n, "title": t, "status": st, "why": "similar"}
+            for n, t, st in similar
+            if n not in seen
+        ]
+    return out
 
 
 @router.get("/cases/{number}", response_class=HTMLResponse)
