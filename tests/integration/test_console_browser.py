@@ -262,3 +262,143 @@ def test_a_grid_worker_reports_offline_and_the_report_arrives_once(
         browser.close()
     assert waiting.read().status == "closed"
     assert not errors, errors
+
+
+def test_one_case_from_the_call_to_the_return_visit_in_the_browser(
+    server: str, platform: Platform, world: World
+) -> None:
+    """The issue's walk: an agent takes the call, the dispatcher dispatches with the routing
+    suggestion, the unit signs and reports with a photo, a grid worker verifies on the phone,
+    the agent makes the return visit; the timeline, the queue and the big screen follow."""
+    from sqlalchemy import select
+
+    from gridgov.intake import service as intake
+    from gridgov.store.models import Center
+
+    from .test_intake import LAT, LON, add_grid_and_rules
+
+    with platform.db.write() as session:
+        add_grid_and_rules(session)
+        for center in session.scalars(select(Center)):  # a person decides, in this walk
+            intake.set_policy(
+                session, center_id=center.id, changes={"auto_accept": False, "auto_dispatch": False}
+            )
+        for name in ("agent", "dispatcher", "handler", "grid_worker"):
+            credentials.set_password(session, username=name, password=PASSWORD, now=utc_now())
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        errors: list[str] = []
+
+        def signed_in(username: str, **options: object):
+            page = browser.new_context(**options).new_page()
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(f"{server}/console/login")
+            page.get_by_label("用户名").fill(username)
+            page.get_by_label("密码").fill(PASSWORD)
+            page.get_by_role("button", name="登录").click()
+            page.wait_for_url(f"{server}/console")
+            return page
+
+        leader = signed_in("leader", viewport={"width": 1920, "height": 1080})
+        leader.goto(f"{server}/console/screen")
+        leader.wait_for_selector("#screen[data-updated='1']")
+        received_before = int(leader.locator("[data-kpi='today.received']").inner_text())
+        assert leader.locator("[data-kpi='today.closures']").inner_text() == "0"
+
+        # 1. the hotline agent takes the call
+        agent = signed_in("agent")
+        agent.goto(f"{server}/console/new")
+        agent.locator("#new-text").fill("村口路灯不亮，晚上一片漆黑，老人出行不便")
+        agent.locator("#new-caller").fill("张先生")
+        agent.locator("#new-callback_number").fill("13812345678")
+        agent.locator("#new-lon").fill(str(LON))
+        agent.locator("#new-lat").fill(str(LAT))
+        agent.locator("#new-catalog_item").fill(STANDARD)
+        agent.get_by_role("button", name="提交").click()
+        agent.wait_for_url("**/console/cases/*")
+        number = agent.url.rsplit("/", 1)[1]
+        assert agent.locator("[data-field='status']").inner_text() == "待受理"
+
+        # 2. the county centre took the call: its dispatcher accepts and dispatches as the
+        # routing rule suggests
+        dispatcher = signed_in("dispatcher")
+        row = dispatcher.locator(f"tr[data-number='{number}']")
+        assert row.get_attribute("class") == "row none"
+        dispatcher.goto(f"{server}/console/cases/{number}")
+        dispatcher.locator("summary[data-action='accept']").click()
+        dispatcher.get_by_role("button", name="受理").last.click()
+        dispatcher.wait_for_selector("li[data-event='accept']")
+        dispatcher.locator("summary[data-action='dispatch']").click()
+        assert "320724-cgj" in dispatcher.locator("[data-suggestion]").inner_text()
+        assert dispatcher.locator("#dispatch-lead_unit").input_value() == "320724-cgj"
+        dispatcher.locator("form[action$='/dispatch'] button").click()
+        dispatcher.wait_for_selector("li[data-event='dispatch']")
+        dispatcher.goto(f"{server}/console")
+        assert row.get_attribute("class") == "row normal"  # its clocks are running
+
+        # 3. the unit signs and reports the result with a photo
+        unit = signed_in("handler")
+        unit.goto(f"{server}/console/cases/{number}")
+        unit.locator("summary[data-action='sign']").click()
+        unit.locator("form[action$='/sign'] button").click()
+        unit.wait_for_selector("li[data-event='sign']")
+        unit.locator("summary[data-action='report_result']").click()
+        unit.locator("#report_result-result").fill("已更换灯泡，路灯恢复照明")
+        unit.locator("#report_result-attachments").set_input_files(
+            {"name": "lamp.jpg", "mimeType": "image/jpeg", "buffer": _jpeg()}
+        )
+        unit.locator("form[action$='/report_result'] button").click()
+        unit.wait_for_selector("li[data-event='report_result']")
+        assert unit.locator("ul.files img").count() == 1
+
+        # 4. the dispatcher sends a grid worker to verify
+        dispatcher.goto(f"{server}/console/cases/{number}")
+        dispatcher.locator("summary[data-action='start_verify']").click()
+        dispatcher.locator("#start_verify-verifier").fill("grid_worker")
+        dispatcher.locator("form[action$='/start_verify'] button").click()
+        dispatcher.wait_for_selector("li[data-event='start_verify']")
+
+        # 5. the grid worker verifies on the phone
+        phone = signed_in("grid_worker", viewport={"width": 390, "height": 844}, is_mobile=True)
+        phone.goto(f"{server}/console/m/tasks")
+        phone.locator(f"li[data-number='{number}'] a").click()
+        phone.get_by_label("已整改到位").check()
+        phone.get_by_role("button", name="提交").click()
+        phone.wait_for_url("**/console/m/tasks?done=*")
+
+        # 6. the agent calls back
+        agent.goto(f"{server}/console/cases/{number}")
+        agent.locator("summary[data-action='return_visit']").click()
+        agent.locator("#return_visit-satisfaction").select_option("satisfied")
+        agent.locator("form[action$='/return_visit'] button").click()
+        agent.wait_for_selector("li[data-event='return_visit']")
+        assert agent.locator("[data-field='status']").inner_text() == "已办结"
+        timeline = [e.get_attribute("data-event") for e in agent.locator("li[data-event]").all()]
+        for step in (
+            "create",
+            "accept",
+            "dispatch",
+            "sign",
+            "report_result",
+            "start_verify",
+            "verify_pass",
+            "return_visit",
+        ):
+            assert step in timeline, (step, timeline)
+        visit = agent.locator("li[data-event='return_visit'] [data-why]").inner_text()
+        assert "满意" in visit  # who, when and why: the timeline says what was answered
+        agent.screenshot(path=str(ARTIFACTS / "walk-case.png"), full_page=True)
+
+        # the big screen saw it all: one more case today, closed, with a satisfied visit
+        sync_api.expect(leader.locator("[data-kpi='today.received']")).to_have_text(
+            str(received_before + 1), timeout=15_000
+        )
+        sync_api.expect(leader.locator("[data-kpi='today.closures']")).to_have_text(
+            "1", timeout=15_000
+        )
+        sync_api.expect(leader.locator("[data-kpi='today.satisfaction_rate']")).to_have_text(
+            "100.0%", timeout=15_000
+        )
+        browser.close()
+    assert not errors, errors

@@ -180,6 +180,53 @@ def pick(table: dict[str, tuple[str, str]], key: str, lang: str) -> str:
     return pair[1] if lang == "en" else pair[0]
 
 
+# what an event's payload says, in the order a reader wants it (the timeline's "why")
+EVENT_FIELDS = (
+    "reason", "note", "result", "text", "answer", "satisfaction", "lead_unit",
+    "assisting_units", "verifier", "level", "into", "duplicate", "from_center", "to_center",
+)  # fmt: skip
+
+
+def event_words(payload: object, lang: str = "zh") -> str:
+    """One line of an event's payload: the reason, note, result, satisfaction, units …"""
+    if not isinstance(payload, dict):
+        return ""
+    parts = []
+    for key in EVENT_FIELDS:
+        value = payload.get(key)
+        if value in (None, "", []):
+            continue
+        if isinstance(value, list):
+            value = "、".join(str(v) for v in value)
+        if key == "satisfaction":
+            value = pick(SATISFACTION, str(value), lang)
+        parts.append(f"{pick(FIELD_NAMES, key, lang)}: {value}")
+    return "; ".join(parts)
+
+
+SATISFACTION = {
+    "satisfied": ("满意", "satisfied"),
+    "basically_satisfied": ("基本满意", "basically satisfied"),
+    "dissatisfied": ("不满意", "dissatisfied"),
+}
+FIELD_NAMES = {
+    "reason": ("理由", "reason"),
+    "note": ("说明", "note"),
+    "result": ("结果", "result"),
+    "text": ("内容", "text"),
+    "answer": ("答复", "answer"),
+    "satisfaction": ("满意度", "satisfaction"),
+    "lead_unit": ("主办", "lead unit"),
+    "assisting_units": ("协办", "assisting"),
+    "verifier": ("核查人", "verifier"),
+    "level": ("督办级别", "level"),
+    "into": ("并入", "into"),
+    "duplicate": ("重复件", "duplicate"),
+    "from_center": ("自", "from"),
+    "to_center": ("至", "to"),
+}
+
+
 def translator(lang: str) -> dict[str, object]:
     """What a template needs: ``t('key')``, ``status_name(s)``, ``action_name(a)``."""
     lang = lang if lang in LANGS else "zh"
@@ -188,4 +235,5 @@ def translator(lang: str) -> dict[str, object]:
         "t": lambda key: pick(WORDS, key, lang),
         "status_name": lambda key: pick(STATUS, key, lang),
         "action_name": lambda key: pick(ACTIONS, key, lang),
+        "event_words": lambda payload: event_words(payload, lang),
     }
