@@ -297,3 +297,18 @@ def test_a_case_page_names_its_duplicates_and_similar_cases(
     assert 'id="case-map"' in page
     merged = console.get(f"/console/cases/{repeat.number}").text
     assert f'data-related="{first.number}"' in merged
+
+
+def test_admin_pages_are_for_administrators_only(
+    console: TestClient, platform: Platform, world: World
+) -> None:
+    sign_in(console, "dispatcher")
+    for page in ("", "/users", "/catalog", "/rules", "/calendar", "/grids"):
+        assert console.get(f"/console/admin{page}").status_code == 403
+    assert "/console/admin" not in console.get("/console").text  # no link to what is refused
+    with platform.db.write() as session:
+        credentials.set_password(session, username="admin", password=PASSWORD, now=utc_now())
+    sign_in(console, "admin")
+    users = console.get("/console/admin/users", params={"q": "grid"}).text
+    assert 'data-user="grid_worker"' in users
+    assert 'data-user="dispatcher"' not in users

@@ -28,6 +28,7 @@ from gridgov.intake import endpoints as intake
 from gridgov.kit.clock import utc_now
 from gridgov.kit.errors import AppError
 from gridgov.open311 import endpoints as open311
+from gridgov.web import admin as admin_pages
 from gridgov.web import console, mobile
 from gridgov.web.console import STATIC
 
@@ -108,6 +109,7 @@ def create_app(platform: Platform, *, run_sweeper: bool = True) -> FastAPI:
     app.include_router(api)
     app.include_router(open311.router)
     app.include_router(mobile.router)  # /console/m before the console's catch-alls
+    app.include_router(admin_pages.router)
     app.include_router(console.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(Guard, settings=platform.settings)

@@ -1,0 +1,222 @@
+"""The administrators' pages: users and roles, catalogue and time limits, routing rules,
+holidays and grid import with its validation report.
+
+The pages list what is on file (read from the database) and their forms are clients of the
+API (``static/admin.js`` sends each form as JSON to the endpoint named in ``data-api``, with
+the session's CSRF token, and shows the API's error next to the form): one implementation of
+every check, the one the API tests and the CLI share.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import func, select
+
+from gridgov.auth.policy import R
+from gridgov.cases.sla import LimitUnit, Step
+from gridgov.catalog import repository as catalog
+from gridgov.dispatch import rules as rules_db
+from gridgov.kit.clock import utc_now
+from gridgov.store.models import (
+    CatalogItem,
+    Center,
+    Grid,
+    Region,
+    SlaPolicy,
+    Unit,
+    User,
+)
+from gridgov.web.console import Visitor, _page, _platform, _to_login, _visitor
+from gridgov.web.i18n import ROLES
+
+router = APIRouter(prefix="/console/admin", include_in_schema=False)
+PAGES = ("users", "catalog", "rules", "calendar", "grids")
+USERS_SHOWN = 100  # a county has hundreds of grid workers: search narrows the list
+
+
+def _admin(request: Request) -> Visitor | Response:
+    visitor = _visitor(request)
+    if visitor is None:
+        return _to_login(request)
+    if R.admin not in visitor.actor.roles:
+        return _page(request, "error.html", {"visitor": visitor, "error": "admin only"}, 403)
+    return visitor
+
+
+def _render(request: Request, visitor: Visitor, page: str, **context: Any) -> Response:
+    return _page(
+        request,
+        f"admin_{page}.html",
+        {"visitor": visitor, "pages": PAGES, "current": page, **context},
+    )
+
+
+@router.get("", response_class=HTMLResponse)
+def index(request: Request) -> Response:
+    checked = _admin(request)
+    if isinstance(checked, Response):
+        return checked
+    with _platform(request).db.read() as session:
+        counts = {
+            "users": session.scalar(select(func.count()).select_from(User)),
+            "catalog": session.scalar(select(func.count()).select_from(CatalogItem)),
+            "rules": len(rules_db.rule_rows(session)),
+            "calendar": len(catalog.list_days(session, year=utc_now().year)),
+            "grids": session.scalar(select(func.count()).select_from(Grid)),
+        }
+    return _render(request, checked, "index", counts=counts)
+
+
+@router.get("/users", response_class=HTMLResponse)
+def users(request: Request) -> Response:
+    checked = _admin(request)
+    if isinstance(checked, Response):
+        return checked
+    text = (request.query_params.get("q") or "").strip()[:64]
+    with _platform(request).db.read() as session:
+        stmt = (
+            select(User, Center.code, Unit.code)
+            .outerjoin(Center, Center.id == User.center_id)
+            .outerjoin(Unit, Unit.id == User.unit_id)
+            .order_by(User.username)
+        )
+        if text:
+            like = f"%{text}%"
+            stmt = stmt.where(User.username.like(like) | User.display_name.like(like))
+        total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+        rows = session.execute(stmt.limit(USERS_SHOWN)).all()
+        people = [
+            {
+                "username": u.username,
+                "name": u.display_name,
+                "roles": u.role_names,
+                "region": u.region_code or "",
+                "center": center or "",
+                "unit": unit or "",
+                "active": u.active,
+                "locked": bool(u.locked_until and u.locked_until > utc_now()),
+            }
+            for u, center, unit in rows
+        ]
+        centers = session.execute(select(Center.code, Center.name).order_by(Center.code)).all()
+        units = session.execute(select(Unit.code, Unit.name).order_by(Unit.code)).all()
+    return _render(
+        request,
+        checked,
+        "users",
+        people=people,
+        total=total,
+        q=text,
+        roles=list(ROLES),
+        centers=centers,
+        units=units,
+    )
+
+
+@router.get("/catalog", response_class=HTMLResponse)
+def catalogue(request: Request) -> Response:
+    checked = _admin(request)
+    if isinstance(checked, Response):
+        return checked
+    with _platform(request).db.read() as session:
+        items = [
+            (
+                {
+                    "code": item.code,
+                    "name": item.name,
+                    "level": item.level,
+                    "grid_admissible": item.grid_admissible,
+                    "verification_required": item.verification_required,
+                    "active": item.active,
+                },
+                policy,
+            )
+            for item, policy in session.execute(
+                select(CatalogItem, SlaPolicy.code)
+                .outerjoin(SlaPolicy, SlaPolicy.id == CatalogItem.sla_policy_id)
+                .order_by(CatalogItem.code)
+            )
+        ]
+        policies = [
+            {
+                "code": p.code,
+                "name": p.name,
+                "warning_ratio": p.warning_ratio,
+                "limits": {x.step: (x.amount, x.unit) for x in p.limits},
+            }
+            for p in session.scalars(select(SlaPolicy).order_by(SlaPolicy.code))
+        ]
+    return _render(
+        request,
+        checked,
+        "catalog",
+        items=items,
+        policies=policies,
+        steps=[s.value for s in Step],
+        limit_units=[u.value for u in LimitUnit],
+    )
+
+
+@router.get("/rules", response_class=HTMLResponse)
+def rules(request: Request) -> Response:
+    checked = _admin(request)
+    if isinstance(checked, Response):
+        return checked
+    with _platform(request).db.read() as session:
+        rows = [
+            {
+                "item": item,
+                "level": r.region_level,
+                "area": r.area_code,
+                "lead": r.lead_unit,
+                "assisting": "、".join(r.assisting),
+                "note": r.note,
+            }
+            for r, item in rules_db.rule_rows(session)
+        ]
+    return _render(request, checked, "rules", rules=rows, levels=rules_db.LEVELS)
+
+
+@router.get("/calendar", response_class=HTMLResponse)
+def calendar(request: Request) -> Response:
+    checked = _admin(request)
+    if isinstance(checked, Response):
+        return checked
+    try:
+        year = int(request.query_params.get("year") or utc_now().year)
+    except ValueError:
+        year = utc_now().year
+    year = min(max(year, 2000), 2100)
+    with _platform(request).db.read() as session:
+        days = [
+            {"day": d.day, "is_workday": d.is_workday, "name": d.name, "region": d.region_code}
+            for d in catalog.list_days(session, year=year)
+        ]
+        counties = session.execute(
+            select(Region.code, Region.name).where(Region.level == "county").order_by(Region.code)
+        ).all()
+    return _render(
+        request,
+        checked,
+        "calendar",
+        days=days,
+        year=year,
+        counties=counties,
+        today=utc_now().astimezone(ZoneInfo(_platform(request).settings.timezone)).date(),
+    )
+
+
+@router.get("/grids", response_class=HTMLResponse)
+def grids(request: Request) -> Response:
+    checked = _admin(request)
+    if isinstance(checked, Response):
+        return checked
+    with _platform(request).db.read() as session:
+        kinds = session.execute(
+            select(Grid.kind, func.count()).group_by(Grid.kind).order_by(Grid.kind)
+        ).all()
+    return _render(request, checked, "grids", kinds=kinds)

@@ -1,0 +1,106 @@
+// Administrators' forms are clients of the API: each <form data-api="METHOD /path/{param}">
+// is sent as JSON (fields marked data-path fill the path, data-query the query string;
+// data-type says bool, number or list) with the session's CSRF token. The API's error is
+// shown next to the form; on success the page reloads, or shows the answer (data-show).
+(function () {
+  "use strict";
+  var csrf = (document.body.getAttribute("hx-headers") || "").match(/"X-CSRF-Token": "([^"]+)"/);
+  csrf = csrf ? csrf[1] : "";
+
+  function value(el) {
+    var type = el.dataset.type;
+    if (el.type === "checkbox") { return el.checked; }
+    if (el.multiple) { return Array.prototype.map.call(el.selectedOptions, function (o) { return o.value; }); }
+    var raw = el.value.trim();
+    if (raw === "") { return undefined; }
+    if (type === "bool") { return raw === "true" || raw === "on"; }
+    if (type === "number") { var n = Number(raw); return isNaN(n) ? raw : n; }
+    if (type === "list") { return raw.split(/[,，、\s]+/).filter(Boolean); }
+    return raw;
+  }
+
+  function put(target, path, v) {  // "limits.0.amount" → target.limits[0].amount
+    var keys = path.split("."), node = target;
+    keys.slice(0, -1).forEach(function (k, i) {
+      if (node[k] === undefined) { node[k] = /^\d+$/.test(keys[i + 1]) ? [] : {}; }
+      node = node[k];
+    });
+    node[keys[keys.length - 1]] = v;
+  }
+
+  function build(form) {
+    var spec = form.dataset.api.split(" "), method = spec[0], url = spec[1];
+    var body = {}, query = new URLSearchParams();
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.type === "submit" || el.type === "file") { return; }
+      var v = value(el);
+      if (el.hasAttribute("data-path")) { url = url.replace("{" + el.name + "}", encodeURIComponent(v || "")); return; }
+      if (v === undefined) { return; }
+      if (el.hasAttribute("data-query")) { query.set(el.name, String(v)); return; }
+      put(body, el.name, v);
+    });
+    Object.keys(body).forEach(function (k) {  // rows left half-filled are left out
+      if (form.hasAttribute("data-complete-rows") && Array.isArray(body[k])) {
+        var widest = Math.max.apply(null, body[k].map(function (r) { return Object.keys(r || {}).length; }));
+        body[k] = body[k].filter(function (r) { return r && Object.keys(r).length === widest; });
+      }
+    });
+    if (form.dataset.wrap) { var wrapped = {}; wrapped[form.dataset.wrap] = [body]; body = wrapped; }
+    var q = query.toString();
+    return { method: method, url: url + (q ? (url.indexOf("?") < 0 ? "?" : "&") + q : ""), body: body };
+  }
+
+  function fileBody(form) {
+    var input = form.querySelector("input[type=file]");
+    var file = input && input.files[0];
+    if (!file) { return Promise.resolve(null); }
+    return file.text().then(function (text) { return JSON.parse(text); });
+  }
+
+  function showReport(box, answer) {
+    box.replaceChildren();
+    var head = document.createElement("p");
+    head.textContent = box.dataset.features + ": " + answer.features + " · " + box.dataset.imported + ": " +
+      (answer.imported ? box.dataset.yes : box.dataset.no);
+    head.dataset.imported = String(answer.imported);
+    box.appendChild(head);
+    var list = document.createElement("ol");
+    list.className = "problems";
+    answer.problems.forEach(function (p) {
+      var li = document.createElement("li");
+      li.textContent = "#" + p.position + " " + (p.code || "") + " · " + p.defect + " · " + p.detail;
+      list.appendChild(li);
+    });
+    box.appendChild(list);
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.dataset || !form.dataset.api) { return; }
+    if (event.defaultPrevented) { return; }  // a confirmation was declined: send nothing
+    event.preventDefault();
+    var error = form.querySelector("[data-api-error]"), result = form.querySelector("[data-api-result]");
+    var req = build(form);
+    var send = form.dataset.body === "file" ? fileBody(form) : Promise.resolve(req.body);
+    send.then(function (body) {
+      var init = { method: req.method, credentials: "same-origin", headers: { "X-CSRF-Token": csrf } };
+      if (req.method !== "GET") { init.headers["Content-Type"] = "application/json"; init.body = JSON.stringify(body); }
+      return fetch(req.url, init);
+    }).then(function (r) {
+      return r.text().then(function (text) {
+        var answer = text ? JSON.parse(text) : {};
+        if (!r.ok) { throw new Error(answer.detail || answer.error || String(r.status)); }
+        return answer;
+      });
+    }).then(function (answer) {
+      if (error) { error.hidden = true; }
+      if (form.dataset.show === "report") { showReport(result, answer); return; }
+      if (form.dataset.show) { result.textContent = answer[form.dataset.show]; return; }
+      window.location.reload();
+    }).catch(function (e) {
+      if (!error) { return; }
+      error.textContent = e instanceof SyntaxError ? "not a JSON file: " + e.message : e.message;
+      error.hidden = false;
+    });
+  });
+})();
