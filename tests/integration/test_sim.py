@@ -71,3 +71,58 @@ def test_the_county_comes_alive(county: Platform) -> None:
     assert figures["dispatched"] > 0
     assert figures["closures"] > 0
     assert figures["visited"] > 0
+
+
+def test_a_drill_is_injected_handled_and_measured(county: Platform) -> None:
+    from gridgov.kit.errors import NotFound, ValidationFailed
+    from gridgov.sim import drill
+
+    now = utc_now()
+    injected = drill.inject(county, scenario="gas_leak", now=now, calls=2, seed=5)
+    assert len(injected.calls) == 2
+    with county.db.read() as session:
+        before = drill.report(session, drill=injected.drill)
+    assert before["closed"] is False  # nobody has handled it yet
+    Simulator(county, seed=5).respond(injected.order, now, timedelta(minutes=4))
+    with county.db.read() as session:
+        after = drill.report(session, drill=injected.drill)
+        order = session.scalar(select(Case).where(Case.number == injected.order))
+        assert order.priority == "urgent"
+        assert order.channel == "leader"
+    assert after["closed"] is True
+    steps = after["cases"][0]["seconds"]
+    assert steps["sign"] <= steps["report_result"] <= steps["verify_pass"]
+    assert after["response_seconds"] == steps["sign"]
+    assert after["cases"][0]["signed_in_time"] is True
+    assert [c["channel"] for c in after["cases"][1:]] == ["hotline", "hotline"]
+    with county.db.read() as session, pytest.raises(NotFound):
+        drill.report(session, drill="nope")
+    with pytest.raises(ValidationFailed):
+        drill.inject(county, scenario="earthquake", now=now)
+
+
+def test_a_load_test_over_http_makes_each_report_once(county: Platform) -> None:
+    from gridgov.api.app import create_app
+    from gridgov.auth import credentials
+    from gridgov.sim import load
+
+    from .helpers import live_server
+
+    with county.db.write() as session:
+        key = credentials.create_api_key(
+            session, name="load-test", role="system", region="320724", now=utc_now()
+        ).key
+    with live_server(create_app(county, run_sweeper=False)) as url:
+        result = load.run(url=url, key=key, reports=40, concurrency=4, repeat_share=0.3, seed=2)
+    summary = result.summary()
+    assert summary["failed"] == {}
+    assert summary["created"] == 40
+    assert summary["sent"] > 40  # some were sent twice …
+    assert summary["repeats_recognised"] == summary["sent"] - 40  # … and came back as one case
+    assert summary["repeats_mismatched"] == 0
+    assert summary["latency_ms"]["median"] <= summary["latency_ms"]["max"]
+    with county.db.read() as session:
+        made = session.scalar(
+            select(func.count()).select_from(Case).where(Case.external_id.like("load-%"))
+        )
+    assert made == 40

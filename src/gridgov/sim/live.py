@@ -23,7 +23,7 @@ import random
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -212,6 +212,17 @@ class Simulator:
         ).all()
         pool = [n for n, *_ in rows if not self._neglected(n)]
         return self.rng.sample(pool, min(self.moves_per_tick, len(pool)))
+
+    def respond(self, number: str, start: datetime, step: timedelta) -> datetime:
+        """Take one case as far as the people can (a drill's responders): a move every
+        ``step`` from ``start``; returns the time of the last move."""
+        now = start
+        for _ in range(20):
+            with self.p.db.write() as session:
+                if not self._advance(session, number, now + step):
+                    return now
+            now += step
+        return now
 
     @staticmethod
     def _neglected(number: str) -> bool:
