@@ -7,11 +7,13 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from gridgov.api.app import create_app
 from gridgov.auth import credentials
 from gridgov.bootstrap import Platform
 from gridgov.kit.clock import utc_now
+from gridgov.store.models import Case
 
 from ..factories import STANDARD, VILLAGE_A, World
 from .helpers import Driver
@@ -312,3 +314,78 @@ def test_admin_pages_are_for_administrators_only(
     users = console.get("/console/admin/users", params={"q": "grid"}).text
     assert 'data-user="grid_worker"' in users
     assert 'data-user="dispatcher"' not in users
+
+
+STAFF = (
+    "agent",
+    "dispatcher",
+    "town_dispatcher",
+    "leader",
+    "handler",
+    "handler2",
+    "grid_worker",
+    "auditor",
+    "admin",
+)
+
+
+def test_no_user_is_offered_an_action_they_may_not_take_and_forcing_one_changes_nothing(
+    console: TestClient, platform: Platform, world: World
+) -> None:
+    """Every staff user × cases in every open step: the page offers exactly the actions the
+    service allows this user now; each other legal move, posted anyway, is refused and the
+    case is left as it was."""
+    from gridgov.cases import repository, service
+    from gridgov.cases.workflow import TRANSITIONS, Status
+
+    with platform.db.write() as session:
+        for name in STAFF:
+            credentials.set_password(session, username=name, password=PASSWORD, now=utc_now())
+    cases = {"submitted": Driver(platform, world, title="待受理的案件")}
+    for status in ("in_progress", "handled", "verifying", "closed"):
+        d = Driver(platform, world, title=f"{status} 的案件")
+        d.to_in_progress()
+        if status != "in_progress":
+            d.act("report_result", "handler", {"result": "已处理"})
+        if status in ("verifying", "closed"):
+            d.act("start_verify", "dispatcher", {"verifier": "grid_worker"})
+        if status == "closed":
+            d.act("verify_pass", "grid_worker")
+        cases[status] = d
+    form = {
+        "reason": "测试理由", "text": "测试内容", "result": "测试结果", "note": "说明",
+        "answer": "已答复", "catalog_item": STANDARD, "lead_unit": "320724-cgj",
+        "verifier": "grid_worker", "satisfaction": "satisfied", "amount": "1",
+        "unit": "working_days", "level": "1", "into": cases["closed"].number,
+    }  # fmt: skip
+    offered_somewhere = 0
+    for name in STAFF:
+        sign_in(console, name)
+        for status, d in cases.items():
+            page = console.get(f"/console/cases/{d.number}")
+            with platform.db.read() as session:
+                case = repository.get_by_number(session, number=d.number)
+                actor = world.actor(session, name)
+                visible = service.visible_to(session, actor)
+                seen = (
+                    session.scalar(select(Case.id).where(Case.id == case.id, visible)) is not None
+                )
+                allowed = {a.value for a in service.actions_for(session, case=case, actor=actor)}
+                version = case.version
+            if not seen:
+                assert page.status_code == 404, (name, status)
+                continue
+            shown = set(re.findall(r'data-action="([a-z_]+)"', page.text))
+            assert shown == allowed, (name, status, shown ^ allowed)
+            offered_somewhere += len(shown)
+            legal = {a.value for (s, a) in TRANSITIONS if s == Status(status)}
+            for action in sorted(legal - allowed):
+                forced = console.post(
+                    f"/console/cases/{d.number}/actions/{action}",
+                    data={**form, "csrf": csrf(page.text)},
+                )
+                assert forced.status_code in (403, 409, 422), (name, status, action)
+                with platform.db.read() as session:
+                    now = repository.get_by_number(session, number=d.number).version
+                assert now == version, (name, status, action)
+    assert offered_somewhere > 20  # the matrix is not empty
