@@ -389,3 +389,38 @@ def test_no_user_is_offered_an_action_they_may_not_take_and_forcing_one_changes_
                     now = repository.get_by_number(session, number=d.number).version
                 assert now == version, (name, status, action)
     assert offered_somewhere > 20  # the matrix is not empty
+
+
+def test_personal_data_is_masked_until_a_permitted_user_reveals_it_with_a_reason(
+    console: TestClient, platform: Platform, world: World
+) -> None:
+    d = Driver(
+        platform,
+        world,
+        title="楼道堆放杂物",
+        reporter_name="王小明",
+        reporter_phone="13912345678",
+    )
+    sign_in(console, "leader")
+    page = console.get(f"/console/cases/{d.number}").text
+    assert "13912345678" not in page
+    assert "139****5678" in page
+    assert "/reveal" not in page  # a leader may not reveal: no form
+    refused = console.post(
+        f"/console/cases/{d.number}/reveal", data={"csrf": csrf(page), "reason": "核实情况"}
+    )
+    assert refused.status_code == 403
+    sign_in(console, "dispatcher")
+    page = console.get(f"/console/cases/{d.number}").text
+    no_reason = console.post(
+        f"/console/cases/{d.number}/reveal", data={"csrf": csrf(page), "reason": ""}
+    )
+    assert no_reason.status_code == 422
+    shown = console.post(
+        f"/console/cases/{d.number}/reveal", data={"csrf": csrf(page), "reason": "需回电核实"}
+    )
+    assert shown.status_code == 200
+    assert "13912345678" in shown.text
+    assert 'data-event="reveal_personal_data"' in shown.text  # the reveal is on the record
+    assert "需回电核实" in shown.text
+    assert "13912345678" not in console.get(f"/console/cases/{d.number}").text  # once only

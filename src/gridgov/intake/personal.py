@@ -12,7 +12,7 @@ from gridgov.cases import repository as cases_repo
 from gridgov.cases import service as cases
 from gridgov.cases.permissions import Relation, Role
 from gridgov.kit.errors import Forbidden, ValidationFailed
-from gridgov.store.models import CaseProtected
+from gridgov.store.models import Case, CaseProtected
 
 REVEAL_ROLES = (
     (Role.dispatcher, Relation.owning_center),
@@ -22,6 +22,11 @@ REVEAL_ROLES = (
 )
 
 
+def may_reveal(session: Session, *, case: Case, actor: Actor) -> bool:
+    held = {*cases.relations(session, case=case, actor=actor), Relation.any}
+    return any(role in actor.roles and rel in held for role, rel in REVEAL_ROLES)
+
+
 def reveal(
     session: Session, *, number: str, actor: Actor, reason: str, now: datetime
 ) -> dict[str, Any]:
@@ -29,8 +34,7 @@ def reveal(
     if len(reason.strip()) < 2:
         raise ValidationFailed("say why the personal data is needed (reason)")
     case = cases.get_visible(session, number=number, actor=actor)
-    held = {*cases.relations(session, case=case, actor=actor), Relation.any}
-    if not any(role in actor.roles and rel in held for role, rel in REVEAL_ROLES):
+    if not may_reveal(session, case=case, actor=actor):
         raise Forbidden(f"{actor.username} may not see the personal data of case {number}")
     protected = session.get(CaseProtected, case.id)
     cases_repo.claim(session, case=case, now=now)

@@ -35,7 +35,7 @@ from gridgov.cases.workflow import Action
 from gridgov.dispatch import rules as rules_db
 from gridgov.grids import patrol
 from gridgov.grids import service as grids_service
-from gridgov.intake import channels
+from gridgov.intake import channels, personal
 from gridgov.intake import service as intake
 from gridgov.kit.clock import utc_now
 from gridgov.kit.errors import AppError, Unauthenticated
@@ -393,6 +393,7 @@ def _case_context(request: Request, visitor: Visitor, number: str) -> dict[str, 
             .order_by(Attachment.id)
         ).all()
         related = _related(session, case, visitor.actor)
+        may_reveal = personal.may_reveal(session, case=case, actor=visitor.actor)
         defaults = {
             Action.dispatch: _suggestion(session, case, view.catalog_item)
             if Action.dispatch in allowed
@@ -416,6 +417,8 @@ def _case_context(request: Request, visitor: Visitor, number: str) -> dict[str, 
             for f in files
         ],
         "related": related,
+        "may_reveal": may_reveal,
+        "revealed": None,
         "tiles": p.settings.map_tiles_url,
         "error": None,
         "failed_action": None,
@@ -466,6 +469,36 @@ def case_page(request: Request, number: str) -> Response:
             request, "error.html", {"visitor": visitor, "error": exc.detail}, exc.status_code
         )
     return _page(request, "case.html", context)
+
+
+@router.post("/cases/{number}/reveal", response_class=HTMLResponse)
+async def reveal(request: Request, number: str) -> Response:
+    """The unmasked reporter and text, shown once on this page; the reveal is a case event."""
+    checked = await _posted(request)
+    if isinstance(checked, Response):
+        return checked
+    visitor, form, _ = checked
+    p = _platform(request)
+
+    def work() -> Response:
+        try:
+            with p.db.write() as session:
+                shown = personal.reveal(
+                    session,
+                    number=number,
+                    actor=visitor.actor,
+                    reason=form.get("reason", ""),
+                    now=utc_now(),
+                )
+        except AppError as exc:
+            context = _case_context(request, visitor, number)
+            context.update(error=exc.detail, failed_action="reveal")
+            return _page(request, "case.html", context, status_code=exc.status_code)
+        context = _case_context(request, visitor, number)
+        context["revealed"] = shown
+        return _page(request, "case.html", context)
+
+    return await run_in_threadpool(work)
 
 
 @router.post("/cases/{number}/actions/{action}", response_class=HTMLResponse)

@@ -102,6 +102,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "to_check": ("待审核", "To check"),
     "open_cases": ("在办案件", "Open cases"),
     "region": ("区域", "Region"),
+    "reveal": ("查看完整个人信息", "Show personal data"),
+    "reveal_reason": ("查看理由（将记入办理过程）", "Why (kept in the timeline)"),
     "related": ("重复件与相似案件", "Duplicates and similar cases"),
     "duplicate_of": ("已并入", "Merged into"),
     "probable_duplicate": ("疑似重复", "Probable duplicate of"),
