@@ -537,3 +537,30 @@ def test_the_schema_declares_the_error_body_validation_failures_have(
     bad = client.get("/api/v1/kpis", params={"from": "yesterday"}, headers=as_("leader"))
     assert bad.status_code == 422
     assert set(bad.json()) == {"error", "detail"}
+
+
+def test_regions_import_reports_problems_and_writes_all_or_nothing(
+    as_: Callable[[str], dict[str, str]], client: TestClient
+) -> None:
+    from ..factories import TOWN_A
+
+    admin = as_("admin")
+    bad = {"csv": f"code,name,parent_code\n{TOWN_A}901,甲村,{TOWN_A}\n888888001,乙镇,888888\n"}
+    answer = client.post("/api/v1/regions/import", json=bad, headers=admin)
+    assert answer.status_code == 200
+    report = answer.json()
+    assert (report["regions"], report["imported"]) == (2, False)
+    assert any("888888" in p for p in report["problems"])
+    assert client.get(f"/api/v1/regions/{TOWN_A}901", headers=admin).status_code == 404
+    dry = {"csv": f"code,name,parent_code\n{TOWN_A}901,甲村,{TOWN_A}\n", "dry_run": True}
+    assert (
+        client.post("/api/v1/regions/import", json=dry, headers=admin).json()["imported"] is False
+    )
+    assert client.get(f"/api/v1/regions/{TOWN_A}901", headers=admin).status_code == 404
+    done = client.post("/api/v1/regions/import", json={**dry, "dry_run": False}, headers=admin)
+    assert done.json() == {"regions": 1, "with_boundaries": 0, "imported": True, "problems": []}
+    assert client.get(f"/api/v1/regions/{TOWN_A}901", headers=admin).json()["name"] == "甲村"
+    empty = client.post("/api/v1/regions/import", json={}, headers=admin)
+    assert empty.status_code == 422
+    refused = client.post("/api/v1/regions/import", json=dry, headers=as_("dispatcher"))
+    assert refused.status_code == 403

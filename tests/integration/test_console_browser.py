@@ -411,8 +411,9 @@ def test_an_administrator_manages_users_limits_rules_holidays_and_grids(
 
     from sqlalchemy import select
 
-    from gridgov.store.models import CalendarDay, Grid, SlaPolicy, User
+    from gridgov.store.models import CalendarDay, Grid, Region, SlaPolicy, User
 
+    from ..factories import TOWN_A
     from .test_intake import GRID, LAT, LON, add_grid_and_rules
 
     with platform.db.write() as session:
@@ -501,17 +502,32 @@ def test_an_administrator_manages_users_limits_rules_holidays_and_grids(
         page.get_by_role("button", name="设置").click()
         page.wait_for_selector("tr[data-day='2026-12-24']")
 
-        # grids: the validation report first, then the import
+        # regions: a code list whose parent is unknown is refused with the line named
         page.goto(f"{server}/console/admin/grids")
+        regions = page.locator("form[data-api='POST /api/v1/regions/import']")
+        regions.locator("#rg-csv").fill(
+            f"code,name,parent_code\n{TOWN_A}900,新村,{TOWN_A}\n999999001,无名镇,999999\n"
+        )
+        regions.get_by_role("button", name="校验并导入区划").click()
+        sync_api.expect(regions.locator("ol.problems li")).to_have_count(1)
+        assert "999999" in regions.locator("ol.problems").inner_text()
+        regions.locator("#rg-csv").fill(f"code,name,parent_code\n{TOWN_A}900,新村,{TOWN_A}\n")
+        regions.get_by_label("仅校验，不导入").uncheck()
+        regions.get_by_role("button", name="校验并导入区划").click()
+        sync_api.expect(regions.locator("p[data-imported='true']")).to_have_count(1)
+
+        # grids: the validation report first, then the import
         page.locator("#g-file").set_input_files(str(collection(box, bowtie)))
-        page.get_by_role("button", name="校验并导入").click()
-        report = page.locator("[data-api-result]")
+        page.get_by_role("button", name="校验并导入", exact=True).click()
+        report = page.locator("form[data-api^='POST /api/v1/grids'] [data-api-result]")
         sync_api.expect(report.locator("ol.problems li")).to_have_count(1)
         assert "invalid" in report.inner_text()
         page.screenshot(path=str(ARTIFACTS / "admin-grids.png"), full_page=True)
         page.locator("#g-file").set_input_files(str(collection(box)))
-        page.get_by_label("仅校验，不导入").uncheck()
-        page.get_by_role("button", name="校验并导入").click()
+        page.locator("form[data-api^='POST /api/v1/grids']").get_by_label(
+            "仅校验，不导入"
+        ).uncheck()
+        page.get_by_role("button", name="校验并导入", exact=True).click()
         sync_api.expect(report.locator("p[data-imported='true']")).to_have_count(1)
         browser.close()
     assert not errors, errors
@@ -525,3 +541,4 @@ def test_an_administrator_manages_users_limits_rules_holidays_and_grids(
         assert session.scalar(select(CalendarDay.name).where(CalendarDay.name == "县庆"))
         codes = set(session.scalars(select(Grid.code)))
         assert codes == {GRID, f"{VILLAGE_A}002"}
+        assert session.scalar(select(Region.name).where(Region.code == f"{TOWN_A}900")) == "新村"

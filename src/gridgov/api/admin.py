@@ -7,6 +7,7 @@ Every write validates all of its input before it changes anything.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Annotated, Any
 
@@ -22,11 +23,13 @@ from gridgov.api.reference import PolicyRead
 from gridgov.cases.sla import LimitUnit, Step
 from gridgov.catalog import repository as catalog
 from gridgov.dispatch import rules as rules_db
+from gridgov.grids.coords import Crs
 from gridgov.intake import service as intake
 from gridgov.kit.clock import utc_now
 from gridgov.kit.errors import Conflict, NotFound, ValidationFailed
 from gridgov.open311 import spec
 from gridgov.regions import repository as regions
+from gridgov.regions import service as regions_service
 from gridgov.store.models import CatalogItem, Region, SlaLimit, SlaPolicy, Unit
 
 router = APIRouter(tags=["administration"])
@@ -60,6 +63,47 @@ def list_regions(
 @router.get("/regions/{code}", response_model=RegionRead, responses=error_responses(401, 403, 404))
 def get_region(code: str, session: ReadSession, actor: ReadActor) -> RegionRead:
     return RegionRead.model_validate(regions.get_region(session, code=code))
+
+
+class RegionsImport(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    csv: Annotated[str | None, Field(max_length=20_000_000, description="code,name,parent")] = None
+    geojson: dict[str, Any] | None = Field(None, description="Boundaries (FeatureCollection)")
+    crs: Crs = Crs.wgs84
+    dry_run: bool = Field(False, description="Check only; write nothing")
+
+
+class RegionsImported(BaseModel):
+    regions: int
+    with_boundaries: int
+    imported: bool
+    problems: list[str]
+
+
+@router.post(
+    "/regions/import", response_model=RegionsImported, responses=error_responses(401, 403, 422)
+)
+def import_regions(
+    body: RegionsImport, session: WriteSession, actor: WriteActor
+) -> RegionsImported:
+    """National division codes (CSV) and boundaries (GeoJSON), all or nothing. The answer is
+    the validation report; with problems, or as a dry run, nothing is written."""
+    if body.csv is None and body.geojson is None:
+        raise ValidationFailed("send a code list (csv), boundaries (geojson) or both")
+    plan = regions_service.RegionImport()
+    if body.csv is not None:
+        regions_service.read_csv(body.csv, "csv", plan)
+    if body.geojson is not None:
+        regions_service.read_geojson(json.dumps(body.geojson), "geojson", body.crs, plan)
+    problems = regions_service.check(session, plan=plan)
+    if not problems and not body.dry_run:
+        regions_service.apply(session, plan=plan)
+    return RegionsImported(
+        regions=len(plan.rows),
+        with_boundaries=sum(r.boundary is not None for r in plan.rows.values()),
+        imported=not problems and not body.dry_run,
+        problems=problems,
+    )
 
 
 # ---- routing rules ------------------------------------------------------------------------

@@ -86,6 +86,7 @@ ROUTES: dict[str, frozenset[Role]] = {
     # administration: reference data and settings
     "GET /api/v1/regions": EVERYONE,
     "GET /api/v1/regions/{code}": EVERYONE,
+    "POST /api/v1/regions/import": ADMIN,
     "GET /api/v1/routing-rules": STAFF,
     "POST /api/v1/routing-rules": ADMIN,
     "GET /api/v1/routing-rules/test": STAFF,

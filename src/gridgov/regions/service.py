@@ -139,8 +139,8 @@ def read_files(paths: Iterable[Path], *, crs: Crs | str) -> RegionImport:
     return result
 
 
-def apply(session: Session, *, plan: RegionImport) -> int:
-    """Check parents, then write every region (parents first) — or raise and write nothing."""
+def check(session: Session, *, plan: RegionImport) -> list[str]:
+    """What stops the plan: unreadable rows, and parents neither in it nor on file."""
     problems = list(plan.problems)
     for row in plan.rows.values():
         if (
@@ -149,6 +149,12 @@ def apply(session: Session, *, plan: RegionImport) -> int:
             and session.get(Region, row.parent_code) is None
         ):
             problems.append(f"{row.source}: parent {row.parent_code} of {row.code} is unknown")
+    return problems
+
+
+def apply(session: Session, *, plan: RegionImport) -> int:
+    """Check parents, then write every region (parents first) — or raise and write nothing."""
+    problems = check(session, plan=plan)
     if problems:
         raise ValidationFailed(
             f"{len(problems)} problem(s); nothing imported:\n" + "\n".join(problems)

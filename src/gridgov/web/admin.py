@@ -219,4 +219,5 @@ def grids(request: Request) -> Response:
         kinds = session.execute(
             select(Grid.kind, func.count()).group_by(Grid.kind).order_by(Grid.kind)
         ).all()
-    return _render(request, checked, "grids", kinds=kinds)
+        regions = session.scalar(select(func.count()).select_from(Region))
+    return _render(request, checked, "grids", kinds=kinds, regions=regions)

@@ -33,6 +33,7 @@
     var body = {}, query = new URLSearchParams();
     Array.prototype.forEach.call(form.elements, function (el) {
       if (!el.name || el.type === "submit" || el.type === "file") { return; }
+      if (el.tagName === "TEXTAREA" && el.dataset.type !== "list") { if (el.value.trim()) { put(body, el.name, el.value); } return; }
       var v = value(el);
       if (el.hasAttribute("data-path")) { url = url.replace("{" + el.name + "}", encodeURIComponent(v || "")); return; }
       if (v === undefined) { return; }
@@ -57,10 +58,19 @@
     return file.text().then(function (text) { return JSON.parse(text); });
   }
 
+  function withFiles(form, body) {  // <input type=file data-type=json name=X>: body.X = parsed file
+    var inputs = Array.prototype.filter.call(form.querySelectorAll("input[type=file][data-type=json]"),
+                                             function (i) { return i.files[0]; });
+    return Promise.all(inputs.map(function (i) {
+      return i.files[0].text().then(function (text) { body[i.name] = JSON.parse(text); });
+    })).then(function () { return body; });
+  }
+
   function showReport(box, answer) {
     box.replaceChildren();
     var head = document.createElement("p");
-    head.textContent = box.dataset.features + ": " + answer.features + " · " + box.dataset.imported + ": " +
+    var count = answer.features !== undefined ? answer.features : answer.regions;
+    head.textContent = box.dataset.features + ": " + count + " · " + box.dataset.imported + ": " +
       (answer.imported ? box.dataset.yes : box.dataset.no);
     head.dataset.imported = String(answer.imported);
     box.appendChild(head);
@@ -68,7 +78,8 @@
     list.className = "problems";
     answer.problems.forEach(function (p) {
       var li = document.createElement("li");
-      li.textContent = "#" + p.position + " " + (p.code || "") + " · " + p.defect + " · " + p.detail;
+      li.textContent = typeof p === "string" ? p
+        : "#" + p.position + " " + (p.code || "") + " · " + p.defect + " · " + p.detail;
       list.appendChild(li);
     });
     box.appendChild(list);
@@ -81,7 +92,7 @@
     event.preventDefault();
     var error = form.querySelector("[data-api-error]"), result = form.querySelector("[data-api-result]");
     var req = build(form);
-    var send = form.dataset.body === "file" ? fileBody(form) : Promise.resolve(req.body);
+    var send = form.dataset.body === "file" ? fileBody(form) : withFiles(form, req.body);
     send.then(function (body) {
       var init = { method: req.method, credentials: "same-origin", headers: { "X-CSRF-Token": csrf } };
       if (req.method !== "GET") { init.headers["Content-Type"] = "application/json"; init.body = JSON.stringify(body); }
