@@ -448,6 +448,7 @@ def demo(
 
     from gridgov.api.app import create_app
     from gridgov.sim import live
+    from gridgov.sim.classifier import train_demo_model
     from gridgov.sim.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, is_seeded
     from gridgov.sim.seed import seed_demo as seed
 
@@ -463,6 +464,10 @@ def demo(
                 )
             else:
                 typer.echo("reusing the demo database")
+        model = p.settings.classifier_path
+        if not model.exists():  # no real messages were at hand (make model trains on them)
+            n = train_demo_model(model, now=utc_now())
+            typer.echo(f"trained the demo classifier on {n} phrasings of the demo catalogue")
         typer.echo(f"database: {p.db.engine.url!r}")
         typer.echo(f"demo accounts (password {DEMO_PASSWORD}):")
         for username, what in DEMO_ACCOUNTS:
