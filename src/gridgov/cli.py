@@ -11,6 +11,7 @@ import typer
 
 from gridgov.addresses.commands import app as addresses_app
 from gridgov.addresses.commands import buildings_app
+from gridgov.analytics.commands import app as analytics_app
 from gridgov.analytics.commands import kpi_cmd
 from gridgov.auth.actor import SYSTEM, load_actor
 from gridgov.auth.commands import app as users_app
@@ -59,6 +60,7 @@ for sub, name in [
     (users_app, "users"),
     (webhooks_app, "webhooks"),
     (sim_app, "sim"),
+    (analytics_app, "analytics"),
 ]:
     app.add_typer(sub, name=name)
 

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     )
     live_poll_seconds: float = Field(1.0, gt=0, description="How often live streams look.")
     webhook_seconds: float = Field(5.0, gt=0, description="How often webhooks are sent.")
+    rollup_seconds: float = Field(
+        3.0, gt=0, description="How often the KPI rollups read the new events."
+    )
     rate_limit_storage: str = Field(
         "memory://", description="Rate-limit counters: memory:// (one process) or redis://…"
     )

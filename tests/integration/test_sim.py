@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from gridgov.analytics import rollups
 from gridgov.analytics import service as kpis
 from gridgov.audit.service import verify_all
 from gridgov.bootstrap import Platform
@@ -44,6 +45,12 @@ def test_the_county_comes_alive(county: Platform) -> None:
         if i % 10 == 9:
             with county.db.write() as session:
                 sweep(session, now=now, rules=county.rules)
+        if i % 7 == 3:  # the rollups follow the county as the server would
+            rollups.catch_up(
+                county.db,
+                timezone=county.settings.timezone,
+                office_hours=county.settings.office_hours,
+            )
     assert total.created >= 10
     assert total.moved >= 100
     assert total.refused == 0  # every move the simulator makes is one the workflow allows
@@ -71,6 +78,16 @@ def test_the_county_comes_alive(county: Platform) -> None:
     assert figures["dispatched"] > 0
     assert figures["closures"] > 0
     assert figures["visited"] > 0
+    # the rollups, kept while the county lived, equal a recount from the events
+    settings = county.settings
+    rollups.catch_up(county.db, timezone=settings.timezone, office_hours=settings.office_hours)
+    with county.db.read() as session:
+        assert (
+            rollups.differences(
+                session, timezone=settings.timezone, office_hours=settings.office_hours
+            )
+            == []
+        )
 
 
 def test_a_drill_is_injected_handled_and_measured(county: Platform) -> None:

@@ -40,24 +40,25 @@ def build(
     now: datetime,
     office_hours: str,
     visible: ColumnElement[bool] | None = None,
+    rollups: bool = False,
 ) -> dict[str, Any]:
     center, tz = service.center_and_tz(session, center_code)
     today = now.astimezone(tz).date()
     spans = periods(today)
     window = Period(min(first for first, _ in spans.values()), today, tz)
-    cases = service.collect(
+    source = service.Source(
         session,
         center=center,
-        start=window.start,
-        end=window.end,
+        first=window.first,
+        last=today,
         office_hours=office_hours,
         visible=visible,
+        rollups=rollups,
     )
     figures = {
-        name: kpi.figures(service.tally(cases, Period(first, last, tz))[0])
-        for name, (first, last) in spans.items()
+        name: kpi.figures(source.tally(first, last)[0]) for name, (first, last) in spans.items()
     }
-    month = Period(*spans["month"], tz)
+    month = spans["month"]
     in_scope = and_(
         Case.region_code.in_(region_subtree(center.region_code, "cockpit_regions")),
         visible if visible is not None else true(),
@@ -70,10 +71,10 @@ def build(
         "as_of": now.isoformat(),
         "periods": {name: [a.isoformat(), b.isoformat()] for name, (a, b) in spans.items()},
         "kpis": figures,
-        "trend": _trend(cases, spans["last_30_days"][0], today, tz),
-        "top_categories": _top(session, cases, month, By.category),
-        "hot_spots": _top(session, cases, Period(*spans["last_30_days"], tz), By.grid),
-        "unit_ranking": _ranking(session, cases, month),
+        "trend": _trend(source, spans["last_30_days"][0], today),
+        "top_categories": _top(session, source, month, By.category),
+        "hot_spots": _top(session, source, spans["last_30_days"], By.grid),
+        "unit_ranking": _ranking(session, source, month),
         "overdue": _open_cases(session, in_scope & (Case.sla_colour == "overdue"), tz),
         "supervised": _open_cases(session, in_scope & (Case.supervised_level > 0), tz),
         "latest": _latest(session, in_scope, tz),
@@ -81,16 +82,15 @@ def build(
     }
 
 
-def _trend(
-    cases: list[service.CaseFacts], first: date, last: date, tz: Any
-) -> list[dict[str, Any]]:
-    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+def _trend(source: service.Source, first: date, last: date) -> list[dict[str, Any]]:
+    days = source.per_day(first, last)
     out = []
-    for day in days:
-        k = kpi.figures(service.tally(cases, Period(day, day, tz))[0])
+    for i in range((last - first).days + 1):
+        day = (first + timedelta(days=i)).isoformat()
+        k = kpi.figures(days.get(day, kpi.Counts()))
         out.append(
             {
-                "day": day.isoformat(),
+                "day": day,
                 "received": k["received"],
                 "closures": k["closures"],
                 "on_time_rate": k["on_time_rate"],
@@ -100,9 +100,9 @@ def _trend(
 
 
 def _top(
-    session: Session, cases: list[service.CaseFacts], period: Period, by: By
+    session: Session, source: service.Source, period: tuple[date, date], by: By
 ) -> list[dict[str, Any]]:
-    _, groups = service.tally(cases, period, service.key_function(by))
+    _, groups = source.tally(*period, by, kinds=("received",))
     ranked = sorted(
         ((k, c.received) for k, c in groups.items() if k is not None and c.received),
         key=lambda pair: (-pair[1], pair[0]),
@@ -112,10 +112,10 @@ def _top(
 
 
 def _ranking(
-    session: Session, cases: list[service.CaseFacts], period: Period
+    session: Session, source: service.Source, period: tuple[date, date]
 ) -> list[dict[str, Any]]:
     """Units with dispatches this month, best on-time rate first (then fewer returns)."""
-    _, groups = service.tally(cases, period, service.key_function(By.unit))
+    _, groups = source.tally(*period, By.unit)
     rows = []
     for key, counts in groups.items():
         k = kpi.figures(counts)

@@ -6,10 +6,12 @@ from datetime import date
 from typing import Annotated
 
 import typer
+from sqlalchemy import func, select
 
-from gridgov.analytics import service
+from gridgov.analytics import rollups, service
 from gridgov.bootstrap import Platform
 from gridgov.cli_runtime import InputError, print_value, run
+from gridgov.store.models import KpiRollup
 
 
 def _day(value: str, option: str) -> date:
@@ -34,6 +36,12 @@ def kpi_cmd(
 
     def go(p: Platform) -> None:
         start, end = _day(first, "--from"), _day(last, "--to")
+        settings = p.settings
+        with p.db.read() as session:  # the centre's time zone decides where to count
+            found = service.center_and_tz(session, center)[0]
+            use_rollups = found.timezone == settings.timezone
+        if use_rollups:
+            rollups.catch_up(p.db, timezone=settings.timezone, office_hours=settings.office_hours)
         with p.db.read() as session:
             document = service.report(
                 session,
@@ -43,7 +51,61 @@ def kpi_cmd(
                 by=by,
                 level=level,
                 office_hours=p.settings.office_hours,
+                rollups=use_rollups,
             )
         print_value(document, as_json)
+
+    run(go)
+
+
+app = typer.Typer(help="KPI rollups: keep, rebuild and check them.", no_args_is_help=True)
+
+
+@app.command("process")
+def process_cmd() -> None:
+    """Read the new events into the rollups (the server does this every few seconds)."""
+
+    def go(p: Platform) -> None:
+        n = rollups.catch_up(
+            p.db, timezone=p.settings.timezone, office_hours=p.settings.office_hours, rounds=1000
+        )
+        typer.echo(f"{n} cases brought up to date")
+
+    run(go)
+
+
+@app.command("rebuild")
+def rebuild_cmd() -> None:
+    """Drop the rollups and count every case again from its events (one transaction)."""
+
+    def go(p: Platform) -> None:
+        with p.db.write() as session:
+            rows = rollups.rebuild(
+                session, timezone=p.settings.timezone, office_hours=p.settings.office_hours
+            )
+        typer.echo(f"rollups rebuilt: {rows} rows")
+
+    run(go)
+
+
+@app.command("check")
+def check_cmd() -> None:
+    """Prove the rollups equal a full recomputation from the events; exit 1 on any
+    difference, listing it."""
+
+    def go(p: Platform) -> None:
+        settings = p.settings
+        rollups.catch_up(p.db, timezone=settings.timezone, office_hours=settings.office_hours)
+        with p.db.read() as session:
+            wrong = rollups.differences(
+                session, timezone=settings.timezone, office_hours=settings.office_hours
+            )
+            rows = session.scalar(select(func.count()).select_from(KpiRollup))
+        if wrong:
+            for line in wrong[:50]:
+                typer.echo(line, err=True)
+            typer.echo(f"error: {len(wrong)} rollup rows differ from the events", err=True)
+            raise typer.Exit(1)
+        typer.echo(f"rollups agree with the events ({rows} rows)")
 
     run(go)

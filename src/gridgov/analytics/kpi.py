@@ -53,31 +53,34 @@ class Counts:
         if fact.kind in SPANS:
             assert fact.since is not None
             at_end = fact.since <= last and (fact.until is None or fact.until > last)
-            if fact.kind is Kind.overdue:
-                self.overdue_open += at_end
-            elif first <= fact.day <= last:
-                self.cohort_closed += at_end
-            return
-        if not first <= fact.day <= last:
-            return
-        kind = fact.kind
-        if kind is Kind.due:
-            name = f"due_{fact.outcome}"
-            setattr(self, name, getattr(self, name) + 1)
-        elif kind is Kind.dispatched:
-            self.dispatched += 1
-            self.signed_on_time += fact.outcome == "on_time"
-        elif kind is Kind.verified:
-            self.verified += 1
-            self.verify_failed += fact.outcome == "fail"
-        elif kind is Kind.visited:
-            self.visited += 1
-            self.satisfied += fact.outcome == "satisfied"
-        elif kind is Kind.handled:
-            self.handled_minutes[fact.minutes] += 1
+            counts = at_end and (fact.kind is Kind.overdue or first <= fact.day <= last)
         else:
-            attribute = {Kind.closed: "closures"}.get(kind, kind.value)
-            setattr(self, attribute, getattr(self, attribute) + 1)
+            counts = first <= fact.day <= last
+        if counts:
+            self.bump(fact.kind, fact.outcome, fact.minutes, 1)
+
+    def bump(self, kind: Kind, outcome: str, minutes: int, n: int) -> None:
+        """Count ``n`` facts of ``kind`` already known to fall in the period."""
+        if kind is Kind.due:
+            name = f"due_{outcome}"
+            setattr(self, name, getattr(self, name) + n)
+        elif kind is Kind.dispatched:
+            self.dispatched += n
+            self.signed_on_time += n if outcome == "on_time" else 0
+        elif kind is Kind.verified:
+            self.verified += n
+            self.verify_failed += n if outcome == "fail" else 0
+        elif kind is Kind.visited:
+            self.visited += n
+            self.satisfied += n if outcome == "satisfied" else 0
+        elif kind is Kind.handled:
+            self.handled_minutes[minutes] += n
+        else:
+            attribute = _ATTRIBUTE.get(kind, kind.value)
+            setattr(self, attribute, getattr(self, attribute) + n)
+
+
+_ATTRIBUTE = {Kind.closed: "closures", Kind.overdue: "overdue_open"}
 
 
 def count(facts: Iterable[Fact], first: date, last: date) -> Counts:

@@ -213,6 +213,83 @@ def tally(
     return total, dict(groups)
 
 
+Tallied = tuple[kpi.Counts, dict[str | None, kpi.Counts]]
+
+
+class Source:
+    """Where a centre's counts come from: the rollups (fast, the whole region) or the events
+    of the cases that can count, replayed now (any data scope: a unit's own cases)."""
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        center: Center,
+        first: date,
+        last: date,
+        office_hours: str,
+        visible: ColumnElement[bool] | None,
+        rollups: bool,
+    ) -> None:
+        self.session, self.center, self.tz = session, center, ZoneInfo(center.timezone)
+        self.rollups = rollups
+        self.cases: list[CaseFacts] = []
+        if not rollups:
+            window = Period(first, last, self.tz)
+            self.cases = collect(
+                session,
+                center=center,
+                start=window.start,
+                end=window.end,
+                office_hours=office_hours,
+                visible=visible,
+            )
+
+    def tally(
+        self,
+        first: date,
+        last: date,
+        by: By | None = None,
+        *,
+        level: str | None = None,
+        kinds: tuple[str, ...] | None = None,
+    ) -> Tallied:
+        if self.rollups:
+            from gridgov.analytics import rollups
+
+            regions = region_subtree(self.center.region_code, "kpi_regions")
+            length = _LEVEL_LENGTH[level or "town"] if by is By.region else None
+            return rollups.tally(
+                self.session,
+                regions=regions,
+                first=first,
+                last=last,
+                by=by.value if by else None,
+                level_length=length,
+                kinds=kinds,
+            )
+        key = key_function(by, level=level) if by is not None else None
+        return tally(self.cases, Period(first, last, self.tz), key)
+
+    def per_day(self, first: date, last: date) -> dict[str, kpi.Counts]:
+        """Received, closures and deadlines per day (the trend)."""
+        kinds = ("received", "closed", "due")
+        if self.rollups:
+            from gridgov.analytics import rollups
+
+            regions = region_subtree(self.center.region_code, "kpi_regions")
+            _, groups = rollups.tally(
+                self.session, regions=regions, first=first, last=last, by="day", kinds=kinds
+            )
+            return {k: v for k, v in groups.items() if k is not None}
+        days: dict[str, kpi.Counts] = defaultdict(kpi.Counts)
+        for case in self.cases:
+            for fact in case.facts:
+                if fact.kind.value in kinds and first <= fact.day <= last:
+                    days[fact.day.isoformat()].add(fact, fact.day, fact.day)
+        return days
+
+
 def names(session: Session, by: By, keys: Iterable[str | None]) -> dict[str, str]:
     """Display names of group keys (the key itself where there is none)."""
     wanted = [k for k in keys if k is not None]
@@ -253,23 +330,25 @@ def report(
     level: str | None = None,
     office_hours: str,
     visible: ColumnElement[bool] | None = None,
+    rollups: bool = False,
 ) -> dict[str, Any]:
     """The KPI document of the API and the CLI: the centre's figures and, with ``by``, each
-    group's, largest intake first."""
+    group's, largest intake first. From the rollups, or (``rollups=False``) from the events
+    of the cases ``visible`` admits."""
     if level is not None and level not in _LEVEL_LENGTH:
         raise ValidationFailed(f"unknown region level {level!r}; one of {sorted(_LEVEL_LENGTH)}")
     center, tz = center_and_tz(session, center_code)
-    period = Period(first, last, tz)
-    cases = collect(
+    Period(first, last, tz)  # checks the period
+    source = Source(
         session,
         center=center,
-        start=period.start,
-        end=period.end,
+        first=first,
+        last=last,
         office_hours=office_hours,
         visible=visible,
+        rollups=rollups,
     )
-    key = key_function(by, level=level) if by is not None else None
-    total, groups = tally(cases, period, key)
+    total, groups = source.tally(first, last, by, level=level)
     document: dict[str, Any] = {
         "center": center.code,
         "center_name": center.name,

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 import gridgov
 from gridgov.addresses import endpoints as addresses
 from gridgov.analytics import endpoints as analytics
+from gridgov.analytics import rollups
 from gridgov.api import admin, errors, live, reference
 from gridgov.api.deps import API_PREFIX
 from gridgov.api.guard import Guard
@@ -53,6 +54,17 @@ def _webhooks_once(platform: Platform) -> None:
         )
 
 
+def _rollups_once(platform: Platform) -> None:
+    n = rollups.catch_up(
+        platform.db,
+        timezone=platform.settings.timezone,
+        office_hours=platform.settings.office_hours,
+        rounds=1,
+    )
+    if n:
+        log.debug("kpi rollups: %s cases redone", n)
+
+
 async def _every(seconds: float, job: Callable[[Platform], None], platform: Platform) -> None:
     while True:
         await asyncio.sleep(seconds)
@@ -64,7 +76,7 @@ async def _every(seconds: float, job: Callable[[Platform], None], platform: Plat
 
 def create_app(platform: Platform, *, run_sweeper: bool = True) -> FastAPI:
     """The API. With ``run_sweeper`` the server also runs its background rounds: the SLA
-    sweep and webhook delivery."""
+    sweep, webhook delivery and the KPI rollups."""
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -73,6 +85,7 @@ def create_app(platform: Platform, *, run_sweeper: bool = True) -> FastAPI:
             [
                 asyncio.create_task(_every(settings.sla_sweep_seconds, _sweep_once, platform)),
                 asyncio.create_task(_every(settings.webhook_seconds, _webhooks_once, platform)),
+                asyncio.create_task(_every(settings.rollup_seconds, _rollups_once, platform)),
             ]
             if run_sweeper
             else []

@@ -87,3 +87,18 @@ def sees_everything(session: Session, actor: Actor) -> bool:
         and _home_region(session, actor) is None
         and not actor.catalog_scope
     )
+
+
+def covers_region(session: Session, actor: Actor, region_code: str) -> bool:
+    """Whether the actor sees every case placed in ``region_code``'s subtree (so figures
+    counted over that region, e.g. the KPI rollups, show nothing they may not see)."""
+    from gridgov.regions.repository import region_chain
+
+    if actor.catalog_scope or not actor.roles & (_REGIONAL | _UNBOUNDED):
+        return False
+    if actor.roles & {Role.unit_handler, Role.grid_worker, Role.citizen}:
+        return False
+    if sees_everything(session, actor):
+        return True
+    home = _home_region(session, actor)
+    return home is not None and home in region_chain(session, code=region_code)

@@ -1,5 +1,6 @@
 """All ORM models, one module per aggregate. Import from here."""
 
+from gridgov.store.models.analytics import KpiCaseState, KpiCursor, KpiRollup
 from gridgov.store.models.attachment import Attachment
 from gridgov.store.models.base import Base
 from gridgov.store.models.case import (
@@ -46,6 +47,9 @@ __all__ = [
     "GridStaff",
     "Household",
     "IdempotencyRecord",
+    "KpiCaseState",
+    "KpiCursor",
+    "KpiRollup",
     "LoginSession",
     "Outbox",
     "PatrolCheckin",

@@ -1,0 +1,407 @@
+"""KPI rollups kept from the event log: facts counted per day and grouping.
+
+Nothing on the write paths changes: :func:`process` reads the event log after a cursor
+(with a look-back, because on PostgreSQL a transaction may commit an older id after a newer
+one), and for each case whose log grew since its last rollup it replays the log as it was
+then and as it is now (:func:`gridgov.analytics.facts.replay`), takes the old facts back and
+adds the new ones — under the groupings the case had then and has now. Its own transaction,
+idempotent (a case is done when its state says so), so two processes may run it.
+
+:func:`rebuild` recomputes everything from the events; :func:`differences` compares the
+rollups with a full recomputation (``gridgov analytics check``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from gridgov.analytics import kpi
+from gridgov.analytics.facts import Event, Fact, Kind, replay
+from gridgov.catalog.service import calendar_for
+from gridgov.store.models import Case, CaseEvent, KpiCaseState, KpiCursor, KpiRollup
+
+CURSOR = "kpi"
+LOOK_BACK = 2_000  # event ids re-read each round: commits that landed out of order
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Dims:
+    county_code: str
+    region_code: str
+    grid_code: str
+    catalog_item_id: int
+    channel: str
+    worker_id: int
+
+
+Key = tuple[str, date, date | None, date | None, str, int, Dims, str]
+
+
+def key_of(fact: Fact, dims: Dims) -> Key:
+    return (
+        fact.kind.value,
+        fact.day,
+        fact.since,
+        fact.until,
+        fact.outcome,
+        fact.minutes,
+        dims,
+        fact.unit or "",
+    )
+
+
+def key_text(k: Key) -> str:
+    kind, day, since, until, outcome, minutes, d, unit = k
+    parts = [
+        kind,
+        day.isoformat(),
+        since.isoformat() if since else "",
+        until.isoformat() if until else "",
+        outcome,
+        str(minutes),
+        d.region_code,
+        d.grid_code,
+        str(d.catalog_item_id),
+        d.channel,
+        unit,
+        str(d.worker_id),
+    ]
+    return "|".join(parts)
+
+
+def _row(k: Key, count: int) -> dict[str, Any]:
+    kind, day, since, until, outcome, minutes, d, unit = k
+    return {
+        "key": key_text(k),
+        "kind": kind,
+        "day": day,
+        "since": since,
+        "until": until,
+        "outcome": outcome,
+        "minutes": minutes,
+        "county_code": d.county_code,
+        "region_code": d.region_code,
+        "grid_code": d.grid_code,
+        "catalog_item_id": d.catalog_item_id,
+        "channel": d.channel,
+        "unit": unit,
+        "worker_id": d.worker_id,
+        "count": count,
+    }
+
+
+def dims_of(case: Any) -> Dims:
+    return Dims(
+        county_code=case.county_code,
+        region_code=case.region_code,
+        grid_code=case.grid_code or "",
+        catalog_item_id=case.catalog_item_id or 0,
+        channel=case.channel,
+        worker_id=case.reporter_user_id or 0,
+    )
+
+
+def counted(facts: Iterable[Fact], dims: Dims) -> Counter[Key]:
+    return Counter(key_of(f, dims) for f in facts)
+
+
+# ---- applying changes ---------------------------------------------------------------------
+def apply(session: Session, delta: Counter[Key]) -> None:
+    """Add ``delta`` (which may be negative) to the rollup rows; rows at zero go."""
+    changes = [(k, n) for k, n in delta.items() if n]
+    if not changes:
+        return
+    dialect = session.get_bind().dialect.name
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = KpiRollup.__table__
+    for start in range(0, len(changes), CHUNK):
+        rows = [_row(k, n) for k, n in changes[start : start + CHUNK]]
+        stmt = make(table).values(rows)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["key"], set_={"count": table.c.count + stmt.excluded.count}
+        )
+        session.execute(stmt)
+    session.execute(delete(KpiRollup).where(KpiRollup.count == 0))
+
+
+# ---- the log after the cursor -----------------------------------------------------------
+class Replayer:
+    """Replays case logs in the installation's time zone with each county's calendar."""
+
+    def __init__(self, session: Session, *, timezone: str, office_hours: str) -> None:
+        self.session, self.tz, self.office_hours = session, ZoneInfo(timezone), office_hours
+        self.timezone = timezone
+
+    def facts(self, case: Any, events: list[Event]) -> list[Fact]:
+        calendar = calendar_for(
+            self.session,
+            tz=self.timezone,
+            office_hours=self.office_hours,
+            county_code=case.county_code,
+        )
+        return replay(
+            created_at=case.created_at,
+            events=events,
+            tz=self.tz,
+            working_seconds=calendar.working_seconds_between,
+        )
+
+    def logs(self, ids: list[int]) -> dict[int, list[Event]]:
+        logs: dict[int, list[Event]] = {i: [] for i in ids}
+        rows = self.session.execute(
+            select(
+                CaseEvent.case_id,
+                CaseEvent.at,
+                CaseEvent.action,
+                CaseEvent.from_status,
+                CaseEvent.to_status,
+                CaseEvent.payload,
+            )
+            .where(CaseEvent.case_id.in_(ids))
+            .order_by(CaseEvent.case_id, CaseEvent.seq)
+        )
+        for case_id, at, action, before, after, payload in rows:
+            logs[case_id].append(Event(at, action, before, after, payload or {}))
+        return logs
+
+
+_CASE_COLUMNS = (
+    Case.id,
+    Case.created_at,
+    Case.county_code,
+    Case.region_code,
+    Case.grid_code,
+    Case.catalog_item_id,
+    Case.channel,
+    Case.reporter_user_id,
+    Case.event_count,
+)
+
+
+def process(session: Session, *, timezone: str, office_hours: str, limit: int = 5_000) -> int:
+    """Bring the rollups up to the event log (at most ``limit`` cases); returns how many
+    cases were redone. Run it in its own transaction."""
+    cursor = _locked_cursor(session)
+    top = session.scalar(select(func.max(CaseEvent.id))) or 0
+    if top <= cursor.last_event_id - LOOK_BACK:
+        return 0
+    recent = (
+        select(CaseEvent.case_id)
+        .where(CaseEvent.id > cursor.last_event_id - LOOK_BACK, CaseEvent.id <= top)
+        .distinct()
+    )
+    stale = session.execute(
+        select(*_CASE_COLUMNS)
+        .outerjoin(KpiCaseState, KpiCaseState.case_id == Case.id)
+        .where(Case.id.in_(recent))
+        .where((KpiCaseState.last_seq.is_(None)) | (KpiCaseState.last_seq < Case.event_count))
+        .order_by(Case.id)
+        .limit(limit)
+    ).all()
+    replayer = Replayer(session, timezone=timezone, office_hours=office_hours)
+    for chunk in _chunks(stale):
+        _redo(session, replayer, chunk)
+    if len(stale) < limit:
+        cursor.last_event_id = max(cursor.last_event_id, top)
+    return len(stale)
+
+
+def _locked_cursor(session: Session) -> KpiCursor:
+    """The cursor row, written first so that this transaction holds it: a second process
+    waits here until the first commits, then sees the cases it has done."""
+    dialect = session.get_bind().dialect.name
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(
+        make(KpiCursor.__table__)
+        .values(name=CURSOR, last_event_id=0)
+        .on_conflict_do_nothing(index_elements=["name"])
+    )
+    session.execute(
+        update(KpiCursor)
+        .where(KpiCursor.name == CURSOR)
+        .values(last_event_id=KpiCursor.last_event_id)
+    )
+    cursor = session.get(KpiCursor, CURSOR, populate_existing=True)
+    assert cursor is not None
+    return cursor
+
+
+def _chunks(rows: list[Any]) -> Iterator[list[Any]]:
+    for i in range(0, len(rows), CHUNK):
+        yield rows[i : i + CHUNK]
+
+
+def _redo(session: Session, replayer: Replayer, cases: list[Any]) -> None:
+    ids = [c.id for c in cases]
+    logs = replayer.logs(ids)
+    states = {
+        s.case_id: s
+        for s in session.scalars(select(KpiCaseState).where(KpiCaseState.case_id.in_(ids)))
+    }
+    delta: Counter[Key] = Counter()
+    for case in cases:
+        log = logs[case.id]
+        state = states.get(case.id)
+        new_dims = dims_of(case)
+        delta.update(counted(replayer.facts(case, log), new_dims))
+        if state is not None:
+            old_dims = Dims(
+                state.county_code,
+                state.region_code,
+                state.grid_code,
+                state.catalog_item_id,
+                state.channel,
+                state.worker_id,
+            )
+            delta.subtract(counted(replayer.facts(case, log[: state.last_seq]), old_dims))
+            state.last_seq = len(log)
+            for name, value in vars(new_dims).items():
+                setattr(state, name, value)
+        else:
+            session.add(KpiCaseState(case_id=case.id, last_seq=len(log), **vars(new_dims)))
+    apply(session, delta)
+    session.flush()
+
+
+# ---- from scratch ----------------------------------------------------------------------------
+def recompute(session: Session, *, timezone: str, office_hours: str) -> Counter[Key]:
+    """Every case's facts, counted from its whole log."""
+    replayer = Replayer(session, timezone=timezone, office_hours=office_hours)
+    total: Counter[Key] = Counter()
+    last = 0
+    while True:
+        cases = session.execute(
+            select(*_CASE_COLUMNS).where(Case.id > last).order_by(Case.id).limit(CHUNK)
+        ).all()
+        if not cases:
+            return total
+        logs = replayer.logs([c.id for c in cases])
+        for case in cases:
+            total.update(counted(replayer.facts(case, logs[case.id]), dims_of(case)))
+        last = cases[-1].id
+
+
+def rebuild(session: Session, *, timezone: str, office_hours: str) -> int:
+    """Drop the rollups and count everything again from the events; returns the rows."""
+    top = session.scalar(select(func.max(CaseEvent.id))) or 0
+    session.execute(delete(KpiRollup))
+    session.execute(delete(KpiCaseState))
+    cursor = session.get(KpiCursor, CURSOR) or KpiCursor(name=CURSOR)
+    cursor.last_event_id = top
+    session.add(cursor)
+    total = recompute(session, timezone=timezone, office_hours=office_hours)
+    apply(session, total)
+    states = [
+        {"case_id": c.id, "last_seq": c.event_count, **vars(dims_of(c))}
+        for c in session.execute(select(*_CASE_COLUMNS)).all()
+    ]
+    for start in range(0, len(states), CHUNK):
+        session.execute(KpiCaseState.__table__.insert(), states[start : start + CHUNK])
+    return len(total)
+
+
+def stored(session: Session) -> Counter[str]:
+    return Counter(dict(session.execute(select(KpiRollup.key, KpiRollup.count)).all()))
+
+
+def differences(session: Session, *, timezone: str, office_hours: str) -> list[str]:
+    """Where the rollups disagree with a full recomputation (empty: they agree)."""
+    expected = Counter(
+        {
+            key_text(k): n
+            for k, n in recompute(session, timezone=timezone, office_hours=office_hours).items()
+            if n
+        }
+    )
+    found = stored(session)
+    out = []
+    for key in sorted(set(expected) | set(found)):
+        if expected.get(key, 0) != found.get(key, 0):
+            out.append(f"{key}: rollup {found.get(key, 0)}, events {expected.get(key, 0)}")
+    return out
+
+
+# ---- reading -------------------------------------------------------------------------------
+GROUP_COLUMNS = {
+    "unit": KpiRollup.unit,
+    "region": KpiRollup.region_code,
+    "category": KpiRollup.catalog_item_id,
+    "channel": KpiRollup.channel,
+    "grid": KpiRollup.grid_code,
+    "worker": KpiRollup.worker_id,
+    "day": KpiRollup.day,
+}
+_NONE = ("", 0)  # how the rollups spell "no unit / grid / item / worker"
+
+
+def in_period(first: date, last: date) -> Any:
+    """The rollup rows a period counts: facts on its days; the accepted cohort's closures
+    still standing at its end; cases overdue at its end."""
+    open_at_end = (KpiRollup.since <= last) & (KpiRollup.until.is_(None) | (KpiRollup.until > last))
+    on_days = KpiRollup.day.between(first, last)
+    return (
+        (KpiRollup.kind.notin_(("cohort_closed", "overdue")) & on_days)
+        | ((KpiRollup.kind == "cohort_closed") & on_days & open_at_end)
+        | ((KpiRollup.kind == "overdue") & open_at_end)
+    )
+
+
+def tally(
+    session: Session,
+    *,
+    regions: Any,
+    first: date,
+    last: date,
+    by: str | None = None,
+    level_length: int | None = None,
+    kinds: Iterable[str] | None = None,
+) -> tuple[kpi.Counts, dict[str | None, kpi.Counts]]:
+    """A period's counts from the rollups, in total and per group (as ``service.tally``)."""
+    column = GROUP_COLUMNS[by] if by else None
+    selected = [KpiRollup.kind, KpiRollup.outcome, KpiRollup.minutes, func.sum(KpiRollup.count)]
+    stmt = select(*selected, *([column] if column is not None else [])).where(
+        KpiRollup.region_code.in_(regions), in_period(first, last)
+    )
+    if kinds is not None:
+        stmt = stmt.where(KpiRollup.kind.in_(list(kinds)))
+    stmt = stmt.group_by(
+        KpiRollup.kind,
+        KpiRollup.outcome,
+        KpiRollup.minutes,
+        *([column] if column is not None else []),
+    )
+    total = kpi.Counts()
+    groups: dict[str | None, kpi.Counts] = {}
+    for row in session.execute(stmt):
+        kind, outcome, minutes, n = Kind(row[0]), row[1], row[2], int(row[3])
+        total.bump(kind, outcome, minutes, n)
+        if column is not None:
+            raw = row[4]
+            if by == "region" and level_length is not None:
+                raw = raw[:level_length] if len(raw) >= level_length else None
+            key = None if raw in _NONE or raw is None else str(raw)
+            groups.setdefault(key, kpi.Counts()).bump(kind, outcome, minutes, n)
+    return total, groups
+
+
+def catch_up(db: Any, *, timezone: str, office_hours: str, rounds: int = 20) -> int:
+    """Process until the rollups have read the whole log (each round its own transaction);
+    returns the cases redone."""
+    done = 0
+    for _ in range(rounds):
+        with db.write() as session:
+            n = process(session, timezone=timezone, office_hours=office_hours)
+        done += n
+        if n == 0:
+            break
+    return done

@@ -1,0 +1,60 @@
+"""KPI rollups: the facts of every case (see ``gridgov.analytics.facts``) counted per day and
+per grouping, kept up to date from the event log, so dashboards never scan the case table."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Date, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gridgov.store.models.base import Base
+
+
+class KpiRollup(Base):
+    """How many facts of one kind fall on one day for one combination of the groupings."""
+
+    __tablename__ = "kpi_rollup"
+    __table_args__ = (Index("ix_kpi_rollup_kind_day", "kind", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)  # every column below, joined
+    kind: Mapped[str] = mapped_column(String(16))
+    day: Mapped[date] = mapped_column(Date)
+    since: Mapped[date | None] = mapped_column(Date)  # spans: closed / overdue from …
+    until: Mapped[date | None] = mapped_column(Date)  # … until (null: still)
+    outcome: Mapped[str] = mapped_column(String(16), default="")
+    minutes: Mapped[int] = mapped_column(Integer, default=0)  # handling time (kind handled)
+    county_code: Mapped[str] = mapped_column(String(6), index=True)
+    region_code: Mapped[str] = mapped_column(String(12), index=True)
+    grid_code: Mapped[str] = mapped_column(String(20), default="")
+    catalog_item_id: Mapped[int] = mapped_column(Integer, default=0)
+    channel: Mapped[str] = mapped_column(String(24))
+    unit: Mapped[str] = mapped_column(String(40), default="")
+    worker_id: Mapped[int] = mapped_column(Integer, default=0)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class KpiCaseState(Base):
+    """What a case counted for at its last rollup: the events seen and its groupings then,
+    so that a new event can take the old contribution back before adding the new one."""
+
+    __tablename__ = "kpi_case_state"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer)
+    county_code: Mapped[str] = mapped_column(String(6))
+    region_code: Mapped[str] = mapped_column(String(12))
+    grid_code: Mapped[str] = mapped_column(String(20), default="")
+    catalog_item_id: Mapped[int] = mapped_column(Integer, default=0)
+    channel: Mapped[str] = mapped_column(String(24))
+    worker_id: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class KpiCursor(Base):
+    """How far along the event log the rollups have read."""
+
+    __tablename__ = "kpi_cursor"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_event_id: Mapped[int] = mapped_column(Integer, default=0)
