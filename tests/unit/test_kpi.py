@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from gridgov.analytics.facts import Event, Fact, Kind, replay
+from gridgov.analytics.facts import Event, Fact, Kind, ordered, replay
 from gridgov.analytics.kpi import Counts, count, figures, percentile_minutes
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -172,7 +172,7 @@ def kpis(facts: dict[str, list[Fact]], first: str, last: str) -> dict[str, objec
 
 def test_a_single_case_counts_for_what_happened_to_it(facts: dict[str, list[Fact]]) -> None:
     d = date.fromisoformat
-    assert facts["A"] == sorted(
+    assert facts["A"] == ordered(
         [
             Fact(Kind.received, d("2026-11-01")),
             Fact(Kind.accepted, d("2026-11-01")),
@@ -272,3 +272,13 @@ def test_nearest_rank_percentile() -> None:
     assert percentile_minutes(Counter(), 0.9) is None
     assert percentile_minutes(Counter({10: 9, 500: 1}), 0.9) == 10
     assert percentile_minutes(Counter({10: 8, 500: 2}), 0.9) == 500
+
+
+def test_facts_of_the_same_day_with_and_without_an_end_can_be_ordered() -> None:
+    d = date(2026, 11, 1)
+    spans = [
+        Fact(Kind.overdue, d, since=d, until=None),
+        Fact(Kind.overdue, d, since=d, until=date(2026, 11, 2)),
+        Fact(Kind.overdue, d, "U1", since=d),
+    ]
+    assert ordered(spans) == [spans[1], spans[0], spans[2]]

@@ -58,7 +58,7 @@ SATISFIED: frozenset[str] = frozenset({"satisfied", "basically_satisfied"})
 _STEPS_THAT_MAKE_A_CASE_OVERDUE = frozenset({"sign", "handle", "verify"})
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Fact:
     kind: Kind
     day: date
@@ -172,7 +172,7 @@ class _Replay:
         clock = self.handle
         if clock is not None and clock.due is not None:
             self.facts.append(Fact(Kind.due, self.day(clock.due), self.lead, self._outcome(clock)))
-        return sorted(self.facts)
+        return ordered(self.facts)
 
     def _outcome(self, clock: _Clock) -> str:
         assert clock.due is not None
@@ -181,6 +181,22 @@ class _Replay:
         if self.suspended:
             return "suspended"
         return "late" if self.handle_late else "pending"
+
+
+def ordered(facts: Iterable[Fact]) -> list[Fact]:
+    """Facts in a fixed order (spans may lack an end; no unit sorts first)."""
+    return sorted(
+        facts,
+        key=lambda f: (
+            f.kind.value,
+            f.day,
+            f.unit or "",
+            f.outcome,
+            f.since or date.min,
+            f.until or date.max,
+            f.minutes,
+        ),
+    )
 
 
 def _due(payload: Mapping[str, Any], step: str) -> datetime | None:
