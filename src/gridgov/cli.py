@@ -12,7 +12,7 @@ import typer
 from gridgov.addresses.commands import app as addresses_app
 from gridgov.addresses.commands import buildings_app
 from gridgov.analytics.commands import app as analytics_app
-from gridgov.analytics.commands import kpi_cmd
+from gridgov.analytics.commands import export_app, kpi_cmd
 from gridgov.auth.actor import SYSTEM, load_actor
 from gridgov.auth.commands import app as users_app
 from gridgov.bootstrap import Platform, bootstrap
@@ -61,6 +61,7 @@ for sub, name in [
     (webhooks_app, "webhooks"),
     (sim_app, "sim"),
     (analytics_app, "analytics"),
+    (export_app, "export"),
 ]:
     app.add_typer(sub, name=name)
 

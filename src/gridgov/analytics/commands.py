@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -107,5 +109,41 @@ def check_cmd() -> None:
             typer.echo(f"error: {len(wrong)} rollup rows differ from the events", err=True)
             raise typer.Exit(1)
         typer.echo(f"rollups agree with the events ({rows} rows)")
+
+    run(go)
+
+
+export_app = typer.Typer(help="Exports for analysts.", no_args_is_help=True)
+
+
+@export_app.command("cases")
+def export_cases_cmd(
+    fmt: Annotated[str, typer.Option("--format", help="csv, xlsx or parquet")] = "csv",
+    first: Annotated[str | None, typer.Option("--from", help="Created on or after (local)")] = None,
+    last: Annotated[str | None, typer.Option("--to", help="Created on or before")] = None,
+    center: Annotated[str | None, typer.Option("--center", help="Only its region")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", help="File (csv: default stdout)")
+    ] = None,
+) -> None:
+    """One row per case: status, each step's time, due times, colour, unit, region, grid,
+    category, channel, satisfaction; personal data masked."""
+    from zoneinfo import ZoneInfo
+
+    from gridgov.analytics import export
+
+    def go(p: Platform) -> None:
+        start = _day(first, "--from") if first else None
+        end = _day(last, "--to") if last else None
+        if fmt not in export.FORMATS:
+            raise InputError(f"--format {fmt!r}: one of {', '.join(export.FORMATS)}")
+        if fmt != "csv" and output is None:
+            raise InputError(f"--format {fmt} needs --output FILE")
+        tz = ZoneInfo(p.settings.timezone)
+        with p.db.read() as session:
+            rows = export.cases(session, first=start, last=end, tz=tz, center=center)
+            n = export.write(rows, fmt=fmt, out=output or sys.stdout, tz=tz)
+        if output is not None:
+            typer.echo(f"{n} cases written to {output}")
 
     run(go)
