@@ -12,7 +12,7 @@ import typer
 from gridgov.addresses.commands import app as addresses_app
 from gridgov.addresses.commands import buildings_app
 from gridgov.analytics.commands import app as analytics_app
-from gridgov.analytics.commands import export_app, kpi_cmd
+from gridgov.analytics.commands import export_app, hot_topics_cmd, kpi_cmd
 from gridgov.auth.actor import SYSTEM, load_actor
 from gridgov.auth.commands import app as users_app
 from gridgov.bootstrap import Platform, bootstrap
@@ -168,6 +168,7 @@ def case_create(
 
 case_app.command("reveal")(reveal_cmd)
 app.command("kpi")(kpi_cmd)
+app.command("hot-topics")(hot_topics_cmd)
 
 
 @case_app.command("show")

@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import text
 
 from gridgov.bootstrap import Platform
@@ -127,3 +128,32 @@ def test_local_holiday_set_by_an_admin_moves_due_times(
     assert "local 2026-03-03 holiday [320724] 防汛调休" in shown.output
     assert "2027: fallback" in cli("calendar", "show", "--year", "2027").output
     assert cli("calendar", "set-day", "2026-02-30", "--holiday").exit_code == 2
+
+
+def test_hot_topics_in_the_real_messages_name_the_known_places(cli) -> None:
+    from pathlib import Path
+
+    data = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "messages"
+    source = data / "messages_with_votes.csv"
+    if not source.exists():
+        pytest.skip("../shared/data is absent")
+    run = cli("hot-topics", "--input", str(source), "--json")
+    assert run.exit_code == 0, run.output
+    import json
+
+    found = json.loads(run.output)
+    assert len(found) == 5
+    places = [t["place"] for t in found]
+    assert places[:2] == ["丽发新城", "伊景园滨河苑"]
+    assert all(t["messages"] >= 2 and t["people"] >= 2 for t in found)
+    assert [t["heat"] for t in found] == sorted((t["heat"] for t in found), reverse=True)
+
+
+def test_hot_topics_refuse_a_file_they_cannot_read(cli, tmp_path) -> None:
+    bad = tmp_path / "m.csv"
+    bad.write_text("留言编号,留言主题,留言时间\n1,路灯不亮,昨天\n", encoding="utf-8")
+    run = cli("hot-topics", "--input", str(bad))
+    assert run.exit_code == 2
+    assert "not a time" in run.output
+    missing = cli("hot-topics", "--input", str(tmp_path / "none.csv"))
+    assert missing.exit_code == 2

@@ -147,3 +147,81 @@ def export_cases_cmd(
             typer.echo(f"{n} cases written to {output}")
 
     run(go)
+
+
+def hot_topics_cmd(
+    input: Annotated[Path, typer.Option("--input", help="Messages (CSV, UTF-8)")],
+    top: Annotated[int, typer.Option("--top", min=1, max=100)] = 5,
+    window_days: Annotated[float, typer.Option("--window-days", min=1)] = 60,
+    min_similarity: Annotated[float, typer.Option("--min-similarity", min=0.05, max=1.0)] = 0.3,
+    id_column: Annotated[str, typer.Option("--id-column")] = "留言编号",
+    subject_column: Annotated[str, typer.Option("--subject-column")] = "留言主题",
+    time_column: Annotated[str, typer.Option("--time-column")] = "留言时间",
+    text_column: Annotated[str, typer.Option("--text-column")] = "留言详情",
+    likes_column: Annotated[str, typer.Option("--likes-column")] = "点赞数",
+    dislikes_column: Annotated[str, typer.Option("--dislikes-column")] = "反对数",
+    user_column: Annotated[str, typer.Option("--user-column")] = "留言用户",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """The matters many people raise about one place in one period, hottest first
+    (heat = people + 2·ln(1 + supporters)); a Markdown table, or JSON."""
+    import csv as csv_module
+    import json
+
+    from gridgov.analytics import hot
+
+    try:
+        with input.open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv_module.DictReader(handle))
+    except (OSError, UnicodeDecodeError) as exc:
+        typer.echo(f"error: cannot read {input}: {exc}", err=True)
+        raise typer.Exit(2) from None
+    columns = {
+        "id": id_column,
+        "subject": subject_column,
+        "time": time_column,
+        "text": text_column,
+        "likes": likes_column,
+        "dislikes": dislikes_column,
+        "user": user_column,
+    }
+    messages, problems = hot.read_messages(rows, columns)
+    if rows and not messages:
+        typer.echo(f"error: no message could be read ({problems[0]})", err=True)
+        raise typer.Exit(2)
+    found = hot.topics(messages, window_days=window_days, min_similarity=min_similarity, top=top)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                [
+                    {
+                        "topic": " ".join(t.words),
+                        "subject": t.subject,
+                        "place": t.place,
+                        "first": t.first.isoformat(sep=" "),
+                        "last": t.last.isoformat(sep=" "),
+                        "messages": t.reports,
+                        "people": t.people,
+                        "votes": t.supporters,
+                        "heat": t.heat,
+                        "ids": t.ids,
+                    }
+                    for t in found
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    typer.echo("| # | topic | place | time span | messages | people | votes | heat | message ids |")
+    typer.echo("|---|---|---|---|---|---|---|---|---|")
+    for n, t in enumerate(found, start=1):
+        span = f"{t.first:%Y-%m-%d} – {t.last:%Y-%m-%d}"
+        topic = f"{t.subject} ({' '.join(t.words)})"
+        typer.echo(
+            f"| {n} | {topic} | {t.place} | {span} | {t.reports} | {t.people} | {t.supporters} "
+            f"| {t.heat} "
+            f"| {', '.join(t.ids)} |"
+        )
+    if problems:
+        typer.echo(f"({len(problems)} rows could not be read, e.g. {problems[0]})", err=True)
