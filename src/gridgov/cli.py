@@ -12,7 +12,7 @@ import typer
 from gridgov.addresses.commands import app as addresses_app
 from gridgov.addresses.commands import buildings_app
 from gridgov.analytics.commands import app as analytics_app
-from gridgov.analytics.commands import export_app, hot_topics_cmd, kpi_cmd
+from gridgov.analytics.commands import assess_app, export_app, hot_topics_cmd, kpi_cmd
 from gridgov.auth.actor import SYSTEM, load_actor
 from gridgov.auth.commands import app as users_app
 from gridgov.bootstrap import Platform, bootstrap
@@ -62,6 +62,7 @@ for sub, name in [
     (sim_app, "sim"),
     (analytics_app, "analytics"),
     (export_app, "export"),
+    (assess_app, "assess"),
 ]:
     app.add_typer(sub, name=name)
 

@@ -230,3 +230,66 @@ def test_two_processes_keeping_the_rollups_never_count_a_case_twice(
     assert second == [0]
     with platform.db.read() as session:
         assert rollups.differences(session, **options) == []
+
+
+def test_units_are_ranked_by_the_scheme_and_each_number_opens_its_cases(
+    county: Platform, client: TestClient, cli, tmp_path
+) -> None:
+    scheme = {
+        "name": "承办单位月度考核",
+        "target": "unit",
+        "weights": {"on_time_rate": 40, "sign_on_time_rate": 15, "satisfaction_rate": 30,
+                    "return_rate": 15},
+        "adjustments": [{"name": "超期扣分", "kpi": "overdue_open", "points": -0.5}],
+        "red_at": 90,
+        "black_below": 60,
+    }  # fmt: skip
+    admin = auth(county, "admin")
+    made = client.put("/api/v1/assessment/schemes/units", json=scheme, headers=admin)
+    assert made.status_code == 200, made.text
+    bad = client.put(
+        "/api/v1/assessment/schemes/bad",
+        json={**scheme, "weights": {"speed": 1}},
+        headers=admin,
+    )
+    assert bad.status_code == 422
+    assert "speed" in bad.json()["detail"]
+    refused = client.put(
+        "/api/v1/assessment/schemes/x", json=scheme, headers=auth(county, "leader")
+    )
+    assert refused.status_code == 403
+    ranking = client.get(
+        "/api/v1/assessment/units",
+        params={"center": "320724", "month": "2026-03"},
+        headers=auth(county, "leader"),
+    ).json()
+    (cgj,) = ranking["rows"]
+    # (40·50 + 15·100 + 30·100 + 15·100) / 100 − 0.5 for the one overdue case
+    assert (cgj["key"], cgj["score"], cgj["rank"], cgj["list"]) == ("320724-cgj", 79.5, 1, "")
+    assert cgj["figures"]["on_time_rate"] == 0.5
+    behind = client.get(
+        "/api/v1/assessment/units/cases",
+        params={"center": "320724", "month": "2026-03", "key": "320724-cgj",
+                "kpi": "on_time_rate"},
+        headers=auth(county, "leader"),
+    ).json()  # fmt: skip
+    assert sorted(c["outcome"] for c in behind) == ["late", "on_time"]
+    assert len({c["number"] for c in behind}) == 2
+    unknown = client.get(
+        "/api/v1/assessment/units/cases",
+        params={"center": "320724", "month": "2026-03", "key": "x", "kpi": "speed"},
+        headers=auth(county, "leader"),
+    )
+    assert unknown.status_code == 422
+    out = tmp_path / "units.xlsx"
+    run = cli("assess", "rank", "--scheme", "units", "--center", "320724", "--month", "2026-03",
+              "--output", str(out))  # fmt: skip
+    assert run.exit_code == 0, run.output
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(out).active.iter_rows(values_only=True))
+    assert rows[1][:4] == (1, "320724-cgj", "县城管局", 79.5)
+    bad_month = cli(
+        "assess", "rank", "--scheme", "units", "--center", "320724", "--month", "3/2026"
+    )
+    assert bad_month.exit_code != 0

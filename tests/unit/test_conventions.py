@@ -27,6 +27,7 @@ PURE = [
     "hooks/signing.py",
     "analytics/facts.py",
     "analytics/kpi.py",
+    "analytics/assess.py",
 ]
 FORBIDDEN = ("sqlalchemy", "fastapi", "starlette", "httpx", "gridgov.kit.clock", "gridgov.store")
 

@@ -225,3 +225,106 @@ def hot_topics_cmd(
         )
     if problems:
         typer.echo(f"({len(problems)} rows could not be read, e.g. {problems[0]})", err=True)
+
+
+assess_app = typer.Typer(
+    help="Assessment: scoring schemes and monthly rankings.", no_args_is_help=True
+)
+
+
+@assess_app.command("scheme")
+def scheme_cmd(
+    code: Annotated[str, typer.Option("--code")],
+    file: Annotated[Path, typer.Option("--file", help="JSON: name, target, weights, …")],
+) -> None:
+    """Create or replace a scoring scheme from a JSON file (checked as a whole)."""
+    import json
+
+    from gridgov.analytics import assessment
+    from gridgov.kit.clock import utc_now
+
+    def go(p: Platform) -> None:
+        try:
+            spec = json.loads(file.read_text(encoding="utf-8"))
+            fields = {
+                "name": spec["name"],
+                "target": spec["target"],
+                "weights": spec["weights"],
+                "adjustments": spec.get("adjustments", []),
+                "red_at": spec.get("red_at"),
+                "black_below": spec.get("black_below"),
+            }
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise InputError(f"{file}: {exc!r}") from None
+        with p.db.write() as session:
+            assessment.set_scheme(session, code=code, now=utc_now(), **fields)
+        typer.echo(f"scheme {code} saved")
+
+    run(go)
+
+
+@assess_app.command("rank")
+def rank_cmd(
+    scheme: Annotated[str, typer.Option("--scheme")],
+    center: Annotated[str, typer.Option("--center")],
+    month: Annotated[str, typer.Option("--month", help="YYYY-MM")],
+    output: Annotated[Path | None, typer.Option("--output", help="CSV or XLSX file")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """The month's ranking (score, rank, red/black list, points per item)."""
+    from gridgov.analytics import assessment
+
+    def go(p: Platform) -> None:
+        settings = p.settings
+        rollups.catch_up(p.db, timezone=settings.timezone, office_hours=settings.office_hours)
+        with p.db.read() as session:
+            use = service.center_and_tz(session, center)[0].timezone == settings.timezone
+            document = assessment.monthly(
+                session,
+                code=scheme,
+                center_code=center,
+                month=month,
+                office_hours=settings.office_hours,
+                rollups=use,
+            )
+        if output is not None:
+            _write_ranking(document, output)
+            typer.echo(f"{len(document['rows'])} rows written to {output}")
+        elif as_json:
+            print_value(document, True)
+        else:
+            for row in document["rows"]:
+                mark = {"red": "红榜", "black": "黑榜"}.get(row["list"], "")
+                typer.echo(f"{row['rank'] or '-':>3} {row['score']!s:>7} {mark:4} {row['name']}")
+
+    run(go)
+
+
+def _write_ranking(document: dict[str, object], output: Path) -> None:
+    import csv as csv_module
+
+    rows = document["rows"]
+    assert isinstance(rows, list)
+    header = ["rank", "key", "name", "score", "list"]
+    extra = sorted({k for r in rows for k in r["figures"]})
+    table = [
+        [r["rank"], r["key"], r["name"], r["score"], r["list"], *[r["figures"][k] for k in extra]]
+        for r in rows
+    ]
+    if output.suffix.lower() == ".xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        sheet.title = str(document["month"])
+        sheet.append(header + extra)
+        for line in table:
+            sheet.append(line)
+        book.save(output)
+    elif output.suffix.lower() == ".csv":
+        with output.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv_module.writer(handle)
+            writer.writerow(header + extra)
+            writer.writerows(table)
+    else:
+        raise InputError(f"{output}: write .csv or .xlsx")

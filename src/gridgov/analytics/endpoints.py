@@ -7,17 +7,18 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gridgov.analytics import cockpit, rollups, service
-from gridgov.api.deps import ReadActor, ReadSession, ThePlatform
+from gridgov.analytics import assessment, cockpit, rollups, service
+from gridgov.api.deps import ReadActor, ReadSession, ThePlatform, WriteActor, WriteSession
 from gridgov.api.errors import error_responses
 from gridgov.auth import scope
 from gridgov.kit.clock import utc_now
 from gridgov.kit.errors import ValidationFailed
-from gridgov.store.models import Center
+from gridgov.store.models import AssessmentScheme, Center
 
 router = APIRouter(tags=["analytics"])
 
@@ -176,3 +177,120 @@ def cockpit_figures(
             visible=visible,
             rollups=use_rollups,
         )
+
+
+# ---- assessment ---------------------------------------------------------------------------
+class AdjustmentIn(BaseModel):
+    name: Annotated[str, Field(min_length=1, max_length=60)]
+    kpi: Annotated[str, Field(max_length=40)]
+    points: Annotated[float, Field(ge=-100, le=100)]
+
+
+class SchemeIn(BaseModel):
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    target: Annotated[str, Field(pattern="^(unit|town|worker)$")]
+    weights: dict[Annotated[str, Field(max_length=40)], Annotated[float, Field(gt=0, le=1000)]]
+    adjustments: Annotated[list[AdjustmentIn], Field(max_length=20)] = Field(default_factory=list)
+    red_at: Annotated[float | None, Field(ge=-1000, le=1000)] = None
+    black_below: Annotated[float | None, Field(ge=-1000, le=1000)] = None
+
+
+class SchemeRead(SchemeIn):
+    code: str
+
+
+SchemeCode = Annotated[str, Path(max_length=32, pattern=r"^[0-9A-Za-z_\-]+$")]
+Month = Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")]
+
+
+def _scheme_read(row: Any) -> SchemeRead:
+    return SchemeRead(
+        code=row.code,
+        name=row.name,
+        target=row.target,
+        weights=row.weights,
+        adjustments=[AdjustmentIn(**a) for a in row.adjustments],
+        red_at=row.red_at,
+        black_below=row.black_below,
+    )
+
+
+@router.get("/assessment/schemes", response_model=list[SchemeRead])
+def list_schemes(session: ReadSession, actor: ReadActor) -> list[SchemeRead]:
+    return [
+        _scheme_read(r)
+        for r in session.scalars(select(AssessmentScheme).order_by(AssessmentScheme.code))
+    ]
+
+
+@router.put(
+    "/assessment/schemes/{code}",
+    response_model=SchemeRead,
+    responses=error_responses(401, 403, 422),
+)
+def put_scheme(
+    code: SchemeCode, body: SchemeIn, session: WriteSession, actor: WriteActor
+) -> SchemeRead:
+    """Create or replace a scoring scheme (weights over rates; points per count)."""
+    row = assessment.set_scheme(
+        session,
+        code=code,
+        name=body.name,
+        target=body.target,
+        weights=body.weights,
+        adjustments=[a.model_dump() for a in body.adjustments],
+        red_at=body.red_at,
+        black_below=body.black_below,
+        now=utc_now(),
+    )
+    return _scheme_read(row)
+
+
+@router.get("/assessment/{code}", responses=error_responses(401, 403, 404, 422))
+def ranking(
+    code: SchemeCode,
+    month: Month,
+    session: ReadSession,
+    actor: ReadActor,
+    p: ThePlatform,
+    center: CenterCode = None,
+) -> dict[str, Any]:
+    """The month's ranking under the scheme, with the red and black lists."""
+    center_code = _center_code(session, actor, center)
+    found, _ = service.center_and_tz(session, center_code)
+    use_rollups = _rollups_ready(session, actor, found, p)
+    visible = None if use_rollups else scope.case_condition(session, actor)
+    with _reading(p, session, use_rollups) as reader:
+        return assessment.monthly(
+            reader,
+            code=code,
+            center_code=center_code,
+            month=month,
+            office_hours=p.settings.office_hours,
+            rollups=use_rollups,
+            visible=visible,
+        )
+
+
+@router.get("/assessment/{code}/cases", responses=error_responses(401, 403, 404, 422))
+def cases_behind(
+    code: SchemeCode,
+    month: Month,
+    key: Annotated[str, Query(max_length=40, description="The unit, town or worker")],
+    kpi: Annotated[str, Query(max_length=40)],
+    session: ReadSession,
+    actor: ReadActor,
+    p: ThePlatform,
+    center: CenterCode = None,
+) -> list[dict[str, Any]]:
+    """The cases behind one group's figure (within the caller's data scope)."""
+    return assessment.cases_behind(
+        session,
+        code=code,
+        center_code=_center_code(session, actor, center),
+        month=month,
+        key=key,
+        kpi=kpi,
+        office_hours=p.settings.office_hours,
+        visible=scope.case_condition(session, actor),
+    )

@@ -114,6 +114,7 @@ class _Replay:
     dispatch: _Dispatch | None = None
     overdue_steps: set[str] = field(default_factory=set)
     overdue_since: date | None = None
+    overdue_unit: str | None = None  # who held the case when it fell overdue
 
     def day(self, at: datetime) -> date:
         return at.astimezone(self.tz).date()
@@ -138,7 +139,7 @@ class _Replay:
         if step not in _STEPS_THAT_MAKE_A_CASE_OVERDUE:
             return
         if not self.overdue_steps:
-            self.overdue_since = self.day(at)
+            self.overdue_since, self.overdue_unit = self.day(at), self.lead
         self.overdue_steps.add(step)
 
     def clear_overdue(self, at: datetime | None, *steps: str) -> None:
@@ -148,7 +149,13 @@ class _Replay:
         if not self.overdue_steps and self.overdue_since is not None:
             until = self.day(at) if at is not None else None
             self.facts.append(
-                Fact(Kind.overdue, self.overdue_since, since=self.overdue_since, until=until)
+                Fact(
+                    Kind.overdue,
+                    self.overdue_since,
+                    self.overdue_unit,
+                    since=self.overdue_since,
+                    until=until,
+                )
             )
             self.overdue_since = None
 

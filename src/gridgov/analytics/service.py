@@ -86,6 +86,7 @@ class CaseFacts:
     channel: str
     reporter_user_id: int | None
     facts: list[Fact]
+    number: str = ""
 
 
 def center_and_tz(session: Session, code: str) -> tuple[Center, ZoneInfo]:
@@ -166,9 +167,10 @@ def _replay_chunk(
             Case.catalog_item_id,
             Case.channel,
             Case.reporter_user_id,
+            Case.number,
         ).where(Case.id.in_(ids))
     )
-    for case_id, created_at, county, region, grid, item, channel, reporter in cases:
+    for case_id, created_at, county, region, grid, item, channel, reporter, number in cases:
         calendar = calendar_for(session, tz=str(tz), office_hours=office_hours, county_code=county)
         facts = replay(
             created_at=created_at,
@@ -176,7 +178,7 @@ def _replay_chunk(
             tz=tz,
             working_seconds=calendar.working_seconds_between,
         )
-        yield CaseFacts(region, grid, item, channel, reporter, facts)
+        yield CaseFacts(region, grid, item, channel, reporter, facts, number)
 
 
 # grouping ------------------------------------------------------------------------------------

@@ -66,6 +66,10 @@ ROUTES: dict[str, frozenset[Role]] = {
     "POST /api/v1/patrols/checkins": frozenset({R.grid_worker}),
     "GET /api/v1/patrols/checkins": STAFF,
     "GET /api/v1/cockpit": STAFF,
+    "GET /api/v1/assessment/schemes": STAFF,
+    "PUT /api/v1/assessment/schemes/{code}": ADMIN,
+    "GET /api/v1/assessment/{code}": frozenset({R.leader, R.dispatcher, R.admin, R.auditor}),
+    "GET /api/v1/assessment/{code}/cases": frozenset({R.leader, R.dispatcher, R.admin, R.auditor}),
     # grids, places, people on the grid (names of staff: not for citizens)
     "GET /api/v1/grids": STAFF,
     "GET /api/v1/grids.geojson": STAFF,

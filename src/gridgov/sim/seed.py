@@ -71,6 +71,7 @@ def seed_demo(session: Session, *, now: datetime, cases: int = 40) -> dict[str, 
     _staff(session, county, now)
     _buildings(session, now)
     n_cases = _cases(session, leaves, grids, now=now, count=cases)
+    _schemes(session, now)
     result = sweep(session, now=now, rules=service.Rules())
     return {
         "regions": session.query(Region).count(),
@@ -82,6 +83,54 @@ def seed_demo(session: Session, *, now: datetime, cases: int = 40) -> dict[str, 
         "sla_warnings": result.warnings,
         "sla_overdue": result.overdue,
     }
+
+
+def _schemes(session: Session, now: datetime) -> None:
+    """The county's monthly assessment of units, towns and grid workers."""
+    from gridgov.analytics.assessment import set_scheme
+
+    for code, name, target, weights, red_at, black_below in [
+        (
+            "unit-monthly",
+            "承办单位月度考核",
+            "unit",
+            {
+                "on_time_rate": 40,
+                "sign_on_time_rate": 15,
+                "satisfaction_rate": 30,
+                "return_rate": 15,
+            },
+            90.0,
+            60.0,
+        ),
+        (
+            "town-monthly",
+            "镇（街道）月度考核",
+            "town",
+            {"on_time_rate": 40, "closure_rate": 30, "satisfaction_rate": 30},
+            85.0,
+            60.0,
+        ),
+        (
+            "worker-monthly",
+            "网格员月度考核",
+            "worker",
+            {"closure_rate": 50, "satisfaction_rate": 30, "rework_rate": 20},
+            85.0,
+            50.0,
+        ),
+    ]:
+        set_scheme(
+            session,
+            code=code,
+            name=name,
+            target=target,
+            weights=weights,
+            adjustments=[{"name": "超期在办扣分", "kpi": "overdue_open", "points": -0.5}],
+            red_at=red_at,
+            black_below=black_below,
+            now=now,
+        )
 
 
 def _regions(session: Session, *, now: datetime) -> County:

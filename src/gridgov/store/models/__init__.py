@@ -1,6 +1,11 @@
 """All ORM models, one module per aggregate. Import from here."""
 
-from gridgov.store.models.analytics import KpiCaseState, KpiCursor, KpiRollup
+from gridgov.store.models.analytics import (
+    AssessmentScheme,
+    KpiCaseState,
+    KpiCursor,
+    KpiRollup,
+)
 from gridgov.store.models.attachment import Attachment
 from gridgov.store.models.base import Base
 from gridgov.store.models.case import (
@@ -28,6 +33,7 @@ from gridgov.store.models.user import ApiKey, IdempotencyRecord, LoginSession, U
 
 __all__ = [
     "ApiKey",
+    "AssessmentScheme",
     "Attachment",
     "Base",
     "Building",

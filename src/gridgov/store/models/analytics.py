@@ -3,12 +3,14 @@ per grouping, kept up to date from the event log, so dashboards never scan the c
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gridgov.store.models.base import Base
+from gridgov.store.types import UTCDateTime, json_type
 
 
 class KpiRollup(Base):
@@ -58,3 +60,20 @@ class KpiCursor(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     last_event_id: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AssessmentScheme(Base):
+    """An administrator's scoring scheme: weights over the KPIs, bonus and penalty points,
+    and the scores that put a unit, town or grid worker on the red or the black list."""
+
+    __tablename__ = "assessment_scheme"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    target: Mapped[str] = mapped_column(String(16))  # unit / town / worker
+    weights: Mapped[dict[str, float]] = mapped_column(json_type())
+    adjustments: Mapped[list[dict[str, Any]]] = mapped_column(json_type())
+    red_at: Mapped[float | None] = mapped_column(Float)
+    black_below: Mapped[float | None] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
