@@ -20,12 +20,14 @@ from .helpers import Driver
 def race(platform: Platform, world: World, d: Driver, moves: list[tuple[str, str, dict]]) -> list:
     barrier = threading.Barrier(len(moves))
     outcomes: list[object] = [None] * len(moves)
+    seen = d.read().version  # both act on the case as they saw it, as a client does
 
     def run(i: int, action: str, who: str, payload: dict) -> None:
         try:
             # Start together. On PostgreSQL both read the case and race for the conditional
             # update; on SQLite the second writer queues for the lock and then finds the case
-            # already moved.
+            # no longer at the version it acted on (without it, a second move that is also
+            # legal from the new status, like a return after a sign, would simply follow).
             barrier.wait(timeout=10)
             with platform.db.write() as session:
                 service.act(
@@ -36,6 +38,7 @@ def race(platform: Platform, world: World, d: Driver, moves: list[tuple[str, str
                     payload=payload,
                     now=d.now + timedelta(minutes=5),
                     rules=platform.rules,
+                    expected_version=seen,
                 )
             outcomes[i] = "ok"
         except Exception as exc:  # the loser's error is the outcome under test
