@@ -12,7 +12,13 @@ import typer
 from gridgov.addresses.commands import app as addresses_app
 from gridgov.addresses.commands import buildings_app
 from gridgov.analytics.commands import app as analytics_app
-from gridgov.analytics.commands import assess_app, export_app, hot_topics_cmd, kpi_cmd
+from gridgov.analytics.commands import (
+    assess_app,
+    export_app,
+    hot_topics_cmd,
+    kpi_cmd,
+    report_app,
+)
 from gridgov.auth.actor import SYSTEM, load_actor
 from gridgov.auth.commands import app as users_app
 from gridgov.bootstrap import Platform, bootstrap
@@ -63,6 +69,7 @@ for sub, name in [
     (analytics_app, "analytics"),
     (export_app, "export"),
     (assess_app, "assess"),
+    (report_app, "report"),
 ]:
     app.add_typer(sub, name=name)
 

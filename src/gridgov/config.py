@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     )
     live_poll_seconds: float = Field(1.0, gt=0, description="How often live streams look.")
     webhook_seconds: float = Field(5.0, gt=0, description="How often webhooks are sent.")
+    report_seconds: float = Field(
+        600.0, gt=0, description="How often the server looks for reports that are due."
+    )
     rollup_seconds: float = Field(
         3.0, gt=0, description="How often the KPI rollups read the new events."
     )
@@ -88,6 +91,10 @@ class Settings(BaseSettings):
     @property
     def classifier_path(self) -> Path:
         return self.classifier_model or self.data_dir / "models" / "classifier.npz"
+
+    @property
+    def report_dir(self) -> Path:
+        return self.data_dir / "reports"
 
     @property
     def attachment_dir(self) -> Path:

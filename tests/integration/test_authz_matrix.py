@@ -146,6 +146,8 @@ class Setup:
             "channel": "hotline",
             "day": "2026-03-03",
             "building_id": 1,
+            "report_id": 1,
+            "fmt": "html",
         }
         return template.format(**values)
 

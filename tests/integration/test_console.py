@@ -15,6 +15,7 @@ from gridgov.bootstrap import Platform
 from gridgov.kit.clock import utc_now
 from gridgov.store.models import Case
 
+from ..conftest import NOW
 from ..factories import STANDARD, VILLAGE_A, World
 from .helpers import Driver
 
@@ -424,3 +425,31 @@ def test_personal_data_is_masked_until_a_permitted_user_reveals_it_with_a_reason
     assert 'data-event="reveal_personal_data"' in shown.text  # the reveal is on the record
     assert "需回电核实" in shown.text
     assert "13912345678" not in console.get(f"/console/cases/{d.number}").text  # once only
+
+
+def test_the_reports_page_lists_a_centres_reports_for_those_who_read_them(
+    console: TestClient, platform: Platform, world: World
+) -> None:
+    from gridgov.analytics import reports
+
+    with platform.db.write() as session:
+        reports.make(
+            session,
+            center_code="320724",
+            kind="daily",
+            day=NOW.date(),
+            directory=platform.settings.report_dir,
+            office_hours=platform.settings.office_hours,
+            rollups=False,
+            now=NOW,
+            made_by="test",
+        )
+    sign_in(console, "leader")
+    page = console.get("/console/reports").text
+    assert 'data-report="daily-2026-03-02"' in page
+    assert "/api/v1/reports/1.xlsx" in page
+    assert 'data-api="POST /api/v1/reports"' in page
+    with platform.db.write() as session:
+        credentials.set_password(session, username="agent", password=PASSWORD, now=utc_now())
+    sign_in(console, "agent")
+    assert console.get("/console/reports").status_code == 403

@@ -293,3 +293,52 @@ def test_units_are_ranked_by_the_scheme_and_each_number_opens_its_cases(
         "assess", "rank", "--scheme", "units", "--center", "320724", "--month", "3/2026"
     )
     assert bad_month.exit_code != 0
+
+
+def test_reports_are_made_on_demand_and_when_due_in_three_formats(
+    county: Platform, client: TestClient
+) -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from gridgov.analytics import reports
+
+    leader = auth(county, "leader")
+    made = client.post(
+        "/api/v1/reports",
+        json={"center": "320724", "kind": "monthly", "day": "2026-03-15"},
+        headers=leader,
+    )
+    assert made.status_code == 201, made.text
+    report = made.json()
+    assert (report["first"], report["last"]) == ("2026-03-01", "2026-03-31")
+    page = client.get(f"/api/v1/reports/{report['id']}.html", headers=leader)
+    assert page.status_code == 200
+    assert "运行月报" in page.text
+    assert 'data-kpi="received"><td>受理量</td><td class="n">3</td>' in page.text
+    book = load_workbook(BytesIO(client.get(f"/api/v1/reports/{report['id']}.xlsx",
+                                            headers=leader).content))  # fmt: skip
+    assert ("受理量", 3) in [r[:2] for r in book["指标"].iter_rows(values_only=True)]
+    if "pdf" in report["formats"]:
+        pdf = client.get(f"/api/v1/reports/{report['id']}.pdf", headers=leader)
+        assert pdf.content.startswith(b"%PDF")
+    else:  # WeasyPrint could not load the system's Pango: the report says so
+        assert "PDF unavailable" in report["note"]
+    listed = client.get("/api/v1/reports", params={"center": "320724"}, headers=leader).json()
+    assert [r["id"] for r in listed] == [report["id"]]
+    # another town's leader does not see the county's files
+    hidden = client.get(
+        f"/api/v1/reports/{report['id']}.html", headers=auth(county, "other_town_leader")
+    )
+    assert hidden.status_code == 404
+    # the schedule: on Tuesday 3 March yesterday's daily report is due for every centre,
+    # and the weekly one only once the week has ended
+    tuesday = NOW + timedelta(days=1)
+    with county.db.read() as session:
+        due = reports.due_reports(session, now=tuesday)
+    assert ("320724", "daily", NOW.date()) in due
+    assert not any(kind == "weekly" for _, kind, _ in due)
+    made_now = reports.make_due(county.db, county.settings, now=tuesday)
+    assert len(made_now) == len(due)
+    assert reports.make_due(county.db, county.settings, now=tuesday) == []

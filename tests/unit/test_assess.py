@@ -61,3 +61,20 @@ def test_ranks_share_ties_and_lists_follow_the_thresholds() -> None:
 )
 def test_unusable_schemes_are_named(scheme: Scheme, problem: str) -> None:
     assert any(problem in p for p in scheme.problems())
+
+
+def test_report_periods_and_charts() -> None:
+    from datetime import date
+
+    from gridgov.analytics.reports import bars_svg, columns_svg, period, previous
+
+    assert period("daily", date(2026, 3, 4)) == (date(2026, 3, 4), date(2026, 3, 4))
+    assert period("weekly", date(2026, 3, 4)) == (date(2026, 3, 2), date(2026, 3, 8))
+    assert period("monthly", date(2026, 2, 14)) == (date(2026, 2, 1), date(2026, 2, 28))
+    assert previous("monthly", date(2026, 3, 1)) == (date(2026, 2, 1), date(2026, 2, 28))
+    svg = bars_svg([("路灯<故障>", 4), ("噪声", 2)])
+    assert svg.count("<rect") == 2
+    assert "路灯&lt;故障&gt;" in svg  # labels are escaped
+    assert bars_svg([]) == ""
+    days = columns_svg([{"day": "2026-03-02", "received": 3, "closures": 1}] * 2)
+    assert days.count("<rect") == 4

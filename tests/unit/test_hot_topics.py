@@ -91,3 +91,9 @@ def test_places_and_times_are_read_as_people_write_them() -> None:
     messages, problems = read_messages(rows, cols)
     assert [m.id for m in messages] == ["1"]
     assert problems == ["line 3: not a time: 'yesterday'"]
+
+
+def test_too_few_or_unrelated_messages_make_no_topic() -> None:
+    assert topics([]) == []
+    assert topics(CAR_PARKS[:1]) == []
+    assert topics([msg(1, "甲乙", "丙丁", 0, "a"), msg(2, "戊己", "庚辛", 0, "b")]) == []

@@ -328,3 +328,54 @@ def _write_ranking(document: dict[str, object], output: Path) -> None:
             writer.writerows(table)
     else:
         raise InputError(f"{output}: write .csv or .xlsx")
+
+
+report_app = typer.Typer(help="Daily, weekly and monthly reports.", no_args_is_help=True)
+
+
+@report_app.command("make")
+def report_make_cmd(
+    center: Annotated[str, typer.Option("--center")],
+    kind: Annotated[str, typer.Option("--kind", help="daily, weekly or monthly")],
+    day: Annotated[str, typer.Option("--day", help="Any day of the period (YYYY-MM-DD)")],
+) -> None:
+    """Make (or make again) a report: HTML, XLSX and PDF under data_dir/reports."""
+    from gridgov.analytics import reports
+    from gridgov.kit.clock import utc_now
+
+    def go(p: Platform) -> None:
+        settings = p.settings
+        when = _day(day, "--day")
+        rollups.catch_up(p.db, timezone=settings.timezone, office_hours=settings.office_hours)
+        with p.db.write() as session:
+            use = service.center_and_tz(session, center)[0].timezone == settings.timezone
+            row = reports.make(
+                session,
+                center_code=center,
+                kind=kind,
+                day=when,
+                directory=settings.report_dir,
+                office_hours=settings.office_hours,
+                rollups=use,
+                now=utc_now(),
+                made_by="cli",
+            )
+            stem, note = row.stem, row.note
+        typer.echo(f"{stem}.html, .xlsx" + ("" if note else ", .pdf"))
+        if note:
+            typer.echo(note, err=True)
+
+    run(go)
+
+
+@report_app.command("due")
+def report_due_cmd() -> None:
+    """Make every report that is due now (the server does this on its own)."""
+    from gridgov.analytics import reports
+    from gridgov.kit.clock import utc_now
+
+    def go(p: Platform) -> None:
+        made = reports.make_due(p.db, p.settings, now=utc_now())
+        typer.echo("\n".join(made) if made else "no report is due")
+
+    run(go)

@@ -4,21 +4,30 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
+from pathlib import Path as FsPath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gridgov.analytics import assessment, cockpit, rollups, service
-from gridgov.api.deps import ReadActor, ReadSession, ThePlatform, WriteActor, WriteSession
+from gridgov.analytics import assessment, cockpit, reports, rollups, service
+from gridgov.api.deps import (
+    ReadActor,
+    ReadSession,
+    RowId,
+    ThePlatform,
+    WriteActor,
+    WriteSession,
+)
 from gridgov.api.errors import error_responses
 from gridgov.auth import scope
 from gridgov.kit.clock import utc_now
-from gridgov.kit.errors import ValidationFailed
-from gridgov.store.models import AssessmentScheme, Center
+from gridgov.kit.errors import NotFound, ValidationFailed
+from gridgov.store.models import AssessmentScheme, Center, Report
 
 router = APIRouter(tags=["analytics"])
 
@@ -119,7 +128,7 @@ def _reading(p: Any, session: Session, fresh: bool) -> Iterator[Session]:
     response_model=KpiReport,
     response_model_by_alias=True,
     response_model_exclude_none=False,
-    responses=error_responses(404, 422),
+    responses=error_responses(401, 403, 404, 422),
 )
 def kpis(
     session: ReadSession,
@@ -157,7 +166,7 @@ def kpis(
     return KpiReport.model_validate(document)
 
 
-@router.get("/cockpit", responses=error_responses(404, 422))
+@router.get("/cockpit", responses=error_responses(401, 403, 404, 422))
 def cockpit_figures(
     session: ReadSession, actor: ReadActor, p: ThePlatform, center: CenterCode = None
 ) -> dict[str, Any]:
@@ -215,7 +224,9 @@ def _scheme_read(row: Any) -> SchemeRead:
     )
 
 
-@router.get("/assessment/schemes", response_model=list[SchemeRead])
+@router.get(
+    "/assessment/schemes", response_model=list[SchemeRead], responses=error_responses(401, 403)
+)
 def list_schemes(session: ReadSession, actor: ReadActor) -> list[SchemeRead]:
     return [
         _scheme_read(r)
@@ -294,3 +305,117 @@ def cases_behind(
         office_hours=p.settings.office_hours,
         visible=scope.case_condition(session, actor),
     )
+
+
+# ---- reports ------------------------------------------------------------------------------
+class ReportRead(BaseModel):
+    id: int
+    center: str
+    kind: str
+    first: date
+    last: date
+    made_at: datetime
+    made_by: str
+    formats: list[str]
+    note: str
+
+
+class ReportMake(BaseModel):
+    center: Annotated[str, Field(max_length=32)]
+    kind: Annotated[str, Field(pattern="^(daily|weekly|monthly)$")]
+    day: date = Field(description="Any day of the period")
+
+
+def _report_read(row: Report, center: str) -> ReportRead:
+    formats = ["html", "xlsx", *(["pdf"] if row.has_pdf else [])]
+    return ReportRead(
+        id=row.id,
+        center=center,
+        kind=row.kind,
+        first=row.first,
+        last=row.last,
+        made_at=row.made_at,
+        made_by=row.made_by,
+        formats=formats,
+        note=row.note,
+    )
+
+
+@router.get(
+    "/reports", response_model=list[ReportRead], responses=error_responses(401, 403, 404, 422)
+)
+def list_reports(
+    session: ReadSession,
+    actor: ReadActor,
+    center: CenterCode = None,
+    kind: Annotated[str | None, Query(pattern="^(daily|weekly|monthly)$")] = None,
+) -> list[ReportRead]:
+    """The reports made, newest period first (the caller's centre unless one is named)."""
+    code = _center_code(session, actor, center)
+    found, _ = service.center_and_tz(session, code)
+    stmt = select(Report).where(Report.center_id == found.id)
+    if kind:
+        stmt = stmt.where(Report.kind == kind)
+    rows = session.scalars(stmt.order_by(Report.first.desc(), Report.kind).limit(500))
+    return [_report_read(r, code) for r in rows]
+
+
+@router.post(
+    "/reports",
+    response_model=ReportRead,
+    status_code=201,
+    responses=error_responses(401, 403, 404, 422),
+)
+def make_report(
+    body: ReportMake, session: WriteSession, actor: WriteActor, p: ThePlatform
+) -> ReportRead:
+    """Make (or make again) a report now."""
+    found, _ = service.center_and_tz(session, body.center)
+    settings = p.settings
+    use_rollups = found.timezone == settings.timezone
+    if use_rollups:
+        rollups.catch_up_in(session, timezone=settings.timezone, office_hours=settings.office_hours)
+    row = reports.make(
+        session,
+        center_code=body.center,
+        kind=body.kind,
+        day=body.day,
+        directory=settings.report_dir,
+        office_hours=settings.office_hours,
+        rollups=use_rollups,
+        now=utc_now(),
+        made_by=actor.username,
+    )
+    return _report_read(row, body.center)
+
+
+MEDIA = {
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@router.get(
+    "/reports/{report_id}.{fmt}",
+    response_class=FileResponse,
+    responses=error_responses(401, 403, 404),
+)
+def download_report(
+    report_id: RowId,
+    fmt: Annotated[str, Path(pattern="^(html|pdf|xlsx)$")],
+    session: ReadSession,
+    actor: ReadActor,
+) -> FileResponse:
+    row = session.get(Report, report_id)
+    if row is None or (fmt == "pdf" and not row.has_pdf):
+        raise NotFound(f"no report {report_id} as {fmt}")
+    center = session.get(Center, row.center_id)
+    assert center is not None
+    if not scope.covers_region(session, actor, center.region_code):
+        raise NotFound(f"no report {report_id} as {fmt}")
+    path = FsPath(f"{row.stem}.{fmt}")
+    if not path.exists():
+        raise NotFound(f"the file of report {report_id} is missing; make it again")
+    name = f"{center.code}-{row.kind}-{row.first.isoformat()}.{fmt}"
+    return FileResponse(path, media_type=MEDIA[fmt], filename=name)

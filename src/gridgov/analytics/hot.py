@@ -61,6 +61,7 @@ class Message:
     likes: int = 0
     dislikes: int = 0
     user: str = ""  # who wrote it (many messages from one person are one voice)
+    place: str = ""  # where, when known (a case's village or grid); else read from the text
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ def topics(
     top: int = 5,
 ) -> list[Topic]:
     """The ``top`` hottest topics among ``messages``."""
-    if not messages:
+    if len(messages) < max(2, min_reports):
         return []
     import jieba
 
@@ -133,10 +134,13 @@ def topics(
     vectorizer = TfidfVectorizer(
         tokenizer=_tokens, token_pattern=None, lowercase=False, sublinear_tf=True, min_df=2
     )
-    matrix = vectorizer.fit_transform(docs)
+    try:
+        matrix = vectorizer.fit_transform(docs)
+    except ValueError:  # no word is shared by two messages: nothing is raised twice
+        return []
     similar = (matrix @ matrix.T).tocoo()
     at = np.array([m.at.timestamp() for m in messages])
-    named = [places(f"{m.subject} {m.text[:300]}") for m in messages]
+    named = [{m.place} if m.place else places(f"{m.subject} {m.text[:300]}") for m in messages]
     keep = (similar.row < similar.col) & (similar.data >= min_similarity)
     rows, cols = similar.row[keep], similar.col[keep]
     close = np.abs(at[rows] - at[cols]) <= window_days * 86400

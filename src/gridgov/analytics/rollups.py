@@ -405,3 +405,15 @@ def catch_up(db: Any, *, timezone: str, office_hours: str, rounds: int = 20) -> 
         if n == 0:
             break
     return done
+
+
+def catch_up_in(session: Session, *, timezone: str, office_hours: str, rounds: int = 20) -> int:
+    """:func:`catch_up` inside the caller's own write transaction (a request that already
+    holds SQLite's write lock cannot wait for a second transaction)."""
+    done = 0
+    for _ in range(rounds):
+        n = process(session, timezone=timezone, office_hours=office_hours)
+        done += n
+        if n == 0:
+            break
+    return done

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 import gridgov
 from gridgov.addresses import endpoints as addresses
 from gridgov.analytics import endpoints as analytics
-from gridgov.analytics import rollups
+from gridgov.analytics import reports, rollups
 from gridgov.api import admin, errors, live, reference
 from gridgov.api.deps import API_PREFIX
 from gridgov.api.guard import Guard
@@ -54,6 +54,12 @@ def _webhooks_once(platform: Platform) -> None:
         )
 
 
+def _reports_once(platform: Platform) -> None:
+    made = reports.make_due(platform.db, platform.settings, now=utc_now())
+    if made:
+        log.info("reports made: %s", "; ".join(made))
+
+
 def _rollups_once(platform: Platform) -> None:
     n = rollups.catch_up(
         platform.db,
@@ -76,7 +82,7 @@ async def _every(seconds: float, job: Callable[[Platform], None], platform: Plat
 
 def create_app(platform: Platform, *, run_sweeper: bool = True) -> FastAPI:
     """The API. With ``run_sweeper`` the server also runs its background rounds: the SLA
-    sweep, webhook delivery and the KPI rollups."""
+    sweep, webhook delivery, the KPI rollups and the reports that are due."""
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -86,6 +92,7 @@ def create_app(platform: Platform, *, run_sweeper: bool = True) -> FastAPI:
                 asyncio.create_task(_every(settings.sla_sweep_seconds, _sweep_once, platform)),
                 asyncio.create_task(_every(settings.webhook_seconds, _webhooks_once, platform)),
                 asyncio.create_task(_every(settings.rollup_seconds, _rollups_once, platform)),
+                asyncio.create_task(_every(settings.report_seconds, _reports_once, platform)),
             ]
             if run_sweeper
             else []

@@ -67,6 +67,11 @@ ROUTES: dict[str, frozenset[Role]] = {
     "GET /api/v1/patrols/checkins": STAFF,
     "GET /api/v1/cockpit": STAFF,
     "GET /api/v1/assessment/schemes": STAFF,
+    "GET /api/v1/reports": frozenset({R.leader, R.dispatcher, R.admin, R.auditor}),
+    "POST /api/v1/reports": frozenset({R.leader, R.dispatcher, R.admin}),
+    "GET /api/v1/reports/{report_id}.{fmt}": frozenset(
+        {R.leader, R.dispatcher, R.admin, R.auditor}
+    ),
     "PUT /api/v1/assessment/schemes/{code}": ADMIN,
     "GET /api/v1/assessment/{code}": frozenset({R.leader, R.dispatcher, R.admin, R.auditor}),
     "GET /api/v1/assessment/{code}/cases": frozenset({R.leader, R.dispatcher, R.admin, R.auditor}),

@@ -40,7 +40,16 @@ from gridgov.intake import service as intake
 from gridgov.kit.clock import utc_now
 from gridgov.kit.errors import AppError, Unauthenticated
 from gridgov.kit.pagination import PageParams
-from gridgov.store.models import Attachment, Case, CatalogItem, Center, Grid, Region, Unit
+from gridgov.store.models import (
+    Attachment,
+    Case,
+    CatalogItem,
+    Center,
+    Grid,
+    Region,
+    Report,
+    Unit,
+)
 from gridgov.web import forms, i18n
 
 HERE = Path(__file__).parent
@@ -604,6 +613,58 @@ def screen_page(request: Request) -> Response:
     if center and not center.isalnum():
         center = ""
     return _page(request, "screen.html", {"visitor": visitor, "center": center})
+
+
+@router.get("/reports", response_class=HTMLResponse)
+def reports_page(request: Request) -> Response:
+    """The centre's reports (HTML, PDF, XLSX) and a form to make one now."""
+    visitor = _visitor(request)
+    if visitor is None:
+        return _to_login(request)
+    allowed = {"leader", "dispatcher", "admin", "auditor"}
+    if not allowed & {str(r) for r in visitor.actor.roles}:
+        return _page(request, "error.html", {"visitor": visitor, "error": "reports"}, 403)
+    p = _platform(request)
+    with p.db.read() as session:
+        center = session.get(Center, visitor.actor.center_id) if visitor.actor.center_id else None
+        centers = session.execute(select(Center.code, Center.name).order_by(Center.code)).all()
+        code = request.query_params.get("center") or (center.code if center else "")
+        chosen = session.scalar(select(Center).where(Center.code == code)) if code else None
+        rows = (
+            session.scalars(
+                select(Report)
+                .where(Report.center_id == chosen.id)
+                .order_by(Report.first.desc(), Report.kind)
+                .limit(200)
+            ).all()
+            if chosen
+            else []
+        )
+        listed = [
+            {
+                "id": r.id,
+                "kind": r.kind,
+                "first": r.first,
+                "last": r.last,
+                "made_at": r.made_at,
+                "made_by": r.made_by,
+                "pdf": r.has_pdf,
+                "note": r.note,
+            }
+            for r in rows
+        ]
+    today = utc_now().astimezone(ZoneInfo(p.settings.timezone)).date()
+    return _page(
+        request,
+        "reports.html",
+        {
+            "visitor": visitor,
+            "reports": listed,
+            "centers": centers,
+            "center": code,
+            "today": today.isoformat(),
+        },
+    )
 
 
 @router.get("/map.json")

@@ -5,6 +5,7 @@ from gridgov.store.models.analytics import (
     KpiCaseState,
     KpiCursor,
     KpiRollup,
+    Report,
 )
 from gridgov.store.models.attachment import Attachment
 from gridgov.store.models.base import Base
@@ -60,6 +61,7 @@ __all__ = [
     "Outbox",
     "PatrolCheckin",
     "Region",
+    "Report",
     "RoutingRule",
     "SlaLimit",
     "SlaPolicy",

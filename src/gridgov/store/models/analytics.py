@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gridgov.store.models.base import Base
@@ -77,3 +77,22 @@ class AssessmentScheme(Base):
     red_at: Mapped[float | None] = mapped_column(Float)
     black_below: Mapped[float | None] = mapped_column(Float)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Report(Base):
+    """A centre's daily, weekly or monthly report, as made: its files share ``stem``
+    (``.html``, ``.xlsx`` and, where WeasyPrint could run, ``.pdf``)."""
+
+    __tablename__ = "report"
+    __table_args__ = (UniqueConstraint("center_id", "kind", "first"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    center_id: Mapped[int] = mapped_column(ForeignKey("center.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # daily / weekly / monthly
+    first: Mapped[date] = mapped_column(Date)
+    last: Mapped[date] = mapped_column(Date)
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    made_by: Mapped[str] = mapped_column(String(64))
+    stem: Mapped[str] = mapped_column(String(500))
+    has_pdf: Mapped[bool] = mapped_column(default=False)
+    note: Mapped[str] = mapped_column(String(500), default="")
