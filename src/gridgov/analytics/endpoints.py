@@ -100,6 +100,12 @@ def _center_code(session: ReadSession, actor: ReadActor, center: str | None) -> 
     return own.code
 
 
+def _counting(session: ReadSession, actor: ReadActor, center: Center, p: Any) -> tuple[bool, Any]:
+    """Whether to read the rollups and, if not, the caller's data scope for the events."""
+    use_rollups = _rollups_ready(session, actor, center, p)
+    return use_rollups, None if use_rollups else scope.case_condition(session, actor)
+
+
 def _rollups_ready(session: ReadSession, actor: ReadActor, center: Center, p: Any) -> bool:
     """The rollups answer for callers who see the centre's whole region (in the
     installation's time zone), after catching up with the events; the others' figures are
@@ -146,11 +152,10 @@ def kpis(
 ) -> KpiReport:
     code = _center_code(session, actor, center)
     found, tz = service.center_and_tz(session, code)
-    use_rollups = _rollups_ready(session, actor, found, p)
+    use_rollups, visible = _counting(session, actor, found, p)
     today = utc_now().astimezone(tz).date()
     last = last or today
     first = first or last.replace(day=1)
-    visible = None if use_rollups else scope.case_condition(session, actor)
     with _reading(p, session, use_rollups) as reader:
         document = service.report(
             reader,
@@ -175,8 +180,7 @@ def cockpit_figures(
     ranking, overdue and supervised cases and the newest cases."""
     code = _center_code(session, actor, center)
     found, _ = service.center_and_tz(session, code)
-    use_rollups = _rollups_ready(session, actor, found, p)
-    visible = None if use_rollups else scope.case_condition(session, actor)
+    use_rollups, visible = _counting(session, actor, found, p)
     with _reading(p, session, use_rollups) as reader:
         return cockpit.build(
             reader,
@@ -269,8 +273,7 @@ def ranking(
     """The month's ranking under the scheme, with the red and black lists."""
     center_code = _center_code(session, actor, center)
     found, _ = service.center_and_tz(session, center_code)
-    use_rollups = _rollups_ready(session, actor, found, p)
-    visible = None if use_rollups else scope.case_condition(session, actor)
+    use_rollups, visible = _counting(session, actor, found, p)
     with _reading(p, session, use_rollups) as reader:
         return assessment.monthly(
             reader,

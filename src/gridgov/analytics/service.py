@@ -21,10 +21,10 @@ from sqlalchemy import ColumnElement, and_, or_, select, true
 from sqlalchemy.orm import Session
 
 from gridgov.analytics import kpi
-from gridgov.analytics.facts import Event, Fact, replay
+from gridgov.analytics.facts import Fact
+from gridgov.analytics.logs import Replayer
 from gridgov.auth.scope import region_subtree
 from gridgov.cases.workflow import OPEN
-from gridgov.catalog.service import calendar_for
 from gridgov.kit.errors import ValidationFailed
 from gridgov.regions import repository as regions
 from gridgov.store.models import (
@@ -142,21 +142,8 @@ def _chunks(ids: list[int]) -> Iterator[list[int]]:
 def _replay_chunk(
     session: Session, ids: list[int], *, tz: ZoneInfo, office_hours: str
 ) -> Iterator[CaseFacts]:
-    logs: dict[int, list[Event]] = defaultdict(list)
-    rows = session.execute(
-        select(
-            CaseEvent.case_id,
-            CaseEvent.at,
-            CaseEvent.action,
-            CaseEvent.from_status,
-            CaseEvent.to_status,
-            CaseEvent.payload,
-        )
-        .where(CaseEvent.case_id.in_(ids))
-        .order_by(CaseEvent.case_id, CaseEvent.seq)
-    )
-    for case_id, at, action, before, after, payload in rows:
-        logs[case_id].append(Event(at, action, before, after, payload or {}))
+    replayer = Replayer(session, timezone=str(tz), office_hours=office_hours)
+    logs = replayer.logs(ids)
     cases = session.execute(
         select(
             Case.id,
@@ -170,15 +157,17 @@ def _replay_chunk(
             Case.number,
         ).where(Case.id.in_(ids))
     )
-    for case_id, created_at, county, region, grid, item, channel, reporter, number in cases:
-        calendar = calendar_for(session, tz=str(tz), office_hours=office_hours, county_code=county)
-        facts = replay(
-            created_at=created_at,
-            events=logs[case_id],
-            tz=tz,
-            working_seconds=calendar.working_seconds_between,
+    for case in cases:
+        facts = replayer.facts(case, logs[case.id])
+        yield CaseFacts(
+            case.region_code,
+            case.grid_code,
+            case.catalog_item_id,
+            case.channel,
+            case.reporter_user_id,
+            facts,
+            case.number,
         )
-        yield CaseFacts(region, grid, item, channel, reporter, facts, number)
 
 
 # grouping ------------------------------------------------------------------------------------
