@@ -1,0 +1,104 @@
+"""Does keeping the KPI rollups slow intake? The batch door with and without the keeper.
+
+The demo county; hotline records through the batch door (500 a transaction), measured
+twice in the same run and database: alone, and with the rollup keeper running beside it in
+another thread as the server runs it (a round every ``--every`` seconds). Reports the
+medians of the batch rates, their ratio, and how long the keeper then needs to catch up.
+
+Run: .venv/bin/python bench/bench_rollup_keeper.py [--batches 8] [--every 3] [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_intake import NOW, platform_for, records
+
+from gridgov.analytics import rollups
+from gridgov.auth.actor import load_actor
+from gridgov.intake import batch
+from gridgov.sim.seed import seed_demo
+from gridgov.store.models import Grid
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--batches", type=int, default=8)
+    ap.add_argument("--every", type=float, default=3.0)
+    ap.add_argument("--database-url", default=None)
+    ap.add_argument("--model", default="var/models/classifier.npz")
+    args = ap.parse_args()
+    rng = random.Random(11)
+    p = platform_for(args.database_url, args.model)
+    options = {"timezone": p.settings.timezone, "office_hours": p.settings.office_hours}
+    with p.db.write() as s:
+        seed_demo(s, now=NOW, cases=0)
+        grids = [(g.centroid_lon, g.centroid_lat) for g in s.scalars(select(Grid))]
+        agent = load_actor(s, username="agent")
+    rollups.catch_up(p.db, **options)
+    offset = [0]
+
+    def run(tag: str) -> list[float]:
+        recs = records((args.batches + 1) * 500, grids, rng, tag)
+        rates = []
+        for i in range(0, len(recs), 500):
+            began = time.perf_counter()
+            with p.db.write() as s:
+                batch.receive_batch(
+                    s,
+                    channel="hotline",
+                    records=recs[i : i + 500],
+                    actor=agent,
+                    now=NOW + timedelta(hours=2, seconds=offset[0]),
+                    rules=p.rules,
+                    triage=p.triage,
+                )
+            offset[0] += 1
+            if i:  # the first batch warms the caches
+                rates.append(500 / (time.perf_counter() - began))
+        return rates
+
+    alone = statistics.median(run("alone"))
+    t = time.perf_counter()
+    rollups.catch_up(p.db, rounds=1000, **options)
+    settle = time.perf_counter() - t
+    stop = threading.Event()
+    rounds = [0]
+
+    def keep() -> None:
+        while not stop.wait(args.every):
+            rollups.catch_up(p.db, rounds=1, **options)
+            rounds[0] += 1
+
+    keeper = threading.Thread(target=keep, daemon=True)
+    keeper.start()
+    kept = statistics.median(run("kept"))
+    stop.set()
+    keeper.join()
+    t = time.perf_counter()
+    rollups.catch_up(p.db, rounds=1000, **options)
+    lag = time.perf_counter() - t
+    with p.db.read() as s:
+        assert rollups.differences(s, **options) == []
+    print(f"backend {p.db.engine.dialect.name}; {args.batches} batches of 500 each way")
+    print(f"batch door alone: {alone:.0f} cases/s (keeper afterwards: {settle:.1f} s)")
+    print(
+        f"batch door with the keeper every {args.every:g} s ({rounds[0]} rounds): "
+        f"{kept:.0f} cases/s; catching up afterwards took {lag:.1f} s"
+    )
+    print(f"ratio with / alone: {kept / alone:.2f}")
+
+
+if __name__ == "__main__":
+    main()
