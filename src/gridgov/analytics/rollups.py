@@ -147,20 +147,37 @@ _CASE_COLUMNS = (
 )
 
 
-def process(session: Session, *, timezone: str, office_hours: str, limit: int = 5_000) -> int:
-    """Bring the rollups up to the event log (at most ``limit`` cases); returns how many
-    cases were redone. Run it in its own transaction."""
-    cursor = _locked_cursor(session)
+@dataclass
+class Redo:
+    """One case's change: from the state it had (``seen``: its log length then, or None)
+    to ``seq`` events under ``dims``."""
+
+    case_id: int
+    seen: int | None
+    seq: int
+    dims: Dims
+    delta: Counter[Key]
+
+
+@dataclass
+class Plan:
+    top: int  # the newest event id looked at
+    cursor: int  # where the cursor stood
+    complete: bool  # every stale case is in ``redo`` (the cursor may move to ``top``)
+    redo: list[Redo]
+
+
+def plan(session: Session, *, timezone: str, office_hours: str, limit: int = 5_000) -> Plan:
+    """What the rollups need, read and computed without writing (no lock held)."""
+    found = session.get(KpiCursor, CURSOR)
+    cursor = found.last_event_id if found else 0
+    after = cursor - LOOK_BACK
     top = session.scalar(select(func.max(CaseEvent.id))) or 0
-    if top <= cursor.last_event_id - LOOK_BACK:
-        return 0
-    recent = (
-        select(CaseEvent.case_id)
-        .where(CaseEvent.id > cursor.last_event_id - LOOK_BACK, CaseEvent.id <= top)
-        .distinct()
-    )
+    if top <= after:
+        return Plan(top, cursor, True, [])
+    recent = select(CaseEvent.case_id).where(CaseEvent.id > after, CaseEvent.id <= top).distinct()
     stale = session.execute(
-        select(*_CASE_COLUMNS)
+        select(*_CASE_COLUMNS, KpiCaseState)
         .outerjoin(KpiCaseState, KpiCaseState.case_id == Case.id)
         .where(Case.id.in_(recent))
         .where((KpiCaseState.last_seq.is_(None)) | (KpiCaseState.last_seq < Case.event_count))
@@ -168,11 +185,64 @@ def process(session: Session, *, timezone: str, office_hours: str, limit: int = 
         .limit(limit)
     ).all()
     replayer = Replayer(session, timezone=timezone, office_hours=office_hours)
+    redo = []
     for chunk in _chunks(stale):
-        _redo(session, replayer, chunk)
-    if len(stale) < limit:
-        cursor.last_event_id = max(cursor.last_event_id, top)
-    return len(stale)
+        logs = replayer.logs([row.id for row in chunk])
+        for row in chunk:
+            log, state = logs[row.id], row.KpiCaseState
+            dims = dims_of(row)
+            delta = counted(replayer.facts(row, log), dims)
+            if state is not None:
+                old = Dims(
+                    state.county_code,
+                    state.region_code,
+                    state.grid_code,
+                    state.catalog_item_id,
+                    state.channel,
+                    state.worker_id,
+                )
+                delta.subtract(counted(replayer.facts(row, log[: state.last_seq]), old))
+            seen = state.last_seq if state is not None else None
+            redo.append(Redo(row.id, seen, len(log), dims, delta))
+    return Plan(top, cursor, len(stale) < limit, redo)
+
+
+def carry_out(session: Session, work: Plan) -> int:
+    """Apply a plan in a short write transaction: each case whose state is still the one the
+    plan started from (another keeper may have done it meanwhile); returns the cases done."""
+    cursor = _locked_cursor(session)
+    ids = [r.case_id for r in work.redo]
+    states: dict[int, KpiCaseState] = {}
+    for chunk in _chunks(ids):
+        states.update(
+            (s.case_id, s)
+            for s in session.scalars(select(KpiCaseState).where(KpiCaseState.case_id.in_(chunk)))
+        )
+    delta: Counter[Key] = Counter()
+    done = 0
+    for r in work.redo:
+        state = states.get(r.case_id)
+        if (state.last_seq if state is not None else None) != r.seen:
+            continue  # done by another keeper since: its change stands
+        delta.update(r.delta)
+        if state is None:
+            session.add(KpiCaseState(case_id=r.case_id, last_seq=r.seq, **vars(r.dims)))
+        else:
+            state.last_seq = r.seq
+            for name, value in vars(r.dims).items():
+                setattr(state, name, value)
+        done += 1
+    apply(session, delta)
+    if work.complete:
+        cursor.last_event_id = max(cursor.last_event_id, work.top)
+    session.flush()
+    return done
+
+
+def process(session: Session, *, timezone: str, office_hours: str, limit: int = 5_000) -> int:
+    """Plan and carry out in the caller's transaction; returns the cases redone."""
+    work = plan(session, timezone=timezone, office_hours=office_hours, limit=limit)
+    return carry_out(session, work)
 
 
 def _locked_cursor(session: Session) -> KpiCursor:
@@ -198,38 +268,6 @@ def _locked_cursor(session: Session) -> KpiCursor:
 def _chunks(rows: list[Any]) -> Iterator[list[Any]]:
     for i in range(0, len(rows), CHUNK):
         yield rows[i : i + CHUNK]
-
-
-def _redo(session: Session, replayer: Replayer, cases: list[Any]) -> None:
-    ids = [c.id for c in cases]
-    logs = replayer.logs(ids)
-    states = {
-        s.case_id: s
-        for s in session.scalars(select(KpiCaseState).where(KpiCaseState.case_id.in_(ids)))
-    }
-    delta: Counter[Key] = Counter()
-    for case in cases:
-        log = logs[case.id]
-        state = states.get(case.id)
-        new_dims = dims_of(case)
-        delta.update(counted(replayer.facts(case, log), new_dims))
-        if state is not None:
-            old_dims = Dims(
-                state.county_code,
-                state.region_code,
-                state.grid_code,
-                state.catalog_item_id,
-                state.channel,
-                state.worker_id,
-            )
-            delta.subtract(counted(replayer.facts(case, log[: state.last_seq]), old_dims))
-            state.last_seq = len(log)
-            for name, value in vars(new_dims).items():
-                setattr(state, name, value)
-        else:
-            session.add(KpiCaseState(case_id=case.id, last_seq=len(log), **vars(new_dims)))
-    apply(session, delta)
-    session.flush()
 
 
 # ---- from scratch ----------------------------------------------------------------------------
@@ -354,14 +392,22 @@ def tally(
 
 
 def catch_up(db: Any, *, timezone: str, office_hours: str, rounds: int = 20) -> int:
-    """Process until the rollups have read the whole log (each round its own transaction);
-    returns the cases redone."""
+    """Bring the rollups up to the log, round by round: each round plans in a read
+    transaction (the replays: no lock held while intake writes) and carries out in a short
+    write transaction. Returns the cases redone."""
     done = 0
     for _ in range(rounds):
+        with db.read() as session:
+            work = plan(session, timezone=timezone, office_hours=office_hours)
+        if not work.redo and work.complete:
+            if work.top > work.cursor:  # move the cursor past a quiet stretch of the log
+                with db.write() as session:
+                    carry_out(session, work)
+            break
         with db.write() as session:
-            n = process(session, timezone=timezone, office_hours=office_hours)
+            n = carry_out(session, work)
         done += n
-        if n == 0:
+        if n == 0 and work.complete:
             break
     return done
 
