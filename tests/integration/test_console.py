@@ -453,3 +453,17 @@ def test_the_reports_page_lists_a_centres_reports_for_those_who_read_them(
         credentials.set_password(session, username="agent", password=PASSWORD, now=utc_now())
     sign_in(console, "agent")
     assert console.get("/console/reports").status_code == 403
+
+
+def test_a_grid_worker_cannot_verify_a_case_that_is_not_theirs(
+    console: TestClient, platform: Platform, world: World
+) -> None:
+    d = Driver(platform, world, title="不归我核查")
+    with platform.db.write() as session:
+        credentials.set_password(session, username="grid_worker", password=PASSWORD, now=utc_now())
+    sign_in(console, "grid_worker")
+    assert console.get(f"/console/m/verify/{d.number}").status_code == 404
+    token = re.search(r'data-csrf="([^"]+)"', console.get("/console/m/tasks").text).group(1)
+    forced = console.post(f"/console/m/verify/{d.number}", data={"csrf": token, "verdict": "pass"})
+    assert forced.status_code == 404
+    assert d.read().status == "submitted"

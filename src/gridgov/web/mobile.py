@@ -142,7 +142,12 @@ async def verify(request: Request, number: str) -> Response:
                 raise ValidationFailed("choose pass or fail")
             apply_action(p, visitor, number, verdict, form, uploads)
         except AppError as exc:
-            context = _verify_context(request, visitor, number)
+            try:
+                context = _verify_context(request, visitor, number)
+            except AppError as again:  # the case is not (or no longer) the worker's to see
+                return _page(
+                    request, "error.html", {"visitor": visitor, "error": again.detail}, 404
+                )
             context["error"] = exc.detail
             return _page(request, "m_verify.html", context, status_code=exc.status_code)
         return RedirectResponse("/console/m/tasks?done=" + number, status_code=303)
