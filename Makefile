@@ -3,28 +3,35 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v p
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+RUN_STAMP := $(VENV)/.installed-run
 
 .PHONY: demo test lint format bench clean venv model
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "gridgov needs Python 3.11+, found " + sys.version' 
+# The demo needs only what gridgov runs on; tests, lint and benchmarks add the dev tools
+# (and the analytics extra: Parquet, PDF reports).
+$(RUN_STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "gridgov needs Python 3.11+, found " + sys.version'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUN_STAMP)
+
+$(STAMP): $(RUN_STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
 MESSAGES := ../shared/data/messages/labeled_train.csv
 MODEL := var/models/classifier.npz
 
-demo: $(STAMP)
+demo: $(RUN_STAMP)
 	@if [ ! -f $(MODEL) ] && [ -f $(MESSAGES) ]; then $(MAKE) --no-print-directory model; fi
 	$(BIN)/gridgov demo
 
 # The catalogue classifier, trained on real citizen messages where ../shared/data has them
 # (about a minute, once); without it triage suggests items from catalogue names only.
-model: $(STAMP)
+model: $(RUN_STAMP)
 	@echo "training the catalogue classifier on $(MESSAGES) (about a minute, once)"
 	$(BIN)/gridgov nlp train --input $(MESSAGES) --output $(MODEL)
 
