@@ -72,11 +72,11 @@ def build(
         "periods": {name: [a.isoformat(), b.isoformat()] for name, (a, b) in spans.items()},
         "kpis": figures,
         "trend": _trend(source, spans["last_30_days"][0], today),
-        "top_categories": _top(session, source, month, By.category),
-        "hot_spots": _top(session, source, spans["last_30_days"], By.grid),
-        "unit_ranking": _ranking(session, source, month),
-        "overdue": _open_cases(session, in_scope & (Case.sla_colour == "overdue"), tz),
-        "supervised": _open_cases(session, in_scope & (Case.supervised_level > 0), tz),
+        "top_categories": top_groups(session, source, month, By.category),
+        "hot_spots": top_groups(session, source, spans["last_30_days"], By.grid),
+        "unit_ranking": unit_ranking(session, source, month),
+        "overdue": open_cases(session, in_scope & (Case.sla_colour == "overdue"), tz),
+        "supervised": open_cases(session, in_scope & (Case.supervised_level > 0), tz),
         "latest": _latest(session, in_scope, tz),
         "points": _points(session, in_scope, window),
     }
@@ -99,7 +99,7 @@ def _trend(source: service.Source, first: date, last: date) -> list[dict[str, An
     return out
 
 
-def _top(
+def top_groups(
     session: Session, source: service.Source, period: tuple[date, date], by: By
 ) -> list[dict[str, Any]]:
     _, groups = source.tally(*period, by, kinds=("received",))
@@ -111,7 +111,7 @@ def _top(
     return [{"key": k, "name": names.get(k, k), "received": n} for k, n in ranked]
 
 
-def _ranking(
+def unit_ranking(
     session: Session, source: service.Source, period: tuple[date, date]
 ) -> list[dict[str, Any]]:
     """Units with dispatches this month, best on-time rate first (then fewer returns)."""
@@ -150,7 +150,7 @@ def _local(value: datetime, tz: Any) -> str:
     return value.astimezone(tz).strftime("%m-%d %H:%M")
 
 
-def _open_cases(session: Session, condition: ColumnElement[bool], tz: Any) -> list[dict[str, Any]]:
+def open_cases(session: Session, condition: ColumnElement[bool], tz: Any) -> list[dict[str, Any]]:
     rows = session.execute(
         select(Case.number, Case.title, Case.created_at, Case.supervised_level, Unit.name)
         .outerjoin(Unit, Unit.id == Case.lead_unit_id)

@@ -23,6 +23,13 @@ def _day(value: str, option: str) -> date:
         raise InputError(f"{option} {value!r} is not a date (YYYY-MM-DD)") from None
 
 
+def _rollups_for(p: Platform, center: str) -> bool:
+    """Whether the rollups answer for the centre (caught up first when they do)."""
+    with p.db.read() as session:
+        zone = service.center_and_tz(session, center)[0].timezone
+    return rollups.ready(p.db, p.settings, zone)
+
+
 def kpi_cmd(
     center: Annotated[str, typer.Option("--center", help="Centre code")],
     first: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD, local)")],
@@ -38,12 +45,7 @@ def kpi_cmd(
 
     def go(p: Platform) -> None:
         start, end = _day(first, "--from"), _day(last, "--to")
-        settings = p.settings
-        with p.db.read() as session:  # the centre's time zone decides where to count
-            found = service.center_and_tz(session, center)[0]
-            use_rollups = found.timezone == settings.timezone
-        if use_rollups:
-            rollups.catch_up(p.db, timezone=settings.timezone, office_hours=settings.office_hours)
+        use_rollups = _rollups_for(p, center)
         with p.db.read() as session:
             document = service.report(
                 session,
@@ -276,9 +278,8 @@ def rank_cmd(
 
     def go(p: Platform) -> None:
         settings = p.settings
-        rollups.catch_up(p.db, timezone=settings.timezone, office_hours=settings.office_hours)
+        use = _rollups_for(p, center)
         with p.db.read() as session:
-            use = service.center_and_tz(session, center)[0].timezone == settings.timezone
             document = assessment.monthly(
                 session,
                 code=scheme,
@@ -346,9 +347,8 @@ def report_make_cmd(
     def go(p: Platform) -> None:
         settings = p.settings
         when = _day(day, "--day")
-        rollups.catch_up(p.db, timezone=settings.timezone, office_hours=settings.office_hours)
+        use = _rollups_for(p, center)
         with p.db.write() as session:
-            use = service.center_and_tz(session, center)[0].timezone == settings.timezone
             row = reports.make(
                 session,
                 center_code=center,

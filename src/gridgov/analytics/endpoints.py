@@ -110,12 +110,9 @@ def _rollups_ready(session: ReadSession, actor: ReadActor, center: Center, p: An
     """The rollups answer for callers who see the centre's whole region (in the
     installation's time zone), after catching up with the events; the others' figures are
     counted from the events of the cases they may see."""
-    if center.timezone != p.settings.timezone:
-        return False
     if not scope.covers_region(session, actor, center.region_code):
         return False
-    rollups.catch_up(p.db, timezone=p.settings.timezone, office_hours=p.settings.office_hours)
-    return True
+    return rollups.ready(p.db, p.settings, center.timezone)
 
 
 @contextlib.contextmanager
@@ -375,8 +372,8 @@ def make_report(
     """Make (or make again) a report now."""
     found, _ = service.center_and_tz(session, body.center)
     settings = p.settings
-    use_rollups = found.timezone == settings.timezone
-    if use_rollups:
+    use_rollups = rollups.answer_for(found.timezone, settings)
+    if use_rollups:  # in this transaction: it already holds SQLite's write lock
         rollups.catch_up_in(session, timezone=settings.timezone, office_hours=settings.office_hours)
     row = reports.make(
         session,

@@ -114,12 +114,12 @@ def content(
             for key, label, fmt in HEADLINE
         ],
         "trend": trend,
-        "top_categories": cockpit._top(session, source, (first, last), By.category),
-        "top_places": cockpit._top(session, source, (first, last), By.grid),
-        "unit_ranking": cockpit._ranking(session, source, (first, last)),
+        "top_categories": cockpit.top_groups(session, source, (first, last), By.category),
+        "top_places": cockpit.top_groups(session, source, (first, last), By.grid),
+        "unit_ranking": cockpit.unit_ranking(session, source, (first, last)),
         "hot_topics": _hot(session, in_region, first, last, tz),
-        "overdue": cockpit._open_cases(session, in_region & (Case.sla_colour == "overdue"), tz),
-        "supervised": cockpit._open_cases(session, in_region & (Case.supervised_level > 0), tz),
+        "overdue": cockpit.open_cases(session, in_region & (Case.sla_colour == "overdue"), tz),
+        "supervised": cockpit.open_cases(session, in_region & (Case.supervised_level > 0), tz),
     }
 
 
@@ -351,7 +351,7 @@ def make_due(db: Any, settings: Any, *, now: datetime) -> list[str]:
                 day=day,
                 directory=settings.report_dir,
                 office_hours=settings.office_hours,
-                rollups=zone == settings.timezone,
+                rollups=zone is not None and rollups.answer_for(zone, settings),
                 now=now,
                 made_by="schedule",
             )

@@ -422,3 +422,17 @@ def catch_up_in(session: Session, *, timezone: str, office_hours: str, rounds: i
         if n == 0:
             break
     return done
+
+
+def answer_for(center_timezone: str, settings: Any) -> bool:
+    """Whether the rollups can answer for a centre in ``center_timezone``: they count days in
+    the installation's time zone, so a centre in another zone is counted from its events."""
+    return bool(center_timezone == settings.timezone)
+
+
+def ready(db: Any, settings: Any, center_timezone: str) -> bool:
+    """:func:`answer_for`, and when they can, the rollups caught up with the events first."""
+    if not answer_for(center_timezone, settings):
+        return False
+    catch_up(db, timezone=settings.timezone, office_hours=settings.office_hours)
+    return True
