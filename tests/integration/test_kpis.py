@@ -170,12 +170,47 @@ def test_the_rollups_give_what_replaying_the_events_gives(county: Platform, by: 
     assert documents[0]["total"]["received"] == 3
 
 
+def test_the_cockpit_reads_its_board_and_shows_what_the_events_show(
+    county: Platform, world: World
+) -> None:
+    from gridgov.analytics import board, cockpit, rollups
+    from gridgov.store.models import KpiBoard
+
+    # more life in the month: a second unit's case closed late and revisited unsatisfied
+    later = Driver(county, world, now=NOW + timedelta(days=3), title="再次反映噪音")
+    later.to_closed()
+    later.act("return_visit", "agent", {"satisfaction": "dissatisfied"})
+    settings = county.settings
+    rollups.catch_up(county.db, timezone=settings.timezone, office_hours=settings.office_hours)
+    at = NOW + timedelta(days=12)
+    with county.db.read() as session:
+        assert board.covers(session, "320724")
+        screens = [
+            cockpit.build(
+                session,
+                center_code="320724",
+                now=at,
+                office_hours=settings.office_hours,
+                rollups=use,
+            )
+            for use in (True, False)
+        ]
+        # the board holds the county's rows: the screen read those, not the fine rollups
+        assert session.query(KpiBoard).filter_by(scope="320724", grain="all").count() > 0
+    fast, slow = screens
+    for part in ("kpis", "trend", "top_categories", "hot_spots", "unit_ranking", "overdue"):
+        assert fast[part] == slow[part], part
+    assert fast["kpis"]["month"]["received"] == 4
+    assert fast["kpis"]["month"]["handled"] == 2
+    assert fast["top_categories"][0]["received"] >= 2
+
+
 def test_rollups_follow_new_events_and_the_check_catches_a_hand_edit(
     county: Platform, world: World, cli
 ) -> None:
     from sqlalchemy import update
 
-    from gridgov.store.models import KpiRollup
+    from gridgov.store.models import KpiBoard, KpiRollup
 
     first = cli("analytics", "check")
     assert first.exit_code == 0, first.output
@@ -196,6 +231,12 @@ def test_rollups_follow_new_events_and_the_check_catches_a_hand_edit(
     assert "received" in broken.output
     assert cli("analytics", "rebuild").exit_code == 0
     assert cli("analytics", "check").exit_code == 0
+    # the cockpit's board is checked as well
+    with county.db.write() as session:
+        session.execute(update(KpiBoard).where(KpiBoard.kind == "handled_minutes").values(count=0))
+    board_edit = cli("analytics", "check")
+    assert board_edit.exit_code == 1
+    assert "board" in board_edit.output and "handled_minutes" in board_edit.output
 
 
 def test_two_processes_keeping_the_rollups_never_count_a_case_twice(

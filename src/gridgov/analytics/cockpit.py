@@ -1,9 +1,13 @@
 """The leaders' cockpit: every figure of the big screen in one document.
 
 Its KPIs are the ones ``GET /api/v1/kpis`` answers for the same centre, caller and periods
-(today, this month, the last 30 days): one replay of the union of the periods, counted per
-period with the same code. Beside them: the daily trend, top categories and hot-spot grids,
-unit rankings, the overdue and supervised cases, and the newest cases.
+(today, this month, the last 30 days). Beside them: the daily trend, the month's top
+categories and hot-spot grids, unit rankings, the overdue and supervised cases, and the
+newest cases.
+
+Where the figures come from: for a caller who sees the centre's whole region, the cockpit's
+board (:mod:`gridgov.analytics.board`: a few thousand rows even for a city); otherwise one
+replay of the cases the caller may see over the union of the periods, counted per period.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, select, true
 from sqlalchemy.orm import Session
 
-from gridgov.analytics import kpi, service
+from gridgov.analytics import board, kpi, service
 from gridgov.analytics.service import By, Period
 from gridgov.auth.scope import region_subtree
 from gridgov.cases.workflow import OPEN
@@ -46,19 +50,29 @@ def build(
     today = now.astimezone(tz).date()
     spans = periods(today)
     window = Period(min(first for first, _ in spans.values()), today, tz)
-    source = service.Source(
-        session,
-        center=center,
-        first=window.first,
-        last=today,
-        office_hours=office_hours,
-        visible=visible,
-        rollups=rollups,
-    )
-    figures = {
-        name: kpi.figures(source.tally(first, last)[0]) for name, (first, last) in spans.items()
-    }
     month = spans["month"]
+    if rollups and board.covers(session, center.region_code):
+        read = board.Window(session, center.region_code, window.first, today)
+        figures = {name: kpi.figures(read.tally(*span)) for name, span in spans.items()}
+        trend = _trend(read.per_day(spans["last_30_days"][0], today, TREND_KINDS), spans)
+        top_categories = _named(session, By.category, read.top(board.ITEM, today, TOP))
+        hot_spots = _named(session, By.grid, read.top(board.GRID, today, TOP))
+        ranking = _ranked(session, read.units(*month))
+    else:
+        source = service.Source(
+            session,
+            center=center,
+            first=window.first,
+            last=today,
+            office_hours=office_hours,
+            visible=visible,
+            rollups=rollups,
+        )
+        figures = {name: kpi.figures(source.tally(*span)[0]) for name, span in spans.items()}
+        trend = _trend(source.per_day(spans["last_30_days"][0], today), spans)
+        top_categories = top_groups(session, source, month, By.category)
+        hot_spots = top_groups(session, source, month, By.grid)
+        ranking = unit_ranking(session, source, month)
     in_scope = and_(
         Case.region_code.in_(region_subtree(center.region_code, "cockpit_regions")),
         visible if visible is not None else true(),
@@ -71,10 +85,10 @@ def build(
         "as_of": now.isoformat(),
         "periods": {name: [a.isoformat(), b.isoformat()] for name, (a, b) in spans.items()},
         "kpis": figures,
-        "trend": _trend(source, spans["last_30_days"][0], today),
-        "top_categories": top_groups(session, source, month, By.category),
-        "hot_spots": top_groups(session, source, spans["last_30_days"], By.grid),
-        "unit_ranking": unit_ranking(session, source, month),
+        "trend": trend,
+        "top_categories": top_categories,
+        "hot_spots": hot_spots,
+        "unit_ranking": ranking,
         "overdue": open_cases(session, in_scope & (Case.sla_colour == "overdue"), tz),
         "supervised": open_cases(session, in_scope & (Case.supervised_level > 0), tz),
         "latest": _latest(session, in_scope, tz),
@@ -82,8 +96,13 @@ def build(
     }
 
 
-def _trend(source: service.Source, first: date, last: date) -> list[dict[str, Any]]:
-    days = source.per_day(first, last)
+TREND_KINDS = ("received", "closed", "due")
+
+
+def _trend(
+    days: dict[str, kpi.Counts], spans: dict[str, tuple[date, date]]
+) -> list[dict[str, Any]]:
+    first, last = spans["last_30_days"]
     out = []
     for i in range((last - first).days + 1):
         day = (first + timedelta(days=i)).isoformat()
@@ -107,6 +126,10 @@ def top_groups(
         ((k, c.received) for k, c in groups.items() if k is not None and c.received),
         key=lambda pair: (-pair[1], pair[0]),
     )[:TOP]
+    return _named(session, by, ranked)
+
+
+def _named(session: Session, by: By, ranked: list[tuple[str, int]]) -> list[dict[str, Any]]:
     names = service.names(session, by, [k for k, _ in ranked])
     return [{"key": k, "name": names.get(k, k), "received": n} for k, n in ranked]
 
@@ -114,8 +137,11 @@ def top_groups(
 def unit_ranking(
     session: Session, source: service.Source, period: tuple[date, date]
 ) -> list[dict[str, Any]]:
-    """Units with dispatches this month, best on-time rate first (then fewer returns)."""
-    _, groups = source.tally(*period, By.unit)
+    """Units with dispatches in the period, best on-time rate first (then fewer returns)."""
+    return _ranked(session, source.tally(*period, By.unit)[1])
+
+
+def _ranked(session: Session, groups: dict[str | None, kpi.Counts]) -> list[dict[str, Any]]:
     rows = []
     for key, counts in groups.items():
         k = kpi.figures(counts)

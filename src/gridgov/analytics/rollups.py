@@ -2,10 +2,12 @@
 
 Nothing on the write paths changes: :func:`process` reads the event log after a cursor
 (with a look-back, because on PostgreSQL a transaction may commit an older id after a newer
-one), and for each case whose log grew since its last rollup it replays the log as it was
-then and as it is now (:func:`gridgov.analytics.facts.replay`), takes the old facts back and
-adds the new ones — under the groupings the case had then and has now. Its own transaction,
-idempotent (a case is done when its state says so), so two processes may run it.
+one), and for each case whose log grew since its last rollup it replays the log
+(:func:`gridgov.analytics.facts.replay`), takes back the facts it counted last time (kept in
+its ``kpi_case_state`` row) and adds the new ones — under the groupings the case had then and
+has now — in the fine rollups and in the cockpit's board (:mod:`gridgov.analytics.board`).
+Its own transaction, idempotent (a case is done when its state says so), so two processes
+may run it.
 
 :func:`rebuild` recomputes everything from the events; :func:`differences` compares the
 rollups with a full recomputation (``gridgov analytics check``).
@@ -14,19 +16,19 @@ rollups with a full recomputation (``gridgov analytics check``).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from gridgov.analytics import kpi
+from gridgov.analytics import board, kpi
 from gridgov.analytics.facts import Fact, Kind
 from gridgov.analytics.logs import Replayer
-from gridgov.store.models import Case, CaseEvent, KpiCaseState, KpiCursor, KpiRollup
+from gridgov.store.models import Case, CaseEvent, KpiBoard, KpiCaseState, KpiCursor, KpiRollup
 
 CURSOR = "kpi"
 LOOK_BACK = 2_000  # event ids re-read each round: commits that landed out of order
@@ -114,23 +116,96 @@ def counted(facts: Iterable[Fact], dims: Dims) -> Counter[Key]:
     return Counter(key_of(f, dims) for f in facts)
 
 
+@dataclass
+class Delta:
+    """A change to both rollups: the fine rows and the cockpit's board."""
+
+    fine: Counter[Key] = field(default_factory=Counter)
+    board: Counter[board.BoardKey] = field(default_factory=Counter)
+
+    def add(self, facts: list[Fact], dims: Dims, scopes: board.Scopes, sign: int = 1) -> None:
+        fine = counted(facts, dims)
+        wide = board.counted(
+            facts,
+            scopes.of(dims.region_code),
+            item=dims.catalog_item_id,
+            grid=dims.grid_code,
+        )
+        if sign > 0:
+            self.fine.update(fine)
+            self.board.update(wide)
+        else:
+            self.fine.subtract(fine)
+            self.board.subtract(wide)
+
+    def update(self, other: Delta) -> None:
+        self.fine.update(other.fine)
+        self.board.update(other.board)
+
+
+# ---- a case's counted facts, kept in its state --------------------------------------------
+def fact_text(facts: Iterable[Fact]) -> str:
+    """Facts as one compact line (``kind,day,unit,outcome,since,until,minutes;…``)."""
+    return ";".join(
+        ",".join(
+            (
+                f.kind.value,
+                f.day.isoformat(),
+                f.unit or "",
+                f.outcome,
+                f.since.isoformat() if f.since else "",
+                f.until.isoformat() if f.until else "",
+                str(f.minutes),
+            )
+        )
+        for f in facts
+    )
+
+
+def facts_of(text: str) -> list[Fact]:
+    out = []
+    for part in text.split(";") if text else ():
+        kind, day, unit, outcome, since, until, minutes = part.split(",")
+        out.append(
+            Fact(
+                Kind(kind),
+                date.fromisoformat(day),
+                unit or None,
+                outcome,
+                date.fromisoformat(since) if since else None,
+                date.fromisoformat(until) if until else None,
+                int(minutes),
+            )
+        )
+    return out
+
+
 # ---- applying changes ---------------------------------------------------------------------
-def apply(session: Session, delta: Counter[Key]) -> None:
+def apply(session: Session, delta: Delta) -> None:
     """Add ``delta`` (which may be negative) to the rollup rows; rows at zero go."""
+    _apply(session, KpiRollup.__table__, delta.fine, _row)
+    _apply(session, KpiBoard.__table__, delta.board, board.row)
+
+
+def _apply(
+    session: Session,
+    table: Table,
+    delta: Counter[Any],
+    row: Callable[[Any, int], dict[str, Any]],
+) -> None:
     changes = [(k, n) for k, n in delta.items() if n]
     if not changes:
         return
     dialect = session.get_bind().dialect.name
     make = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = KpiRollup.__table__
     for start in range(0, len(changes), CHUNK):
-        rows = [_row(k, n) for k, n in changes[start : start + CHUNK]]
+        rows = [row(k, n) for k, n in changes[start : start + CHUNK]]
         stmt = make(table).values(rows)
         stmt = stmt.on_conflict_do_update(
             index_elements=["key"], set_={"count": table.c.count + stmt.excluded.count}
         )
         session.execute(stmt)
-    session.execute(delete(KpiRollup).where(KpiRollup.count == 0))
+    session.execute(delete(table).where(table.c.count == 0))
 
 
 # ---- the log after the cursor -----------------------------------------------------------
@@ -150,13 +225,14 @@ _CASE_COLUMNS = (
 @dataclass
 class Redo:
     """One case's change: from the state it had (``seen``: its log length then, or None)
-    to ``seq`` events under ``dims``."""
+    to ``seq`` events under ``dims``, counting ``facts`` now."""
 
     case_id: int
     seen: int | None
     seq: int
     dims: Dims
-    delta: Counter[Key]
+    facts: str
+    delta: Delta
 
 
 @dataclass
@@ -185,13 +261,16 @@ def plan(session: Session, *, timezone: str, office_hours: str, limit: int = 5_0
         .limit(limit)
     ).all()
     replayer = Replayer(session, timezone=timezone, office_hours=office_hours)
+    scopes = board.Scopes(session) if stale else None
     redo = []
     for chunk in _chunks(stale):
         logs = replayer.logs([row.id for row in chunk])
         for row in chunk:
+            assert scopes is not None
             log, state = logs[row.id], row.KpiCaseState
-            dims = dims_of(row)
-            delta = counted(replayer.facts(row, log), dims)
+            dims, facts = dims_of(row), replayer.facts(row, log)
+            delta = Delta()
+            delta.add(facts, dims, scopes)
             if state is not None:
                 old = Dims(
                     state.county_code,
@@ -201,9 +280,14 @@ def plan(session: Session, *, timezone: str, office_hours: str, limit: int = 5_0
                     state.channel,
                     state.worker_id,
                 )
-                delta.subtract(counted(replayer.facts(row, log[: state.last_seq]), old))
+                before = (
+                    facts_of(state.facts)
+                    if state.facts is not None
+                    else replayer.facts(row, log[: state.last_seq])
+                )
+                delta.add(before, old, scopes, sign=-1)
             seen = state.last_seq if state is not None else None
-            redo.append(Redo(row.id, seen, len(log), dims, delta))
+            redo.append(Redo(row.id, seen, len(log), dims, fact_text(facts), delta))
     return Plan(top, cursor, len(stale) < limit, redo)
 
 
@@ -218,7 +302,7 @@ def carry_out(session: Session, work: Plan) -> int:
             (s.case_id, s)
             for s in session.scalars(select(KpiCaseState).where(KpiCaseState.case_id.in_(chunk)))
         )
-    delta: Counter[Key] = Counter()
+    delta = Delta()
     done = 0
     for r in work.redo:
         state = states.get(r.case_id)
@@ -226,9 +310,11 @@ def carry_out(session: Session, work: Plan) -> int:
             continue  # done by another keeper since: its change stands
         delta.update(r.delta)
         if state is None:
-            session.add(KpiCaseState(case_id=r.case_id, last_seq=r.seq, **vars(r.dims)))
+            session.add(
+                KpiCaseState(case_id=r.case_id, last_seq=r.seq, facts=r.facts, **vars(r.dims))
+            )
         else:
-            state.last_seq = r.seq
+            state.last_seq, state.facts = r.seq, r.facts
             for name, value in vars(r.dims).items():
                 setattr(state, name, value)
         done += 1
@@ -271,10 +357,18 @@ def _chunks(rows: list[Any]) -> Iterator[list[Any]]:
 
 
 # ---- from scratch ----------------------------------------------------------------------------
-def recompute(session: Session, *, timezone: str, office_hours: str) -> Counter[Key]:
-    """Every case's facts, counted from its whole log."""
+def recompute(
+    session: Session,
+    *,
+    timezone: str,
+    office_hours: str,
+    states: list[dict[str, Any]] | None = None,
+) -> Delta:
+    """Every case's facts, counted from its whole log (each case's state appended to
+    ``states`` when given)."""
     replayer = Replayer(session, timezone=timezone, office_hours=office_hours)
-    total: Counter[Key] = Counter()
+    scopes = board.Scopes(session)
+    total = Delta()
     last = 0
     while True:
         cases = session.execute(
@@ -284,7 +378,17 @@ def recompute(session: Session, *, timezone: str, office_hours: str) -> Counter[
             return total
         logs = replayer.logs([c.id for c in cases])
         for case in cases:
-            total.update(counted(replayer.facts(case, logs[case.id]), dims_of(case)))
+            facts, dims = replayer.facts(case, logs[case.id]), dims_of(case)
+            total.add(facts, dims, scopes)
+            if states is not None:
+                states.append(
+                    {
+                        "case_id": case.id,
+                        "last_seq": len(logs[case.id]),
+                        "facts": fact_text(facts),
+                        **vars(dims),
+                    }
+                )
         last = cases[-1].id
 
 
@@ -292,39 +396,41 @@ def rebuild(session: Session, *, timezone: str, office_hours: str) -> int:
     """Drop the rollups and count everything again from the events; returns the rows."""
     top = session.scalar(select(func.max(CaseEvent.id))) or 0
     session.execute(delete(KpiRollup))
+    session.execute(delete(KpiBoard))
     session.execute(delete(KpiCaseState))
     cursor = session.get(KpiCursor, CURSOR) or KpiCursor(name=CURSOR)
     cursor.last_event_id = top
     session.add(cursor)
-    total = recompute(session, timezone=timezone, office_hours=office_hours)
+    states: list[dict[str, Any]] = []
+    total = recompute(session, timezone=timezone, office_hours=office_hours, states=states)
     apply(session, total)
-    states = [
-        {"case_id": c.id, "last_seq": c.event_count, **vars(dims_of(c))}
-        for c in session.execute(select(*_CASE_COLUMNS)).all()
-    ]
     for start in range(0, len(states), CHUNK):
         session.execute(KpiCaseState.__table__.insert(), states[start : start + CHUNK])
-    return len(total)
+    return len(total.fine) + len(total.board)
 
 
-def stored(session: Session) -> Counter[str]:
-    return Counter(dict(session.execute(select(KpiRollup.key, KpiRollup.count)).all()))
+def stored(session: Session) -> tuple[Counter[str], Counter[str]]:
+    """The rollup rows as stored: fine and board, by key."""
+    fine = Counter(dict(session.execute(select(KpiRollup.key, KpiRollup.count)).all()))
+    wide = Counter(dict(session.execute(select(KpiBoard.key, KpiBoard.count)).all()))
+    return fine, wide
 
 
 def differences(session: Session, *, timezone: str, office_hours: str) -> list[str]:
-    """Where the rollups disagree with a full recomputation (empty: they agree)."""
-    expected = Counter(
-        {
-            key_text(k): n
-            for k, n in recompute(session, timezone=timezone, office_hours=office_hours).items()
-            if n
-        }
+    """Where the rollups (fine and board) disagree with a full recomputation (empty: they
+    agree)."""
+    total = recompute(session, timezone=timezone, office_hours=office_hours)
+    expected = (
+        Counter({key_text(k): n for k, n in total.fine.items() if n}),
+        Counter({"board " + board.key_text(k): n for k, n in total.board.items() if n}),
     )
-    found = stored(session)
+    fine, wide = stored(session)
+    found = (fine, Counter({"board " + k: n for k, n in wide.items()}))
     out = []
-    for key in sorted(set(expected) | set(found)):
-        if expected.get(key, 0) != found.get(key, 0):
-            out.append(f"{key}: rollup {found.get(key, 0)}, events {expected.get(key, 0)}")
+    for want, have in zip(expected, found, strict=True):
+        for key in sorted(set(want) | set(have)):
+            if want.get(key, 0) != have.get(key, 0):
+                out.append(f"{key}: rollup {have.get(key, 0)}, events {want.get(key, 0)}")
     return out
 
 

@@ -149,7 +149,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "return_rate": ("退件率", "Return rate"),
     "overdue_cases": ("超期案件", "Overdue cases"),
     "supervised_cases": ("督办案件", "Supervised cases"),
-    "hot_spots": ("热点网格（近30天）", "Hot-spot grids (30 days)"),
+    "hot_spots": ("热点网格（本月）", "Hot-spot grids (this month)"),
     "live_feed": ("最新诉求", "Newest cases"),
     "none": ("暂无", "None"),
     "live": ("实时连接", "Live"),

@@ -2,6 +2,7 @@
 
 from gridgov.store.models.analytics import (
     AssessmentScheme,
+    KpiBoard,
     KpiCaseState,
     KpiCursor,
     KpiRollup,
@@ -54,6 +55,7 @@ __all__ = [
     "GridStaff",
     "Household",
     "IdempotencyRecord",
+    "KpiBoard",
     "KpiCaseState",
     "KpiCursor",
     "KpiRollup",
