@@ -32,20 +32,33 @@ from gridgov.sim.seed import seed_demo
 from gridgov.store.models import Grid
 
 
-def keep_elsewhere(url: str, data_dir: str, every: float, stopping: object) -> None:
+def keep_elsewhere(
+    url: str, data_dir: str, every: float, share: float | None, stopping: object
+) -> None:
     from gridgov.bootstrap import bootstrap
     from gridgov.config import Settings
 
     other = bootstrap(Settings(data_dir=Path(data_dir), database_url=url))
     options = {"timezone": other.settings.timezone, "office_hours": other.settings.office_hours}
-    while not stopping.wait(every):  # type: ignore[attr-defined]
+    pause = every
+    while not stopping.wait(pause):  # type: ignore[attr-defined]
+        began = time.perf_counter()
         rollups.catch_up(other.db, rounds=1, **options)
+        if share is not None:
+            pause = rollups.pause_after(time.perf_counter() - began, every, share)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--batches", type=int, default=8)
     ap.add_argument("--every", type=float, default=3.0)
+    ap.add_argument(
+        "--share",
+        type=float,
+        default=None,
+        help="pace the keeper as the server does (GRIDGOV_ROLLUP_SHARE, e.g. 0.15); "
+        "default: a round every --every seconds, however long it takes",
+    )
     ap.add_argument("--database-url", default=None)
     ap.add_argument("--model", default="var/models/classifier.npz")
     ap.add_argument(
@@ -92,9 +105,13 @@ def main() -> None:
     rounds = [0]
 
     def keep() -> None:
-        while not stop.wait(args.every):
+        pause = args.every
+        while not stop.wait(pause):
+            began = time.perf_counter()
             rollups.catch_up(p.db, rounds=1, **options)
             rounds[0] += 1
+            if args.share is not None:
+                pause = rollups.pause_after(time.perf_counter() - began, args.every, args.share)
 
     if args.process:
         import multiprocessing
@@ -103,7 +120,7 @@ def main() -> None:
         stopping = context.Event()
         keeper_process = context.Process(
             target=keep_elsewhere,
-            args=(p.settings.url, str(p.settings.data_dir), args.every, stopping),
+            args=(p.settings.url, str(p.settings.data_dir), args.every, args.share, stopping),
         )
         keeper_process.start()
         kept = statistics.median(run("kept"))
@@ -121,6 +138,8 @@ def main() -> None:
     with p.db.read() as s:
         assert rollups.differences(s, **options) == []
     print(f"backend {p.db.engine.dialect.name}; {args.batches} batches of 500 each way")
+    if args.share is not None:
+        print(f"keeper paced to {args.share:.0%} of the time")
     print(f"batch door alone: {alone:.0f} cases/s (keeper afterwards: {settle:.1f} s)")
     print(
         f"batch door with the keeper every {args.every:g} s ({rounds[0]} rounds): "

@@ -52,6 +52,13 @@ class Settings(BaseSettings):
     rollup_seconds: float = Field(
         3.0, gt=0, description="How often the KPI rollups read the new events."
     )
+    rollup_share: float = Field(
+        0.15,
+        gt=0,
+        le=1,
+        description="The most of the server's time the KPI rollup keeper takes while intake "
+        "is busy (it waits longer between rounds after a long one).",
+    )
     rate_limit_storage: str = Field(
         "memory://", description="Rate-limit counters: memory:// (one process) or redis://…"
     )

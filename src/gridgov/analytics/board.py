@@ -10,8 +10,9 @@ case (the levels a centre can sit at) — in four grains:
     every fact by day; a handling time counts in its half hour, and the exact minutes are
     summed in a ``handled_minutes`` row beside them (the mean stays exact);
 ``unit``
-    what the unit ranking shows (dispatches, returns, visits, deadlines, overdue spans),
-    under the unit that held the case;
+    what the unit ranking shows, under the unit that held the case: dispatches, returns and
+    visits per month (``day`` is the month's first day), deadlines by day (one may lie
+    ahead), overdue spans;
 ``item`` and ``grid``
     cases received, per month (``day`` is the month's first day): the top categories and
     hot-spot grids of the month, read in order from an index.
@@ -27,7 +28,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from gridgov.analytics import kpi
@@ -37,7 +38,11 @@ from gridgov.store.models import KpiBoard, Region
 LEVELS = frozenset({"city", "county", "town"})  # where centres sit
 ALL, UNIT, ITEM, GRID = "all", "unit", "item", "grid"
 UNIT_KINDS = frozenset({Kind.dispatched, Kind.returned, Kind.visited, Kind.due, Kind.overdue})
-HANDLED_MINUTES = "handled_minutes"  # the exact sum beside the half-hour histogram
+# facts never dated after the event that made them: a unit's are kept per month (a deadline
+# may lie ahead, an overdue span is read by its ends: those stay by day)
+BY_MONTH = frozenset({Kind.dispatched, Kind.returned, Kind.visited})
+HANDLED_MINUTES = "handled_minutes"  # the exact sum beside the handling-time histogram
+STILL = date(9999, 12, 31)  # a span's end while it lasts: "ended after" is then one range
 
 # scope, grain, member, kind, day, since, until, outcome, minutes
 BoardKey = tuple[str, str, str, str, date, date | None, date | None, str, int]
@@ -76,18 +81,24 @@ def counted(
     out: Counter[BoardKey] = Counter()
     for f in facts:
         kind = f.kind.value
+        until = STILL if f.kind in SPANS and f.until is None else f.until
         if f.kind is Kind.handled:
-            rows = [((kind, f.day, None, None, "", kpi.halfhours(f.minutes)), 1)]
-            rows.append(((HANDLED_MINUTES, f.day, None, None, "", 0), f.minutes))
+            moments = [
+                ((kind, f.day, None, None, "", kpi.bucket(f.minutes)), 1),
+                ((HANDLED_MINUTES, f.day, None, None, "", 0), f.minutes),
+            ]
         else:
-            rows = [((kind, f.day, f.since, f.until, f.outcome, 0), 1)]
+            moments = [((kind, f.day, f.since, until, f.outcome, 0), 1)]
+        by_unit = f.unit and f.kind in UNIT_KINDS
+        unit_day = f.day.replace(day=1) if f.kind in BY_MONTH else f.day
+        month = f.day.replace(day=1)
         for scope in scopes:
-            for rest, n in rows:
+            for rest, n in moments:
                 out[(scope, ALL, "", *rest)] += n
-            if f.unit and f.kind in UNIT_KINDS:
-                out[(scope, UNIT, f.unit, *rows[0][0])] += 1
+            if by_unit:
+                assert f.unit is not None
+                out[(scope, UNIT, f.unit, kind, unit_day, f.since, until, f.outcome, 0)] += 1
             if f.kind is Kind.received:
-                month = f.day.replace(day=1)
                 if item:
                     out[(scope, ITEM, str(item), kind, month, None, None, "", 0)] += 1
                 if grid:
@@ -136,75 +147,78 @@ def covers(session: Session, region_code: str) -> bool:
     return level in LEVELS
 
 
-_SPAN_KINDS = tuple(k.value for k in SPANS)
-
-
 def _bump(counts: kpi.Counts, kind: str, outcome: str, minutes: int, n: int) -> None:
     if kind == HANDLED_MINUTES:
         counts.handled_minutes += n
     elif kind == Kind.handled.value:
-        counts.handled_halfhours[minutes] += n
+        counts.handled_buckets[minutes] += n
     else:
         counts.bump(Kind(kind), outcome, minutes, n)
 
 
-Row = tuple[str, str, date, date | None, date | None, str, int, int]  # member … count
+Span = tuple[date, date]
 
 
 class Window:
-    """A scope's ``all`` and ``unit`` rows that can count in any period inside
-    ``first``–``last``, read once; periods and days are then counted from memory."""
+    """A scope's board rows, summed in the database for any periods (all ending by ``last``
+    at the latest): each query reads an index range of the window's days and the overdue
+    spans still open after its start, and returns a few hundred sums."""
 
-    def __init__(self, session: Session, scope: str, first: date, last: date) -> None:
-        self.session, self.scope, self.first, self.last = session, scope, first, last
-        self.rows: dict[str, list[Row]] = {ALL: [], UNIT: []}
+    def __init__(self, session: Session, scope: str) -> None:
+        self.session, self.scope = session, scope
+
+    def _sums(self, grain: str, periods: list[Span], by: list[Any], kinds: Any = None) -> Any:
         b = KpiBoard
-        columns = (
-            b.grain,
-            b.member,
-            b.kind,
-            b.day,
-            b.since,
-            b.until,
-            b.outcome,
-            b.minutes,
-            b.count,
-        )
-        for grain in (ALL, UNIT):
-            on_days = and_(
-                b.scope == scope, b.grain == grain, b.day.between(first, last), b.kind != "overdue"
-            )
-            # overdue spans count by their end alone: those still open, or ended after ``first``
-            overdue = and_(
-                b.scope == scope,
-                b.grain == grain,
-                b.kind == "overdue",
-                or_(b.until.is_(None), b.until > first),
-                b.since <= last,
-            )
-            for part in (on_days, overdue):
-                for r in session.execute(select(*columns).where(part)):
-                    self.rows[grain].append(tuple(r[1:]))  # type: ignore[arg-type]
+        first, last = min(f for f, _ in periods), max(la for _, la in periods)
+        sums = [func.sum(case((in_period(b, f, la), b.count), else_=0)) for f, la in periods]
+        base = [b.scope == self.scope, b.grain == grain]
+        if kinds is not None:
+            base.append(b.kind.in_(kinds))
+        on_days = and_(*base, b.day.between(first, last), b.kind != Kind.overdue.value)
+        overdue = and_(*base, b.kind == Kind.overdue.value, b.until > first, b.since <= last)
+        for part in (on_days, overdue):
+            yield from self.session.execute(select(*by, *sums).where(part).group_by(*by))
 
-    def tally(self, first: date, last: date) -> kpi.Counts:
-        counts = kpi.Counts()
-        for _, kind, day, since, until, outcome, minutes, n in self.rows[ALL]:
-            if self._counts(kind, day, since, until, first, last):
-                _bump(counts, kind, outcome, minutes, n)
-        return counts
+    def tally(self, periods: dict[str, Span]) -> dict[str, kpi.Counts]:
+        """Each named period's counts for the whole scope."""
+        b = KpiBoard
+        out = {name: kpi.Counts() for name in periods}
+        spans = list(periods.values())
+        for kind, outcome, minutes, *ns in self._sums(ALL, spans, [b.kind, b.outcome, b.minutes]):
+            for name, n in zip(periods, ns, strict=True):
+                if n:
+                    _bump(out[name], kind, outcome, minutes, int(n))
+        return out
 
     def per_day(self, first: date, last: date, kinds: tuple[str, ...]) -> dict[str, kpi.Counts]:
+        """Counts of ``kinds`` (moments, not spans) per day."""
+        b = KpiBoard
         days: dict[str, kpi.Counts] = defaultdict(kpi.Counts)
-        for _, kind, day, _since, _until, outcome, minutes, n in self.rows[ALL]:
-            if kind in kinds and first <= day <= last:
-                _bump(days[day.isoformat()], kind, outcome, minutes, n)
+        rows = self.session.execute(
+            select(b.day, b.kind, b.outcome, b.minutes, func.sum(b.count))
+            .where(
+                b.scope == self.scope,
+                b.grain == ALL,
+                b.day.between(first, last),
+                b.kind.in_(kinds),
+            )
+            .group_by(b.day, b.kind, b.outcome, b.minutes)
+        )
+        for day, kind, outcome, minutes, n in rows:
+            _bump(days[day.isoformat()], kind, outcome, minutes, int(n))
         return days
 
     def units(self, first: date, last: date) -> dict[str | None, kpi.Counts]:
+        """A month's counts to date (``first`` its first day) per unit, what the ranking
+        shows."""
+        if first.day != 1:
+            raise ValueError("the board ranks units by the month: start on its first day")
+        b = KpiBoard
         groups: dict[str | None, kpi.Counts] = defaultdict(kpi.Counts)
-        for member, kind, day, since, until, outcome, minutes, n in self.rows[UNIT]:
-            if self._counts(kind, day, since, until, first, last):
-                _bump(groups[member], kind, outcome, minutes, n)
+        by = [b.member, b.kind, b.outcome, b.minutes]
+        for member, kind, outcome, minutes, n in self._sums(UNIT, [(first, last)], by):
+            if n:
+                _bump(groups[member], kind, outcome, minutes, int(n))
         return dict(groups)
 
     def top(self, grain: str, month: date, n: int) -> list[tuple[str, int]]:
@@ -218,12 +232,17 @@ class Window:
             .order_by(b.count.desc(), member)
             .limit(n)
         )
-        return [(member, int(count)) for member, count in rows]
+        return [(m, int(count)) for m, count in rows]
 
-    @staticmethod
-    def _counts(
-        kind: str, day: date, since: date | None, until: date | None, first: date, last: date
-    ) -> bool:
-        if kind in _SPAN_KINDS:
-            return kpi.counts_in(Kind(kind), day, since, until, first, last)
-        return first <= day <= last
+
+def in_period(table: Any, first: date, last: date) -> Any:
+    """The rollup rows (fine or board: ``table``) a period counts: facts on its days; the
+    accepted cohort's closures still standing at its end; cases overdue at its end."""
+    t = table
+    open_at_end = (t.since <= last) & (t.until.is_(None) | (t.until > last))
+    on_days = t.day.between(first, last)
+    return (
+        (t.kind.notin_(("cohort_closed", "overdue")) & on_days)
+        | ((t.kind == "cohort_closed") & on_days & open_at_end)
+        | ((t.kind == "overdue") & open_at_end)
+    )

@@ -23,10 +23,12 @@ from gridgov.analytics.service import By, Period
 from gridgov.auth.scope import region_subtree
 from gridgov.cases.workflow import OPEN
 from gridgov.store.models import Case, Unit
+from gridgov.store.types import rarely
 
 TREND_DAYS = 30
 TOP = 8
 LIST = 10
+POINTS = 2000  # the newest cases of the window on the map
 
 
 def periods(today: date) -> dict[str, tuple[date, date]]:
@@ -52,8 +54,8 @@ def build(
     window = Period(min(first for first, _ in spans.values()), today, tz)
     month = spans["month"]
     if rollups and board.covers(session, center.region_code):
-        read = board.Window(session, center.region_code, window.first, today)
-        figures = {name: kpi.figures(read.tally(*span)) for name, span in spans.items()}
+        read = board.Window(session, center.region_code)
+        figures = {name: kpi.figures(c) for name, c in read.tally(spans).items()}
         trend = _trend(read.per_day(spans["last_30_days"][0], today, TREND_KINDS), spans)
         top_categories = _named(session, By.category, read.top(board.ITEM, today, TOP))
         hot_spots = _named(session, By.grid, read.top(board.GRID, today, TOP))
@@ -74,7 +76,7 @@ def build(
         hot_spots = top_groups(session, source, month, By.grid)
         ranking = unit_ranking(session, source, month)
     in_scope = and_(
-        Case.region_code.in_(region_subtree(center.region_code, "cockpit_regions")),
+        listed(center.region_code, "cockpit_regions"),
         visible if visible is not None else true(),
     )
     return {
@@ -89,9 +91,9 @@ def build(
         "top_categories": top_categories,
         "hot_spots": hot_spots,
         "unit_ranking": ranking,
-        "overdue": open_cases(session, in_scope & (Case.sla_colour == "overdue"), tz),
-        "supervised": open_cases(session, in_scope & (Case.supervised_level > 0), tz),
-        "latest": _latest(session, in_scope, tz),
+        "overdue": open_cases(session, in_scope & OVERDUE, tz),
+        "supervised": open_cases(session, in_scope & SUPERVISED, tz),
+        "latest": _latest(session, in_scope & (Case.created_at >= window.start), tz),
         "points": _points(session, in_scope, window),
     }
 
@@ -176,14 +178,29 @@ def _local(value: datetime, tz: Any) -> str:
     return value.astimezone(tz).strftime("%m-%d %H:%M")
 
 
+OVERDUE = rarely(Case.sla_colour == "overdue")
+SUPERVISED = rarely(Case.supervised_level > 0)
+
+
+def listed(region_code: str, name: str) -> ColumnElement[bool]:
+    """Cases in the region's subtree, for the lists: the condition leaves the region index
+    alone (``region_code || ''``), so that the database walks the list's own index (newest,
+    overdue or supervised cases in order, ``ix_case_*_created``) and stops at the tenth.
+    SQLite cannot size the subtree and would otherwise fetch and sort every case in it — a
+    city's ten million."""
+    return Case.region_code.concat("").in_(region_subtree(region_code, name))
+
+
 def open_cases(session: Session, condition: ColumnElement[bool], tz: Any) -> list[dict[str, Any]]:
-    rows = session.execute(
+    """The oldest open cases meeting ``condition``."""
+    stmt = (
         select(Case.number, Case.title, Case.created_at, Case.supervised_level, Unit.name)
         .outerjoin(Unit, Unit.id == Case.lead_unit_id)
         .where(condition, Case.status.in_([s.value for s in OPEN]))
         .order_by(Case.created_at, Case.id)
         .limit(LIST)
     )
+    rows = session.execute(stmt)
     return [
         {
             "number": number,
@@ -197,12 +214,13 @@ def open_cases(session: Session, condition: ColumnElement[bool], tz: Any) -> lis
 
 
 def _latest(session: Session, condition: ColumnElement[bool], tz: Any) -> list[dict[str, Any]]:
-    rows = session.execute(
+    stmt = (
         select(Case.number, Case.title, Case.channel, Case.created_at, Case.status)
         .where(condition)
         .order_by(Case.created_at.desc(), Case.id.desc())
         .limit(LIST)
     )
+    rows = session.execute(stmt)
     return [
         {
             "number": number,
@@ -217,11 +235,12 @@ def _latest(session: Session, condition: ColumnElement[bool], tz: Any) -> list[d
 
 def _points(session: Session, condition: ColumnElement[bool], window: Period) -> list[list[Any]]:
     """Where the window's cases are: [lat, lon, open?] for the heat of the map."""
-    rows = session.execute(
+    stmt = (
         select(Case.lat, Case.lon, Case.status)
         .where(condition, Case.created_at >= window.start, Case.lon.is_not(None))
         .order_by(Case.id.desc())
-        .limit(5000)
+        .limit(POINTS)
     )
+    rows = session.execute(stmt)
     open_ = {s.value for s in OPEN}
     return [[lat, lon, status in open_] for lat, lon, status in rows]

@@ -95,6 +95,7 @@ def content(
         counts = kpi.figures(days.get(day, kpi.Counts()))
         trend.append({"day": day, "received": counts["received"], "closures": counts["closures"]})
     in_region = Case.region_code.in_(region_subtree(center.region_code, "report_regions"))
+    listed = cockpit.listed(center.region_code, "report_listed")
     return {
         "center": center.code,
         "center_name": center.name,
@@ -118,8 +119,8 @@ def content(
         "top_places": cockpit.top_groups(session, source, (first, last), By.grid),
         "unit_ranking": cockpit.unit_ranking(session, source, (first, last)),
         "hot_topics": _hot(session, in_region, first, last, tz),
-        "overdue": cockpit.open_cases(session, in_region & (Case.sla_colour == "overdue"), tz),
-        "supervised": cockpit.open_cases(session, in_region & (Case.supervised_level > 0), tz),
+        "overdue": cockpit.open_cases(session, listed & cockpit.OVERDUE, tz),
+        "supervised": cockpit.open_cases(session, listed & cockpit.SUPERVISED, tz),
     }
 
 

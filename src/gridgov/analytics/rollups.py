@@ -447,18 +447,6 @@ GROUP_COLUMNS = {
 _NONE = ("", 0)  # how the rollups spell "no unit / grid / item / worker"
 
 
-def in_period(first: date, last: date) -> Any:
-    """The rollup rows a period counts: facts on its days; the accepted cohort's closures
-    still standing at its end; cases overdue at its end."""
-    open_at_end = (KpiRollup.since <= last) & (KpiRollup.until.is_(None) | (KpiRollup.until > last))
-    on_days = KpiRollup.day.between(first, last)
-    return (
-        (KpiRollup.kind.notin_(("cohort_closed", "overdue")) & on_days)
-        | ((KpiRollup.kind == "cohort_closed") & on_days & open_at_end)
-        | ((KpiRollup.kind == "overdue") & open_at_end)
-    )
-
-
 def tally(
     session: Session,
     *,
@@ -473,7 +461,7 @@ def tally(
     column = GROUP_COLUMNS[by] if by else None
     selected = [KpiRollup.kind, KpiRollup.outcome, KpiRollup.minutes, func.sum(KpiRollup.count)]
     stmt = select(*selected, *([column] if column is not None else [])).where(
-        KpiRollup.region_code.in_(regions), in_period(first, last)
+        KpiRollup.region_code.in_(regions), board.in_period(KpiRollup, first, last)
     )
     if kinds is not None:
         stmt = stmt.where(KpiRollup.kind.in_(list(kinds)))
@@ -528,6 +516,14 @@ def catch_up_in(session: Session, *, timezone: str, office_hours: str, rounds: i
         if n == 0:
             break
     return done
+
+
+def pause_after(spent: float, every: float, share: float) -> float:
+    """Seconds to wait before the keeper's next round: ``every``, or longer when the last
+    round took ``spent`` seconds, so that the keeper takes at most ``share`` of the time.
+    While intake is at full stretch the rollups then lag behind it rather than slow it
+    down, and they catch up as soon as it eases (its rounds get short again)."""
+    return max(every, spent * (1 - share) / share)
 
 
 def answer_for(center_timezone: str, settings: Any) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 
 from fastapi import APIRouter, FastAPI
@@ -71,13 +72,24 @@ def _rollups_once(platform: Platform) -> None:
         log.debug("kpi rollups: %s cases redone", n)
 
 
-async def _every(seconds: float, job: Callable[[Platform], None], platform: Platform) -> None:
+async def _every(
+    seconds: float,
+    job: Callable[[Platform], None],
+    platform: Platform,
+    share: float | None = None,
+) -> None:
+    """Run ``job`` every ``seconds``; with ``share``, wait longer after a long round so that
+    the job takes at most that share of the time (:func:`rollups.pause_after`)."""
+    pause = seconds
     while True:
-        await asyncio.sleep(seconds)
+        await asyncio.sleep(pause)
+        began = time.monotonic()
         try:
             await run_in_threadpool(job, platform)
         except AppError as exc:  # busy database: the next round picks the rows up again
             log.warning("%s skipped: %s", job.__name__, exc.detail)
+        if share is not None:
+            pause = rollups.pause_after(time.monotonic() - began, seconds, share)
 
 
 def create_app(platform: Platform, *, run_sweeper: bool = True) -> FastAPI:
@@ -91,7 +103,14 @@ def create_app(platform: Platform, *, run_sweeper: bool = True) -> FastAPI:
             [
                 asyncio.create_task(_every(settings.sla_sweep_seconds, _sweep_once, platform)),
                 asyncio.create_task(_every(settings.webhook_seconds, _webhooks_once, platform)),
-                asyncio.create_task(_every(settings.rollup_seconds, _rollups_once, platform)),
+                asyncio.create_task(
+                    _every(
+                        settings.rollup_seconds,
+                        _rollups_once,
+                        platform,
+                        share=settings.rollup_share,
+                    )
+                ),
                 asyncio.create_task(_every(settings.report_seconds, _reports_once, platform)),
             ]
             if run_sweeper

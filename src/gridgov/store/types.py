@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect
+from sqlalchemy import JSON, Boolean, DateTime, Dialect
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 
@@ -37,3 +39,24 @@ JSONDoc = JSON().with_variant(JSONB(), "postgresql")
 
 def json_type() -> Any:
     return JSONDoc
+
+
+class rarely(FunctionElement[bool]):
+    """A condition few rows meet, said so to SQLite's planner (``unlikely(…)``), which then
+    walks that condition's index rather than the ORDER BY's; elsewhere the condition itself
+    (PostgreSQL plans from its statistics)."""
+
+    type = Boolean()
+    name = "rarely"
+    inherit_cache = True
+    _is_implicitly_boolean = True  # a condition already: no "= 1" added on SQLite
+
+
+@compiles(rarely)
+def _rarely(element: rarely, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
+@compiles(rarely, "sqlite")
+def _rarely_sqlite(element: rarely, compiler: Any, **kw: Any) -> str:
+    return f"unlikely({compiler.process(element.clauses, **kw)})"

@@ -18,6 +18,10 @@ class Case(Base):
         UniqueConstraint("channel", "external_id"),
         Index("ix_case_center_status", "center_id", "status"),
         Index("ix_case_county_created", "county_code", "created_at"),
+        # the big screen's lists: newest first, overall and per colour / supervision
+        Index("ix_case_created_at", "created_at"),
+        Index("ix_case_colour_created", "sla_colour", "created_at"),
+        Index("ix_case_supervised_created", "supervised_level", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,7 +51,7 @@ class Case(Base):
     reporter_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     reporter_name: Mapped[str | None] = mapped_column(String(100))  # personal data
     reporter_phone: Mapped[str | None] = mapped_column(String(32))  # personal data
-    sla_colour: Mapped[str | None] = mapped_column(String(8), index=True)
+    sla_colour: Mapped[str | None] = mapped_column(String(8))
     suspended: Mapped[bool] = mapped_column(default=False)
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     pending_extension: Mapped[dict[str, Any] | None] = mapped_column(json_type())

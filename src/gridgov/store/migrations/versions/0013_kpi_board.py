@@ -1,4 +1,5 @@
-"""kpi board: the cockpit's narrow rollups; each case's counted facts kept in its state
+"""kpi board: the cockpit's narrow rollups; each case's counted facts kept in its state; the
+big screen's list indexes on the case table (newest first, by colour, by supervision)
 
 The rollups are derived data: this revision clears them (and the cursor), and the keeper
 counts everything again from the event log on its next rounds (or ``gridgov analytics
@@ -46,12 +47,24 @@ def upgrade() -> None:
         batch_op.create_index("ix_kpi_board_top", ["scope", "grain", "day", "count"], unique=False)
     with op.batch_alter_table("kpi_case_state", schema=None) as batch_op:
         batch_op.add_column(sa.Column("facts", sa.Text(), nullable=True))
+    with op.batch_alter_table("case", schema=None) as batch_op:
+        batch_op.drop_index("ix_case_sla_colour")
+        batch_op.create_index("ix_case_created_at", ["created_at"], unique=False)
+        batch_op.create_index("ix_case_colour_created", ["sla_colour", "created_at"], unique=False)
+        batch_op.create_index(
+            "ix_case_supervised_created", ["supervised_level", "created_at"], unique=False
+        )
     op.execute("DELETE FROM kpi_rollup")
     op.execute("DELETE FROM kpi_case_state")
     op.execute("DELETE FROM kpi_cursor")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("case", schema=None) as batch_op:
+        batch_op.drop_index("ix_case_supervised_created")
+        batch_op.drop_index("ix_case_colour_created")
+        batch_op.drop_index("ix_case_created_at")
+        batch_op.create_index("ix_case_sla_colour", ["sla_colour"], unique=False)
     with op.batch_alter_table("kpi_case_state", schema=None) as batch_op:
         batch_op.drop_column("facts")
     with op.batch_alter_table("kpi_board", schema=None) as batch_op:
