@@ -384,3 +384,36 @@ def test_reports_are_made_on_demand_and_when_due_in_three_formats(
     made_now = reports.make_due(county.db, county.settings, now=tuesday)
     assert len(made_now) == len(due)
     assert reports.make_due(county.db, county.settings, now=tuesday) == []
+
+
+def test_the_lists_select_the_same_cases_as_the_region_subtree(
+    county: Platform, world: World
+) -> None:
+    """The big screen's lists name counties (or a town's regions) rather than walking the
+    region tree for every case; they must pick exactly the cases the subtree holds."""
+    from sqlalchemy import select
+
+    from gridgov.analytics import cockpit
+    from gridgov.auth.scope import region_subtree
+    from gridgov.store.models import Case
+
+    from ..factories import TOWN_A, TOWN_B
+
+    with county.db.write() as session:  # one case placed in a town (the others: the county)
+        first = session.scalars(select(Case).order_by(Case.id)).first()
+        assert first is not None
+        first.region_code = TOWN_A
+    with county.db.read() as session:
+        everyone = set(session.scalars(select(Case.id)))
+        assert everyone
+        sizes = {}
+        for code in ("320700", "320724", TOWN_A, TOWN_B):
+            subtree = set(
+                session.scalars(select(Case.id).where(Case.region_code.in_(region_subtree(code))))
+            )
+            listed = set(session.scalars(select(Case.id).where(cockpit.listed(session, code))))
+            assert listed == subtree, code
+            sizes[code] = len(listed)
+    # the city and the county hold every case; the town its one
+    assert sizes["320700"] == sizes["320724"] == len(everyone)
+    assert (sizes[TOWN_A], sizes[TOWN_B]) == (1, 0)

@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Date, and_, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from gridgov.analytics import kpi
@@ -167,24 +167,23 @@ class Window:
     def __init__(self, session: Session, scope: str) -> None:
         self.session, self.scope = session, scope
 
-    def _sums(self, grain: str, periods: list[Span], by: list[Any], kinds: Any = None) -> Any:
-        b = KpiBoard
-        first, last = min(f for f, _ in periods), max(la for _, la in periods)
-        sums = [func.sum(case((in_period(b, f, la), b.count), else_=0)) for f, la in periods]
-        base = [b.scope == self.scope, b.grain == grain]
-        if kinds is not None:
-            base.append(b.kind.in_(kinds))
-        on_days = and_(*base, b.day.between(first, last), b.kind != Kind.overdue.value)
-        overdue = and_(*base, b.kind == Kind.overdue.value, b.until > first, b.since <= last)
-        for part in (on_days, overdue):
-            yield from self.session.execute(select(*by, *sums).where(part).group_by(*by))
+    def _sums(self, grain: str, periods: list[Span], by: tuple[str, ...]) -> Any:
+        """Rows of ``by`` columns and one sum per period."""
+        statements = _sum_statements(by, len(periods))
+        params: dict[str, Any] = {"scope": self.scope, "grain": grain}
+        params["first"] = min(f for f, _ in periods)
+        params["last"] = max(la for _, la in periods)
+        params["ends"] = min(la for _, la in periods)
+        for i, (f, la) in enumerate(periods):
+            params[f"f{i}"], params[f"l{i}"] = f, la
+        for statement in statements:
+            yield from self.session.execute(statement, params)
 
     def tally(self, periods: dict[str, Span]) -> dict[str, kpi.Counts]:
         """Each named period's counts for the whole scope."""
-        b = KpiBoard
         out = {name: kpi.Counts() for name in periods}
         spans = list(periods.values())
-        for kind, outcome, minutes, *ns in self._sums(ALL, spans, [b.kind, b.outcome, b.minutes]):
+        for kind, outcome, minutes, *ns in self._sums(ALL, spans, ("kind", "outcome", "minutes")):
             for name, n in zip(periods, ns, strict=True):
                 if n:
                     _bump(out[name], kind, outcome, minutes, int(n))
@@ -213,9 +212,8 @@ class Window:
         shows."""
         if first.day != 1:
             raise ValueError("the board ranks units by the month: start on its first day")
-        b = KpiBoard
         groups: dict[str | None, kpi.Counts] = defaultdict(kpi.Counts)
-        by = [b.member, b.kind, b.outcome, b.minutes]
+        by = ("member", "kind", "outcome", "minutes")
         for member, kind, outcome, minutes, n in self._sums(UNIT, [(first, last)], by):
             if n:
                 _bump(groups[member], kind, outcome, minutes, int(n))
@@ -235,7 +233,38 @@ class Window:
         return [(m, int(count)) for m, count in rows]
 
 
-def in_period(table: Any, first: date, last: date) -> Any:
+_STATEMENTS: dict[tuple[tuple[str, ...], int], tuple[Any, Any]] = {}
+
+
+def _sum_statements(by: tuple[str, ...], n: int) -> tuple[Any, Any]:
+    """The two statements of :meth:`Window._sums` (days in the window; overdue spans still
+    standing), built once per shape with bound parameters: building them costs more than
+    running them."""
+    found = _STATEMENTS.get((by, n))
+    if found is not None:
+        return found
+    b = KpiBoard
+    columns = [getattr(b, name) for name in by]
+
+    def day(name: str) -> Any:
+        return bindparam(name, type_=Date)
+
+    sums = [
+        func.sum(case((in_period(b, day(f"f{i}"), day(f"l{i}")), b.count), else_=0))
+        for i in range(n)
+    ]
+    base = (b.scope == bindparam("scope"), b.grain == bindparam("grain"))
+    on_days = and_(*base, b.day.between(day("first"), day("last")), b.kind != "overdue")
+    # a span counts when it stands at a period's end: ended after the earliest end
+    overdue = and_(*base, b.kind == "overdue", b.until > day("ends"), b.since <= day("last"))
+    made = tuple(
+        select(*columns, *sums).where(part).group_by(*columns) for part in (on_days, overdue)
+    )
+    _STATEMENTS[(by, n)] = (made[0], made[1])
+    return _STATEMENTS[(by, n)]
+
+
+def in_period(table: Any, first: Any, last: Any) -> Any:
     """The rollup rows (fine or board: ``table``) a period counts: facts on its days; the
     accepted cohort's closures still standing at its end; cases overdue at its end."""
     t = table

@@ -20,15 +20,14 @@ from sqlalchemy.orm import Session
 
 from gridgov.analytics import board, kpi, service
 from gridgov.analytics.service import By, Period
-from gridgov.auth.scope import region_subtree
 from gridgov.cases.workflow import OPEN
-from gridgov.store.models import Case, Unit
+from gridgov.store.models import Case, Region, Unit
 from gridgov.store.types import rarely
 
 TREND_DAYS = 30
 TOP = 8
 LIST = 10
-POINTS = 2000  # the newest cases of the window on the map
+POINTS = 1000  # the newest cases of the window on the map
 
 
 def periods(today: date) -> dict[str, tuple[date, date]]:
@@ -76,7 +75,7 @@ def build(
         hot_spots = top_groups(session, source, month, By.grid)
         ranking = unit_ranking(session, source, month)
     in_scope = and_(
-        listed(center.region_code, "cockpit_regions"),
+        listed(session, center.region_code),
         visible if visible is not None else true(),
     )
     return {
@@ -182,13 +181,27 @@ OVERDUE = rarely(Case.sla_colour == "overdue")
 SUPERVISED = rarely(Case.supervised_level > 0)
 
 
-def listed(region_code: str, name: str) -> ColumnElement[bool]:
-    """Cases in the region's subtree, for the lists: the condition leaves the region index
-    alone (``region_code || ''``), so that the database walks the list's own index (newest,
-    overdue or supervised cases in order, ``ix_case_*_created``) and stops at the tenth.
-    SQLite cannot size the subtree and would otherwise fetch and sort every case in it — a
-    city's ten million."""
-    return Case.region_code.concat("").in_(region_subtree(region_code, name))
+def listed(session: Session, region_code: str) -> ColumnElement[bool]:
+    """Cases in the region's subtree, for the lists.
+
+    The subtree is read once, down to the counties, and the condition names the counties in
+    it when it holds whole counties (a city or county centre: a case's ``county_code`` is its
+    region's county), else its regions. It leaves the indexes alone (``… || ''``), so that the database walks
+    the list's own index (newest, overdue or supervised cases in order, ``ix_case_*_created``)
+    and stops at the tenth: SQLite cannot size the subtree and would otherwise fetch and sort
+    every case in it — a city's ten million."""
+    tree = select(Region.code, Region.level).where(Region.code == region_code)
+    tree = tree.cte("listed_regions", recursive=True)
+    tree = tree.union_all(  # no deeper than the counties: they stand for their regions
+        select(Region.code, Region.level)
+        .join(tree, Region.parent_code == tree.c.code)
+        .where(tree.c.level != "county")
+    )
+    rows = session.execute(select(tree.c.code, tree.c.level)).all()
+    counties = [code for code, level in rows if level == "county"]
+    if counties:
+        return Case.county_code.concat("").in_(counties)
+    return Case.region_code.concat("").in_([code for code, _ in rows])
 
 
 def open_cases(session: Session, condition: ColumnElement[bool], tz: Any) -> list[dict[str, Any]]:

@@ -95,7 +95,7 @@ def content(
         counts = kpi.figures(days.get(day, kpi.Counts()))
         trend.append({"day": day, "received": counts["received"], "closures": counts["closures"]})
     in_region = Case.region_code.in_(region_subtree(center.region_code, "report_regions"))
-    listed = cockpit.listed(center.region_code, "report_listed")
+    listed = cockpit.listed(session, center.region_code)
     return {
         "center": center.code,
         "center_name": center.name,
