@@ -186,10 +186,10 @@ def listed(session: Session, region_code: str) -> ColumnElement[bool]:
 
     The subtree is read once, down to the counties, and the condition names the counties in
     it when it holds whole counties (a city or county centre: a case's ``county_code`` is its
-    region's county), else its regions. It leaves the indexes alone (``… || ''``), so that the database walks
-    the list's own index (newest, overdue or supervised cases in order, ``ix_case_*_created``)
-    and stops at the tenth: SQLite cannot size the subtree and would otherwise fetch and sort
-    every case in it — a city's ten million."""
+    region's county), else its regions. It leaves the indexes alone (``… || ''``), so that
+    the database walks the list's own index (newest, overdue or supervised cases in order,
+    ``ix_case_*_created``) and stops at the tenth: SQLite cannot size the subtree and would
+    otherwise fetch and sort every case in it — a city's ten million."""
     tree = select(Region.code, Region.level).where(Region.code == region_code)
     tree = tree.cte("listed_regions", recursive=True)
     tree = tree.union_all(  # no deeper than the counties: they stand for their regions
