@@ -251,7 +251,7 @@ def _points(session: Session, condition: ColumnElement[bool], window: Period) ->
     stmt = (
         select(Case.lat, Case.lon, Case.status)
         .where(condition, Case.created_at >= window.start, Case.lon.is_not(None))
-        .order_by(Case.id.desc())
+        .order_by(Case.created_at.desc())
         .limit(POINTS)
     )
     rows = session.execute(stmt)
