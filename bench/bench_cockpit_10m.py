@@ -276,18 +276,23 @@ def board_rows(L: dict[str, np.ndarray]) -> pa.Table:
     unit_kinds = {k.value for k in board.UNIT_KINDS}
     for kind, cols in facts(L):
         t = pa.table({k: v for k, v in cols.items() if k in (*keys, "town", "unit", "w")})
-        grains = [(board.ALL, None, t)]
+        grains = [(board.ALL, None, t, kind)]
         month = (cols["day"] - _day_of_month(cols["day"])).astype(np.int64)
         if kind in unit_kinds:
-            by_unit = t.filter(pc.not_equal(t["unit"], NONE))
+            has_unit = cols["unit"] != NONE
+            by_unit = t.filter(pa.array(has_unit))
             if kind in {k.value for k in board.BY_MONTH}:
-                kept = by_unit.filter(pc.not_equal(by_unit["unit"], NONE))
-                by_unit = kept.set_column(
-                    kept.column_names.index("day"),
-                    "day",
-                    pa.array(month[cols["unit"] != NONE]),
-                )
-            grains.append((board.UNIT, "unit", by_unit))
+                by_unit = _with(by_unit, day=month[has_unit])
+            grains.append((board.UNIT, "unit", by_unit, kind))
+            n = int(has_unit.sum())
+            if kind == "due":  # and by the deadline's month
+                whole = _with(by_unit, day=month[has_unit])
+                grains.append((board.UNIT, "unit", whole, board.DUE_MONTH))
+            if kind == "overdue":  # the spans standing now, whenever they began
+                standing = pa.array(cols["until"][has_unit] == NONE)
+                still = (board.STILL - (TODAY - timedelta(days=DAYS - 1))).days
+                now = _with(by_unit, day=np.full(n, still), since=np.full(n, NONE))
+                grains.append((board.UNIT, "unit", now.filter(standing), board.OVERDUE_NOW))
         if kind == "received":
             for grain, name in ((board.ITEM, "item"), (board.GRID, "grid")):
                 member = leaf_id(cols["item"]) if name == "item" else cols["grid"]
@@ -307,9 +312,10 @@ def board_rows(L: dict[str, np.ndarray]) -> pa.Table:
                                 "w": cols["w"],
                             }
                         ),
+                        kind,
                     )
                 )
-        for grain, member, table in grains:
+        for grain, member, table, label in grains:
             if member == "unit":
                 table = table.rename_columns(
                     ["member" if c == "unit" else c for c in table.column_names]
@@ -335,8 +341,14 @@ def board_rows(L: dict[str, np.ndarray]) -> pa.Table:
                             [("w_sum" if c == "w_sum_sum" else c) for c in [*group, "w_sum_sum"]]
                         )
                     )
-                tables.append((level, grain, kind, member is not None, g))
+                tables.append((level, grain, label, member is not None, g))
     return tables  # type: ignore[return-value]
+
+
+def _with(table: pa.Table, **columns: np.ndarray) -> pa.Table:
+    for name, values in columns.items():
+        table = table.set_column(table.column_names.index(name), name, pa.array(values))
+    return table
 
 
 def _day_of_month(days: np.ndarray) -> np.ndarray:
@@ -700,49 +712,56 @@ def duck_figures(
 
     def run() -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for name, (f, end) in spans.items():
+        # one scan for the three periods' figures, one for their handling-time histograms
+        columns, histograms = [], []
+        for f, end in spans.values():
             p = f"DATE '{f}' AND DATE '{end}'"
-            row = con.execute(
-                f"""
-                SELECT
-                  count(*) FILTER (day0 BETWEEN {p}),
-                  count(*) FILTER (acc BETWEEN {p}),
-                  count(*) FILTER (rejected AND day0 BETWEEN {p}),
-                  count(*) FILTER (acc BETWEEN {p} AND ((close1 <= DATE '{end}'
-                      AND (reopen IS NULL OR reopen > DATE '{end}')) OR close2 <= DATE '{end}')),
-                  count(*) FILTER (due BETWEEN {p} AND outcome = {OUTCOME["on_time"]}),
-                  count(*) FILTER (due BETWEEN {p} AND outcome IN ({OUTCOME["on_time"]},
-                      {OUTCOME["late"]}, {OUTCOME["suspended"]})),
-                  count(*) FILTER (due BETWEEN {p} AND outcome = {OUTCOME["suspended"]}),
-                  count(*) FILTER (acc BETWEEN {p}) + count(*) FILTER (d2 BETWEEN {p}),
-                  count(*) FILTER (acc BETWEEN {p} AND d1_on_time)
-                    + count(*) FILTER (d2 BETWEEN {p} AND d2_on_time),
-                  count(*) FILTER (returned AND acc BETWEEN {p}),
-                  count(*) FILTER (vf BETWEEN {p}) + count(*) FILTER (close1 BETWEEN {p})
-                    + count(*) FILTER (close2 BETWEEN {p}),
-                  count(*) FILTER (vf BETWEEN {p}),
-                  count(*) FILTER (close1 BETWEEN {p}) + count(*) FILTER (close2 BETWEEN {p}),
-                  count(*) FILTER (reopen BETWEEN {p}),
-                  count(*) FILTER (visit BETWEEN {p}),
-                  count(*) FILTER (visit BETWEEN {p} AND satisfied),
-                  count(*) FILTER (od_since <= DATE '{end}'
-                      AND (od_until IS NULL OR od_until > DATE '{end}'))
-                FROM raw
-                """
-            ).fetchone()
-            histogram = con.execute(
-                f"""
-                SELECT CASE WHEN m <= 480 THEN ceil(m / 30) * 30
-                            WHEN m <= 2400 THEN ceil(m / 60) * 60
-                            ELSE ceil(m / 240) * 240 END AS b, count(*), sum(m) FROM (
-                  SELECT minutes AS m FROM raw WHERE h1 BETWEEN {p}
-                  UNION ALL SELECT minutes2 FROM raw WHERE h2 BETWEEN {p})
-                GROUP BY b
-                """
-            ).fetchall()
-            p90 = kpi.percentile_minutes(Counter({int(b): n for b, n, _ in histogram}), 0.9)
-            handled = (sum(n for _, n, _ in histogram), sum(m for _, _, m in histogram), p90)
-            out[name] = (*row, *handled)
+            columns += [
+                f"count(*) FILTER (day0 BETWEEN {p})",
+                f"count(*) FILTER (acc BETWEEN {p})",
+                f"count(*) FILTER (rejected AND day0 BETWEEN {p})",
+                f"""count(*) FILTER (acc BETWEEN {p} AND ((close1 <= DATE '{end}'
+                    AND (reopen IS NULL OR reopen > DATE '{end}')) OR close2 <= DATE '{end}'))""",
+                f"count(*) FILTER (due BETWEEN {p} AND outcome = {OUTCOME['on_time']})",
+                f"""count(*) FILTER (due BETWEEN {p} AND outcome IN ({OUTCOME["on_time"]},
+                    {OUTCOME["late"]}, {OUTCOME["suspended"]}))""",
+                f"count(*) FILTER (due BETWEEN {p} AND outcome = {OUTCOME['suspended']})",
+                f"count(*) FILTER (acc BETWEEN {p}) + count(*) FILTER (d2 BETWEEN {p})",
+                f"""count(*) FILTER (acc BETWEEN {p} AND d1_on_time)
+                    + count(*) FILTER (d2 BETWEEN {p} AND d2_on_time)""",
+                f"count(*) FILTER (returned AND acc BETWEEN {p})",
+                f"""count(*) FILTER (vf BETWEEN {p}) + count(*) FILTER (close1 BETWEEN {p})
+                    + count(*) FILTER (close2 BETWEEN {p})""",
+                f"count(*) FILTER (vf BETWEEN {p})",
+                f"count(*) FILTER (close1 BETWEEN {p}) + count(*) FILTER (close2 BETWEEN {p})",
+                f"count(*) FILTER (reopen BETWEEN {p})",
+                f"count(*) FILTER (visit BETWEEN {p})",
+                f"count(*) FILTER (visit BETWEEN {p} AND satisfied)",
+                f"""count(*) FILTER (od_since <= DATE '{end}'
+                    AND (od_until IS NULL OR od_until > DATE '{end}'))""",
+            ]
+            histograms += [f"count(*) FILTER (day BETWEEN {p})", f"sum(m) FILTER (day BETWEEN {p})"]
+        row = con.execute(f"SELECT {', '.join(columns)} FROM raw").fetchone()
+        first = min(f for f, _ in spans.values())
+        buckets = con.execute(
+            f"""
+            SELECT CASE WHEN m <= 480 THEN ceil(m / 30) * 30
+                        WHEN m <= 2400 THEN ceil(m / 60) * 60
+                        ELSE ceil(m / 240) * 240 END AS b, {", ".join(histograms)} FROM (
+              SELECT h1 AS day, minutes AS m FROM raw WHERE h1 >= DATE '{first}'
+              UNION ALL SELECT h2, minutes2 FROM raw WHERE h2 >= DATE '{first}')
+            GROUP BY b
+            """
+        ).fetchall()
+        per = len(columns) // len(spans)
+        for i, name in enumerate(spans):
+            counts = Counter({int(b[0]): b[1 + 2 * i] for b in buckets if b[1 + 2 * i]})
+            handled = (
+                sum(counts.values()),
+                sum(b[2 + 2 * i] or 0 for b in buckets),
+                kpi.percentile_minutes(counts, 0.9),
+            )
+            out[name] = (*row[i * per : (i + 1) * per], *handled)
         f, end = spans["last_30_days"]
         out["trend"] = con.execute(
             f"""
@@ -895,11 +914,13 @@ def main() -> None:
 
         screen = refresh()
         ms = timed(refresh, args.runs)
-        parts = {
-            "board: figures, trend, rankings, top lists": timed(
-                lambda: _figures_only(session), args.runs
+        figures = timed(
+            lambda: cockpit.build(
+                session, center_code=CITY, now=now, office_hours="", rollups=True, lists=False
             ),
-        }
+            args.runs,
+        )
+        parts = {"the figures (KPIs of the three periods, trend, rankings, top lists)": figures}
     duck_ms, duck = duck_figures(L, {k: tuple(v) for k, v in cockpit.periods(TODAY).items()})
     wrong = compare(screen, duck)
     print(
@@ -923,17 +944,6 @@ def main() -> None:
     sys.stdout.flush()
     if wrong:
         sys.exit(1)
-
-
-def _figures_only(session: Any) -> None:
-    spans = cockpit.periods(TODAY)
-    read = board.Window(session, CITY)
-    for counts in read.tally(spans).values():
-        kpi.figures(counts)
-    read.per_day(spans["last_30_days"][0], TODAY, cockpit.TREND_KINDS)
-    read.units(*spans["month"])
-    read.top(board.ITEM, TODAY, cockpit.TOP)
-    read.top(board.GRID, TODAY, cockpit.TOP)
 
 
 def bucket(minutes: np.ndarray) -> np.ndarray:

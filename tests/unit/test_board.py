@@ -39,10 +39,14 @@ def test_a_case_counts_once_in_every_scope_and_grain() -> None:
         # an overdue span still open ends at the far-off STILL date: one range to read
         assert mine[(scope, "all", "", "overdue", D, D, board.STILL, "", 0)] == 1
         assert mine[(scope, "unit", unit, "overdue", D, D, board.STILL, "", 0)] == 1
+        # and for the unit ranking of "now": deadlines by month, standing spans at all
+        due_month = (scope, "unit", unit, "due_month", month, None, None, "pending", 0)
+        assert mine[due_month] == 1
+        assert mine[(scope, "unit", unit, "overdue_now", board.STILL, None, None, "", 0)] == 1
     # intake has no unit: it is not in the unit grain; handled is not ranked by unit
     assert not [k for k in rows if k[1] == "unit" and k[3] in ("received", "handled")]
-    # per scope: 6 in "all" (handling twice), 3 by unit, 1 by item, 1 by grid
-    assert len(rows) == 3 * 11
+    # per scope: 6 in "all" (handling twice), 5 by unit, 1 by item, 1 by grid
+    assert len(rows) == 3 * 13
 
 
 def test_no_item_or_grid_means_no_top_list_row() -> None:

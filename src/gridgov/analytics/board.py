@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Date, and_, bindparam, case, func, select
@@ -42,6 +42,9 @@ UNIT_KINDS = frozenset({Kind.dispatched, Kind.returned, Kind.visited, Kind.due, 
 # may lie ahead, an overdue span is read by its ends: those stay by day)
 BY_MONTH = frozenset({Kind.dispatched, Kind.returned, Kind.visited})
 HANDLED_MINUTES = "handled_minutes"  # the exact sum beside the handling-time histogram
+DUE_MONTH = "due_month"  # a unit's deadlines counted by their month
+OVERDUE_NOW = "overdue_now"  # a unit's overdue spans still standing, whenever they began
+MOMENTS = tuple(sorted({k.value for k in Kind if k not in SPANS} | {HANDLED_MINUTES}))
 STILL = date(9999, 12, 31)  # a span's end while it lasts: "ended after" is then one range
 
 # scope, grain, member, kind, day, since, until, outcome, minutes
@@ -98,6 +101,10 @@ def counted(
             if by_unit:
                 assert f.unit is not None
                 out[(scope, UNIT, f.unit, kind, unit_day, f.since, until, f.outcome, 0)] += 1
+                if f.kind is Kind.due:  # and by its month: see Window.units
+                    out[(scope, UNIT, f.unit, DUE_MONTH, month, None, None, f.outcome, 0)] += 1
+                elif f.kind is Kind.overdue and until == STILL:
+                    out[(scope, UNIT, f.unit, OVERDUE_NOW, STILL, None, None, "", 0)] += 1
             if f.kind is Kind.received:
                 if item:
                     out[(scope, ITEM, str(item), kind, month, None, None, "", 0)] += 1
@@ -148,6 +155,7 @@ def covers(session: Session, region_code: str) -> bool:
 
 
 def _bump(counts: kpi.Counts, kind: str, outcome: str, minutes: int, n: int) -> None:
+    """Add a board row's ``n`` (negative: take it back) to ``counts``."""
     if kind == HANDLED_MINUTES:
         counts.handled_minutes += n
     elif kind == Kind.handled.value:
@@ -160,33 +168,48 @@ Span = tuple[date, date]
 
 
 class Window:
-    """A scope's board rows, summed in the database for any periods (all ending by ``last``
-    at the latest): each query reads an index range of the window's days and the overdue
-    spans still open after its start, and returns a few hundred sums."""
+    """A scope's board rows summed in the database for periods that end on the same day or
+    later (the cockpit's today, this month and 30 days): each statement reads one index range
+    and returns a few hundred sums; the statements are built once, with bound parameters."""
 
     def __init__(self, session: Session, scope: str) -> None:
         self.session, self.scope = session, scope
 
-    def _sums(self, grain: str, periods: list[Span], by: tuple[str, ...]) -> Any:
-        """Rows of ``by`` columns and one sum per period."""
-        statements = _sum_statements(by, len(periods))
-        params: dict[str, Any] = {"scope": self.scope, "grain": grain}
-        params["first"] = min(f for f, _ in periods)
-        params["last"] = max(la for _, la in periods)
-        params["ends"] = min(la for _, la in periods)
-        for i, (f, la) in enumerate(periods):
-            params[f"f{i}"], params[f"l{i}"] = f, la
-        for statement in statements:
-            yield from self.session.execute(statement, params)
+    def _run(self, name: str, params: dict[str, Any]) -> Any:
+        return self.session.execute(_statement(name, params.pop("n", 1)), params)
+
+    def current(self, today: date) -> bool:
+        """Whether the board can answer for periods ending ``today``: nothing of what it keeps
+        per month (intake, dispatches, returns, visits) happened after it. A view of the past
+        (``today`` before the newest facts) is counted from the events instead."""
+        b = KpiBoard
+        later = self.session.scalar(
+            select(b.id)
+            .where(
+                b.scope == self.scope,
+                b.grain == ALL,
+                b.kind.in_(sorted({Kind.received.value} | {k.value for k in BY_MONTH})),
+                b.day > today,
+            )
+            .limit(1)
+        )
+        return later is None
 
     def tally(self, periods: dict[str, Span]) -> dict[str, kpi.Counts]:
-        """Each named period's counts for the whole scope."""
+        """Each named period's counts for the whole scope: its days' moments, the cohort's
+        closures and the overdue spans standing at its end."""
         out = {name: kpi.Counts() for name in periods}
-        spans = list(periods.values())
-        for kind, outcome, minutes, *ns in self._sums(ALL, spans, ("kind", "outcome", "minutes")):
-            for name, n in zip(periods, ns, strict=True):
-                if n:
-                    _bump(out[name], kind, outcome, minutes, int(n))
+        params: dict[str, Any] = {"scope": self.scope, "n": len(periods)}
+        params["first"] = min(f for f, _ in periods.values())
+        params["last"] = max(la for _, la in periods.values())
+        params["ends"] = min(la for _, la in periods.values())
+        for i, (f, la) in enumerate(periods.values()):
+            params[f"f{i}"], params[f"l{i}"] = f, la
+        for statement in ("moments", "cohort", "overdue"):
+            for kind, outcome, minutes, *ns in self._run(statement, dict(params)):
+                for name, n in zip(periods, ns, strict=True):
+                    if n:
+                        _bump(out[name], kind, outcome, minutes, int(n))
         return out
 
     def per_day(self, first: date, last: date, kinds: tuple[str, ...]) -> dict[str, kpi.Counts]:
@@ -198,8 +221,8 @@ class Window:
             .where(
                 b.scope == self.scope,
                 b.grain == ALL,
-                b.day.between(first, last),
                 b.kind.in_(kinds),
+                b.day.between(first, last),
             )
             .group_by(b.day, b.kind, b.outcome, b.minutes)
         )
@@ -208,15 +231,26 @@ class Window:
         return days
 
     def units(self, first: date, last: date) -> dict[str | None, kpi.Counts]:
-        """A month's counts to date (``first`` its first day) per unit, what the ranking
-        shows."""
+        """A month's counts to date (``first`` its first day, ``last`` in it) per unit, what
+        the ranking shows. Read as the whole month's rows, less the deadlines after ``last``,
+        and the overdue spans standing now, less those begun after ``last``, plus those that
+        stood at ``last`` and have ended since (for ``last`` today: nothing to correct)."""
         if first.day != 1:
             raise ValueError("the board ranks units by the month: start on its first day")
+        following = (first + timedelta(days=32)).replace(day=1)
+        params = {"scope": self.scope, "month": first, "last": last, "following": following}
         groups: dict[str | None, kpi.Counts] = defaultdict(kpi.Counts)
-        by = ("member", "kind", "outcome", "minutes")
-        for member, kind, outcome, minutes, n in self._sums(UNIT, [(first, last)], by):
-            if n:
-                _bump(groups[member], kind, outcome, minutes, int(n))
+        for member, kind, outcome, n in self._run("unit_month", dict(params)):
+            name = Kind.due.value if kind == DUE_MONTH else kind
+            _bump(groups[member], name, outcome, 0, int(n))
+        for member, outcome, n in self._run("unit_due_after", dict(params)):
+            _bump(groups[member], Kind.due.value, outcome, 0, -int(n))
+        for member, n in self._run("unit_overdue_now", dict(params)):
+            _bump(groups[member], Kind.overdue.value, "", 0, int(n))
+        for member, n in self._run("unit_overdue_begun_after", dict(params)):
+            _bump(groups[member], Kind.overdue.value, "", 0, -int(n))
+        for member, n in self._run("unit_overdue_ended_after", dict(params)):
+            _bump(groups[member], Kind.overdue.value, "", 0, int(n))
         return dict(groups)
 
     def top(self, grain: str, month: date, n: int) -> list[tuple[str, int]]:
@@ -233,35 +267,69 @@ class Window:
         return [(m, int(count)) for m, count in rows]
 
 
-_STATEMENTS: dict[tuple[tuple[str, ...], int], tuple[Any, Any]] = {}
+_STATEMENTS: dict[tuple[str, int], Any] = {}
 
 
-def _sum_statements(by: tuple[str, ...], n: int) -> tuple[Any, Any]:
-    """The two statements of :meth:`Window._sums` (days in the window; overdue spans still
-    standing), built once per shape with bound parameters: building them costs more than
-    running them."""
-    found = _STATEMENTS.get((by, n))
-    if found is not None:
-        return found
+def _statement(name: str, n: int) -> Any:
+    """The board's reading statements, built once per shape (``n`` periods) with bound
+    parameters: building them costs more than running them."""
+    found = _STATEMENTS.get((name, n))
+    if found is None:
+        found = _STATEMENTS[(name, n)] = _build(name, n)
+    return found
+
+
+def _build(name: str, n: int) -> Any:
     b = KpiBoard
-    columns = [getattr(b, name) for name in by]
 
-    def day(name: str) -> Any:
-        return bindparam(name, type_=Date)
+    def day(key: str) -> Any:
+        return bindparam(key, type_=Date)
 
-    sums = [
-        func.sum(case((in_period(b, day(f"f{i}"), day(f"l{i}")), b.count), else_=0))
-        for i in range(n)
-    ]
-    base = (b.scope == bindparam("scope"), b.grain == bindparam("grain"))
-    on_days = and_(*base, b.day.between(day("first"), day("last")), b.kind != "overdue")
-    # a span counts when it stands at a period's end: ended after the earliest end
-    overdue = and_(*base, b.kind == "overdue", b.until > day("ends"), b.since <= day("last"))
-    made = tuple(
-        select(*columns, *sums).where(part).group_by(*columns) for part in (on_days, overdue)
-    )
-    _STATEMENTS[(by, n)] = (made[0], made[1])
-    return _STATEMENTS[(by, n)]
+    here = (b.scope == bindparam("scope"),)
+    if name in ("moments", "cohort", "overdue"):  # Window.tally, grain "all"
+        everything = (*here, b.grain == ALL)
+        by = (b.kind, b.outcome, b.minutes)
+        on = [b.day.between(day(f"f{i}"), day(f"l{i}")) for i in range(n)]
+        standing = [(b.since <= day(f"l{i}")) & (b.until > day(f"l{i}")) for i in range(n)]
+        if name == "moments":
+            where = and_(*everything, b.kind.in_(MOMENTS), b.day.between(day("first"), day("last")))
+            when = on
+        elif name == "cohort":
+            where = and_(
+                *everything,
+                b.kind == Kind.cohort_closed.value,
+                b.day.between(day("first"), day("last")),
+            )
+            when = [a & s for a, s in zip(on, standing, strict=True)]
+        else:  # a span counts when it stands at a period's end: ended after the earliest end
+            where = and_(
+                *everything,
+                b.kind == Kind.overdue.value,
+                b.until > day("ends"),
+                b.since <= day("last"),
+            )
+            when = standing
+        sums = [func.sum(case((w, b.count), else_=0)) for w in when]
+        return select(*by, *sums).where(where).group_by(*by)
+    unit = (*here, b.grain == UNIT)
+    overdue = b.kind == Kind.overdue.value
+    if name == "unit_month":
+        kinds = (*(k.value for k in BY_MONTH), DUE_MONTH)
+        by = (b.member, b.kind, b.outcome)
+        where = and_(*unit, b.kind.in_(kinds), b.day == day("month"))
+    elif name == "unit_due_after":
+        by = (b.member, b.outcome)
+        where = and_(*unit, b.kind == Kind.due.value, b.day > day("last"), b.day < day("following"))
+    elif name == "unit_overdue_now":
+        by = (b.member,)
+        where = and_(*unit, b.kind == OVERDUE_NOW)
+    elif name == "unit_overdue_begun_after":
+        by = (b.member,)
+        where = and_(*unit, overdue, b.until == STILL, b.since > day("last"))
+    else:  # unit_overdue_ended_after
+        by = (b.member,)
+        where = and_(*unit, overdue, b.until > day("last"), b.until < STILL, b.since <= day("last"))
+    return select(*by, func.sum(b.count)).where(where).group_by(*by)
 
 
 def in_period(table: Any, first: Any, last: Any) -> Any:

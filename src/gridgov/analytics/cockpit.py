@@ -46,19 +46,32 @@ def build(
     office_hours: str,
     visible: ColumnElement[bool] | None = None,
     rollups: bool = False,
+    lists: bool = True,
 ) -> dict[str, Any]:
+    """The big screen's document. Without ``lists``: the figures alone (KPIs of the three
+    periods, trend, top categories and grids, unit ranking), no case lists or map points."""
     center, tz = service.center_and_tz(session, center_code)
     today = now.astimezone(tz).date()
     spans = periods(today)
     window = Period(min(first for first, _ in spans.values()), today, tz)
     month = spans["month"]
-    if rollups and board.covers(session, center.region_code):
-        read = board.Window(session, center.region_code)
-        figures = {name: kpi.figures(c) for name, c in read.tally(spans).items()}
-        trend = _trend(read.per_day(spans["last_30_days"][0], today, TREND_KINDS), spans)
-        top_categories = _named(session, By.category, read.top(board.ITEM, today, TOP))
-        hot_spots = _named(session, By.grid, read.top(board.GRID, today, TOP))
-        ranking = _ranked(session, read.units(*month))
+    read = board.Window(session, center.region_code)
+    document: dict[str, Any] = {
+        "center": center.code,
+        "center_name": center.name,
+        "timezone": center.timezone,
+        "today": today.isoformat(),
+        "as_of": now.isoformat(),
+        "periods": {name: [a.isoformat(), b.isoformat()] for name, (a, b) in spans.items()},
+    }
+    if rollups and board.covers(session, center.region_code) and read.current(today):
+        document |= {
+            "kpis": {name: kpi.figures(c) for name, c in read.tally(spans).items()},
+            "trend": _trend(read.per_day(spans["last_30_days"][0], today, TREND_KINDS), spans),
+            "top_categories": _named(session, By.category, read.top(board.ITEM, today, TOP)),
+            "hot_spots": _named(session, By.grid, read.top(board.GRID, today, TOP)),
+            "unit_ranking": _ranked(session, read.units(*month)),
+        }
     else:
         source = service.Source(
             session,
@@ -69,32 +82,25 @@ def build(
             visible=visible,
             rollups=rollups,
         )
-        figures = {name: kpi.figures(source.tally(*span)[0]) for name, span in spans.items()}
-        trend = _trend(source.per_day(spans["last_30_days"][0], today), spans)
-        top_categories = top_groups(session, source, month, By.category)
-        hot_spots = top_groups(session, source, month, By.grid)
-        ranking = unit_ranking(session, source, month)
-    in_scope = and_(
-        listed(session, center.region_code),
-        visible if visible is not None else true(),
-    )
-    return {
-        "center": center.code,
-        "center_name": center.name,
-        "timezone": center.timezone,
-        "today": today.isoformat(),
-        "as_of": now.isoformat(),
-        "periods": {name: [a.isoformat(), b.isoformat()] for name, (a, b) in spans.items()},
-        "kpis": figures,
-        "trend": trend,
-        "top_categories": top_categories,
-        "hot_spots": hot_spots,
-        "unit_ranking": ranking,
-        "overdue": open_cases(session, in_scope & OVERDUE, tz),
-        "supervised": open_cases(session, in_scope & SUPERVISED, tz),
-        "latest": _latest(session, in_scope & (Case.created_at >= window.start), tz),
-        "points": _points(session, in_scope, window),
-    }
+        document |= {
+            "kpis": {name: kpi.figures(source.tally(*span)[0]) for name, span in spans.items()},
+            "trend": _trend(source.per_day(spans["last_30_days"][0], today), spans),
+            "top_categories": top_groups(session, source, month, By.category),
+            "hot_spots": top_groups(session, source, month, By.grid),
+            "unit_ranking": unit_ranking(session, source, month),
+        }
+    if lists:
+        in_scope = and_(
+            listed(session, center.region_code),
+            visible if visible is not None else true(),
+        )
+        document |= {
+            "overdue": open_cases(session, in_scope & OVERDUE, tz),
+            "supervised": open_cases(session, in_scope & SUPERVISED, tz),
+            "latest": _latest(session, in_scope & (Case.created_at >= window.start), tz),
+            "points": _points(session, in_scope, window),
+        }
+    return document
 
 
 TREND_KINDS = ("received", "closed", "due")

@@ -40,7 +40,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("key", name=op.f("uq_kpi_board_key")),
     )
     with op.batch_alter_table("kpi_board", schema=None) as batch_op:
-        batch_op.create_index("ix_kpi_board_scope_day", ["scope", "grain", "day"], unique=False)
+        batch_op.create_index(
+            "ix_kpi_board_scope_day", ["scope", "grain", "kind", "day"], unique=False
+        )
         batch_op.create_index(
             "ix_kpi_board_scope_until", ["scope", "grain", "kind", "until"], unique=False
         )
