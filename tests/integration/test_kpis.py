@@ -443,3 +443,27 @@ def test_the_lists_select_the_same_cases_as_the_region_subtree(
     # the city and the county hold every case; the town its one
     assert sizes["320700"] == sizes["320724"] == len(everyone)
     assert (sizes[TOWN_A], sizes[TOWN_B]) == (1, 0)
+
+
+def test_a_keeper_round_with_a_time_budget_does_part_and_the_next_rounds_the_rest(
+    county: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gridgov.store.models import Case, KpiCaseState
+
+    settings = county.settings
+    options = {"timezone": settings.timezone, "office_hours": settings.office_hours}
+    monkeypatch.setattr(rollups, "STEP", 2)  # look at the clock every two cases
+    with county.db.read() as session:
+        work = rollups.plan(session, budget=0.0, **options)
+    # no time at all: one step's cases, and the plan says it is not the whole story
+    assert len(work.redo) == 2
+    assert not work.complete
+    with county.db.write() as session:
+        assert rollups.carry_out(session, work) == 2
+        cursor_after_part = session.get(rollups.KpiCursor, rollups.CURSOR)
+        assert cursor_after_part is None or cursor_after_part.last_event_id < work.top
+    done = rollups.catch_up(county.db, rounds=10, budget=0.0, **options)
+    with county.db.read() as session:
+        # every case now counted, and counted right
+        assert session.query(KpiCaseState).count() == 2 + done == session.query(Case).count()
+        assert rollups.differences(session, **options) == []

@@ -15,6 +15,7 @@ rollups with a full recomputation (``gridgov analytics check``).
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -33,6 +34,8 @@ from gridgov.store.models import Case, CaseEvent, KpiBoard, KpiCaseState, KpiCur
 CURSOR = "kpi"
 LOOK_BACK = 2_000  # event ids re-read each round: commits that landed out of order
 CHUNK = 500
+STEP = 50  # cases replayed between looks at the clock when a round has a time budget
+ROUND_SECONDS = 0.5  # the server's rounds: short, so that pacing them bounds the keeper
 
 
 @dataclass(frozen=True)
@@ -243,8 +246,17 @@ class Plan:
     redo: list[Redo]
 
 
-def plan(session: Session, *, timezone: str, office_hours: str, limit: int = 5_000) -> Plan:
-    """What the rollups need, read and computed without writing (no lock held)."""
+def plan(
+    session: Session,
+    *,
+    timezone: str,
+    office_hours: str,
+    limit: int = 5_000,
+    budget: float | None = None,
+) -> Plan:
+    """What the rollups need, read and computed without writing (no lock held); with
+    ``budget``, no more replays than fit in that many seconds (the plan is then partial)."""
+    began = time.perf_counter()
     found = session.get(KpiCursor, CURSOR)
     cursor = found.last_event_id if found else 0
     after = cursor - LOOK_BACK
@@ -262,8 +274,11 @@ def plan(session: Session, *, timezone: str, office_hours: str, limit: int = 5_0
     ).all()
     replayer = Replayer(session, timezone=timezone, office_hours=office_hours)
     scopes = board.Scopes(session) if stale else None
-    redo = []
-    for chunk in _chunks(stale):
+    redo: list[Redo] = []
+    step = STEP if budget is not None else CHUNK
+    for chunk in _chunks(stale, step):
+        if budget is not None and redo and time.perf_counter() - began > budget:
+            return Plan(top, cursor, False, redo)  # the rest next round
         logs = replayer.logs([row.id for row in chunk])
         for row in chunk:
             assert scopes is not None
@@ -351,9 +366,9 @@ def _locked_cursor(session: Session) -> KpiCursor:
     return cursor
 
 
-def _chunks(rows: list[Any]) -> Iterator[list[Any]]:
-    for i in range(0, len(rows), CHUNK):
-        yield rows[i : i + CHUNK]
+def _chunks(rows: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+    for i in range(0, len(rows), size):
+        yield rows[i : i + size]
 
 
 # ---- from scratch ----------------------------------------------------------------------------
@@ -485,14 +500,16 @@ def tally(
     return total, groups
 
 
-def catch_up(db: Any, *, timezone: str, office_hours: str, rounds: int = 20) -> int:
+def catch_up(
+    db: Any, *, timezone: str, office_hours: str, rounds: int = 20, budget: float | None = None
+) -> int:
     """Bring the rollups up to the log, round by round: each round plans in a read
-    transaction (the replays: no lock held while intake writes) and carries out in a short
-    write transaction. Returns the cases redone."""
+    transaction (the replays: no lock held while intake writes; at most ``budget`` seconds
+    of them) and carries out in a short write transaction. Returns the cases redone."""
     done = 0
     for _ in range(rounds):
         with db.read() as session:
-            work = plan(session, timezone=timezone, office_hours=office_hours)
+            work = plan(session, timezone=timezone, office_hours=office_hours, budget=budget)
         if not work.redo and work.complete:
             if work.top > work.cursor:  # move the cursor past a quiet stretch of the log
                 with db.write() as session:

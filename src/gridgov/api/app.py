@@ -67,6 +67,7 @@ def _rollups_once(platform: Platform) -> None:
         timezone=platform.settings.timezone,
         office_hours=platform.settings.office_hours,
         rounds=1,
+        budget=rollups.ROUND_SECONDS,
     )
     if n:
         log.debug("kpi rollups: %s cases redone", n)
