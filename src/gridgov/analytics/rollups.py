@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -201,13 +201,14 @@ def _apply(
         return
     dialect = session.get_bind().dialect.name
     make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = make(table)
+    # one statement, many parameter sets: compiled once (a multi-row VALUES is compiled
+    # afresh for every number of rows, which cost more than the replays)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["key"], set_={"count": table.c.count + stmt.excluded.count}
+    )
     for start in range(0, len(changes), CHUNK):
-        rows = [row(k, n) for k, n in changes[start : start + CHUNK]]
-        stmt = make(table).values(rows)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["key"], set_={"count": table.c.count + stmt.excluded.count}
-        )
-        session.execute(stmt)
+        session.execute(stmt, [row(k, n) for k, n in changes[start : start + CHUNK]])
     session.execute(delete(table).where(table.c.count == 0))
 
 
@@ -311,28 +312,38 @@ def carry_out(session: Session, work: Plan) -> int:
     plan started from (another keeper may have done it meanwhile); returns the cases done."""
     cursor = _locked_cursor(session)
     ids = [r.case_id for r in work.redo]
-    states: dict[int, KpiCaseState] = {}
+    seen: dict[int, int] = {}
     for chunk in _chunks(ids):
-        states.update(
-            (s.case_id, s)
-            for s in session.scalars(select(KpiCaseState).where(KpiCaseState.case_id.in_(chunk)))
+        seen.update(
+            session.execute(
+                select(KpiCaseState.case_id, KpiCaseState.last_seq).where(
+                    KpiCaseState.case_id.in_(chunk)
+                )
+            )
+            .tuples()
+            .all()
         )
     delta = Delta()
-    done = 0
+    added: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
     for r in work.redo:
-        state = states.get(r.case_id)
-        if (state.last_seq if state is not None else None) != r.seen:
+        if seen.get(r.case_id) != r.seen:
             continue  # done by another keeper since: its change stands
         delta.update(r.delta)
-        if state is None:
-            session.add(
-                KpiCaseState(case_id=r.case_id, last_seq=r.seq, facts=r.facts, **vars(r.dims))
-            )
+        state = {"last_seq": r.seq, "facts": r.facts, **vars(r.dims)}
+        if r.seen is None:
+            added.append({"case_id": r.case_id, **state})
         else:
-            state.last_seq, state.facts = r.seq, r.facts
-            for name, value in vars(r.dims).items():
-                setattr(state, name, value)
-        done += 1
+            changed.append({"key": r.case_id, **state})
+    table = KpiCaseState.__table__
+    for start in range(0, len(added), CHUNK):
+        session.execute(table.insert(), added[start : start + CHUNK])
+    for start in range(0, len(changed), CHUNK):
+        session.execute(
+            table.update().where(table.c.case_id == bindparam("key")),
+            changed[start : start + CHUNK],
+        )
+    done = len(added) + len(changed)
     apply(session, delta)
     if work.complete:
         cursor.last_event_id = max(cursor.last_event_id, work.top)

@@ -93,6 +93,7 @@ class Simulator:
         self._grids: list[_Grid] | None = None
         self._actors: dict[str, Actor] = {}
         self._dispatchers: dict[int, str] = {}
+        self._agent_center_id: int | None = None
         self._serial = 0
 
     # intake --------------------------------------------------------------------------------
@@ -228,6 +229,13 @@ class Simulator:
     def _neglected(number: str) -> bool:
         return zlib.crc32(number.encode()) % 1000 < NEGLECTED * 1000
 
+    def _agent_center(self, session: Session) -> int | None:
+        if self._agent_center_id is None:
+            self._agent_center_id = session.scalar(
+                select(User.center_id).where(User.username == "agent")
+            )
+        return self._agent_center_id
+
     def _dispatcher(self, session: Session, center_id: int) -> str:
         if center_id not in self._dispatchers:
             name = session.scalar(
@@ -298,7 +306,10 @@ class Simulator:
             satisfaction = rng.choices(
                 ["satisfied", "basically_satisfied", "dissatisfied"], [0.75, 0.17, 0.08]
             )[0]
-            return "return_visit", "agent", {"satisfaction": satisfaction}
+            # the hotline agent calls back for the county centre's cases; a town centre's
+            # own dispatcher for the cases it holds (the agent may not visit those)
+            visitor = "agent" if case.center_id == self._agent_center(session) else dispatcher
+            return "return_visit", visitor, {"satisfaction": satisfaction}
         unhappy = case.satisfaction == "dissatisfied" and not case.reopen_count
         if status == "closed" and unhappy and rng.random() < 0.6:
             return "reopen", dispatcher, {"reason": "群众回访不满意，重新办理"}
