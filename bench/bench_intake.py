@@ -59,7 +59,7 @@ def platform_for(url: str | None, model: str | None = None):
     tmp = Path(tempfile.mkdtemp())
     if url:  # a fresh database on the server
         admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-        name = f"gridgov_bench_{int(time.time())}"
+        name = f"gridgov_bench_{time.time_ns()}"
         with admin.connect() as c:
             c.execute(text(f'CREATE DATABASE "{name}"'))
         db_url = make_url(url).set(database=name).render_as_string(hide_password=False)

@@ -1,11 +1,11 @@
 """Does keeping the KPI rollups slow intake? The batch door with and without the keeper.
 
-The demo county; hotline records through the batch door (500 a transaction), measured
-twice in the same run and database: alone, and with the rollup keeper running beside it in
-another thread as the server runs it (a round every ``--every`` seconds, paced to
-``--share`` of the time as the server paces it). Reports the throughput of each run (cases
-per second over all its batches), their ratio, and how long the keeper then needs to catch
-up.
+The demo county; hotline records through the batch door (500 a transaction), measured twice
+in the same run, the same records into two fresh, identical databases: alone, and with the
+rollup keeper running beside it in another thread as the server runs it (a round every
+``--every`` seconds, paced to ``--share`` of the time as the server paces it). Reports the
+throughput of each run (cases per second over all its batches), their ratio, and how long
+the keeper then needs to catch up.
 
 Run: .venv/bin/python bench/bench_rollup_keeper.py [--batches 8] [--every 3] [--database-url URL]
 """
@@ -19,6 +19,7 @@ import threading
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -69,23 +70,22 @@ def main() -> None:
         help="run the keeper in its own process (as `gridgov analytics keep` does), not a thread",
     )
     args = ap.parse_args()
-    rng = random.Random(11)
-    p = platform_for(args.database_url, args.model)
-    options = {"timezone": p.settings.timezone, "office_hours": p.settings.office_hours}
-    with p.db.write() as s:
-        seed_demo(s, now=NOW, cases=0)
-        grids = [(g.centroid_lon, g.centroid_lat) for g in s.scalars(select(Grid))]
-        agent = load_actor(s, username="agent")
-    rollups.catch_up(p.db, **options)
-    offset = [0]
 
-    def run(tag: str) -> float:
+    def fresh() -> tuple[Any, list[tuple[float, float]], Any]:
+        p = platform_for(args.database_url, args.model)
+        with p.db.write() as s:
+            seed_demo(s, now=NOW, cases=0)
+            grids = [(g.centroid_lon, g.centroid_lat) for g in s.scalars(select(Grid))]
+            agent = load_actor(s, username="agent")
+        rollups.catch_up(p.db, **options_of(p))
+        return p, grids, agent
+
+    def run(p: Any, agent: Any, recs: list[dict[str, Any]]) -> float:
         """Cases per second over the whole run after a warm-up batch: throughput, which
         is what a keeper running now and then takes from (a median of batch rates would
         count a batch that met the keeper as much as one that did not)."""
-        recs = records((args.batches + 1) * 500, grids, rng, tag)
         spent = 0.0
-        for i in range(0, len(recs), 500):
+        for n, i in enumerate(range(0, len(recs), 500)):
             began = time.perf_counter()
             with p.db.write() as s:
                 batch.receive_batch(
@@ -93,19 +93,25 @@ def main() -> None:
                     channel="hotline",
                     records=recs[i : i + 500],
                     actor=agent,
-                    now=NOW + timedelta(hours=2, seconds=offset[0]),
+                    now=NOW + timedelta(hours=2, seconds=n),
                     rules=p.rules,
                     triage=p.triage,
                 )
-            offset[0] += 1
             if i:  # the first batch warms the caches
                 spent += time.perf_counter() - began
         return args.batches * 500 / spent
 
-    alone = run("alone")
+    # the same records into two fresh, identical databases: a database that grows between
+    # the two runs would slow the second (more reports nearby to compare with) whatever
+    # the keeper does
+    p, grids, agent = fresh()
+    recs = records((args.batches + 1) * 500, grids, random.Random(11), "run")
+    alone = run(p, agent, recs)
+    options = options_of(p)
     t = time.perf_counter()
     rollups.catch_up(p.db, rounds=1000, **options)
     settle = time.perf_counter() - t
+    p, _, agent = fresh()
     stop = threading.Event()
     rounds = [0]
     log: list[tuple[float, int, float]] = []
@@ -132,13 +138,13 @@ def main() -> None:
             args=(p.settings.url, str(p.settings.data_dir), args.every, args.share, stopping),
         )
         keeper_process.start()
-        kept = run("kept")
+        kept = run(p, agent, recs)
         stopping.set()
         keeper_process.join()
     else:
         keeper = threading.Thread(target=keep, daemon=True)
         keeper.start()
-        kept = run("kept")
+        kept = run(p, agent, recs)
         stop.set()
         keeper.join()
     t = time.perf_counter()
@@ -157,6 +163,10 @@ def main() -> None:
     print(f"ratio with / alone: {kept / alone:.2f}")
     if log:
         print("keeper rounds (start s, cases, seconds):", log)
+
+
+def options_of(p: Any) -> dict[str, str]:
+    return {"timezone": p.settings.timezone, "office_hours": p.settings.office_hours}
 
 
 if __name__ == "__main__":
