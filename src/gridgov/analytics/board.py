@@ -113,21 +113,15 @@ def counted(
     return out
 
 
+def day_text(day: date | None) -> str:
+    """A day in a rollup key ("" for none)."""
+    return day.isoformat() if day else ""
+
+
 def key_text(k: BoardKey) -> str:
     scope, grain, member, kind, day, since, until, outcome, minutes = k
-    return "|".join(
-        (
-            scope,
-            grain,
-            member,
-            kind,
-            day.isoformat(),
-            since.isoformat() if since else "",
-            until.isoformat() if until else "",
-            outcome,
-            str(minutes),
-        )
-    )
+    days = (day_text(day), day_text(since), day_text(until))
+    return "|".join((scope, grain, member, kind, *days, outcome, str(minutes)))
 
 
 def row(k: BoardKey, count: int) -> dict[str, Any]:

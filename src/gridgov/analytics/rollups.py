@@ -68,9 +68,7 @@ def key_text(k: Key) -> str:
     kind, day, since, until, outcome, minutes, d, unit = k
     parts = [
         kind,
-        day.isoformat(),
-        since.isoformat() if since else "",
-        until.isoformat() if until else "",
+        *map(board.day_text, (day, since, until)),
         outcome,
         str(minutes),
         d.region_code,
@@ -156,8 +154,8 @@ def fact_text(facts: Iterable[Fact]) -> str:
                 f.day.isoformat(),
                 f.unit or "",
                 f.outcome,
-                f.since.isoformat() if f.since else "",
-                f.until.isoformat() if f.until else "",
+                board.day_text(f.since),
+                board.day_text(f.until),
                 str(f.minutes),
             )
         )
