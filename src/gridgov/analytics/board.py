@@ -124,21 +124,12 @@ def key_text(k: BoardKey) -> str:
     return "|".join((scope, grain, member, kind, *days, outcome, str(minutes)))
 
 
+COLUMNS = ("scope", "grain", "member", "kind", "day", "since", "until", "outcome", "minutes")
+
+
 def row(k: BoardKey, count: int) -> dict[str, Any]:
-    scope, grain, member, kind, day, since, until, outcome, minutes = k
-    return {
-        "key": key_text(k),
-        "scope": scope,
-        "grain": grain,
-        "member": member,
-        "kind": kind,
-        "day": day,
-        "since": since,
-        "until": until,
-        "outcome": outcome,
-        "minutes": minutes,
-        "count": count,
-    }
+    """A board key and its count as the ``kpi_board`` row's values."""
+    return {"key": key_text(k), **dict(zip(COLUMNS, k, strict=True)), "count": count}
 
 
 # ---- reading --------------------------------------------------------------------------------
