@@ -7,12 +7,13 @@ the same facts counted once more per *scope* — every city, county and town reg
 case (the levels a centre can sit at) — in four grains:
 
 ``all``
-    every fact by day; a handling time counts in its half hour, and the exact minutes are
-    summed in a ``handled_minutes`` row beside them (the mean stays exact);
+    every fact by day; a handling time counts in its bucket (:func:`kpi.bucket`), and the
+    exact minutes are summed in a ``handled_minutes`` row beside them (the mean stays exact);
 ``unit``
     what the unit ranking shows, under the unit that held the case: dispatches, returns and
     visits per month (``day`` is the month's first day), deadlines by day (one may lie
-    ahead), overdue spans;
+    ahead) and by month (``due_month``), overdue spans, and the spans standing now
+    (``overdue_now``);
 ``item`` and ``grid``
     cases received, per month (``day`` is the month's first day): the top categories and
     hot-spot grids of the month, read in order from an index.

@@ -115,7 +115,7 @@ def rate(numerator: int, denominator: int) -> float | None:
 
 
 def percentile_minutes(histogram: Counter[int], q: float) -> int | None:
-    """Nearest-rank percentile of a histogram of whole units (minutes, half hours)."""
+    """Nearest-rank percentile of a histogram of whole numbers (minutes, buckets)."""
     n = sum(histogram.values())
     if n == 0:
         return None

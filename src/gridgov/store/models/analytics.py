@@ -71,7 +71,7 @@ class KpiBoard(Base):
     county and town above the case), by day, in a few narrow grains, so that a city's big
     screen sums a few thousand rows rather than its cases' facts.
 
-    Grains: ``all`` (every fact; handling time as a half-hour histogram beside its exact sum,
+    Grains: ``all`` (every fact; handling time as a bucketed histogram beside its exact sum,
     kind ``handled_minutes``); ``unit`` (what ranks units: dispatches, returns, visits,
     deadlines, overdue spans, under the unit that held the case); ``item`` and ``grid``
     (cases received, per month: ``day`` is the month's first day)."""
@@ -93,7 +93,7 @@ class KpiBoard(Base):
     since: Mapped[date | None] = mapped_column(Date)
     until: Mapped[date | None] = mapped_column(Date)
     outcome: Mapped[str] = mapped_column(String(16), default="")
-    minutes: Mapped[int] = mapped_column(Integer, default=0)  # handled: the half hour
+    minutes: Mapped[int] = mapped_column(Integer, default=0)  # handled: the bucket's upper bound
     count: Mapped[int] = mapped_column(BigInteger)  # kind handled_minutes: the minutes
 
 
