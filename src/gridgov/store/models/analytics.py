@@ -79,7 +79,7 @@ class KpiBoard(Base):
     __tablename__ = "kpi_board"
     __table_args__ = (
         Index("ix_kpi_board_scope_day", "scope", "grain", "kind", "day"),
-        Index("ix_kpi_board_scope_until", "scope", "grain", "kind", "until"),
+        Index("ix_kpi_board_scope_until", "scope", "grain", "kind", "until", "since"),
         Index("ix_kpi_board_top", "scope", "grain", "day", "count"),
     )
 

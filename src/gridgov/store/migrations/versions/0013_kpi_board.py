@@ -44,7 +44,7 @@ def upgrade() -> None:
             "ix_kpi_board_scope_day", ["scope", "grain", "kind", "day"], unique=False
         )
         batch_op.create_index(
-            "ix_kpi_board_scope_until", ["scope", "grain", "kind", "until"], unique=False
+            "ix_kpi_board_scope_until", ["scope", "grain", "kind", "until", "since"], unique=False
         )
         batch_op.create_index("ix_kpi_board_top", ["scope", "grain", "day", "count"], unique=False)
     with op.batch_alter_table("kpi_case_state", schema=None) as batch_op:
