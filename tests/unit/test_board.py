@@ -79,3 +79,13 @@ def test_the_keeper_waits_long_enough_to_keep_to_its_share() -> None:
     pause = rollups.pause_after(2.0, 3.0, 0.15)
     assert pause == pytest.approx(2.0 * 0.85 / 0.15)
     assert 2.0 / (2.0 + pause) == pytest.approx(0.15)
+
+
+def test_a_cases_counted_facts_are_kept_and_read_back_whatever_its_unit_code_holds() -> None:
+    facts = [
+        Fact(Kind.overdue, D, "unit,with;marks", since=D, until=None),
+        Fact(Kind.handled, D, None, minutes=95),
+        Fact(Kind.cohort_closed, D, since=D, until=date(2026, 3, 20)),
+    ]
+    assert rollups.facts_of(rollups.fact_text(facts)) == facts
+    assert rollups.facts_of(rollups.fact_text([])) == []

@@ -145,10 +145,13 @@ class Delta:
 
 
 # ---- a case's counted facts, kept in its state --------------------------------------------
+_FIELD, _FACT = "\x1f", "\x1e"  # ASCII unit and record separators: no code holds them
+
+
 def fact_text(facts: Iterable[Fact]) -> str:
-    """Facts as one compact line (``kind,day,unit,outcome,since,until,minutes;…``)."""
-    return ";".join(
-        ",".join(
+    """Facts as one compact text (kind, day, unit, outcome, since, until, minutes)."""
+    return _FACT.join(
+        _FIELD.join(
             (
                 f.kind.value,
                 f.day.isoformat(),
@@ -165,8 +168,8 @@ def fact_text(facts: Iterable[Fact]) -> str:
 
 def facts_of(text: str) -> list[Fact]:
     out = []
-    for part in text.split(";") if text else ():
-        kind, day, unit, outcome, since, until, minutes = part.split(",")
+    for part in text.split(_FACT) if text else ():
+        kind, day, unit, outcome, since, until, minutes = part.split(_FIELD)
         out.append(
             Fact(
                 Kind(kind),
