@@ -320,9 +320,7 @@ def carry_out(session: Session, work: Plan) -> int:
                 select(KpiCaseState.case_id, KpiCaseState.last_seq).where(
                     KpiCaseState.case_id.in_(chunk)
                 )
-            )
-            .tuples()
-            .all()
+            ).all()
         )
     delta = Delta()
     added: list[dict[str, Any]] = []
