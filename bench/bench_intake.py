@@ -25,6 +25,7 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import make_url
@@ -71,6 +72,21 @@ def platform_for(url: str | None, model: str | None = None):
         classifier_model=Path(model) if model and Path(model).exists() else None,
     )
     return bootstrap(settings, upgrade=True)
+
+
+def batch_door(p: Any, agent: Any, recs: list[dict], *, seconds: int) -> Any:
+    """One batch of hotline records through the batch door, in its own transaction, at
+    ``seconds`` past the bench's intake hour."""
+    with p.db.write() as s:
+        return batch.receive_batch(
+            s,
+            channel="hotline",
+            records=recs,
+            actor=agent,
+            now=NOW + timedelta(hours=2, seconds=seconds),
+            rules=p.rules,
+            triage=p.triage,
+        )
 
 
 def records(n: int, grids: list[tuple[float, float]], rng: random.Random, tag: str) -> list[dict]:
@@ -182,16 +198,7 @@ def main() -> None:
     rates = []
     for start in range(0, len(recs), 500):
         t0 = time.perf_counter()
-        with p.db.write() as s:
-            got = batch.receive_batch(
-                s,
-                channel="hotline",
-                records=recs[start : start + 500],
-                actor=agent,
-                now=NOW + timedelta(hours=2, seconds=start),
-                rules=p.rules,
-                triage=p.triage,
-            )
+        got = batch_door(p, agent, recs[start : start + 500], seconds=start)
         if start:
             rates.append(500 / (time.perf_counter() - t0))
             for o in got:

@@ -17,7 +17,6 @@ import random
 import sys
 import threading
 import time
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +24,10 @@ from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_intake import NOW, platform_for, records
+from bench_intake import NOW, batch_door, platform_for, records
 
 from gridgov.analytics import rollups
 from gridgov.auth.actor import load_actor
-from gridgov.intake import batch
 from gridgov.sim.seed import seed_demo
 from gridgov.store.models import Grid
 
@@ -87,16 +85,7 @@ def main() -> None:
         spent = 0.0
         for n, i in enumerate(range(0, len(recs), 500)):
             began = time.perf_counter()
-            with p.db.write() as s:
-                batch.receive_batch(
-                    s,
-                    channel="hotline",
-                    records=recs[i : i + 500],
-                    actor=agent,
-                    now=NOW + timedelta(hours=2, seconds=n),
-                    rules=p.rules,
-                    triage=p.triage,
-                )
+            batch_door(p, agent, recs[i : i + 500], seconds=n)
             if i:  # the first batch warms the caches
                 spent += time.perf_counter() - began
         return args.batches * 500 / spent
