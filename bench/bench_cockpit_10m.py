@@ -667,15 +667,18 @@ def _bulk(db: Database, table: str, rows: pa.Table) -> None:
             cur.execute("SET session_replication_role = DEFAULT")
         for _, sql in indexes:
             cur.execute(sql)
-        if not db.is_sqlite:
-            if table == "case":
-                cur.execute(
-                    "SELECT setval(pg_get_serial_sequence('\"case\"', 'id'), max(id)) FROM \"case\""
-                )
-            cur.execute(f'ANALYZE "{table}"')
+        if not db.is_sqlite and table == "case":
+            cur.execute(
+                "SELECT setval(pg_get_serial_sequence('\"case\"', 'id'), max(id)) FROM \"case\""
+            )
         raw.commit()
     finally:
         raw.close()
+    if not db.is_sqlite:
+        # as autovacuum leaves a table that has lived a while: statistics, and the visibility
+        # map that lets index-only scans skip the table (VACUUM runs outside a transaction)
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            c.exec_driver_sql(f'VACUUM ANALYZE "{table}"')
 
 
 # ---- the DuckDB baseline -------------------------------------------------------------------
