@@ -184,7 +184,7 @@ def _local(value: datetime, tz: Any) -> str:
 
 
 OVERDUE = rarely(Case.sla_colour == "overdue")
-SUPERVISED = rarely(Case.supervised_level > 0)
+SUPERVISED = Case.supervised_level > 0  # as written, SQLite matches the partial index on it
 
 
 def listed(session: Session, region_code: str) -> ColumnElement[bool]:
@@ -212,12 +212,21 @@ def listed(session: Session, region_code: str) -> ColumnElement[bool]:
 
 def open_cases(session: Session, condition: ColumnElement[bool], tz: Any) -> list[dict[str, Any]]:
     """The oldest open cases meeting ``condition``."""
-    stmt = (
-        select(Case.number, Case.title, Case.created_at, Case.supervised_level, Unit.name)
-        .outerjoin(Unit, Unit.id == Case.lead_unit_id)
+    # the ten cases first, then their units (joined before the limit, PostgreSQL joined
+    # the units to every candidate: 3,000 of them for a city's supervised list)
+    first = (
+        select(Case.id, Case.number, Case.title, Case.created_at, Case.supervised_level)
+        .add_columns(Case.lead_unit_id)
         .where(condition, Case.status.in_([s.value for s in OPEN]))
         .order_by(Case.created_at, Case.id)
         .limit(LIST)
+        .subquery()
+    )
+    stmt = (
+        select(first.c.number, first.c.title, first.c.created_at, first.c.supervised_level)
+        .add_columns(Unit.name)
+        .outerjoin(Unit, Unit.id == first.c.lead_unit_id)
+        .order_by(first.c.created_at, first.c.id)
     )
     rows = session.execute(stmt)
     return [

@@ -21,7 +21,13 @@ class Case(Base):
         # the big screen's lists: newest first, overall and per colour / supervision
         Index("ix_case_created_at", "created_at"),
         Index("ix_case_colour_created", "sla_colour", "created_at"),
-        Index("ix_case_supervised_created", "supervised_level", "created_at"),
+        # only the supervised cases, in order: read oldest first, the list stops at its tenth
+        Index(
+            "ix_case_supervised_created",
+            "created_at",
+            postgresql_where=text("supervised_level > 0"),
+            sqlite_where=text("supervised_level > 0"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

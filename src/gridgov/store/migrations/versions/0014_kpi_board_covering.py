@@ -1,5 +1,6 @@
 """kpi board: covering indexes (each reading statement answers from one index range, without
-a lookup of the row per entry)
+a lookup of the row per entry); the supervised cases' list index becomes a partial index in
+creation order
 
 Revision ID: 0014
 Revises: 0013
@@ -8,6 +9,7 @@ Create Date: 2026-11-23 02:40:00
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014"
@@ -42,7 +44,21 @@ def _replace(indexes: dict[str, list[str]]) -> None:
 
 def upgrade() -> None:
     _replace(AFTER)
+    with op.batch_alter_table("case", schema=None) as batch_op:
+        batch_op.drop_index("ix_case_supervised_created")
+        batch_op.create_index(
+            "ix_case_supervised_created",
+            ["created_at"],
+            unique=False,
+            postgresql_where=sa.text("supervised_level > 0"),
+            sqlite_where=sa.text("supervised_level > 0"),
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("case", schema=None) as batch_op:
+        batch_op.drop_index("ix_case_supervised_created")
+        batch_op.create_index(
+            "ix_case_supervised_created", ["supervised_level", "created_at"], unique=False
+        )
     _replace(BEFORE)
