@@ -467,3 +467,29 @@ def test_a_keeper_round_with_a_time_budget_does_part_and_the_next_rounds_the_res
         # every case now counted, and counted right
         assert session.query(KpiCaseState).count() == 2 + done == session.query(Case).count()
         assert rollups.differences(session, **options) == []
+
+
+def test_the_supervised_list_shows_the_oldest_open_supervised_cases(
+    platform: Platform, world: World
+) -> None:
+    from gridgov.analytics import cockpit
+
+    # created an hour apart: the list is oldest first
+    drivers = [Driver(platform, world, now=NOW + timedelta(hours=h)) for h in range(4)]
+    oldest, unsupervised, closed, newest = drivers
+    for d in (oldest, closed, newest):
+        d.act("supervise", "leader", {"level": 2 if d is newest else 1})
+    closed.to_closed()
+    later = NOW + timedelta(days=1)
+    with platform.db.read() as session:
+        for rollups_ in (False, True):  # the lists read the cases either way
+            screen = cockpit.build(
+                session,
+                center_code="320724",
+                now=later,
+                office_hours=platform.rules.office_hours,
+                rollups=rollups_,
+            )
+            shown = [(c["number"], c["supervised_level"]) for c in screen["supervised"]]
+            assert shown == [(oldest.number, 1), (newest.number, 2)]
+    assert unsupervised.read().supervised_level == 0
