@@ -87,7 +87,6 @@ BUILTIN_FORMATS = (
     "%Y年%m月%d日",
     "%Y%m%d%H%M%S",
 )
-_SPACE = re.compile(r"\s+")
 _CJK_SPACE = re.compile(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])")
 BATCH = 2000
 
@@ -254,7 +253,7 @@ def _cell(value: object) -> str:
 def clean(text: str) -> str:
     """Whitespace noise (tabs, line breaks, runs of spaces from a web form) to single spaces;
     none at all between Chinese characters."""
-    text = _SPACE.sub(" ", text).strip()
+    text = " ".join(text.split())  # str.split() splits where re's \s matches, in C
     return _CJK_SPACE.sub("", text) if " " in text else text
 
 

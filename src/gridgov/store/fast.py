@@ -41,7 +41,9 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
     values: list[Any] = []
     for name, proc in zip(columns, procs, strict=True):
         column = [row[name] for row in rows] if name in from_rows else [defaults[name]] * len(rows)
-        values.append(list(map(proc, column)) if proc is not None else column)
+        if proc is not None:
+            column = _converted(column, proc)
+        values.append(column)
     converted = list(zip(*values, strict=True))
     if dialect.name == "postgresql":
         # COPY streams the rows in one command: several times executemany's rate
@@ -58,3 +60,16 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
         return len(rows)
     conn.exec_driver_sql(sql, converted)
     return len(rows)
+
+
+def _converted(column: list[Any], proc: Any) -> list[Any]:
+    """``proc`` of every value, once per distinct value when most repeat (a batch's shared
+    timestamps, channels, states)."""
+    try:
+        distinct = set(column)
+    except TypeError:  # unhashable values (JSON documents): one by one
+        return list(map(proc, column))
+    if len(distinct) > len(column) // 2:
+        return list(map(proc, column))
+    done = {value: proc(value) for value in distinct}
+    return [done[value] for value in column]
