@@ -64,7 +64,8 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
 
 def _converted(column: list[Any], proc: Any) -> list[Any]:
     """``proc`` of every value, once per distinct value when most repeat (a batch's shared
-    timestamps, channels, states)."""
+    timestamps, channels, states). Values of one column have one type, so those that compare
+    equal convert alike."""
     try:
         distinct = set(column)
     except TypeError:  # unhashable values (JSON documents): one by one
