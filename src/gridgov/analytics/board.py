@@ -196,8 +196,9 @@ Span = tuple[date, date]
 
 class Window:
     """A scope's board rows summed in the database for periods that end on the same day or
-    later (the cockpit's today, this month and 30 days): each statement reads one index range
-    and returns a few hundred sums; the statements are built once, with bound parameters."""
+    later (the cockpit's today, this month and 30 days): each part is one statement (one round
+    trip) over a few ranges of a covering index, returning a few hundred sums at most; the
+    statements are built once, with bound parameters."""
 
     def __init__(self, session: Session, scope: str) -> None:
         self.session, self.scope = session, scope
