@@ -208,8 +208,8 @@ def _apply(
     stmt = stmt.on_conflict_do_update(
         index_elements=["key"], set_={"count": table.c.count + stmt.excluded.count}
     )
-    for start in range(0, len(changes), CHUNK):
-        session.execute(stmt, [row(k, n) for k, n in changes[start : start + CHUNK]])
+    for chunk in _chunks(changes):
+        session.execute(stmt, [row(k, n) for k, n in chunk])
     session.execute(delete(table).where(table.c.count == 0))
 
 
@@ -335,13 +335,10 @@ def carry_out(session: Session, work: Plan) -> int:
         else:
             changed.append({"key": r.case_id, **state})
     table = KpiCaseState.__table__
-    for start in range(0, len(added), CHUNK):
-        session.execute(table.insert(), added[start : start + CHUNK])
-    for start in range(0, len(changed), CHUNK):
-        session.execute(
-            table.update().where(table.c.case_id == bindparam("key")),
-            changed[start : start + CHUNK],
-        )
+    for chunk in _chunks(added):
+        session.execute(table.insert(), chunk)
+    for chunk in _chunks(changed):
+        session.execute(table.update().where(table.c.case_id == bindparam("key")), chunk)
     done = len(added) + len(changed)
     apply(session, delta)
     if work.complete:
@@ -429,8 +426,8 @@ def rebuild(session: Session, *, timezone: str, office_hours: str) -> int:
     states: list[dict[str, Any]] = []
     total = recompute(session, timezone=timezone, office_hours=office_hours, states=states)
     apply(session, total)
-    for start in range(0, len(states), CHUNK):
-        session.execute(KpiCaseState.__table__.insert(), states[start : start + CHUNK])
+    for chunk in _chunks(states):
+        session.execute(KpiCaseState.__table__.insert(), chunk)
     return len(total.fine) + len(total.board)
 
 
