@@ -301,6 +301,8 @@ def _statement(name: str, n: int) -> Any:
 def _build(name: str, n: int) -> Any:
     if name == "tally":  # Window.tally: one round trip
         return union_all(*(_part(part, n) for part in ("moments", "cohort", "overdue")))
+    if name != "units":
+        raise ValueError(f"no board statement {name!r}")
     # Window.units: the month's rows with the corrections (deadlines by month count as
     # deadlines), one row of counters per unit, in one round trip
     b = union_all(*(_part(part, n) for part in UNIT_PARTS)).subquery()
@@ -311,8 +313,13 @@ def _build(name: str, n: int) -> Any:
     return select(b.c.member, *counters).group_by(b.c.member)
 
 
-UNIT_PARTS = ("unit_month", "unit_due_after", "unit_overdue_now", "unit_overdue_begun_after")
-UNIT_PARTS += ("unit_overdue_ended_after",)
+UNIT_PARTS = (
+    "unit_month",
+    "unit_due_after",
+    "unit_overdue_now",
+    "unit_overdue_begun_after",
+    "unit_overdue_ended_after",
+)
 
 
 def _part(name: str, n: int) -> Any:
