@@ -97,11 +97,11 @@ def test_trained_model_predicts_unseen_messages_with_top3_and_reasons(
 
 
 def test_an_uncertain_leaf_backs_off_to_its_parent(model: classify.Model) -> None:
-    # between two leaves of one parent: neither leaf is sure, the parent is (the
-    # synthetic corpus is so clean that its fitted temperature is extreme: soften it)
+    # between two leaves of one parent, in equal measure: neither leaf is sure, the parent is
+    # (the synthetic corpus is so clean that its fitted temperature is extreme: soften it)
     strict = dataclasses.replace(model.params, backoff=0.7)
     soft = dataclasses.replace(model, temperature=1.0, params=strict)
-    p = soft.predict_one("楼道堆放杂物，摊贩占道")
+    p = soft.predict_one("楼道堆放杂物，早餐摊占道")
     assert p.backed_off
     assert p.label == "城乡建设/市容环境"
     assert p.confidence >= 0.7
