@@ -832,3 +832,53 @@ def test_the_batch_door_leaves_exactly_what_the_per_record_door_leaves(
         "E10": "submitted",
     }
     other.db.dispose()
+
+
+def test_the_batch_door_remembers_stored_cases_bigrams_without_changing_a_score(
+    door: Platform, world: World
+) -> None:
+    """A later batch meets the cases of earlier ones: with their bigrams remembered it flags the
+    same duplicates, with the same scores, as a door that has to read their texts again."""
+    from gridgov.intake import batch
+    from gridgov.intake.service import Triage
+
+    def run(triage: Triage, records: list[Any], *, keep: bool) -> list[dict[str, Any]]:
+        class Undo(Exception):
+            pass
+
+        got: list[dict[str, Any]] = []
+        try:
+            with door.db.write() as session:
+                got = batch.receive_batch(
+                    session,
+                    channel="hotline",
+                    records=records,
+                    actor=world.actor(session, "agent"),
+                    now=NOW,
+                    rules=door.rules,
+                    triage=triage,
+                    center=COUNTY,
+                )
+                if not keep:
+                    raise Undo
+        except Undo:
+            pass
+        return got
+
+    stall = "人民路菜场门口摊贩占道经营，行人被迫走机动车道"
+    first = {"call_id": "M1", "text": stall, "lon": LON, "lat": LAT, "catalog_item": STANDARD}
+    run(door.triage, [first], keep=True)
+    again = {"text": "菜场门口摊贩占道经营"}
+    # ~400 m east of M1: flagged against it, which reads M1's text and remembers its bigrams
+    run(door.triage, [{**again, "call_id": "M2", "lon": LON + 0.004, "lat": LAT}], keep=True)
+    assert len(door.triage.bigrams._known) == 1
+    # ~200 m west of M1 and beyond the radius of M2: M1 is the match, from memory or not
+    later = [{**again, "call_id": "M3", "lon": LON - 0.002, "lat": LAT}]
+    warm = run(door.triage, later, keep=False)
+    cold = run(Triage(door.triage.suggester), later, keep=False)
+    with door.db.read() as session:
+        m1, m2 = (session.scalar(select(Case).where(Case.external_id == e)) for e in ("M1", "M2"))
+        assert m2.probable_duplicate_id == m1.id
+        number = m1.number
+    assert [o["explanation"] for o in warm] == [o["explanation"] for o in cold]
+    assert f"→ like {number}" in warm[0]["explanation"]

@@ -353,7 +353,9 @@ def _create(
     }
     ids = cases_repo.reserve_case_ids(session, len(news))
     weights = triage.suggester.bigram_weights()
-    candidates = duplicates.Candidates(duplicates.open_cases(session, news, now=now))
+    candidates = duplicates.Candidates(
+        duplicates.open_cases(session, news, now=now), triage.bigrams
+    )
     spots = [
         {"lon": lon, "lat": lat, "grid_code": n.placed.grid_code}
         for n in news

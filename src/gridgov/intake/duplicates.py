@@ -4,6 +4,9 @@ The per-record door asks the database for each report (:func:`find_duplicate`); 
 door loads the open cases near the whole batch once, buckets them in ~500 m cells
 (:class:`Candidates`) and scores each report against its neighbours (:func:`best_duplicate`),
 including the reports earlier in the same batch. Scores come from :mod:`gridgov.nlp.similar`.
+The bigrams of stored cases are remembered from batch to batch (:class:`GramMemo`): a case's
+title and description never change after intake, and a busy door meets the same open cases in
+batch after batch.
 """
 
 from __future__ import annotations
@@ -106,31 +109,59 @@ def open_cases(session: Session, news: list[Any], *, now: datetime) -> list[Any]
 CELL = 0.005  # degrees: buckets of duplicate candidates
 
 
+class GramMemo:
+    """The bigrams of stored cases, kept across batches, at most ``size`` of them (the oldest
+    half is forgotten when full: about 10 KB a case). Keyed by id *and* number, so that a
+    database rebuilt under the same process cannot hand one case's bigrams to another."""
+
+    def __init__(self, size: int = 20_000) -> None:
+        self.size = size
+        self._known: dict[tuple[int, str], frozenset[str]] = {}
+
+    def get(self, row: dict[str, Any]) -> frozenset[str] | None:
+        return self._known.get((row["id"], row["number"]))
+
+    def put(self, row: dict[str, Any], grams: frozenset[str]) -> None:
+        if len(self._known) >= self.size:
+            for key in list(self._known)[: self.size // 2]:
+                del self._known[key]
+        self._known[(row["id"], row["number"])] = grams
+
+
 class Candidates:
     """Open cases by ~500 m cell (and by grid, for those without a point)."""
 
-    def __init__(self, rows: list[tuple[dict[str, Any], frozenset[str] | None]]) -> None:
+    def __init__(
+        self,
+        rows: list[tuple[dict[str, Any], frozenset[str] | None]],
+        memo: GramMemo | None = None,
+    ) -> None:
         self.cells: dict[tuple[int, int], list[Any]] = {}
         self.grids: dict[str | None, list[Any]] = {}
         self._grams: dict[int, frozenset[str]] = {}
         self._texts: dict[int, tuple[str, str]] = {}
+        self._memo = memo or GramMemo(0)
         for row, grams in rows:
             self.add(row, grams)
 
     def load_texts(self, session: Session, rows: list[dict[str, Any]], radius_m: float) -> None:
         """Fetch the texts of the stored cases near any of ``rows`` (only those are compared)."""
-        wanted = sorted(
-            {
-                other["id"]
-                for row in rows
-                for other, _ in self.near(row, radius_m)
-                if other["id"] not in self._grams
-            }
-        )
-        for start in range(0, len(wanted), 900):
+        wanted: set[int] = set()
+        for row in rows:
+            for other, _ in self.near(row, radius_m):
+                case_id = other["id"]
+                if case_id in self._grams or case_id in wanted:
+                    continue
+                known = self._memo.get(other)
+                if known is not None:
+                    self._grams[case_id] = known
+                else:
+                    wanted.add(case_id)
+        ids = sorted(wanted)
+        for start in range(0, len(ids), 900):
             for case_id, title, description in session.execute(
                 select(Case.id, Case.title, Case.description).where(
-                    Case.id.in_(wanted[start : start + 900])
+                    Case.id.in_(ids[start : start + 900])
                 )
             ):
                 self._texts[case_id] = (title, description)
@@ -140,6 +171,7 @@ class Candidates:
         if found is None:
             found = similar.bigrams(*self._texts[row["id"]])
             self._grams[row["id"]] = found
+            self._memo.put(row, found)  # a stored case: its text is final
         return found
 
     def add(self, row: dict[str, Any], grams: frozenset[str] | None) -> None:

@@ -10,7 +10,7 @@ replayed with a corrected payload. Services never commit; the caller's unit of w
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -79,10 +79,12 @@ class Placed:
 @dataclass
 class Triage:
     """What automatic triage needs besides the database: the classifier, and for batches
-    the in-memory grid index (rebuilt when the grids change)."""
+    the in-memory grid index (rebuilt when the grids change) and the remembered bigrams of
+    stored cases (duplicate candidates)."""
 
     suggester: Suggester
     _locator: tuple[object, Locator, dict[str, str]] | None = None
+    bigrams: duplicates.GramMemo = field(default_factory=duplicates.GramMemo)
 
     def locator(self, session: Session) -> tuple[Locator, dict[str, str]]:
         """The grid index and each comprehensive grid's region."""
