@@ -33,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.sparse import csr_matrix, hstack
 
-from gridgov.nlp.features import MAX_N, IntArray, Vectorizer
+from gridgov.nlp.features import MAX_N, IntArray, Vectorizer, decode
 
 FORMAT = 1
 SEPARATOR = "/"
@@ -114,8 +114,8 @@ class Model:
 
     def _term(self, column: int) -> str:
         if column < self.body.size or self.head is None:
-            return self.body.terms([column])[0]
-        return self.head.terms([column - self.body.size])[0]
+            return decode(int(self.body.vocabulary[column]))
+        return decode(int(self.head.vocabulary[column - self.body.size]))
 
     # ---- prediction ----------------------------------------------------------------
     def _weights_t(self) -> npt.NDArray[np.float32]:
@@ -191,8 +191,8 @@ class Model:
     def _drivers(self, cols: IntArray, data: FloatArray, label: int, k: int = 5) -> list[str]:
         contrib = data * self.coef[label, cols]
         best = np.argsort(-contrib)[: k * 3]
-        found = [self._term(int(cols[j])) for j in best if contrib[j] > 0]
-        found = [t for t in found if len(t) > 1]
+        best = best[contrib[best] > 0]
+        found = [t for t in map(self._term, cols[best].tolist()) if len(t) > 1]
         # a longer n-gram says more than its own pieces: keep "放杂物", drop "杂物"
         kept = [t for t in found if not any(t != u and t in u for u in found)]
         return list(dict.fromkeys(kept))[:k]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -82,8 +83,10 @@ def ngram_codes(texts: Sequence[str], n_max: int = MAX_N) -> tuple[IntArray, Int
     return np.concatenate(all_codes), np.concatenate(all_docs)
 
 
+@lru_cache(maxsize=1 << 16)
 def decode(code: int) -> str:
-    """The n-gram a code stands for."""
+    """The n-gram a code stands for (remembered: explanations name the same few again and
+    again)."""
     chars = []
     while code:
         code, c = divmod(int(code), BASE)
