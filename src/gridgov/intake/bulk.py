@@ -462,6 +462,7 @@ def write(
         year: cases_repo.reserve_numbers(session, center_id=center.id, year=year, count=n)
         for year, n in by_year.items()
     }
+    channel = mapping.channel.value
     for start in range(0, len(good), BATCH):
         chunk = good[start : start + BATCH]
         case_rows = []
@@ -477,7 +478,7 @@ def write(
                     "county_code": county,
                     "center_id": center.id,
                     "origin_center_id": center.id,
-                    "channel": mapping.channel.value,
+                    "channel": channel,
                     "external_id": v["external_id"],
                     "title": v["title"],
                     "description": v["description"],
@@ -557,10 +558,11 @@ def write(
         # the driver's executemany: SQLAlchemy's per-row parameter handling costs more than
         # the database does
         conn = session.connection()
-        insert_many(conn, Case.__table__, case_rows)
-        insert_many(conn, CaseEvent.__table__, events)
-        insert_many(conn, CaseCenter.__table__, centres)
-        insert_many(conn, CaseProtected.__table__, protected)
+        memo: dict[str, dict[Any, Any]] = {}
+        insert_many(conn, Case.__table__, case_rows, memo=memo)
+        insert_many(conn, CaseEvent.__table__, events, memo=memo)
+        insert_many(conn, CaseCenter.__table__, centres, memo=memo)
+        insert_many(conn, CaseProtected.__table__, protected, memo=memo)
     for r in letters:
         session.add(
             DeadLetter(

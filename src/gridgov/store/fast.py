@@ -16,8 +16,17 @@ from typing import Any
 from sqlalchemy import Connection, Table
 
 
-def insert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> int:
-    """Insert ``rows`` (all with the same keys) into ``table``; returns the count."""
+def insert_many(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    memo: dict[str, dict[Any, Any]] | None = None,
+) -> int:
+    """Insert ``rows`` (all with the same keys) into ``table``; returns the count.
+
+    ``memo``, shared between calls, keeps each column type's conversions: the case, its event
+    and its centre row carry the same timestamp, converted once instead of three times."""
     if not rows:
         return 0
     dialect = conn.dialect
@@ -42,7 +51,8 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
     for name, proc in zip(columns, procs, strict=True):
         column = [row[name] for row in rows] if name in from_rows else [defaults[name]] * len(rows)
         if proc is not None:
-            column = _converted(column, proc)
+            done = None if memo is None else memo.setdefault(repr(table.c[name].type), {})
+            column = _converted(column, proc, done)
         values.append(column)
     converted = list(zip(*values, strict=True))
     if dialect.name == "postgresql":
@@ -62,15 +72,18 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
     return len(rows)
 
 
-def _converted(column: list[Any], proc: Any) -> list[Any]:
-    """``proc`` of every value, once per distinct value when most repeat (a batch's shared
-    timestamps, channels, states). Values of one column have one type, so those that compare
-    equal convert alike."""
+def _converted(column: list[Any], proc: Any, done: dict[Any, Any] | None = None) -> list[Any]:
+    """``proc`` of every value, once per distinct value where most repeat (a batch's shared
+    timestamps, channels, states) or where ``done`` remembers earlier ones. Values of one
+    column type convert alike when they compare equal."""
     try:
         distinct = set(column)
     except TypeError:  # unhashable values (JSON documents): one by one
         return list(map(proc, column))
-    if len(distinct) > len(column) // 2:
-        return list(map(proc, column))
-    done = {value: proc(value) for value in distinct}
+    if done is None:
+        if len(distinct) > len(column) // 2:
+            return list(map(proc, column))
+        done = {}
+    for value in distinct - done.keys():
+        done[value] = proc(value)
     return [done[value] for value in column]
