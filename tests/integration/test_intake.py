@@ -871,7 +871,7 @@ def test_the_batch_door_remembers_stored_cases_bigrams_without_changing_a_score(
     again = {"text": "菜场门口摊贩占道经营"}
     # ~400 m east of M1: flagged against it, which reads M1's text and remembers its bigrams
     run(door.triage, [{**again, "call_id": "M2", "lon": LON + 0.004, "lat": LAT}], keep=True)
-    assert len(door.triage.bigrams._known) == 1
+    assert len(door.triage.bigrams) == 1
     # ~200 m west of M1 and beyond the radius of M2: M1 is the match, from memory or not
     later = [{**again, "call_id": "M3", "lon": LON - 0.002, "lat": LAT}]
     warm = run(door.triage, later, keep=False)

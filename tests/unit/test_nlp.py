@@ -179,3 +179,19 @@ def test_real_messages_train_on_part_and_score_on_the_rest() -> None:
     predicted = [p.leaf for p in m.predict([r["text"] for r in test], explain=False)]
     report = classify.evaluate(predicted, [r["label"] for r in test])
     assert report["macro_f1"] > 0.85, report["macro_f1"]
+
+
+def test_two_labels_train_and_predict_through_the_stacked_reweighing() -> None:
+    # logistic regression has one row of weights for two labels: it must still point each
+    # decision at its own label
+    two = ("环境保护/噪声污染/施工噪声", "劳动和社会保障/工资/拖欠工资")
+
+    def only_two(seed: int, n: int) -> tuple[list[str], list[str]]:
+        pairs = [(t, y) for t, y in zip(*corpus(n, seed=seed), strict=True) if y in two]
+        return [t for t, _ in pairs], [y for _, y in pairs]
+
+    m = classify.train(*only_two(1, 400), now=NOW)
+    assert m.coef.shape[0] == 2
+    tests, truth = only_two(2, 200)
+    predicted = [p.leaf for p in m.predict(tests)]
+    assert np.mean([p == y for p, y in zip(predicted, truth, strict=True)]) > 0.95

@@ -98,3 +98,20 @@ def test_same_complaint_near_and_soon_scores_high_else_not_at_all() -> None:
 
 def test_bigrams_do_not_cross_punctuation() -> None:
     assert similar.bigrams("路灯，不亮") == frozenset({"路灯", "不亮"})
+
+
+def test_the_bigram_memo_stays_within_its_size_and_keeps_the_newest() -> None:
+    from gridgov.intake.duplicates import GramMemo
+
+    memo = GramMemo(size=4)
+    rows = [{"id": i, "number": f"N-{i}"} for i in range(10)]
+    for row in rows:
+        memo.put(row, similar.bigrams(f"第{row['id']}号路灯不亮"))
+    assert len(memo) <= 4
+    assert memo.get(rows[-1]) == similar.bigrams("第9号路灯不亮")
+    assert memo.get(rows[0]) is None
+    # the same id under another number (another database) is not taken for it
+    assert memo.get({"id": 9, "number": "other-9"}) is None
+    off = GramMemo(size=0)
+    off.put(rows[0], frozenset({"路灯"}))
+    assert len(off) == 0

@@ -122,10 +122,15 @@ class GramMemo:
         return self._known.get((row["id"], row["number"]))
 
     def put(self, row: dict[str, Any], grams: frozenset[str]) -> None:
+        if self.size <= 0:
+            return
         if len(self._known) >= self.size:
-            for key in list(self._known)[: self.size // 2]:
+            for key in list(self._known)[: max(1, self.size // 2)]:
                 del self._known[key]
         self._known[(row["id"], row["number"])] = grams
+
+    def __len__(self) -> int:
+        return len(self._known)
 
 
 class Candidates:
@@ -140,7 +145,7 @@ class Candidates:
         self.grids: dict[str | None, list[Any]] = {}
         self._grams: dict[int, frozenset[str]] = {}
         self._texts: dict[int, tuple[str, str]] = {}
-        self._memo = memo or GramMemo(0)
+        self._memo = GramMemo(0) if memo is None else memo
         for row, grams in rows:
             self.add(row, grams)
 
