@@ -126,7 +126,7 @@ class GramMemo:
             return
         if len(self._known) >= self.size:
             for key in list(self._known)[: max(1, self.size // 2)]:
-                del self._known[key]
+                self._known.pop(key, None)  # another thread's batch may have dropped it
         self._known[(row["id"], row["number"])] = grams
 
     def __len__(self) -> int:
