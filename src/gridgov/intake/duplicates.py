@@ -111,10 +111,12 @@ CELL = 0.005  # degrees: buckets of duplicate candidates
 
 class GramMemo:
     """The bigrams of stored cases, kept across batches, at most ``size`` of them (the oldest
-    half is forgotten when full: about 10 KB a case). Keyed by id *and* number, so that a
-    database rebuilt under the same process cannot hand one case's bigrams to another."""
+    half is forgotten when full). A real message's set takes about 17 KB (142 bigrams on
+    average over labeled_train.csv, measured with tracemalloc), so the default holds at most
+    ~85 MB. Keyed by id *and* number, so that a database rebuilt under the same process cannot
+    hand one case's bigrams to another."""
 
-    def __init__(self, size: int = 20_000) -> None:
+    def __init__(self, size: int = 5_000) -> None:
         self.size = size
         self._known: dict[tuple[int, str], frozenset[str]] = {}
 
