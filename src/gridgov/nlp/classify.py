@@ -342,10 +342,10 @@ def fit(texts: Sequence[str], labels: Sequence[str], *, params: Params, folds: i
     if len(classes) < 2:
         raise ValueError("at least two different labels are needed to train a classifier")
     model = train_fold(texts, labels, params)
-    decisions = _out_of_fold(texts, labels, classes, params, folds)
+    y = np.array([classes.index(label) for label in labels])
+    decisions = _out_of_fold(texts, labels, y, classes, params, folds)
     if decisions is None:
         return model
-    y = np.array([classes.index(label) for label in labels])
     if params.stack_c > 0 and len(classes) <= MAX_STACKED:
         mix, bias = _fit_stacker(decisions, y, params.stack_c)
         # new decision = mix · (coef · x + intercept) + bias, folded into coef and intercept
@@ -359,14 +359,15 @@ def fit(texts: Sequence[str], labels: Sequence[str], *, params: Params, folds: i
 def _out_of_fold(
     texts: Sequence[str],
     labels: Sequence[str],
+    y: IntArray,
     classes: list[str],
     params: Params,
     folds: int,
 ) -> FloatArray | None:
-    """Each text's decisions from a model that did not see it (None: too few examples)."""
+    """Each text's decisions from a model that did not see it (None: too few examples);
+    ``y`` holds the labels' indexes in ``classes``."""
     from sklearn.model_selection import StratifiedKFold
 
-    y = np.array([classes.index(label) for label in labels])
     folds = min(folds, int(np.bincount(y).min()))
     if folds < 2:
         return None
