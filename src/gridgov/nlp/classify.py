@@ -33,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.sparse import csr_matrix, hstack
 
-from gridgov.nlp.features import MAX_N, IntArray, Vectorizer, decode
+from gridgov.nlp.features import MAX_N, IntArray, Vectorizer
 
 FORMAT = 1
 SEPARATOR = "/"
@@ -114,8 +114,8 @@ class Model:
 
     def _term(self, column: int) -> str:
         if column < self.body.size or self.head is None:
-            return decode(int(self.body.vocabulary[column]))
-        return decode(int(self.head.vocabulary[column - self.body.size]))
+            return self.body.term(column)
+        return self.head.term(column - self.body.size)
 
     # ---- prediction ----------------------------------------------------------------
     def _weights_t(self) -> npt.NDArray[np.float32]:

@@ -203,5 +203,6 @@ class Vectorizer:
         indptr, cols, data = self.weights(texts)
         return csr_matrix((data, cols, indptr), shape=(len(texts), self.size))
 
-    def terms(self, columns: Sequence[int]) -> list[str]:
-        return [decode(int(self.vocabulary[c])) for c in columns]
+    def term(self, column: int) -> str:
+        """The n-gram of a feature column."""
+        return decode(int(self.vocabulary[column]))
