@@ -716,10 +716,27 @@ def _state(p: Platform) -> dict[str, Any]:
     return {"cases": out, "dead_letters": letters, "chains_ok": ok}
 
 
+def hotline_batch(
+    session: Any, p: Platform, world: World, records: list[Any], triage: Any = None
+) -> list[dict[str, Any]]:
+    """``records`` through the batch door as the county's agent, at NOW."""
+    from gridgov.intake import batch
+
+    return batch.receive_batch(
+        session,
+        channel="hotline",
+        records=records,
+        actor=world.actor(session, "agent"),
+        now=NOW,
+        rules=p.rules,
+        triage=triage or p.triage,
+        center=COUNTY,
+    )
+
+
 def test_the_batch_door_leaves_exactly_what_the_per_record_door_leaves(
     door: Platform, world: World, pg_server: Any, tmp_path: Any
 ) -> None:
-    from gridgov.intake import batch
 
     from ..conftest import make_platform
 
@@ -800,16 +817,7 @@ def test_the_batch_door_leaves_exactly_what_the_per_record_door_leaves(
             center=COUNTY,
         )
     with other.db.write() as session:
-        many = batch.receive_batch(
-            session,
-            channel="hotline",
-            records=records,
-            actor=world.actor(session, "agent"),
-            now=NOW,
-            rules=other.rules,
-            triage=other.triage,
-            center=COUNTY,
-        )
+        many = hotline_batch(session, other, world, records)
     assert [(o["index"], o["outcome"], o.get("status")) for o in many] == [
         (o["index"], o["outcome"], o.get("status")) for o in one
     ]
@@ -839,7 +847,6 @@ def test_the_batch_door_remembers_stored_cases_bigrams_without_changing_a_score(
 ) -> None:
     """A later batch meets the cases of earlier ones: with their bigrams remembered it flags the
     same duplicates, with the same scores, as a door that has to read their texts again."""
-    from gridgov.intake import batch
     from gridgov.intake.service import Triage
 
     def run(triage: Triage, records: list[Any], *, keep: bool) -> list[dict[str, Any]]:
@@ -849,16 +856,7 @@ def test_the_batch_door_remembers_stored_cases_bigrams_without_changing_a_score(
         got: list[dict[str, Any]] = []
         try:
             with door.db.write() as session:
-                got = batch.receive_batch(
-                    session,
-                    channel="hotline",
-                    records=records,
-                    actor=world.actor(session, "agent"),
-                    now=NOW,
-                    rules=door.rules,
-                    triage=triage,
-                    center=COUNTY,
-                )
+                got = hotline_batch(session, door, world, records, triage=triage)
                 if not keep:
                     raise Undo
         except Undo:
