@@ -22,8 +22,11 @@ import csv
 import math
 import random
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import numpy as np
 
 from gridgov.nlp import similar
 
@@ -44,7 +47,7 @@ def at(text: str, metres: float, hours: float, rng: random.Random) -> similar.Re
     dlon = metres * math.cos(angle) / (M_PER_DEG * math.cos(math.radians(34.1)))
     dlat = metres * math.sin(angle) / M_PER_DEG
     return similar.Report(
-        similar.bigrams(text), T0 + timedelta(hours=hours), 119.3 + dlon, 34.1 + dlat
+        similar.text(text), T0 + timedelta(hours=hours), 119.3 + dlon, 34.1 + dlat
     )
 
 
@@ -52,7 +55,7 @@ def pairs(
     rows: list[tuple[str, str]], n: int, rng: random.Random
 ) -> list[tuple[similar.Report, similar.Report, bool, str]]:
     out = []
-    grams = [similar.bigrams(t) for t, _ in rows]
+    titles = similar.weigh(similar.grams_many([(t,) for t, _ in rows]))
     picks = rng.sample(range(len(rows)), min(n, len(rows)))
     for i in picks:
         title, text = rows[i]
@@ -64,11 +67,8 @@ def pairs(
             )
         elif kind < 0.65:
             # the most similar other title among 300 random candidates
-            cands = rng.sample(range(len(rows)), 300)
-            j = max(
-                (c for c in cands if c != i),
-                key=lambda c: similar.text_similarity(grams[c], base.text),
-            )
+            cands = [c for c in rng.sample(range(len(rows)), 300) if c != i]
+            j = cands[int(similar.overlaps(base.text, [titles[c] for c in cands]).argmax())]
             out.append(
                 (
                     at(rows[j][0], rng.uniform(0, 300), rng.uniform(0, 24), rng),
@@ -110,14 +110,10 @@ def pairs(
 
 def idf_weight(rows: list[tuple[str, str]]):
     """Bigram IDF over the titles and texts (what the classifier's corpus gives in service)."""
-    df: dict[str, int] = {}
-    for title, text in rows:
-        for doc in (title, text):
-            for g in similar.bigrams(doc):
-                df[g] = df.get(g, 0) + 1
-    n = 2 * len(rows)
-    table = {g: math.log((1 + n) / (1 + c)) + 1 for g, c in df.items()}
-    return similar.Weights(table, math.log(1 + n) + 1)
+    docs = similar.grams_many([(doc,) for row in rows for doc in row])
+    codes, df = np.unique(np.concatenate(docs), return_counts=True)
+    n = len(docs)
+    return similar.Weights(codes, np.log((1 + n) / (1 + df)) + 1, math.log(1 + n) + 1)
 
 
 def prf(scored: list[tuple[float, bool]], threshold: float) -> tuple[float, float, float]:
@@ -139,11 +135,12 @@ def main(n: int = 3000) -> None:
     weight = idf_weight(rows)
     full, plain, text_only = [], [], []
     for new, old, dup, _ in data:
-        s = similar.score(new, old, radius_m=RADIUS, window_hours=WINDOW, weights=weight)
+        heavy = [replace(r, text=similar.weigh([r.text.codes], weight)[0]) for r in (new, old)]
+        s = similar.score(*heavy, radius_m=RADIUS, window_hours=WINDOW)
         full.append((s.score if s else 0.0, dup))
         s = similar.score(new, old, radius_m=RADIUS, window_hours=WINDOW)
         plain.append((s.score if s else 0.0, dup))
-        text_only.append((similar.text_similarity(new.text, old.text, weight), dup))
+        text_only.append((similar.text_similarity(heavy[0].text, heavy[1].text), dup))
     kinds: dict[str, int] = {}
     for *_, k in data:
         kinds[k] = kinds.get(k, 0) + 1

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
+
 from gridgov.dispatch.routing import Rule, resolve, route
 from gridgov.nlp import similar
 
@@ -67,7 +69,7 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def report(text: str, hours: float = 0, dlon: float = 0) -> similar.Report:
-    return similar.Report(similar.bigrams(text), T0 + timedelta(hours=hours), 119.3 + dlon, 34.1)
+    return similar.Report(similar.text(text), T0 + timedelta(hours=hours), 119.3 + dlon, 34.1)
 
 
 def test_same_complaint_near_and_soon_scores_high_else_not_at_all() -> None:
@@ -98,6 +100,55 @@ def test_same_complaint_near_and_soon_scores_high_else_not_at_all() -> None:
 
 def test_bigrams_do_not_cross_punctuation() -> None:
     assert similar.bigrams("路灯，不亮") == frozenset({"路灯", "不亮"})
+    assert similar.decode(similar.grams("路灯，不亮")) == frozenset({"路灯", "不亮"})
+
+
+ODD = [
+    ("", "路灯不亮"),
+    ("路灯", ""),
+    ("灯", "亮。"),
+    ("Ａ栋 ＡＢ 电梯", "电梯坏了！！ 请 修\t理\n（急）"),
+    ("井盖，", "，缺失；“危险”《通知》"),
+    ("😀好", "好😀 😀"),
+    ("  ", "，。"),
+    ("第12号楼", "13812345678联系"),
+]
+
+
+def test_bigram_codes_are_the_bigrams_of_the_text_whatever_it_holds() -> None:
+    cut = similar.grams_many(ODD)
+    for (title, text), codes in zip(ODD, cut, strict=True):
+        assert similar.decode(codes) == similar.bigrams(title, text), (title, text)
+        assert list(codes) == sorted(set(codes.tolist()))  # sorted and distinct
+        assert np.array_equal(codes, similar.grams(title, text))
+    assert similar.grams_many([]) == []
+
+
+def test_many_neighbours_at_once_score_as_each_one_alone() -> None:
+    cut = similar.grams_many(
+        [("人民路菜场门口摊贩占道经营",)]
+        + [(t,) for _, t in ODD]
+        + [("菜场门口摊贩",), ("人民路路灯",)]
+    )
+    table = similar.grams("菜场摊贩占道")
+    for weights in (None, similar.Weights(table, np.linspace(2.0, 5.0, len(table)), 9.0)):
+        mine, *theirs = similar.weigh(cut, weights)
+        together = similar.overlaps(mine, theirs)
+        alone = [
+            similar.text_similarity(similar.weigh([mine.codes], weights)[0], t)
+            for t in similar.weigh([t.codes for t in theirs][::-1], weights)[::-1]
+        ]
+        assert together.tolist() == alone
+        assert together[-2] == 1.0  # every bigram of the shorter one is shared
+        assert 0 < together[-1] < 1
+        assert together[0] == 0.0  # nothing shared
+    # a shared rare bigram counts for more than a shared common one
+    weights = similar.Weights(similar.grams("菜场路灯"), np.array([1.0, 1.0, 1.0]), 8.0)
+    mine = similar.text("人民路菜场门口摊贩占道经营", weights=weights)
+    common, rare = similar.overlaps(
+        mine, [similar.text("菜场x", weights=weights), similar.text("摊贩x", weights=weights)]
+    )
+    assert common < rare
 
 
 def test_the_bigram_memo_stays_within_its_size_and_keeps_the_newest() -> None:
@@ -106,12 +157,12 @@ def test_the_bigram_memo_stays_within_its_size_and_keeps_the_newest() -> None:
     memo = GramMemo(size=4)
     rows = [{"id": i, "number": f"N-{i}"} for i in range(10)]
     for row in rows:
-        memo.put(row, similar.bigrams(f"第{row['id']}号路灯不亮"))
+        memo.put(row, similar.grams(f"第{row['id']}号路灯不亮"))
     assert len(memo) <= 4
-    assert memo.get(rows[-1]) == similar.bigrams("第9号路灯不亮")
+    assert np.array_equal(memo.get(rows[-1]), similar.grams("第9号路灯不亮"))
     assert memo.get(rows[0]) is None
     # the same id under another number (another database) is not taken for it
     assert memo.get({"id": 9, "number": "other-9"}) is None
     off = GramMemo(size=0)
-    off.put(rows[0], frozenset({"路灯"}))
+    off.put(rows[0], similar.grams("路灯"))
     assert len(off) == 0

@@ -71,7 +71,7 @@ class _New:
     confident: bool
     protected: dict[str, str]
     kinds: list[str]
-    grams: frozenset[str] = frozenset()
+    text: similar.Text | None = None  # its bigrams, for the duplicate check
     events: list[tuple[str, str | None, str, str | None, dict[str, Any], int | None]] = field(
         default_factory=list
     )
@@ -361,8 +361,11 @@ def _create(
         for n in news
         for lon, lat in [wgs84_of(n.data)]
     ]
-    candidates.load_texts(session, spots, max(n.policy.duplicate_radius_m for n in news))
-    for case_id, n in zip(ids, news, strict=True):
+    candidates.load_texts(session, spots, max(n.policy.duplicate_radius_m for n in news), weights)
+    texts = similar.weigh(
+        similar.grams_many([(n.data.title, n.data.description) for n in news]), weights
+    )
+    for case_id, n, text in zip(ids, news, texts, strict=True):
         data = n.data
         key = (n.home.id, now.astimezone(ZoneInfo(n.home.timezone)).year)
         number = f"{n.home.code}-{key[1]}-{next_value[key]:06d}"
@@ -401,9 +404,9 @@ def _create(
             mode="json", exclude_none=True, exclude={"reporter_name", "reporter_phone"}
         )
         n.events = [("create", None, "submitted", actor.username, create, actor.user_id)]
-        n.grams = similar.bigrams(data.title, data.description)
-        duplicate = duplicates.best_duplicate(n, candidates, weights=weights)
-        candidates.add(n.row, n.grams)
+        n.text = text
+        duplicate = duplicates.best_duplicate(n, candidates)
+        candidates.add(n.row, text)
         if duplicate:
             n.row["probable_duplicate_id"] = duplicate[0]["id"]
             n.row["duplicate_score"] = duplicate[1].score

@@ -3,10 +3,10 @@
 The per-record door asks the database for each report (:func:`find_duplicate`); the batch
 door loads the open cases near the whole batch once, buckets them in ~500 m cells
 (:class:`Candidates`) and scores each report against its neighbours (:func:`best_duplicate`),
-including the reports earlier in the same batch. Scores come from :mod:`gridgov.nlp.similar`.
-The bigrams of stored cases are remembered from batch to batch (:class:`GramMemo`): a case's
-title and description never change after intake, and a busy door meets the same open cases in
-batch after batch.
+including the reports earlier in the same batch. Scores come from :mod:`gridgov.nlp.similar`,
+a report against all its neighbours at once. The bigrams of stored cases are remembered from
+batch to batch (:class:`GramMemo`): a case's title and description never change after intake,
+and a busy door meets the same open cases in batch after batch.
 """
 
 from __future__ import annotations
@@ -57,14 +57,16 @@ def find_duplicate(
     else:
         return None
     rows = {other.id: (other, _row(other)) for other in session.scalars(stmt.limit(500))}
-    found = _best(
-        _row(case),
-        similar.bigrams(case.title, case.description),
-        policy,
-        [row for _, row in rows.values()],
-        lambda row: similar.bigrams(row["title"], row["description"]),
+    others = [row for _, row in rows.values()]
+    mine, *theirs = similar.weigh(
+        similar.grams_many(
+            [(case.title, case.description)]
+            + [(row["title"], row["description"]) for row in others]
+        ),
         weights,
     )
+    texts = {row["id"]: t for row, t in zip(others, theirs, strict=True)}
+    found = _best(_row(case), mine, policy, others, lambda row: texts[row["id"]])
     best = (rows[found[0]["id"]][0], found[1]) if found else None
     if best:
         case.probable_duplicate_id = best[0].id
@@ -111,19 +113,20 @@ CELL = 0.005  # degrees: buckets of duplicate candidates
 
 class GramMemo:
     """The bigrams of stored cases, kept across batches, at most ``size`` of them (the oldest
-    half is forgotten when full). A real message's set takes about 17 KB (142 bigrams on
-    average over labeled_train.csv, measured with tracemalloc), so the default holds at most
-    ~85 MB. Keyed by id *and* number, so that a database rebuilt under the same process cannot
-    hand one case's bigrams to another."""
+    half is forgotten when full). A message's codes take 8 bytes a bigram and the array's
+    header: 1.3 KB on average over labeled_train.csv, 1.9 KB over the full texts of
+    messages_with_votes.csv, so the default holds at most ~40 MB. Keyed by id *and* number,
+    so that a database rebuilt under the same process cannot hand one case's bigrams to
+    another."""
 
-    def __init__(self, size: int = 5_000) -> None:
+    def __init__(self, size: int = 20_000) -> None:
         self.size = size
-        self._known: dict[tuple[int, str], frozenset[str]] = {}
+        self._known: dict[tuple[int, str], similar.Grams] = {}
 
-    def get(self, row: dict[str, Any]) -> frozenset[str] | None:
+    def get(self, row: dict[str, Any]) -> similar.Grams | None:
         return self._known.get((row["id"], row["number"]))
 
-    def put(self, row: dict[str, Any], grams: frozenset[str]) -> None:
+    def put(self, row: dict[str, Any], grams: similar.Grams) -> None:
         if self.size <= 0:
             return
         if len(self._known) >= self.size:
@@ -140,54 +143,64 @@ class Candidates:
 
     def __init__(
         self,
-        rows: list[tuple[dict[str, Any], frozenset[str] | None]],
+        rows: list[tuple[dict[str, Any], similar.Text | None]],
         memo: GramMemo | None = None,
     ) -> None:
         self.cells: dict[tuple[int, int], list[Any]] = {}
         self.grids: dict[str | None, list[Any]] = {}
-        self._grams: dict[int, frozenset[str]] = {}
-        self._texts: dict[int, tuple[str, str]] = {}
+        self._texts: dict[int, similar.Text] = {}
         self._memo = GramMemo(0) if memo is None else memo
-        for row, grams in rows:
-            self.add(row, grams)
+        for row, text in rows:
+            self.add(row, text)
 
-    def load_texts(self, session: Session, rows: list[dict[str, Any]], radius_m: float) -> None:
-        """Fetch the texts of the stored cases near any of ``rows`` (only those are compared)."""
-        wanted: set[int] = set()
+    def load_texts(
+        self,
+        session: Session,
+        rows: list[dict[str, Any]],
+        radius_m: float,
+        weights: similar.Weights | None,
+    ) -> None:
+        """The bigrams of the stored cases near any of ``rows`` (only those are compared):
+        remembered, or their texts fetched and cut all at once; then weighed all at once."""
+        wanted: dict[int, dict[str, Any]] = {}
+        known: dict[int, similar.Grams] = {}
         for row in rows:
             for other, _ in self.near(row, radius_m):
                 case_id = other["id"]
-                if case_id in self._grams or case_id in wanted:
+                if case_id in self._texts or case_id in wanted or case_id in known:
                     continue
-                known = self._memo.get(other)
-                if known is not None:
-                    self._grams[case_id] = known
+                grams = self._memo.get(other)
+                if grams is not None:
+                    known[case_id] = grams
                 else:
-                    wanted.add(case_id)
+                    wanted[case_id] = other
         ids = sorted(wanted)
+        texts: list[Any] = []
         for start in range(0, len(ids), 900):
-            for case_id, title, description in session.execute(
-                select(Case.id, Case.title, Case.description).where(
-                    Case.id.in_(ids[start : start + 900])
+            texts.extend(
+                session.execute(
+                    select(Case.id, Case.title, Case.description).where(
+                        Case.id.in_(ids[start : start + 900])
+                    )
                 )
-            ):
-                self._texts[case_id] = (title, description)
+            )
+        cut = similar.grams_many([(title, description) for _, title, description in texts])
+        for (case_id, _, _), grams in zip(texts, cut, strict=True):
+            known[case_id] = grams
+            self._memo.put(wanted[case_id], grams)  # a stored case: its text is final
+        weighed = similar.weigh(list(known.values()), weights)
+        self._texts.update(zip(known, weighed, strict=True))
 
-    def grams(self, row: dict[str, Any]) -> frozenset[str]:
-        found = self._grams.get(row["id"])
-        if found is None:
-            found = similar.bigrams(*self._texts[row["id"]])
-            self._grams[row["id"]] = found
-            self._memo.put(row, found)  # a stored case: its text is final
-        return found
+    def text(self, row: dict[str, Any]) -> similar.Text:
+        return self._texts[row["id"]]
 
-    def add(self, row: dict[str, Any], grams: frozenset[str] | None) -> None:
-        if grams is not None:
-            self._grams[row["id"]] = grams
+    def add(self, row: dict[str, Any], text: similar.Text | None) -> None:
+        if text is not None:
+            self._texts[row["id"]] = text
         if row["lon"] is not None and row["lat"] is not None:
             key = (math.floor(row["lon"] / CELL), math.floor(row["lat"] / CELL))
-            self.cells.setdefault(key, []).append((row, grams))
-        self.grids.setdefault(row["grid_code"], []).append((row, grams))
+            self.cells.setdefault(key, []).append((row, text))
+        self.grids.setdefault(row["grid_code"], []).append((row, text))
 
     def near(self, row: dict[str, Any], radius_m: float) -> list[Any]:
         if row["lon"] is None or row["lat"] is None:
@@ -202,12 +215,10 @@ class Candidates:
         return found
 
 
-def best_duplicate(
-    n: Any, candidates: Candidates, *, weights: similar.Weights | None
-) -> tuple[dict[str, Any], similar.Score] | None:
+def best_duplicate(n: Any, candidates: Candidates) -> tuple[dict[str, Any], similar.Score] | None:
     """As :func:`find_duplicate` for one new case of a batch, over the preloaded candidates."""
     others = [row for row, _ in candidates.near(n.row, n.policy.duplicate_radius_m)]
-    return _best(n.row, n.grams, n.policy, others, candidates.grams, weights)
+    return _best(n.row, n.text, n.policy, others, candidates.text)
 
 
 def _row(case: Case) -> dict[str, Any]:
@@ -226,18 +237,16 @@ def _row(case: Case) -> dict[str, Any]:
 
 def _best(
     row: dict[str, Any],
-    grams: frozenset[str],
+    text: similar.Text,
     policy: TriagePolicy,
     others: list[dict[str, Any]],
-    grams_of: Callable[[dict[str, Any]], frozenset[str]],
-    weights: similar.Weights | None,
+    text_of: Callable[[dict[str, Any]], similar.Text],
 ) -> tuple[dict[str, Any], similar.Score] | None:
     """The best-scoring open case above the centre's threshold: same county, inside the
     window and the radius (or the same grid when the report has no point)."""
     since = row["created_at"] - timedelta(hours=policy.duplicate_window_hours)
-    mine = similar.Report(grams, row["created_at"], row["lon"], row["lat"], row["grid_code"])
     dlat = policy.duplicate_radius_m / 111_000
-    best = None
+    near = []
     for other in others:
         if other["id"] == row["id"] or other["county_code"] != row["county_code"]:
             continue
@@ -251,16 +260,18 @@ def _best(
                 continue
         elif other["grid_code"] != row["grid_code"]:
             continue
-        theirs = similar.Report(
-            grams_of(other), other["created_at"], other["lon"], other["lat"], other["grid_code"]
-        )
-        sc = similar.score(
-            mine,
-            theirs,
-            radius_m=policy.duplicate_radius_m,
-            window_hours=policy.duplicate_window_hours,
-            weights=weights,
-        )
+        near.append(other)
+    scored = similar.scores(
+        similar.Report(text, row["created_at"], row["lon"], row["lat"], row["grid_code"]),
+        [
+            similar.Report(text_of(o), o["created_at"], o["lon"], o["lat"], o["grid_code"])
+            for o in near
+        ],
+        radius_m=policy.duplicate_radius_m,
+        window_hours=policy.duplicate_window_hours,
+    )
+    best = None
+    for other, sc in zip(near, scored, strict=True):
         if (
             sc
             and sc.score >= policy.duplicate_threshold

@@ -103,10 +103,7 @@ class Suggester:
             return cached[1]
         vocab = model.body.vocabulary
         lo, hi = np.searchsorted(vocab, [BASE, BASE * BASE])  # the bigrams' codes
-        first, second = np.divmod(vocab[lo:hi], BASE)
-        grams = map("".join, zip(map(chr, first.tolist()), map(chr, second.tolist()), strict=True))
-        table = dict(zip(grams, model.body.idf[lo:hi].tolist(), strict=True))
-        weights = Weights(table, float(model.body.idf.max()))
+        weights = Weights(vocab[lo:hi], model.body.idf[lo:hi], float(model.body.idf.max()))
         self._weights = (model, weights)
         return weights
 

@@ -56,19 +56,26 @@ def normalise(text: str) -> str:
     return text.translate(_TABLE)
 
 
+def code_points(texts: Sequence[str], owners: IntArray | None = None) -> tuple[IntArray, IntArray]:
+    """The code points of the normalised texts, one after the other, and the owner of each
+    (the text's index, or ``owners[text]``)."""
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    raw = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    owner = np.arange(len(texts), dtype=np.int64) if owners is None else owners
+    doc_of = np.repeat(owner, lengths)
+    bmp = raw < 0x10000
+    codes = raw.copy()
+    codes[bmp] = _MAP[raw[bmp]]
+    keep = codes >= 0
+    return codes[keep], doc_of[keep]
+
+
 def ngram_codes(texts: Sequence[str], n_max: int = MAX_N) -> tuple[IntArray, IntArray]:
     """The n-gram codes (1..n_max) of every normalised text and the index of the text each
     belongs to (normalised here on the code points of the whole batch at once)."""
     if not 1 <= n_max <= MAX_N:
         raise ValueError(f"n-grams up to {MAX_N} are supported, not {n_max}")
-    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
-    raw = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-    doc_of = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
-    bmp = raw < 0x10000
-    codes = raw.copy()
-    codes[bmp] = _MAP[raw[bmp]]
-    keep = codes >= 0
-    codes, doc_of = codes[keep], doc_of[keep]
+    codes, doc_of = code_points(texts)
     total = len(codes)
     if not total:
         return np.empty(0, np.int64), np.empty(0, np.int64)
