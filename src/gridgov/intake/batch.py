@@ -496,16 +496,32 @@ def _dispatch(
     policy = look.policy(session, item) if item else None
     if policy is None:
         return None
-    calendar = calendar_for(
-        session, tz=n.home.timezone, office_hours=rules.office_hours, county_code=row["county_code"]
-    )
     lead = look.units[payload["lead_unit"]]
     row["assignments"] = [(lead.id, "lead")] + [
         (look.units[c].id, "assisting") for c in dict.fromkeys(payload["assisting_units"])
     ]
     row["lead_unit_id"], row["verifier_id"], row["dispatched_at"] = lead.id, None, now
+    # every clock of a batch starts at ``now``: the clocks, due times and colour are the same
+    # for every case of one policy, time zone and county
+    key = (policy.id, n.home.timezone, row["county_code"])
+    if key not in look.clocks:
+        calendar = calendar_for(
+            session, tz=key[1], office_hours=rules.office_hours, county_code=key[2]
+        )
+        look.clocks[key] = _clocks(policy, calendar, now)
+    row["clocks"], due, row["sla_colour"] = look.clocks[key]
+    row["status"] = Status.dispatched.value
+    row["version"] += 1
+    return {"due": due} if due else {}
+
+
+def _clocks(
+    policy: Any, calendar: Any, now: datetime
+) -> tuple[list[tuple[Any, Any, datetime, datetime]], dict[str, str], str | None]:
+    """The sign and handle clocks a dispatch at ``now`` starts under ``policy``: (clock,
+    limit, due, warn) each, the due times by step, and the case's colour."""
+    clocks = []
     due: dict[str, str] = {}
-    row["clocks"] = []
     colours = []
     for step in (sla.Step.sign, sla.Step.handle):
         limit = next((lim for lim in policy.limits if lim.step == step.value), None)
@@ -517,20 +533,13 @@ def _dispatch(
             limit=sla.Limit(limit.amount, sla.LimitUnit(limit.unit)),
             warning_ratio=policy.warning_ratio,
         )
-        # every clock of a batch starts at ``now``: one computation per policy, step, calendar
-        key = (policy.id, step.value, n.home.timezone, row["county_code"])
-        if key not in look.due_times:
-            look.due_times[key] = (sla.due_at(clock, calendar), sla.warn_at(clock, calendar))
-        due_at, warn_at = look.due_times[key]
-        row["clocks"].append((clock, limit, due_at, warn_at))
+        due_at, warn_at = sla.due_at(clock, calendar), sla.warn_at(clock, calendar)
+        clocks.append((clock, limit, due_at, warn_at))
         due[step.value] = due_at.isoformat()
         # sla.colour of a clock that has just started (nothing paused) at ``now``
         colours.append("overdue" if now >= due_at else "warning" if now >= warn_at else "normal")
     worst = max(colours, key=("normal", "warning", "overdue").index, default=None)
-    row["sla_colour"] = worst
-    row["status"] = Status.dispatched.value
-    row["version"] += 1
-    return {"due": due} if due else {}
+    return clocks, due, worst
 
 
 def _write(session: Session, news: list[_New], now: datetime) -> None:

@@ -29,7 +29,7 @@ class Reference:
     rules: dict[str, list[Rule]]  # by catalogue item code
     policies: dict[str, Any] = field(default_factory=dict)
     routes: dict[tuple[str, str, str], Route | None] = field(default_factory=dict)
-    due_times: dict[tuple[Any, ...], tuple[Any, Any]] = field(default_factory=dict)
+    clocks: dict[tuple[Any, ...], Any] = field(default_factory=dict)  # batch._clocks
 
     @classmethod
     def load(cls, session: Session, suggester: Suggester) -> Reference:
