@@ -154,15 +154,24 @@ def test_many_neighbours_at_once_score_as_each_one_alone() -> None:
 def test_the_bigram_memo_stays_within_its_size_and_keeps_the_newest() -> None:
     from gridgov.intake.duplicates import GramMemo
 
+    table = similar.grams("路灯不亮")
+    weights = similar.Weights(table, np.ones(len(table)), 5.0)
     memo = GramMemo(size=4)
     rows = [{"id": i, "number": f"N-{i}"} for i in range(10)]
     for row in rows:
-        memo.put(row, similar.grams(f"第{row['id']}号路灯不亮"))
+        memo.put(row, similar.text(f"第{row['id']}号路灯不亮", weights=weights), weights)
     assert len(memo) <= 4
-    assert np.array_equal(memo.get(rows[-1]), similar.grams("第9号路灯不亮"))
-    assert memo.get(rows[0]) is None
+    newest = memo.get(rows[-1], weights)
+    assert newest is not None
+    assert np.array_equal(newest.codes, similar.grams("第9号路灯不亮"))
+    assert memo.get(rows[0], weights) is None
     # the same id under another number (another database) is not taken for it
-    assert memo.get({"id": 9, "number": "other-9"}) is None
+    assert memo.get({"id": 9, "number": "other-9"}, weights) is None
+    # nor under another table of weights (a new model): that starts the memo afresh
+    assert memo.get(rows[-1], None) is None
+    memo.put(rows[0], similar.text("路灯"), None)
+    assert len(memo) == 1
+    assert memo.get(rows[-1], weights) is None
     off = GramMemo(size=0)
-    off.put(rows[0], similar.grams("路灯"))
+    off.put(rows[0], similar.text("路灯"), None)
     assert len(off) == 0

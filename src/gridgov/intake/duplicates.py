@@ -112,27 +112,35 @@ CELL = 0.005  # degrees: buckets of duplicate candidates
 
 
 class GramMemo:
-    """The bigrams of stored cases, kept across batches, at most ``size`` of them (the oldest
-    half is forgotten when full). A message's codes take 8 bytes a bigram and the array's
-    header: 1.3 KB on average over labeled_train.csv, 1.9 KB over the full texts of
-    messages_with_votes.csv, so the default holds at most ~40 MB. Keyed by id *and* number,
-    so that a database rebuilt under the same process cannot hand one case's bigrams to
-    another."""
+    """The weighed bigrams (:class:`similar.Text`) of stored cases, kept across batches, at
+    most ``size`` of them (the oldest half is forgotten when full), for one table of bigram
+    weights (a new model's table starts it afresh). A message takes 16 bytes a bigram (code
+    and weight) and the arrays' headers: ~2.5 KB on average over labeled_train.csv, ~3.8 KB
+    over the full texts of messages_with_votes.csv, so the default holds at most ~40 MB. Keyed
+    by id *and* number, so that a database rebuilt under the same process cannot hand one
+    case's bigrams to another."""
 
-    def __init__(self, size: int = 20_000) -> None:
+    def __init__(self, size: int = 10_000) -> None:
         self.size = size
-        self._known: dict[tuple[int, str], similar.Grams] = {}
+        self._known: dict[tuple[int, str], similar.Text] = {}
+        self._weights: similar.Weights | None = None
 
-    def get(self, row: dict[str, Any]) -> similar.Grams | None:
+    def get(self, row: dict[str, Any], weights: similar.Weights | None) -> similar.Text | None:
+        if weights is not self._weights:
+            return None
         return self._known.get((row["id"], row["number"]))
 
-    def put(self, row: dict[str, Any], grams: similar.Grams) -> None:
+    def put(self, row: dict[str, Any], text: similar.Text, weights: similar.Weights | None) -> None:
         if self.size <= 0:
             return
+        if weights is not self._weights:
+            self._known, self._weights = {}, weights
         if len(self._known) >= self.size:
             for key in list(self._known)[: max(1, self.size // 2)]:
                 self._known.pop(key, None)  # another thread's batch may have dropped it
-        self._known[(row["id"], row["number"])] = grams
+        # its own copy: a batch's arrays are views of one block, which it would keep alive
+        own = similar.Text(text.codes.copy(), text.weights.copy(), text.mass)
+        self._known[(row["id"], row["number"])] = own
 
     def __len__(self) -> int:
         return len(self._known)
@@ -161,17 +169,16 @@ class Candidates:
         weights: similar.Weights | None,
     ) -> None:
         """The bigrams of the stored cases near any of ``rows`` (only those are compared):
-        remembered, or their texts fetched and cut all at once; then weighed all at once."""
+        remembered, or their texts fetched, cut and weighed all at once."""
         wanted: dict[int, dict[str, Any]] = {}
-        known: dict[int, similar.Grams] = {}
         for row in rows:
             for other, _ in self.near(row, radius_m):
                 case_id = other["id"]
-                if case_id in self._texts or case_id in wanted or case_id in known:
+                if case_id in self._texts or case_id in wanted:
                     continue
-                grams = self._memo.get(other)
-                if grams is not None:
-                    known[case_id] = grams
+                known = self._memo.get(other, weights)
+                if known is not None:
+                    self._texts[case_id] = known
                 else:
                     wanted[case_id] = other
         ids = sorted(wanted)
@@ -185,11 +192,9 @@ class Candidates:
                 )
             )
         cut = similar.grams_many([(title, description) for _, title, description in texts])
-        for (case_id, _, _), grams in zip(texts, cut, strict=True):
-            known[case_id] = grams
-            self._memo.put(wanted[case_id], grams)  # a stored case: its text is final
-        weighed = similar.weigh(list(known.values()), weights)
-        self._texts.update(zip(known, weighed, strict=True))
+        for (case_id, _, _), text in zip(texts, similar.weigh(cut, weights), strict=True):
+            self._texts[case_id] = text
+            self._memo.put(wanted[case_id], text, weights)  # a stored case: its text is final
 
     def text(self, row: dict[str, Any]) -> similar.Text:
         return self._texts[row["id"]]
