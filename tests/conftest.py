@@ -3,11 +3,19 @@
 SQLite always runs. PostgreSQL runs when ``GRIDGOV_TEST_DATABASE_URL`` names a server: each
 test session creates its own databases there and drops them at the end, so parallel runs on
 the shared server never see each other.
+
+The migrations run once per session and backend, into a template; each test's database is a
+copy of it (a file copy for SQLite, ``CREATE DATABASE … TEMPLATE`` on PostgreSQL), which
+``bootstrap(upgrade=True)`` then finds at the head revision. Migrating every test's database
+cost 0.2 s on SQLite and 0.65 s on PostgreSQL; a copy costs 0.03 s and 0.3 s.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -19,6 +27,8 @@ from sqlalchemy.engine import make_url
 
 from gridgov.bootstrap import Platform, bootstrap
 from gridgov.config import Settings
+from gridgov.store import migrate
+from gridgov.store.engine import Database
 
 from .factories import World, make_world
 
@@ -32,13 +42,28 @@ class PgServer:
         self.url = make_url(url)
         self.admin = create_engine(self.url, isolation_level="AUTOCOMMIT")
         self.created: list[str] = []
+        self.template: str | None = None
+
+    def _create(self, template: str | None = None) -> str:
+        name = f"gridgov_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+        copy = f' TEMPLATE "{template}"' if template else ""
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
+        self.created.append(name)
+        return name
+
+    def url_of(self, name: str) -> str:
+        return self.url.set(database=name).render_as_string(hide_password=False)
 
     def new_database(self) -> str:
-        name = f"gridgov_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-        with self.admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        self.created.append(name)
-        return self.url.set(database=name).render_as_string(hide_password=False)
+        """A migrated, empty database of its own."""
+        if self.template is None:
+            name = self._create()
+            db = Database(self.url_of(name))
+            migrate.upgrade(db.engine)
+            db.dispose()  # a template must have no connections when it is copied
+            self.template = name
+        return self.url_of(self._create(self.template))
 
     def drop_all(self) -> None:
         with self.admin.connect() as conn:
@@ -57,9 +82,27 @@ def pg_server() -> Iterator[PgServer | None]:
     server.drop_all()
 
 
+_SQLITE_TEMPLATE: list[Path] = []
+
+
+def _sqlite_template() -> Path:
+    if not _SQLITE_TEMPLATE:
+        folder = tempfile.mkdtemp(prefix="gridgov-template-")
+        atexit.register(shutil.rmtree, folder, True)
+        path = Path(folder) / "gridgov.sqlite3"
+        db = Database(f"sqlite:///{path}")
+        migrate.upgrade(db.engine)
+        db.dispose()
+        _SQLITE_TEMPLATE.append(path)
+    return _SQLITE_TEMPLATE[0]
+
+
 def _database_url(backend: str, tmp_path: Path, pg_server: PgServer | None) -> str:
     if backend == "sqlite":
-        return f"sqlite:///{tmp_path / 'gridgov.sqlite3'}"
+        path = tmp_path / "gridgov.sqlite3"
+        tmp_path.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(_sqlite_template(), path)
+        return f"sqlite:///{path}"
     if pg_server is None:
         pytest.skip("PostgreSQL tests need GRIDGOV_TEST_DATABASE_URL (set by .ci/run)")
     return pg_server.new_database()
