@@ -74,11 +74,18 @@ class RegionImport:
 
 
 def read_csv(text: str, source: str, into: RegionImport) -> None:
-    reader = csv.DictReader(io.StringIO(text))
-    if not {"code", "name"} <= set(reader.fieldnames or []):
+    # newline="": the csv module reads line ends itself, including one inside quotes
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        fields = set(reader.fieldnames or [])
+        rows = list(reader)
+    except csv.Error as exc:
+        into.problems.append(f"{source}: not a readable CSV ({exc})")
+        return
+    if not {"code", "name"} <= fields:
         into.problems.append(f"{source}: needs columns code,name (and a parent code column)")
         return
-    for line, row in enumerate(reader, start=2):
+    for line, row in enumerate(rows, start=2):
         try:
             code, level = normalise(row["code"]), level_of(row["code"])
             parent_raw = next((row[c] for c in _PARENT_COLUMNS if row.get(c)), None)

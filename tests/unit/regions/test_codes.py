@@ -41,3 +41,19 @@ def test_boundary_features_without_a_level_take_it_from_the_code() -> None:
     read_geojson(text, "x.geojson", "wgs84", plan)
     assert plan.problems == []
     assert plan.rows["321000"].level == "city"
+
+
+def test_a_code_list_that_is_no_csv_is_a_problem_not_a_crash() -> None:
+    from gridgov.regions.service import RegionImport, read_csv
+
+    plan = RegionImport()
+    read_csv("code,name\n320724," + "县" * 200_000, "csv", plan)  # beyond the csv module's limit
+    assert plan.rows == {}
+    assert len(plan.problems) == 1
+    assert "not a readable CSV" in plan.problems[0]
+    # bare \r line ends (they used to crash the import), and a line end inside a quoted
+    # name, are read as a CSV reads them
+    plan = RegionImport()
+    read_csv('code,name\r320724,"灌南\n县"\r320700,连云港市\r', "csv", plan)
+    assert plan.problems == []
+    assert {c: r.name for c, r in plan.rows.items()} == {"320724": "灌南\n县", "320700": "连云港市"}
