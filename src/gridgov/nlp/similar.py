@@ -68,7 +68,8 @@ def grams_many(reports: Sequence[Sequence[str]]) -> list[Grams]:
     found = np.concatenate((codes[:-1][pair] * BASE + codes[1:][pair], codes[lone]))
     of = np.concatenate((doc[:-1][pair], doc[lone]))
     # distinct (report, code) keys, sorted by report and then code: one sort for the batch
-    # (np.unique hashes first and then sorts, twice the time)
+    # (np.unique hashes first and then sorts, twice the time); a key fits in an int64 for up
+    # to 7 million reports a call
     keys = np.sort(of * (BASE * BASE) + found)
     keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
     which, gram = np.divmod(keys, BASE * BASE)
