@@ -71,7 +71,6 @@ class _New:
     confident: bool
     protected: dict[str, str]
     kinds: list[str]
-    text: similar.Text | None = None  # its bigrams, for the duplicate check
     events: list[tuple[str, str | None, str, str | None, dict[str, Any], int | None]] = field(
         default_factory=list
     )
@@ -404,8 +403,7 @@ def _create(
             mode="json", exclude_none=True, exclude={"reporter_name", "reporter_phone"}
         )
         n.events = [("create", None, "submitted", actor.username, create, actor.user_id)]
-        n.text = text
-        duplicate = duplicates.best_duplicate(n, candidates)
+        duplicate = duplicates.best_duplicate(n, text, candidates)
         candidates.add(n.row, text)
         if duplicate:
             n.row["probable_duplicate_id"] = duplicate[0]["id"]

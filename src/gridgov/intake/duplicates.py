@@ -74,9 +74,9 @@ def find_duplicate(
     return best
 
 
-def open_cases(session: Session, news: list[Any], *, now: datetime) -> list[Any]:
+def open_cases(session: Session, news: list[Any], *, now: datetime) -> list[dict[str, Any]]:
     """Open cases near any of the batch's points within the widest window, as duplicate
-    candidates (row dict, bigrams)."""
+    candidates (row dicts)."""
     counties = {n.home.region_code[:6] for n in news} | {n.data.region_code[:6] for n in news}
     window = max(n.policy.duplicate_window_hours for n in news)
     radius = max(n.policy.duplicate_radius_m for n in news)
@@ -105,7 +105,7 @@ def open_cases(session: Session, news: list[Any], *, now: datetime) -> list[Any]
     result = session.execute(stmt)
     keys = list(result.keys())
     # bigrams when first needed; zip() builds the thousands of rows far faster than _mapping
-    return [(dict(zip(keys, r, strict=True)), None) for r in result]
+    return [dict(zip(keys, r, strict=True)) for r in result]
 
 
 CELL = 0.005  # degrees: buckets of duplicate candidates
@@ -149,17 +149,13 @@ class GramMemo:
 class Candidates:
     """Open cases by ~500 m cell (and by grid, for those without a point)."""
 
-    def __init__(
-        self,
-        rows: list[tuple[dict[str, Any], similar.Text | None]],
-        memo: GramMemo | None = None,
-    ) -> None:
-        self.cells: dict[tuple[int, int], list[Any]] = {}
-        self.grids: dict[str | None, list[Any]] = {}
-        self._texts: dict[int, similar.Text] = {}
+    def __init__(self, rows: list[dict[str, Any]], memo: GramMemo | None = None) -> None:
+        self.cells: dict[tuple[int, int], list[dict[str, Any]]] = {}
+        self.grids: dict[str | None, list[dict[str, Any]]] = {}
+        self._texts: dict[int, similar.Text] = {}  # stored cases' once loaded, new ones' at once
         self._memo = GramMemo(0) if memo is None else memo
-        for row, text in rows:
-            self.add(row, text)
+        for row in rows:
+            self.add(row, None)
 
     def load_texts(
         self,
@@ -172,7 +168,7 @@ class Candidates:
         remembered, or their texts fetched, cut and weighed all at once."""
         wanted: dict[int, dict[str, Any]] = {}
         for row in rows:
-            for other, _ in self.near(row, radius_m):
+            for other in self.near(row, radius_m):
                 case_id = other["id"]
                 if case_id in self._texts or case_id in wanted:
                     continue
@@ -204,26 +200,29 @@ class Candidates:
             self._texts[row["id"]] = text
         if row["lon"] is not None and row["lat"] is not None:
             key = (math.floor(row["lon"] / CELL), math.floor(row["lat"] / CELL))
-            self.cells.setdefault(key, []).append((row, text))
-        self.grids.setdefault(row["grid_code"], []).append((row, text))
+            self.cells.setdefault(key, []).append(row)
+        self.grids.setdefault(row["grid_code"], []).append(row)
 
-    def near(self, row: dict[str, Any], radius_m: float) -> list[Any]:
+    def near(self, row: dict[str, Any], radius_m: float) -> list[dict[str, Any]]:
         if row["lon"] is None or row["lat"] is None:
             return self.grids.get(row["grid_code"], []) if row["grid_code"] else []
         reach = math.ceil(radius_m / 111_000 / max(0.2, math.cos(math.radians(row["lat"]))) / CELL)
         x, y = math.floor(row["lon"] / CELL), math.floor(row["lat"] / CELL)
-        found: list[Any] = []
+        found: list[dict[str, Any]] = []
         for dx in range(-reach, reach + 1):
             for dy in range(-reach, reach + 1):
                 found.extend(self.cells.get((x + dx, y + dy), ()))
-        found.sort(key=lambda c: c[0]["id"])  # the order the database would give
+        found.sort(key=lambda c: c["id"])  # the order the database would give
         return found
 
 
-def best_duplicate(n: Any, candidates: Candidates) -> tuple[dict[str, Any], similar.Score] | None:
-    """As :func:`find_duplicate` for one new case of a batch, over the preloaded candidates."""
-    others = [row for row, _ in candidates.near(n.row, n.policy.duplicate_radius_m)]
-    return _best(n.row, n.text, n.policy, others, candidates.text)
+def best_duplicate(
+    n: Any, text: similar.Text, candidates: Candidates
+) -> tuple[dict[str, Any], similar.Score] | None:
+    """As :func:`find_duplicate` for one new case of a batch (``text``: its bigrams), over the
+    preloaded candidates."""
+    others = candidates.near(n.row, n.policy.duplicate_radius_m)
+    return _best(n.row, text, n.policy, others, candidates.text)
 
 
 def _row(case: Case) -> dict[str, Any]:
