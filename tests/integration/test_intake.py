@@ -737,7 +737,6 @@ def hotline_batch(
 def test_the_batch_door_leaves_exactly_what_the_per_record_door_leaves(
     door: Platform, world: World, pg_server: Any, tmp_path: Any
 ) -> None:
-
     from ..conftest import make_platform
 
     other = make_platform(door.db.engine.dialect.name, tmp_path / "other", pg_server)
