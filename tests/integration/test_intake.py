@@ -17,7 +17,7 @@ from gridgov.bootstrap import Platform
 from gridgov.cases import service as cases
 from gridgov.dispatch import rules as rules_db
 from gridgov.grids import repository as grids
-from gridgov.intake import service
+from gridgov.intake import batch, service
 from gridgov.kit.errors import ValidationFailed
 from gridgov.store.models import Case, CaseEvent, DeadLetter, TriagePolicy
 
@@ -716,13 +716,17 @@ def _state(p: Platform) -> dict[str, Any]:
     return {"cases": out, "dead_letters": letters, "chains_ok": ok}
 
 
-def hotline_batch(
-    session: Any, p: Platform, world: World, records: list[Any], triage: Any = None
+def hotline(
+    receive: Any,
+    session: Any,
+    p: Platform,
+    world: World,
+    records: list[Any],
+    triage: Any = None,
 ) -> list[dict[str, Any]]:
-    """``records`` through the batch door as the county's agent, at NOW."""
-    from gridgov.intake import batch
-
-    return batch.receive_batch(
+    """``records`` through a door (``service.receive_all`` or ``batch.receive_batch``, which
+    take the same arguments) as the county's agent, at NOW."""
+    return receive(
         session,
         channel="hotline",
         records=records,
@@ -805,18 +809,9 @@ def test_the_batch_door_leaves_exactly_what_the_per_record_door_leaves(
         "not an object",
     ]
     with door.db.write() as session:
-        one = service.receive_all(
-            session,
-            channel="hotline",
-            records=records,
-            actor=world.actor(session, "agent"),
-            now=NOW,
-            rules=door.rules,
-            triage=door.triage,
-            center=COUNTY,
-        )
+        one = hotline(service.receive_all, session, door, world, records)
     with other.db.write() as session:
-        many = hotline_batch(session, other, world, records)
+        many = hotline(batch.receive_batch, session, other, world, records)
     assert [(o["index"], o["outcome"], o.get("status")) for o in many] == [
         (o["index"], o["outcome"], o.get("status")) for o in one
     ]
@@ -855,7 +850,7 @@ def test_the_batch_door_remembers_stored_cases_bigrams_without_changing_a_score(
         got: list[dict[str, Any]] = []
         try:
             with door.db.write() as session:
-                got = hotline_batch(session, door, world, records, triage=triage)
+                got = hotline(batch.receive_batch, session, door, world, records, triage)
                 if not keep:
                     raise Undo
         except Undo:
