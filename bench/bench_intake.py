@@ -5,7 +5,7 @@ Measured on the generated demo county (726 grids, 13 centres, routing rules):
   ``intake.service.receive`` — validate, PII, locate, classify, create, duplicate check,
   route, auto accept/dispatch, events — one transaction per record, and in batches of 100
   (one transaction, a savepoint per record, as the offline-batch endpoint does);
-- ``bulk``: a CSV export of N rows through ``bulk.check`` + ``bulk.write``;
+- ``bulk``: a CSV export of N rows through ``bulk.run`` (read, check, write);
 - baselines in the same run and database: the same case rows inserted bare (one
   transaction per row for the door; for bulk, the case rows alone through the same
   driver-level executemany, 2,000 a statement).
@@ -240,12 +240,16 @@ def main() -> None:
         }
     )
     t0 = time.perf_counter()
-    header, table = bulk.read_table(path)
-    with p.db.write() as s:
-        report, checked = bulk.check(
-            s, mapping=plan, header=header, rows=table, suggester=p.triage.suggester
+    with p.db.write() as s:  # what `gridgov intake import` and POST /intake/import run
+        report = bulk.run(
+            s,
+            mapping=plan,
+            path=path,
+            suggester=p.triage.suggester,
+            dry_run=False,
+            now=NOW,
+            actor="import",
         )
-        bulk.write(s, mapping=plan, report=report, rows=checked, now=NOW, actor="import")
     bulk_rate = report.imported / (time.perf_counter() - t0)
 
     rows = bare_rows(args.bulk, center_id, "bulk")

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
-from gridgov.audit.chain import GENESIS, ChainedEvent, link_hash, verify_chain
+import pytest
+
+from gridgov.audit.chain import GENESIS, ChainedEvent, canonical, link_hash, verify_chain
+
+# the hash of the event in test_the_canonical_form_stays_the_stated_one at 2026-03-02 09:30
+# UTC, as computed by the chain's first implementation (json.dumps per call, strftime): a
+# database's stored chains are only as good as this staying equal
+GOLDEN = "6709a53bd27c9b2b7658cda9efb51bd83f4b7680a8720c6f9a679df534f299bd"
 
 
 def chain(n: int = 4) -> list[ChainedEvent]:
@@ -52,3 +60,46 @@ def test_key_order_of_the_payload_does_not_matter() -> None:
     e = chain(1)[0]
     swapped = replace(e, payload={"n": 1, "note": "办理中"})
     assert link_hash(GENESIS, swapped) == e.hash
+
+
+def _reference_form(fields: dict[str, object]) -> bytes:
+    """The canonical form as the module's docstring states it, spelt out with json.dumps."""
+
+    def stamp(value: object) -> str:
+        assert isinstance(value, datetime)
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+    return json.dumps(
+        fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=stamp
+    ).encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        datetime(2026, 3, 2, 9, 30, tzinfo=UTC),
+        datetime(2026, 3, 2, 9, 30, 5, 120, tzinfo=timezone(timedelta(hours=8))),
+        datetime(2026, 3, 2, 9, 30),  # noqa: DTZ001 (naive: taken as UTC)
+        datetime(999, 12, 31, 23, 59, 59, tzinfo=UTC),
+        datetime(9999, 1, 1, tzinfo=UTC),
+    ],
+)
+def test_the_canonical_form_stays_the_stated_one(at: datetime) -> None:
+    """Hashes already stored must keep verifying: the bytes hashed are exactly the stated
+    form, whatever the code that builds them."""
+    e = ChainedEvent(
+        case_id=12,
+        seq=3,
+        at=at,
+        actor='网格员 "王"',
+        action="dispatch",
+        from_status=None,
+        to_status="dispatched",
+        payload={"score": 1e-05, "big": 1e16, "when": at, "list": [1, "二", None], "z": True},
+    )
+    fields = e.fields()
+    assert canonical(fields) == _reference_form({**fields, "at": at})
+    # and one hash worked out by the code that stored the first chains
+    if at == datetime(2026, 3, 2, 9, 30, tzinfo=UTC):
+        assert link_hash(GENESIS, e) == GOLDEN
