@@ -131,6 +131,26 @@ def test_xlsx_and_gb18030_exports_read_like_utf8_csv(tmp_path: Path) -> None:
     assert bulk.read_table(tmp_path / "g.csv")[1][0]["留言详情"] == "夜间施工噪音"
 
 
+def test_ragged_csv_rows_read_as_a_spreadsheet_user_sees_them(tmp_path: Path) -> None:
+    """Blank lines skipped, short rows padded with empty cells, cells beyond the header
+    dropped, a quoted field keeping its line break and comma."""
+    (tmp_path / "r.csv").write_text(
+        " 编号 ,内容,分类\n"
+        "1,路灯不亮,城乡建设\n"
+        "\n"
+        "2,噪音\n"
+        '3,"夜间施工，\n很吵",环境保护,多余,又多余\n',
+        encoding="utf-8",
+    )
+    header, rows = bulk.read_table(tmp_path / "r.csv")
+    assert header == ["编号", "内容", "分类"]
+    assert rows == [
+        {"编号": "1", "内容": "路灯不亮", "分类": "城乡建设"},
+        {"编号": "2", "内容": "噪音", "分类": ""},
+        {"编号": "3", "内容": "夜间施工，\n很吵", "分类": "环境保护"},
+    ]
+
+
 def test_bad_mapping_and_missing_columns_are_refused_up_front(
     platform: Platform, world: World, tmp_path: Path
 ) -> None:
