@@ -52,7 +52,7 @@ from gridgov.intake.suggest import Suggester
 from gridgov.kit.errors import ValidationFailed
 from gridgov.kit.gc import collector_paused
 from gridgov.regions import repository as regions
-from gridgov.store.fast import insert_many
+from gridgov.store.fast import insert_columns
 from gridgov.store.models import (
     Case,
     CaseCenter,
@@ -473,96 +473,110 @@ def write(
     # plain locals: an ORM attribute read costs more than the rest of a row's field
     channel, center_id, center_code = mapping.channel.value, center.id, center.code
     for start in range(0, len(good), BATCH):
-        chunk = good[start : start + BATCH]
-        case_rows = []
-        for r in chunk:
-            v = r.values
-            at = v["created_at"] or now
+        chunk = [r.values for r in good[start : start + BATCH]]
+        lines = [r.line for r in good[start : start + BATCH]]
+        n = len(chunk)
+        ats = [v["created_at"] or now for v in chunk]
+        numbers = []
+        for at in ats:
             year = at.astimezone(tz).year
-            number = f"{center_code}-{year}-{next_value[year]:06d}"
+            numbers.append(f"{center_code}-{year}-{next_value[year]:06d}")
             next_value[year] += 1
-            case_rows.append(
-                {
-                    "number": number,
-                    "county_code": county,
-                    "center_id": center_id,
-                    "origin_center_id": center_id,
-                    "channel": channel,
-                    "external_id": v["external_id"],
-                    "title": v["title"],
-                    "description": v["description"],
-                    "address": v["address"],
-                    "lon": v["lon"],
-                    "lat": v["lat"],
-                    "source_crs": "wgs84",
-                    "source_lon": v["lon"],
-                    "source_lat": v["lat"],
-                    "region_code": v["region_code"] or default_region,
-                    "catalog_item_id": items.get(v["catalog_item"]) if v["catalog_item"] else None,
-                    "priority": "normal",
-                    "status": "submitted",
-                    "version": 1,
-                    "reporter_name": v["reporter_name"],
-                    "reporter_phone": v["reporter_phone"],
-                    "created_at": at,
-                    "updated_at": now,
-                    "event_count": 1,
-                    "last_hash": GENESIS,
-                }
+        ids = cases_repo.reserve_case_ids(session, n)
+        exts = [v["external_id"] for v in chunk]
+        payloads = [
+            {"source": "bulk import", "line": line, "external_id": ext}
+            for line, ext in zip(lines, exts, strict=True)
+        ]
+        hashes = [  # the chain's first link, its anchor on the case written at once
+            fields_hash(
+                GENESIS,
+                event_fields(case_id, 1, at, actor, "import", None, "submitted", payload),
             )
-        ids = cases_repo.reserve_case_ids(session, len(case_rows))
-        events, centres, protected = [], [], []
-        for case_id, r, row in zip(ids, chunk, case_rows, strict=True):
-            payload = {
-                "source": "bulk import",
-                "line": r.line,
-                "external_id": r.values["external_id"],
-            }
-            at = row["created_at"]
-            fields = event_fields(case_id, 1, at, actor, "import", None, "submitted", payload)
-            digest = fields_hash(GENESIS, fields)
-            row["id"], row["last_hash"] = case_id, digest  # the chain's anchor, written once
-            events.append(
-                {
-                    "case_id": case_id,
-                    "county_code": county,
-                    "seq": 1,
-                    "at": row["created_at"],
-                    "actor_id": None,
-                    "actor": actor,
-                    "action": "import",
-                    "from_status": None,
-                    "to_status": "submitted",
-                    "payload": payload,
-                    "prev_hash": GENESIS,
-                    "hash": digest,
-                }
-            )
-            centres.append(
-                {
-                    "case_id": case_id,
-                    "center_id": center_id,
-                    "relation": "owner",
-                    "since": row["created_at"],
-                }
-            )
-            if r.values["protected"]:
-                protected.append(
-                    {
-                        "case_id": case_id,
-                        "county_code": county,
-                        "fields": r.values["protected"],
-                        "kinds": r.values["kinds"],
-                    }
-                )
-        # the driver's executemany: SQLAlchemy's per-row parameter handling costs more than
-        # the database does
+            for case_id, at, payload in zip(ids, ats, payloads, strict=True)
+        ]
+        lons, lats = [v["lon"] for v in chunk], [v["lat"] for v in chunk]
+        # column by column, into the driver's executemany (COPY on PostgreSQL): SQLAlchemy's
+        # per-row parameter handling costs more than the database does
         conn = session.connection()
         memo: dict[str, dict[Any, Any]] = {}
-        insert_many(conn, Case.__table__, case_rows, memo=memo)
-        insert_many(conn, CaseEvent.__table__, events, memo=memo)
-        insert_many(conn, CaseCenter.__table__, centres, memo=memo)
-        insert_many(conn, CaseProtected.__table__, protected, memo=memo)
+        insert_columns(
+            conn,
+            Case.__table__,
+            {
+                "id": ids,
+                "number": numbers,
+                "county_code": [county] * n,
+                "center_id": [center_id] * n,
+                "origin_center_id": [center_id] * n,
+                "channel": [channel] * n,
+                "external_id": exts,
+                "title": [v["title"] for v in chunk],
+                "description": [v["description"] for v in chunk],
+                "address": [v["address"] for v in chunk],
+                "lon": lons,
+                "lat": lats,
+                "source_crs": ["wgs84"] * n,
+                "source_lon": lons,
+                "source_lat": lats,
+                "region_code": [v["region_code"] or default_region for v in chunk],
+                "catalog_item_id": [
+                    items.get(v["catalog_item"]) if v["catalog_item"] else None for v in chunk
+                ],
+                "priority": ["normal"] * n,
+                "status": ["submitted"] * n,
+                "version": [1] * n,
+                "reporter_name": [v["reporter_name"] for v in chunk],
+                "reporter_phone": [v["reporter_phone"] for v in chunk],
+                "created_at": ats,
+                "updated_at": [now] * n,
+                "event_count": [1] * n,
+                "last_hash": hashes,
+            },
+            memo=memo,
+        )
+        insert_columns(
+            conn,
+            CaseEvent.__table__,
+            {
+                "case_id": ids,
+                "county_code": [county] * n,
+                "seq": [1] * n,
+                "at": ats,
+                "actor_id": [None] * n,
+                "actor": [actor] * n,
+                "action": ["import"] * n,
+                "from_status": [None] * n,
+                "to_status": ["submitted"] * n,
+                "payload": payloads,
+                "prev_hash": [GENESIS] * n,
+                "hash": hashes,
+            },
+            memo=memo,
+        )
+        insert_columns(
+            conn,
+            CaseCenter.__table__,
+            {
+                "case_id": ids,
+                "center_id": [center_id] * n,
+                "relation": ["owner"] * n,
+                "since": ats,
+            },
+            memo=memo,
+        )
+        protected = [(i, v) for i, v in zip(ids, chunk, strict=True) if v["protected"]]
+        insert_columns(
+            conn,
+            CaseProtected.__table__,
+            {
+                "case_id": [i for i, _ in protected],
+                "county_code": [county] * len(protected),
+                "fields": [v["protected"] for _, v in protected],
+                "kinds": [v["kinds"] for _, v in protected],
+            },
+            memo=memo,
+        )
     for r in letters:
         session.add(
             DeadLetter(

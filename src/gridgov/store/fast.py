@@ -10,7 +10,7 @@ tuples.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Table
@@ -29,27 +29,47 @@ def insert_many(
     and its centre row carry the same timestamp, converted once instead of three times."""
     if not rows:
         return 0
+    # column by column: a list comprehension per column runs faster than a tuple per row
+    return insert_columns(
+        conn, table, {name: [row[name] for row in rows] for name in rows[0]}, memo=memo
+    )
+
+
+def insert_columns(
+    conn: Connection,
+    table: Table,
+    columns: Mapping[str, Sequence[Any]],
+    *,
+    memo: dict[str, dict[Any, Any]] | None = None,
+) -> int:
+    """As :func:`insert_many`, for rows given as columns (name → one value per row, all of
+    the same length): a bulk writer that builds its values column by column saves a dict
+    per row."""
+    given = list(columns)
+    count = len(columns[given[0]]) if given else 0
+    if not count:
+        return 0
+    if any(len(columns[name]) != count for name in given):
+        raise ValueError(f"columns of different lengths for {table.name}")
     dialect = conn.dialect
-    given = list(rows[0])
     # the Python-side scalar defaults the ORM would have filled in (server defaults apply)
     defaults = {
         c.name: c.default.arg  # type: ignore[union-attr]
         for c in table.columns
-        if c.name not in given and c.default is not None and c.default.is_scalar
+        if c.name not in columns and c.default is not None and c.default.is_scalar
     }
-    columns = given + list(defaults)
-    from_rows = set(given)
-    procs = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
+    names = given + list(defaults)
+    procs = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     quote = dialect.identifier_preparer.quote
     sql = (
-        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
-        f"VALUES ({', '.join([mark] * len(columns))})"
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in names)}) "
+        f"VALUES ({', '.join([mark] * len(names))})"
     )
-    # column by column: map() and zip() run in C, a generator per value did not
+    # map() and zip() run in C, a generator per value did not
     values: list[Any] = []
-    for name, proc in zip(columns, procs, strict=True):
-        column = [row[name] for row in rows] if name in from_rows else [defaults[name]] * len(rows)
+    for name, proc in zip(names, procs, strict=True):
+        column = columns[name] if name in columns else [defaults[name]] * count
         if proc is not None:
             done = None if memo is None else memo.setdefault(repr(table.c[name].type), {})
             column = _converted(column, proc, done)
@@ -57,19 +77,19 @@ def insert_many(
     converted = list(zip(*values, strict=True))
     if dialect.name == "postgresql":
         # COPY streams the rows in one command: several times executemany's rate
-        names = ", ".join(quote(c) for c in columns)
+        listed = ", ".join(quote(c) for c in names)
         raw = conn.connection.driver_connection
         with (
             raw.cursor() as cursor,
             cursor.copy(  # type: ignore[union-attr]
-                f"COPY {quote(table.name)} ({names}) FROM STDIN"
+                f"COPY {quote(table.name)} ({listed}) FROM STDIN"
             ) as copy,
         ):
             for row in converted:
                 copy.write_row(row)
-        return len(rows)
+        return count
     conn.exec_driver_sql(sql, converted)
-    return len(rows)
+    return count
 
 
 def _converted(column: list[Any], proc: Any, done: dict[Any, Any] | None = None) -> list[Any]:
