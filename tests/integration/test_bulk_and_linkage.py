@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import threading
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
@@ -19,6 +20,7 @@ from gridgov.bootstrap import Platform
 from gridgov.cases import service as cases
 from gridgov.intake import bulk, linkage, service
 from gridgov.kit.errors import ValidationFailed
+from gridgov.store import fast
 from gridgov.store.models import Case, CaseProtected, DeadLetter, Outbox
 
 from ..conftest import NOW
@@ -149,6 +151,48 @@ def test_ragged_csv_rows_read_as_a_spreadsheet_user_sees_them(tmp_path: Path) ->
         {"编号": "2", "内容": "噪音", "分类": ""},
         {"编号": "3", "内容": "夜间施工，\n很吵", "分类": "环境保护"},
     ]
+
+
+def test_rows_written_column_by_column_read_back_as_the_orm_writes_them(
+    platform: Platform,
+) -> None:
+    """store.fast.insert_columns (what bulk import writes with): same stored forms as the ORM
+    (aware UTC times, JSON documents, Python-side defaults), and columns of unequal length
+    refused before anything is written."""
+    at = datetime(2026, 3, 2, 9, 30, 5, 120, tzinfo=ZoneInfo("Asia/Shanghai"))
+    payload = {"行": 3, "text": "夜间施工", "nested": [1, None, {"a": 1.5}]}
+    with platform.db.write() as s:
+        s.add(
+            DeadLetter(
+                channel="web", external_id="orm", received_at=at, reason="r", payload=payload
+            )
+        )
+        fast.insert_columns(
+            s.connection(),
+            DeadLetter.__table__,
+            {
+                "channel": ["web", "web"],
+                "external_id": ["col-1", "col-2"],
+                "received_at": [at, at],
+                "reason": ["r", "r"],
+                "payload": [payload, payload],
+            },
+        )
+    with platform.db.read() as s:
+        got = {d.external_id: d for d in s.scalars(select(DeadLetter))}
+        assert set(got) == {"orm", "col-1", "col-2"}
+        for key in ("col-1", "col-2"):
+            assert got[key].received_at == at
+            assert got[key].received_at.utcoffset() == timedelta(0)
+            assert got[key].payload == payload
+            assert (got[key].state, got[key].attempts) == ("pending", 1)  # the model's defaults
+    with pytest.raises(ValueError, match="different lengths"), platform.db.write() as s:
+        fast.insert_columns(
+            s.connection(),
+            DeadLetter.__table__,
+            {"channel": ["web"], "external_id": ["x", "y"], "received_at": [at], "reason": ["r"]},
+        )
+    assert count(platform, DeadLetter) == 3
 
 
 def test_bad_mapping_and_missing_columns_are_refused_up_front(
