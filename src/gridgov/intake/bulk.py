@@ -274,7 +274,10 @@ _COMMON_TIME = re.compile(
 def parse_time(value: str, formats: tuple[str, ...], tz: ZoneInfo) -> datetime:
     """``2020/1/6 12:09:38``, ``2019-12-30 8:05``, ``2018年7月17日 7:13``, ``2020.1.6`` … read
     directly; anything else through the mapping's formats, then ISO 8601."""
-    value = clean(value)
+    return _parse_clean(clean(value), formats, tz)
+
+
+def _parse_clean(value: str, formats: tuple[str, ...], tz: ZoneInfo) -> datetime:
     m = _COMMON_TIME.fullmatch(value)
     if m:
         try:
@@ -381,8 +384,8 @@ def _values(
     by_label: dict[str, str],
     known_regions: set[str],
 ) -> dict[str, Any]:
-    def get(name: str) -> str:
-        return clean(raw.get(col[name], "")) if name in col else ""
+    cells = {name: clean(raw.get(col[name], "")) if name in col else "" for name in FIELDS}
+    get = cells.__getitem__  # every field cleaned once, "" where the mapping has none
 
     text = get("text")
     if len(text) < 2:
@@ -396,7 +399,7 @@ def _values(
     if "received_at" in col:
         if not received:
             raise ValueError("no time")
-        created_at = parse_time(received, mapping.date_formats, tz)
+        created_at = _parse_clean(received, mapping.date_formats, tz)
     else:
         created_at = None
     label = get("category")
@@ -581,7 +584,7 @@ def write(
         session.add(
             DeadLetter(
                 channel=mapping.channel.value,
-                external_id=(clean(r.raw.get(mapping.columns.get("external_id", ""), "")) or None),
+                external_id=(clean(r.raw.get(mapping.columns.get("external_id"), "")) or None),
                 received_at=now,
                 reason=f"bulk import line {r.line}: {r.error}",
                 payload=dict(r.raw),
