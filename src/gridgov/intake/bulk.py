@@ -502,11 +502,9 @@ def write(
         # column by column, into the driver's executemany (COPY on PostgreSQL): SQLAlchemy's
         # per-row parameter handling costs more than the database does
         conn = session.connection()
-        memo: dict[str, dict[Any, Any]] = {}
-        insert_columns(
-            conn,
-            Case.__table__,
-            {
+        protected = [(i, v) for i, v in zip(ids, chunk, strict=True) if v["protected"]]
+        columns_by_table = {
+            Case.__table__: {
                 "id": ids,
                 "number": numbers,
                 "county_code": [county] * n,
@@ -536,12 +534,7 @@ def write(
                 "event_count": [1] * n,
                 "last_hash": hashes,
             },
-            memo=memo,
-        )
-        insert_columns(
-            conn,
-            CaseEvent.__table__,
-            {
+            CaseEvent.__table__: {
                 "case_id": ids,
                 "county_code": [county] * n,
                 "seq": [1] * n,
@@ -555,31 +548,23 @@ def write(
                 "prev_hash": [GENESIS] * n,
                 "hash": hashes,
             },
-            memo=memo,
-        )
-        insert_columns(
-            conn,
-            CaseCenter.__table__,
-            {
+            CaseCenter.__table__: {
                 "case_id": ids,
                 "center_id": [center_id] * n,
                 "relation": ["owner"] * n,
                 "since": ats,
             },
-            memo=memo,
-        )
-        protected = [(i, v) for i, v in zip(ids, chunk, strict=True) if v["protected"]]
-        insert_columns(
-            conn,
-            CaseProtected.__table__,
-            {
+            CaseProtected.__table__: {
                 "case_id": [i for i, _ in protected],
                 "county_code": [county] * len(protected),
                 "fields": [v["protected"] for _, v in protected],
                 "kinds": [v["kinds"] for _, v in protected],
             },
-            memo=memo,
-        )
+        }
+        # the timestamps' conversions shared by the three tables that carry them
+        memo: dict[str, dict[Any, Any]] = {}
+        for table, columns in columns_by_table.items():
+            insert_columns(conn, table, columns, memo=memo)
     for r in letters:
         session.add(
             DeadLetter(
