@@ -561,7 +561,8 @@ def write(
                 "kinds": [v["kinds"] for _, v in protected],
             },
         }
-        # the timestamps' conversions shared by the three tables that carry them
+        # in this order (the cases before the rows that refer to them), the timestamps'
+        # conversions shared by the three tables that carry them
         memo: dict[str, dict[Any, Any]] = {}
         for table, columns in columns_by_table.items():
             insert_columns(conn, table, columns, memo=memo)
