@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from gridgov.bootstrap import Platform
 from gridgov.cases import service
@@ -103,8 +108,6 @@ def auth(platform: Platform, username: str) -> dict[str, str]:
 def live_server(app: Any) -> Iterator[str]:
     """Serve ``app`` with uvicorn on a free local port in a thread; yield its base URL."""
     import socket
-    import threading
-    import time
 
     import uvicorn
 
@@ -123,3 +126,43 @@ def live_server(app: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def overlapping(
+    platform: Platform, first: Callable[[Session], Any], second: Callable[[Session], Any]
+) -> tuple[Any, Any]:
+    """``first`` and ``second`` in two write transactions that overlap: ``first`` runs, and
+    before it commits ``second`` starts on another connection; ``first`` commits once
+    ``second`` is waiting for it — on PostgreSQL at a lock (seen in ``pg_stat_activity``), on
+    SQLite for the write lock (given a moment to queue). Returns both results; an exception
+    from ``second`` is its result."""
+    results: list[Any] = [None, None]
+    started = threading.Event()
+
+    def run_second() -> None:
+        started.set()
+        try:
+            with platform.db.write() as session:
+                results[1] = second(session)
+        except Exception as exc:  # the error is the outcome under test
+            results[1] = exc
+
+    thread = threading.Thread(target=run_second)
+    with platform.db.write() as session:
+        results[0] = first(session)
+        thread.start()
+        started.wait(timeout=10)
+        if platform.db.is_sqlite:
+            time.sleep(0.3)
+        else:
+            waiting = text(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            deadline = time.monotonic() + 20
+            with platform.db.engine.connect() as watcher:
+                while not watcher.execute(waiting).scalar() and time.monotonic() < deadline:
+                    time.sleep(0.02)
+                    watcher.rollback()
+    thread.join(timeout=60)
+    return results[0], results[1]

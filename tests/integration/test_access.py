@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,7 +17,7 @@ from gridgov.kit.clock import utc_now
 from gridgov.store.models import ApiKey, LoginSession, User
 
 from ..factories import COUNTY, STANDARD, VILLAGE_A, World, case_data
-from .helpers import Driver, auth
+from .helpers import Driver, auth, overlapping
 
 GOOD = "Wangge-2026!x"
 
@@ -319,6 +321,27 @@ def test_idempotency_keys_make_creates_retry_safe(client: TestClient, platform: 
         headers={**auth(platform, "admin"), "Idempotency-Key": "u-2"},
     )
     assert mine.status_code == 201
+
+
+def test_a_keyed_create_retried_while_the_first_runs_gets_the_first_answer(
+    platform: Platform, world: World
+) -> None:
+    """The second request waits for the first at the username's constraint (PostgreSQL) or
+    for the write lock (SQLite) and answers with the first request's kept answer."""
+    from gridgov.auth.endpoints import UserCreate, create_user
+
+    body = UserCreate(username="zhou", roles=["agent"])
+
+    def post(session: Any) -> Any:
+        return create_user(body, session, world.actor(session, "admin"), idempotency_key="u-race")
+
+    first, second = overlapping(platform, post, post)
+    assert first.username == "zhou"
+    assert not isinstance(second, Exception), repr(second)
+    assert second.headers["idempotent-replayed"] == "true"
+    assert json.loads(second.body) == first.model_dump(mode="json")
+    with platform.db.read() as session:
+        assert len(session.scalars(select(User).where(User.username == "zhou")).all()) == 1
 
 
 def test_a_deactivated_user_is_out_at_once_and_roles_can_change(

@@ -25,6 +25,7 @@ from gridgov.store.models import Case, CaseProtected, DeadLetter, Outbox
 
 from ..conftest import NOW
 from ..factories import COUNTY, World
+from .helpers import overlapping
 
 RAW = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "messages"
 HEADER = ["留言编号", "留言用户", "留言主题", "留言时间", "留言详情", "一级分类"]
@@ -76,6 +77,34 @@ def run_import(p: Platform, path: Path, *, dry: bool) -> bulk.Report:
 def count(p: Platform, model: type) -> int:
     with p.db.read() as session:
         return session.scalar(select(func.count()).select_from(model))
+
+
+def test_an_import_started_twice_at_once_writes_each_row_once(
+    platform: Platform, world: World, tmp_path: Path
+) -> None:
+    """The second import waits for the first (at SQLite's write lock, or at PostgreSQL's
+    unique constraint, from where it checks again) and finds its rows on file."""
+    path = write_csv(tmp_path / "x.csv", ROWS)
+
+    def run(session: Any) -> bulk.Report:
+        return bulk.run(
+            session,
+            mapping=bulk.Mapping.parse(MAPPING),
+            path=path,
+            suggester=platform.triage.suggester,
+            dry_run=False,
+            now=NOW,
+            actor="import",
+        )
+
+    first, second = overlapping(platform, run, run)
+    assert first.imported == 3
+    assert not isinstance(second, Exception), repr(second)
+    # the three cases' rows, and the repeated line of the first: its id is on file now
+    assert (second.imported, second.already_on_file) == (0, 4)
+    assert count(platform, Case) == 3
+    # a run given up at the constraint leaves none of its dead letters behind
+    assert count(platform, DeadLetter) == first.dead_letters + second.dead_letters
 
 
 def test_dry_run_reports_every_row_and_writes_nothing(

@@ -6,12 +6,12 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from gridgov.bootstrap import Platform
 from gridgov.cases import service
 from gridgov.kit.errors import Conflict
-from gridgov.store.models import CaseEvent
+from gridgov.store.models import Case, CaseEvent, Unit
 
 from ..factories import World
 from .helpers import Driver
@@ -102,3 +102,29 @@ def test_a_stale_version_is_refused(platform: Platform, world: World) -> None:
     with pytest.raises(Conflict, match="version"):
         d.act("urge", "dispatcher", {"text": "请尽快"}, expected_version=seen)
     assert len(d.events()) == 2
+
+
+def test_a_unique_clash_is_a_conflict_to_retry_on_both_backends(
+    platform: Platform, world: World
+) -> None:
+    """What the database says when a concurrent request wrote the same row first, in either
+    backend's words, becomes a conflict (HTTP 409) with the reason, never a bare error."""
+    with platform.db.read() as session:
+        unit = session.scalar(select(Unit).where(Unit.code == "320724-cgj"))
+        again = Unit(
+            code=unit.code,
+            name="县城管局",
+            kind=unit.kind,
+            level=unit.level,
+            region_code=unit.region_code,
+            center_id=unit.center_id,
+        )
+    with pytest.raises(Conflict, match="made the same thing first"), platform.db.write() as s:
+        s.add(again)
+    first = Driver(platform, world, channel="web", external_id="ext-1")
+    second = Driver(platform, world, channel="web", external_id="ext-2")
+    clash = update(Case).where(Case.number == second.number).values(external_id="ext-1")
+    with pytest.raises(Conflict, match="channel and external id"), platform.db.write() as s:
+        s.execute(clash)
+    assert first.read().external_id == "ext-1"
+    assert second.read().external_id == "ext-2"

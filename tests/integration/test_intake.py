@@ -32,7 +32,7 @@ from ..factories import (
     World,
     make_world,
 )
-from .helpers import auth
+from .helpers import auth, overlapping
 
 GRID = f"{VILLAGE_A}001"
 LON, LAT = 119.30, 34.10  # inside GRID
@@ -201,6 +201,35 @@ def test_http_idempotency_key_and_offline_batch_never_double(door: Platform, wor
     ).json()
     assert [r["outcome"] for r in first] == ["created"] * 3 + ["rejected"]
     assert [r["outcome"] for r in again] == ["existing"] * 3 + ["rejected"]
+    assert count(door) == 4
+
+
+@pytest.mark.parametrize("door_fn", [batch.receive_batch, service.receive_all])
+def test_an_upload_retried_while_the_first_is_being_written_makes_each_case_once(
+    door: Platform, world: World, door_fn: Any
+) -> None:
+    """The grid app times out and uploads its offline batch again while the first upload is
+    still in its transaction: the second waits for it and answers ``existing``, no error."""
+    records = [
+        {"client_id": f"r-{i}", "text": "河道漂浮垃圾", "lon": LON, "lat": LAT} for i in range(4)
+    ]
+
+    def upload(session: Any) -> list[dict[str, Any]]:
+        return door_fn(
+            session,
+            channel="grid_app",
+            records=records,
+            actor=world.actor(session, "grid_worker"),
+            now=NOW,
+            rules=door.rules,
+            triage=door.triage,
+        )
+
+    first, second = overlapping(door, upload, upload)
+    assert [r["outcome"] for r in first] == ["created"] * 4
+    assert not isinstance(second, Exception), repr(second)
+    assert [r["outcome"] for r in second] == ["existing"] * 4
+    assert [r["number"] for r in second] == [r["number"] for r in first]
     assert count(door) == 4
 
 

@@ -19,6 +19,7 @@ from fastapi import Header
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gridgov.auth.actor import Actor
@@ -111,21 +112,39 @@ def once(
     now: datetime,
     secret_fields: Iterable[str] = (),
 ) -> BaseModel | JSONResponse:
-    """Run ``make`` once per key: the first answer, kept, is the answer to every retry."""
+    """Run ``make`` once per key: the first answer, kept, is the answer to every retry.
+
+    A retry sent while the first request is still running (a client that timed out) finds no
+    answer yet, makes the same thing and meets the first request's rows at a unique
+    constraint (the thing's own, or the key's), where PostgreSQL holds it until the first
+    commits. It then gives the first request's answer, as any later retry would."""
     print_ = fingerprint(request)
-    prior = replay(session, actor=actor, key=key, operation=operation, print_=print_)
-    if prior is not None:
+
+    def run() -> BaseModel | JSONResponse:
+        prior = replay(session, actor=actor, key=key, operation=operation, print_=print_)
+        if prior is not None:
+            return prior
+        answer = make()
+        remember(
+            session,
+            actor=actor,
+            key=key,
+            operation=operation,
+            print_=print_,
+            status_code=status_code,
+            answer=answer,
+            now=now,
+            secret_fields=secret_fields,
+        )
+        return answer
+
+    if not key or actor.user_id is None:
+        return run()
+    try:
+        with session.begin_nested():
+            return run()
+    except IntegrityError:
+        prior = replay(session, actor=actor, key=key, operation=operation, print_=print_)
+        if prior is None:  # not a retry's race: the make's own clash, as without a key
+            raise
         return prior
-    answer = make()
-    remember(
-        session,
-        actor=actor,
-        key=key,
-        operation=operation,
-        print_=print_,
-        status_code=status_code,
-        answer=answer,
-        now=now,
-        secret_fields=secret_fields,
-    )
-    return answer

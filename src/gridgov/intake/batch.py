@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -40,6 +41,7 @@ from gridgov.intake.suggest import Classification
 from gridgov.kit.errors import Forbidden, ValidationFailed
 from gridgov.nlp import similar
 from gridgov.regions import repository as regions
+from gridgov.store.engine import retrying_races
 from gridgov.store.fast import insert_many
 from gridgov.store.models import (
     Case,
@@ -87,9 +89,42 @@ def receive_batch(
     triage: service.Triage,
     center: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Take a batch of one channel's records; one outcome per record, as ``receive_all``."""
+    """Take a batch of one channel's records; one outcome per record, as ``receive_all``.
+
+    A batch that meets the same record being received by a concurrent request (an offline
+    upload retried while the first upload is still being written, on PostgreSQL) waits for
+    that request at the unique constraint, then starts again from a savepoint and finds the
+    record ``existing``: a retried upload gets an outcome per record, not an error."""
     if not actor.roles & cases.CREATE_ROLES:
         raise Forbidden(f"{actor.username} may not report cases")
+    return retrying_races(
+        session,
+        partial(
+            _receive_batch,
+            session,
+            channel=channel,
+            records=records,
+            actor=actor,
+            now=now,
+            rules=rules,
+            triage=triage,
+            center=center,
+        ),
+        race="uq_case_channel_external_id",
+    )
+
+
+def _receive_batch(
+    session: Session,
+    *,
+    channel: str,
+    records: list[Any],
+    actor: Actor,
+    now: datetime,
+    rules: cases.Rules,
+    triage: service.Triage,
+    center: str | None,
+) -> list[dict[str, Any]]:
     out: list[dict[str, Any] | None] = [None] * len(records)
     later: list[int] = []  # records for the per-record path
     drafts: list[tuple[int, channels.Draft]] = []

@@ -52,6 +52,7 @@ from gridgov.intake.suggest import Suggester
 from gridgov.kit.errors import ValidationFailed
 from gridgov.kit.gc import collector_paused
 from gridgov.regions import repository as regions
+from gridgov.store.engine import retrying_races
 from gridgov.store.fast import insert_columns
 from gridgov.store.models import (
     Case,
@@ -593,12 +594,18 @@ def run(
     now: datetime,
     actor: str,
 ) -> Report:
-    """Read, check and — unless a dry run — write an export: the whole import, one call."""
-    with collector_paused():  # its rows all live to the end: nothing for the collector
-        header, rows = read_table(path)
+    """Read, check and — unless a dry run — write an export: the whole import, one call.
+    An import that meets the same rows being imported by a concurrent one waits for it,
+    checks again and counts them as already on file."""
+
+    def check_and_write() -> Report:
         report, checked = check(
             session, mapping=mapping, header=header, rows=rows, suggester=suggester
         )
         if not dry_run:
             write(session, mapping=mapping, report=report, rows=checked, now=now, actor=actor)
-    return report
+        return report
+
+    with collector_paused():  # its rows all live to the end: nothing for the collector
+        header, rows = read_table(path)
+        return retrying_races(session, check_and_write, race="uq_case_channel_external_id")

@@ -4,15 +4,19 @@ SQLite (embedded mode) runs in WAL with foreign keys on. Write transactions ther
 ``BEGIN IMMEDIATE`` so that concurrent writers queue for the lock (up to ``busy_timeout``)
 instead of failing on a stale snapshot; read transactions stay deferred and never block.
 On PostgreSQL both are ordinary READ COMMITTED transactions; concurrent moves on one case are
-serialised by the conditional ``UPDATE … WHERE version = :v`` in the case repository.
+serialised by the conditional ``UPDATE … WHERE version = :v`` in the case repository. Two
+requests that create the same thing at once (a record a channel sends again, a create sent
+again with its ``Idempotency-Key``) meet at a unique constraint, where the later one waits
+for the first to commit: the intake doors, the import and keyed creates then answer with what
+the first one made; anything else gets a conflict (HTTP 409) to retry.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -22,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gridgov.kit.errors import Conflict, ValidationFailed
 
 _BEGIN_OPTION = "gridgov_sqlite_begin"
+T = TypeVar("T")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -100,12 +105,59 @@ class Database:
         self.engine.dispose()
 
 
+# Unique constraints that two concurrent requests doing the same thing reach, and that a
+# caller may wait out (:func:`retrying_races`): the constraint's name (PostgreSQL names it in
+# the error), its columns (SQLite names those), and what the later request is told when it
+# does not.
+RACES = {
+    "uq_case_channel_external_id": (
+        "case.channel, case.external_id",
+        "this record (channel and external id) is being received by a concurrent request;"
+        " retry to get the case it made",
+    ),
+}
+
+
+def unique_race(exc: IntegrityError) -> str | None:
+    """The constraint of :data:`RACES` that ``exc`` violates, if any."""
+    text = str(exc.orig)
+    for name, (columns, _) in RACES.items():
+        if name in text or f"UNIQUE constraint failed: {columns}" in text:
+            return name
+    return None
+
+
+def retrying_races(session: Session, run: Callable[[], T], *, race: str, attempts: int = 3) -> T:
+    """``run()`` in a savepoint; run again from there when it meets the unique constraint
+    ``race`` (of :data:`RACES`) on a row a concurrent transaction wrote. That transaction has
+    committed by the time the violation is raised (PostgreSQL waits for it at the
+    constraint), so the second run sees its rows and can answer with them. After
+    ``attempts`` the violation goes up (and becomes a conflict to retry)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with session.begin_nested():
+                return run()
+        except IntegrityError as exc:
+            if attempt == attempts or unique_race(exc) != race:
+                raise
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
 def _translate(exc: IntegrityError | OperationalError | DataError) -> Exception:
     text = str(exc.orig).lower()
     if isinstance(exc, DataError):  # a value the column cannot hold (NUL byte, out of range)
         return ValidationFailed(f"a value cannot be stored: {str(exc.orig).splitlines()[0]}")
-    if isinstance(exc, OperationalError) and "locked" in text:
+    if isinstance(exc, OperationalError) and (
+        "locked" in text or "deadlock detected" in text or "could not serialize" in text
+    ):
         return Conflict("the database is busy with a concurrent change; retry")
     if isinstance(exc, IntegrityError) and ("case_event" in text or "uq_case_event" in text):
         return Conflict("the case changed concurrently; reload it and retry")
+    if isinstance(exc, IntegrityError) and (race := unique_race(exc)):
+        return Conflict(RACES[race][1])
+    if isinstance(exc, IntegrityError) and (
+        "duplicate key value violates unique constraint" in text
+        or "unique constraint failed" in text
+    ):  # the services look before they write: only a concurrent request gets here first
+        return Conflict("a concurrent request made the same thing first; retry")
     return exc

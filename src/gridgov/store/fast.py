@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Table
+from sqlalchemy.exc import DBAPIError
 
 
 def insert_many(
@@ -78,15 +79,23 @@ def insert_columns(
     if dialect.name == "postgresql":
         # COPY streams the rows in one command: several times executemany's rate
         listed = ", ".join(quote(c) for c in names)
+        command = f"COPY {quote(table.name)} ({listed}) FROM STDIN"
         raw = conn.connection.driver_connection
-        with (
-            raw.cursor() as cursor,
-            cursor.copy(  # type: ignore[union-attr]
-                f"COPY {quote(table.name)} ({listed}) FROM STDIN"
-            ) as copy,
-        ):
-            for row in converted:
-                copy.write_row(row)
+        try:
+            with raw.cursor() as cursor, cursor.copy(command) as copy:  # type: ignore[union-attr]
+                for row in converted:
+                    copy.write_row(row)
+        except dialect.loaded_dbapi.Error as exc:
+            # the driver's own error, wrapped as SQLAlchemy wraps those of the statements it
+            # runs (IntegrityError for a unique violation …), so callers handle both alike
+            raise DBAPIError.instance(
+                command,
+                None,
+                exc,
+                dialect.loaded_dbapi.Error,
+                hide_parameters=True,
+                dialect=dialect,
+            ) from exc
         return count
     conn.exec_driver_sql(sql, converted)
     return count
