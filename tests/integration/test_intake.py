@@ -17,7 +17,7 @@ from gridgov.bootstrap import Platform
 from gridgov.cases import service as cases
 from gridgov.dispatch import rules as rules_db
 from gridgov.grids import repository as grids
-from gridgov.intake import batch, service
+from gridgov.intake import batch, deadletters, service
 from gridgov.kit.errors import ValidationFailed
 from gridgov.store.models import Case, CaseEvent, DeadLetter, TriagePolicy
 
@@ -266,6 +266,39 @@ def test_a_bad_record_is_a_dead_letter_that_can_be_corrected_and_replayed(
     assert client.get("/api/v1/intake/dead-letters", headers=auth(door, "dispatcher")).json() == []
     # an agent may not manage dead letters
     assert client.get("/api/v1/intake/dead-letters", headers=headers).status_code == 403
+
+
+@pytest.mark.parametrize("then", ["replay", "discard"])
+def test_a_dead_letter_handled_by_two_dispatchers_at_once_is_handled_once(
+    door: Platform, world: World, then: str
+) -> None:
+    """A web submission without an id has nothing else to stop a second case: the letter's
+    own lock does. The second dispatcher waits for the first and is told it is done."""
+    _, _, letter = receive(door, world, "web", {"text": "路灯不亮", "region_code": "999999"})
+    fixed = {"text": "路灯不亮", "region_code": VILLAGE_A}
+
+    def replay(session: Any) -> Any:
+        return service.replay(
+            session,
+            letter_id=letter,
+            actor=world.actor(session, "dispatcher"),
+            now=NOW,
+            rules=door.rules,
+            triage=door.triage,
+            payload=fixed,
+        )
+
+    def discard(session: Any) -> Any:
+        return deadletters.discard(session, letter_id=letter, now=NOW)
+
+    first, second = overlapping(door, replay, replay if then == "replay" else discard)
+    assert first.case is not None
+    assert isinstance(second, ValidationFailed), repr(second)
+    assert "already replayed" in str(second)
+    assert count(door) == 1
+    with door.db.read() as session:
+        row = session.get(DeadLetter, letter)
+        assert (row.state, row.case_id) == ("replayed", first.case.id)
 
 
 def test_unknown_channel_fields_are_refused_not_dropped(door: Platform, world: World) -> None:

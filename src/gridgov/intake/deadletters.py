@@ -56,7 +56,7 @@ def list_dead_letters(
 
 
 def discard(session: Session, *, letter_id: int, now: datetime) -> DeadLetter:
-    letter = session.get(DeadLetter, letter_id)
+    letter = session.get(DeadLetter, letter_id, with_for_update=True)  # as a replay does
     if letter is None:
         raise NotFound(f"no dead letter #{letter_id}")
     if letter.state != "pending":

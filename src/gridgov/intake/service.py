@@ -621,8 +621,11 @@ def replay(
     center: str | None = None,
 ) -> Received:
     """Feed a dead letter through the door again (optionally corrected). On success the
-    letter is marked replayed with its case; on failure it stays pending with the new reason."""
-    letter = session.get(DeadLetter, letter_id)
+    letter is marked replayed with its case; on failure it stays pending with the new reason.
+    The letter is locked first: of two dispatchers replaying (or discarding) it at once, the
+    second waits and then finds it no longer pending, so a record without an external id
+    does not become two cases."""
+    letter = session.get(DeadLetter, letter_id, with_for_update=True)
     if letter is None:
         raise NotFound(f"no dead letter #{letter_id}")
     if letter.state != "pending":
