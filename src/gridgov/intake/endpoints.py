@@ -122,7 +122,9 @@ def receive(
 
 
 @router.post(
-    "/{channel}/batch", response_model=list[BatchItem], responses=error_responses(401, 403, 422)
+    "/{channel}/batch",
+    response_model=list[BatchItem],
+    responses=error_responses(401, 403, 409, 422),
 )
 def receive_batch(
     channel: Channel,
@@ -230,7 +232,7 @@ class ImportReport(BaseModel):
 
 
 @import_router.post(
-    "/import", response_model=ImportReport, responses=error_responses(401, 403, 413, 422)
+    "/import", response_model=ImportReport, responses=error_responses(401, 403, 409, 413, 422)
 )
 async def bulk_import(
     file: Annotated[UploadFile, File(description="CSV (UTF-8 or GB18030) or XLSX export")],
