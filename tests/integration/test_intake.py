@@ -204,6 +204,31 @@ def test_http_idempotency_key_and_offline_batch_never_double(door: Platform, wor
     assert count(door) == 4
 
 
+def through(
+    receive: Any,
+    session: Any,
+    p: Platform,
+    world: World,
+    records: list[Any],
+    triage: Any = None,
+    *,
+    channel: str = "hotline",
+    user: str = "agent",
+) -> list[dict[str, Any]]:
+    """``records`` through a door (``service.receive_all`` or ``batch.receive_batch``, which
+    take the same arguments) from ``channel`` as ``user``, for the county, at NOW."""
+    return receive(
+        session,
+        channel=channel,
+        records=records,
+        actor=world.actor(session, user),
+        now=NOW,
+        rules=p.rules,
+        triage=triage or p.triage,
+        center=COUNTY,
+    )
+
+
 @pytest.mark.parametrize("door_fn", [batch.receive_batch, service.receive_all])
 def test_an_upload_retried_while_the_first_is_being_written_makes_each_case_once(
     door: Platform, world: World, door_fn: Any
@@ -215,14 +240,8 @@ def test_an_upload_retried_while_the_first_is_being_written_makes_each_case_once
     ]
 
     def upload(session: Any) -> list[dict[str, Any]]:
-        return door_fn(
-            session,
-            channel="grid_app",
-            records=records,
-            actor=world.actor(session, "grid_worker"),
-            now=NOW,
-            rules=door.rules,
-            triage=door.triage,
+        return through(
+            door_fn, session, door, world, records, channel="grid_app", user="grid_worker"
         )
 
     first, second = overlapping(door, upload, upload)
@@ -778,28 +797,6 @@ def _state(p: Platform) -> dict[str, Any]:
     return {"cases": out, "dead_letters": letters, "chains_ok": ok}
 
 
-def hotline(
-    receive: Any,
-    session: Any,
-    p: Platform,
-    world: World,
-    records: list[Any],
-    triage: Any = None,
-) -> list[dict[str, Any]]:
-    """``records`` through a door (``service.receive_all`` or ``batch.receive_batch``, which
-    take the same arguments) as the county's agent, at NOW."""
-    return receive(
-        session,
-        channel="hotline",
-        records=records,
-        actor=world.actor(session, "agent"),
-        now=NOW,
-        rules=p.rules,
-        triage=triage or p.triage,
-        center=COUNTY,
-    )
-
-
 def test_the_batch_door_leaves_exactly_what_the_per_record_door_leaves(
     door: Platform, world: World, pg_server: Any, tmp_path: Any
 ) -> None:
@@ -871,9 +868,9 @@ def test_the_batch_door_leaves_exactly_what_the_per_record_door_leaves(
         "not an object",
     ]
     with door.db.write() as session:
-        one = hotline(service.receive_all, session, door, world, records)
+        one = through(service.receive_all, session, door, world, records)
     with other.db.write() as session:
-        many = hotline(batch.receive_batch, session, other, world, records)
+        many = through(batch.receive_batch, session, other, world, records)
     assert [(o["index"], o["outcome"], o.get("status")) for o in many] == [
         (o["index"], o["outcome"], o.get("status")) for o in one
     ]
@@ -912,7 +909,7 @@ def test_the_batch_door_remembers_stored_cases_bigrams_without_changing_a_score(
         got: list[dict[str, Any]] = []
         try:
             with door.db.write() as session:
-                got = hotline(batch.receive_batch, session, door, world, records, triage)
+                got = through(batch.receive_batch, session, door, world, records, triage)
                 if not keep:
                     raise Undo
         except Undo:

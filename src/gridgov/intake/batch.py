@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -41,7 +40,7 @@ from gridgov.intake.suggest import Classification
 from gridgov.kit.errors import Forbidden, ValidationFailed
 from gridgov.nlp import similar
 from gridgov.regions import repository as regions
-from gridgov.store.engine import retrying_races
+from gridgov.store.engine import retried_on_race
 from gridgov.store.fast import insert_many
 from gridgov.store.models import (
     Case,
@@ -78,6 +77,7 @@ class _New:
     )
 
 
+@retried_on_race("uq_case_channel_external_id")
 def receive_batch(
     session: Session,
     *,
@@ -97,34 +97,6 @@ def receive_batch(
     record ``existing``: a retried upload gets an outcome per record, not an error."""
     if not actor.roles & cases.CREATE_ROLES:
         raise Forbidden(f"{actor.username} may not report cases")
-    return retrying_races(
-        session,
-        partial(
-            _receive_batch,
-            session,
-            channel=channel,
-            records=records,
-            actor=actor,
-            now=now,
-            rules=rules,
-            triage=triage,
-            center=center,
-        ),
-        race="uq_case_channel_external_id",
-    )
-
-
-def _receive_batch(
-    session: Session,
-    *,
-    channel: str,
-    records: list[Any],
-    actor: Actor,
-    now: datetime,
-    rules: cases.Rules,
-    triage: service.Triage,
-    center: str | None,
-) -> list[dict[str, Any]]:
     out: list[dict[str, Any] | None] = [None] * len(records)
     later: list[int] = []  # records for the per-record path
     drafts: list[tuple[int, channels.Draft]] = []

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -27,6 +28,7 @@ from gridgov.kit.errors import Conflict, ValidationFailed
 
 _BEGIN_OPTION = "gridgov_sqlite_begin"
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -141,6 +143,22 @@ def retrying_races(session: Session, run: Callable[[], T], *, race: str, attempt
             if attempt == attempts or unique_race(exc) != race:
                 raise
     raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def retried_on_race(
+    race: str,
+) -> Callable[[Callable[Concatenate[Session, P], T]], Callable[Concatenate[Session, P], T]]:
+    """:func:`retrying_races` around every call of a function whose first argument is the
+    session."""
+
+    def wrap(fn: Callable[Concatenate[Session, P], T]) -> Callable[Concatenate[Session, P], T]:
+        @wraps(fn)
+        def run(session: Session, /, *args: P.args, **kwargs: P.kwargs) -> T:
+            return retrying_races(session, lambda: fn(session, *args, **kwargs), race=race)
+
+        return run
+
+    return wrap
 
 
 def _translate(exc: IntegrityError | OperationalError | DataError) -> Exception:
