@@ -169,6 +169,37 @@ def test_cli_train_and_evaluate_contract(tmp_path: Path) -> None:
     assert "no such model" in res.output
 
 
+def test_cli_reads_the_files_exports_come_in(tmp_path: Path) -> None:
+    """A GB18030 CSV (what many Chinese government systems write) and an XLSX workbook."""
+    from openpyxl import Workbook
+
+    runner = CliRunner()
+    args = ["--text-column", "留言详情", "--label-column", "一级分类"]
+    texts, labels = corpus(300, seed=3)
+    gbk = tmp_path / "tr.csv"
+    with gbk.open("w", encoding="gb18030", newline="") as f:
+        csv.writer(f).writerows([("留言详情", "一级分类"), *zip(texts, labels, strict=True)])
+    with pytest.raises(UnicodeDecodeError):
+        gbk.read_text(encoding="utf-8")  # the file really is not UTF-8
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["留言详情", "一级分类"])
+    for row in zip(*corpus(100, seed=4), strict=True):
+        sheet.append(row)
+    book.save(tmp_path / "te.xlsx")
+    model = tmp_path / "m.npz"
+    res = runner.invoke(app, ["nlp", "train", "--input", str(gbk), "--output", str(model), *args])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(
+        app,
+        ["nlp", "evaluate", "--model", str(model), "--input", str(tmp_path / "te.xlsx"), *args],
+    )
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.output)
+    assert report["examples"] == 100
+    assert report["macro_f1"] > 0.9
+
+
 @pytest.mark.skipif(not (DATA / "labeled_train.csv").exists(), reason="../shared/data is absent")
 def test_real_messages_train_on_part_and_score_on_the_rest() -> None:
     with (DATA / "labeled_train.csv").open(encoding="utf-8") as f:

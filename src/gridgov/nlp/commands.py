@@ -1,14 +1,13 @@
 """``gridgov nlp …``: train, evaluate and cross-validate the catalogue classifier.
 
-These commands need no database: they read a CSV with a text column and a label column (a
-label may be a catalogue path ``一级/二级/三级``) and write or read a model file.
+These commands need no database: they read a CSV (UTF-8 or GB18030) or XLSX file with a text
+column and a label column (a label may be a catalogue path ``一级/二级/三级``) and write or read
+a model file.
 """
 
 from __future__ import annotations
 
-import csv
 import json
-import sys
 import time
 from pathlib import Path
 from typing import Annotated
@@ -16,11 +15,15 @@ from typing import Annotated
 import typer
 
 from gridgov.kit.clock import utc_now
+from gridgov.kit.errors import ValidationFailed
+from gridgov.kit.tables import read_table
 from gridgov.nlp import classify
 
 app = typer.Typer(help="Text classification of citizen messages.", no_args_is_help=True)
 
-Input = Annotated[Path, typer.Option("--input", help="CSV file (UTF-8, with a header row)")]
+Input = Annotated[
+    Path, typer.Option("--input", help="CSV (UTF-8 or GB18030) or XLSX file with a header row")
+]
 TextColumn = Annotated[str, typer.Option("--text-column")]
 LabelColumn = Annotated[str, typer.Option("--label-column")]
 
@@ -31,26 +34,23 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def read_labelled(path: Path, text_column: str, label_column: str) -> tuple[list[str], list[str]]:
-    """Rows with a non-empty text and label; a missing column or an empty file is an error."""
+    """Rows with a non-empty text and label of a CSV (UTF-8 or GB18030) or XLSX file; a
+    missing column or an empty file is an error."""
     try:
-        handle = path.open(encoding="utf-8-sig", newline="")
-    except OSError as exc:
-        raise _fail(f"cannot read {path}: {exc.strerror}") from None
-    with handle:
-        csv.field_size_limit(sys.maxsize)
-        reader = csv.DictReader(handle)
-        columns = reader.fieldnames or []
-        missing = [c for c in (text_column, label_column) if c not in columns]
-        if missing:
-            raise _fail(f"{path}: no column {', '.join(missing)} (columns: {', '.join(columns)})")
-        texts, labels, skipped = [], [], 0
-        for row in reader:
-            text, label = (row[text_column] or "").strip(), (row[label_column] or "").strip()
-            if not text or not label:
-                skipped += 1
-                continue
-            texts.append(text)
-            labels.append(label)
+        columns, rows = read_table(path)
+    except ValidationFailed as exc:
+        raise _fail(str(exc)) from None
+    missing = [c for c in (text_column, label_column) if c not in columns]
+    if missing:
+        raise _fail(f"{path}: no column {', '.join(missing)} (columns: {', '.join(columns)})")
+    texts, labels, skipped = [], [], 0
+    for row in rows:
+        text, label = row[text_column].strip(), row[label_column].strip()
+        if not text or not label:
+            skipped += 1
+            continue
+        texts.append(text)
+        labels.append(label)
     if not texts:
         raise _fail(f"{path}: no row has both a text and a label")
     if skipped:
