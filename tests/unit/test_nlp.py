@@ -161,6 +161,13 @@ def test_cli_train_and_evaluate_contract(tmp_path: Path) -> None:
     res = runner.invoke(app, ["nlp", "evaluate", "--model", str(model), "--input", str(test_csv)])
     assert res.exit_code == 2
     assert "no column text" in res.output
+    (tmp_path / "file").write_text("")  # a file where the model's folder would be
+    under_a_file = str(tmp_path / "file" / "m.npz")
+    res = runner.invoke(
+        app, ["nlp", "train", "--input", str(train_csv), "--output", under_a_file, *args]
+    )
+    assert res.exit_code == 2
+    assert "cannot write" in res.output
     res = runner.invoke(
         app,
         ["nlp", "evaluate", "--model", str(tmp_path / "x.npz"), "--input", str(test_csv), *args],

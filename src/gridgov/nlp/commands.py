@@ -79,13 +79,20 @@ def train_cmd(
     texts, labels = read_labelled(input, text_column, label_column)
     if len(set(labels)) < 2:
         raise _fail("at least two different labels are needed")
+    try:  # before a minute of training, not after
+        output.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _fail(f"cannot write {output}: {exc.strerror}") from None
     started = time.perf_counter()
     try:
         model = classify.train(texts, labels, params=_params(c, head_weight), now=utc_now())
     except ValueError as exc:
         raise _fail(str(exc)) from None
     model.meta["source"] = input.name
-    model.save(output)
+    try:
+        model.save(output)
+    except OSError as exc:
+        raise _fail(f"cannot write {output}: {exc.strerror}") from None
     typer.echo(
         json.dumps(
             {
