@@ -108,6 +108,81 @@ def test_an_uncertain_leaf_backs_off_to_its_parent(model: classify.Model) -> Non
     assert model.predict_one("县医院旁路灯不亮").backed_off is False
 
 
+def test_back_off_sums_the_labels_at_and_under_each_ancestor(model: classify.Model) -> None:
+    labels = ["A/B", "A/B/C", "A/B/D", "A/E", "F"]
+    m = dataclasses.replace(model, labels=labels)
+    p = np.array([0.2, 0.2, 0.15, 0.05, 0.4])
+    label, mass = m._back_off(p, 1)  # A/B/C is unsure: A/B itself and its two leaves
+    assert (label, mass) == ("A/B", pytest.approx(0.55))
+    label, mass = m._back_off(p, 3)  # A/E: its parent A holds everything but F
+    assert (label, mass) == ("A", pytest.approx(0.6))
+    assert m._back_off(p, 4) == ("F", 0.4)  # no ancestor to back off to
+
+
+@pytest.fixture(scope="module")
+def branched() -> classify.Model:
+    """The same corpus with a catalogue too big for one flat model (here: more than two
+    labels): a model per first-level branch."""
+    texts, labels = corpus(400, seed=1)
+    return classify.train(texts, labels, params=classify.Params(max_flat=2), now=NOW)
+
+
+def test_past_max_flat_the_model_branches_and_still_predicts_leaves(
+    branched: classify.Model,
+) -> None:
+    assert [b.name for b in branched.branches] == ["劳动和社会保障", "城乡建设", "环境保护"]
+    assert branched.coef.shape[0] == 3  # the first level's weights
+    assert sorted(branched.labels) == sorted(TOPICS)
+    texts, labels = corpus(200, seed=2)
+    predictions = branched.predict(texts)
+    assert np.mean([p.leaf == y for p, y in zip(predictions, labels, strict=True)]) > 0.95
+    p = branched.predict_one("人民路路灯夜间闪烁")
+    assert p.leaf == "城乡建设/市政设施/路灯故障"
+    assert [s.confidence for s in p.top] == sorted((s.confidence for s in p.top), reverse=True)
+    assert any("灯" in t for t in p.terms)
+    # a branch with a single leaf explains it by the first level's weights
+    assert any("噪" in t or "施工" in t for t in branched.predict_one("夜间施工噪音扰民").terms)
+    # P(leaf) = P(branch) · P(leaf | branch), over the branches that read the message
+    probs, *_ = branched.probabilities(texts)
+    assert np.all(probs.sum(axis=1) <= 1 + 1e-9)
+    assert np.all(probs.sum(axis=1) > 0.5)
+
+
+def test_an_uncertain_leaf_of_a_branch_backs_off_to_its_parent(branched: classify.Model) -> None:
+    strict = dataclasses.replace(branched.params, backoff=0.7)
+    soft = dataclasses.replace(
+        branched,
+        temperature=1.0,
+        params=strict,
+        branches=[dataclasses.replace(b, temperature=1.0) for b in branched.branches],
+    )
+    p = soft.predict_one("楼道堆放杂物，早餐摊占道")
+    assert p.backed_off
+    assert p.label == "城乡建设/市容环境"
+    assert p.confidence >= 0.7
+
+
+def test_a_branched_model_file_round_trips(branched: classify.Model, tmp_path: Path) -> None:
+    path = tmp_path / "b.npz"
+    branched.save(path)
+    loaded = classify.Model.load(path)
+    assert loaded.labels == branched.labels
+    assert [b.labels for b in loaded.branches] == [b.labels for b in branched.branches]
+    texts, _ = corpus(50, seed=5)
+    assert loaded.predict(texts) == branched.predict(texts)
+
+
+@pytest.mark.parametrize("max_flat", [64, 2])
+def test_cross_validation_scores_flat_and_branched_models(max_flat: int) -> None:
+    texts, labels = corpus(150, seed=6)
+    report = classify.cross_validate(
+        texts, labels, params=classify.Params(max_flat=max_flat), folds=3
+    )
+    assert len(report["fold_macro_f1"]) == 3
+    assert report["macro_f1"] > 0.9
+    assert set(report["per_class"]) == set(TOPICS)
+
+
 def test_model_file_round_trip_and_refusals(model: classify.Model, tmp_path: Path) -> None:
     path = tmp_path / "m.npz"
     model.save(path)

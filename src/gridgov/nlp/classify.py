@@ -12,7 +12,13 @@ says often enough to set an auto-dispatch threshold on it.
 
 Labels may be catalogue paths (``城乡建设/市容环境/占道经营``): the model predicts the leaf,
 and when the leaf is uncertain it backs off to the most specific ancestor whose summed
-confidence passes the threshold.
+confidence passes the threshold. With more labels than ``Params.max_flat`` (a full catalogue:
+517 leaves in the real three-level one) one SVM per leaf over every message and feature would
+take 929 MiB of weights and ~20 minutes to train, so the model branches: the flat model above
+decides the first level, and each first-level branch has its own SVMs for its leaves, trained
+on its own messages over the feature columns two of them use (5× less memory, minutes to
+train, the same batch speed). A message is read once; its two likeliest branches score it,
+and P(leaf) = P(branch) · P(leaf | branch).
 
 A model file is a NumPy ``.npz`` archive — arrays and one JSON header, loaded with
 ``allow_pickle=False`` so a model file can never run code.
@@ -35,7 +41,8 @@ from scipy.sparse import csr_matrix, hstack
 
 from gridgov.nlp.features import MAX_N, IntArray, Vectorizer
 
-FORMAT = 1
+FORMAT = 1  # a flat model; a branched one is written as format 2
+BRANCHED_FORMAT = 2
 SEPARATOR = "/"
 FloatArray = npt.NDArray[np.float64]
 
@@ -54,6 +61,8 @@ class Params:
     head_weight: float = 0.5  # ... at this weight (0 turns it off)
     backoff: float = 0.5  # leaf confidence below this backs off to the parent level
     stack_c: float = 1.0  # regularisation of the stacked re-weighing (0 turns it off)
+    max_flat: int = 64  # more labels than this (paths): a model per first-level branch
+    branches_read: int = 2  # the likeliest first-level branches that score a message
 
 
 @dataclass(frozen=True)
@@ -73,16 +82,74 @@ class Prediction:
 
 
 @dataclass
-class Model:
+class Branch:
+    """The leaves under one first-level label: one SVM each over ``columns``, the columns of
+    the shared features that occur in the branch's training messages."""
+
+    name: str
     labels: list[str]
+    columns: IntArray  # sorted feature columns of the whole model
+    weights: npt.NDArray[np.float32]  # (columns, labels): as a sparse row multiplies it
+    intercept: FloatArray
+    temperature: float
+    _local: IntArray | None = field(default=None, repr=False, compare=False)
+
+    def local(self, width: int) -> IntArray:
+        """For each feature column of the model, its column here (-1: not used here)."""
+        if self._local is None:
+            self._local = np.full(width, -1, dtype=np.int64)
+            self._local[self.columns] = np.arange(len(self.columns))
+        return self._local
+
+    def probabilities(
+        self, indptr: IntArray, cols: IntArray, data: FloatArray, rows: IntArray, width: int
+    ) -> FloatArray:
+        """P(leaf | this branch) for the feature rows ``rows`` (of the CSR parts given)."""
+        if len(self.labels) == 1:
+            return np.ones((len(rows), 1))
+        starts = indptr[rows]
+        lengths = indptr[rows + 1] - starts
+        owner = np.repeat(np.arange(len(rows)), lengths)
+        # the positions of those rows' entries, row after row
+        take = np.arange(int(lengths.sum())) + np.repeat(
+            starts - (np.cumsum(lengths) - lengths), lengths
+        )
+        local = self.local(width)[cols[take]]
+        keep = local >= 0
+        # the kept entries are still row after row: CSR parts directly, no sort
+        indptr_here = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(owner[keep], minlength=len(rows)), out=indptr_here[1:])
+        x = csr_matrix(
+            (data[take][keep].astype(np.float32), local[keep], indptr_here),
+            shape=(len(rows), len(self.columns)),
+        )
+        decisions = np.asarray(x @ self.weights, dtype=np.float64) + self.intercept
+        return softmax(decisions * self.temperature)
+
+    def weight(self, label: int, cols: IntArray, width: int) -> FloatArray:
+        """The weights of leaf ``label`` (its index here) on the model's columns ``cols``."""
+        local = self.local(width)[cols]
+        out = np.zeros(len(cols))
+        if len(self.columns):
+            out[local >= 0] = self.weights[local[local >= 0], label]
+        return out
+
+
+@dataclass
+class Model:
+    labels: list[str]  # the leaves (in a branched model, branch after branch)
     body: Vectorizer
     head: Vectorizer | None
-    coef: npt.NDArray[np.float32]  # (labels, features)
+    coef: npt.NDArray[np.float32]  # (labels, features); branched: (branches, features)
     intercept: FloatArray
     temperature: float
     params: Params
     meta: dict[str, Any] = field(default_factory=dict)
+    branches: list[Branch] = field(default_factory=list)
     _coef_t: npt.NDArray[np.float32] | None = field(default=None, repr=False, compare=False)
+    _ancestors: tuple[list[str], dict[str, IntArray]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     # ---- features ------------------------------------------------------------------
     def rows(self, texts: Sequence[str]) -> tuple[IntArray, IntArray, FloatArray]:
@@ -137,9 +204,30 @@ class Model:
         x = self._csr(indptr, cols, data, self.width, len(texts))
         return self.decision(x), indptr, cols, data
 
-    def predict(self, texts: Sequence[str], *, explain: bool = True) -> list[Prediction]:
+    def probabilities(
+        self, texts: Sequence[str]
+    ) -> tuple[FloatArray, IntArray, IntArray, FloatArray]:
+        """P(label) for each text (texts × labels) and the texts' CSR feature parts. In a
+        branched model the labels of branches that did not score a text are 0."""
         decisions, indptr, cols, data = self._decide(texts)
-        probs = softmax(decisions * self.temperature)
+        first = softmax(decisions * self.temperature)
+        if not self.branches:
+            return first, indptr, cols, data
+        probs = np.zeros((len(texts), len(self.labels)))
+        read = min(self.params.branches_read, len(self.branches))
+        likeliest = np.argsort(-first, axis=1)[:, :read]
+        start = 0
+        for b, branch in enumerate(self.branches):
+            rows = np.flatnonzero((likeliest == b).any(axis=1))
+            end = start + len(branch.labels)
+            if len(rows):
+                inner = branch.probabilities(indptr, cols, data, rows, self.width)
+                probs[rows, start:end] = first[rows, b : b + 1] * inner
+            start = end
+        return probs, indptr, cols, data
+
+    def predict(self, texts: Sequence[str], *, explain: bool = True) -> list[Prediction]:
+        probs, indptr, cols, data = self.probabilities(texts)
         k = min(3, len(self.labels))
         order = np.argpartition(-probs, k - 1, axis=1)[:, :k]
         top_p = np.take_along_axis(probs, order, axis=1)
@@ -177,25 +265,45 @@ class Model:
         if p[leaf] >= self.params.backoff or SEPARATOR not in label:
             return label, float(p[leaf])
         parts = label.split(SEPARATOR)
+        under = self._under()
         for depth in range(len(parts) - 1, 0, -1):
             prefix = SEPARATOR.join(parts[:depth])
-            mass = sum(
-                float(p[j])
-                for j, name in enumerate(self.labels)
-                if name == prefix or name.startswith(prefix + SEPARATOR)
-            )
+            mass = float(p[under[prefix]].sum())
             if mass >= self.params.backoff:
                 return prefix, mass
         return label, float(p[leaf])
 
+    def _under(self) -> dict[str, IntArray]:
+        """Each ancestor path of the labels → the labels at or under it (by index)."""
+        if self._ancestors is None or self._ancestors[0] is not self.labels:
+            found: dict[str, list[int]] = {}
+            for j, name in enumerate(self.labels):
+                parts = name.split(SEPARATOR)
+                for depth in range(1, len(parts) + 1):
+                    found.setdefault(SEPARATOR.join(parts[:depth]), []).append(j)
+            self._ancestors = (self.labels, {k: np.array(v) for k, v in found.items()})
+        return self._ancestors[1]
+
     def _drivers(self, cols: IntArray, data: FloatArray, label: int, k: int = 5) -> list[str]:
-        contrib = data * self.coef[label, cols]
+        contrib = data * self._leaf_weights(label, cols)
         best = np.argsort(-contrib)[: k * 3]
         best = best[contrib[best] > 0]
         found = [t for t in map(self._term, cols[best].tolist()) if len(t) > 1]
         # a longer n-gram says more than its own pieces: keep "放杂物", drop "杂物"
         kept = [t for t in found if not any(t != u and t in u for u in found)]
         return list(dict.fromkeys(kept))[:k]
+
+    def _leaf_weights(self, label: int, cols: IntArray) -> FloatArray:
+        if not self.branches:
+            return np.asarray(self.coef[label, cols], dtype=np.float64)
+        for b, branch in enumerate(self.branches):
+            if label >= len(branch.labels):
+                label -= len(branch.labels)
+            elif len(branch.labels) == 1:  # the branch's own weights decide its one leaf
+                return np.asarray(self.coef[b, cols], dtype=np.float64)
+            else:
+                return branch.weight(label, cols, self.width)
+        raise IndexError("no such label")
 
     # ---- files ---------------------------------------------------------------------
     @property
@@ -204,12 +312,16 @@ class Model:
 
     def save(self, path: Path) -> None:
         header = {
-            "format": FORMAT,
+            "format": BRANCHED_FORMAT if self.branches else FORMAT,
             "labels": self.labels,
             "temperature": self.temperature,
             "params": self.params.__dict__,
             "n_max": self.body.n_max,
             "meta": self.meta,
+            "branches": [
+                {"name": b.name, "labels": b.labels, "temperature": b.temperature}
+                for b in self.branches
+            ],
         }
         arrays: dict[str, Any] = {
             "header": np.array(json.dumps(header, ensure_ascii=False)),
@@ -221,6 +333,10 @@ class Model:
         if self.head is not None:
             arrays["head_vocabulary"] = self.head.vocabulary
             arrays["head_idf"] = self.head.idf
+        for i, b in enumerate(self.branches):
+            arrays[f"branch{i}_columns"] = b.columns
+            arrays[f"branch{i}_weights"] = b.weights
+            arrays[f"branch{i}_intercept"] = b.intercept
         buffer = io.BytesIO()
         np.savez_compressed(buffer, **arrays)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -233,10 +349,10 @@ class Model:
         try:
             with np.load(path, allow_pickle=False) as z:
                 header = json.loads(str(z["header"]))
-                if header.get("format") != FORMAT:
+                if header.get("format") not in (FORMAT, BRANCHED_FORMAT):
                     raise ModelError(
                         f"{path}: model format {header.get('format')}, this version reads "
-                        f"{FORMAT}; train it again"
+                        f"{FORMAT} and {BRANCHED_FORMAT}; train it again"
                     )
                 n_max = int(header["n_max"])
                 body = Vectorizer(z["body_vocabulary"], z["body_idf"], n_max)
@@ -254,6 +370,17 @@ class Model:
                     temperature=float(header["temperature"]),
                     params=Params(**header["params"]),
                     meta=dict(header["meta"]),
+                    branches=[
+                        Branch(
+                            name=b["name"],
+                            labels=list(b["labels"]),
+                            columns=z[f"branch{i}_columns"],
+                            weights=z[f"branch{i}_weights"],
+                            intercept=z[f"branch{i}_intercept"],
+                            temperature=float(b["temperature"]),
+                        )
+                        for i, b in enumerate(header.get("branches", []))
+                    ],
                 )
         except FileNotFoundError:
             raise ModelError(f"{path}: no such model file") from None
@@ -318,9 +445,11 @@ def train(
 ) -> Model:
     """Fit a model (:func:`fit`) and stamp it with a version."""
     model = fit(texts, labels, params=params or Params(), folds=calibration_folds)
-    digest = hashlib.sha256(model.coef.tobytes()).hexdigest()[:10]
+    digest = hashlib.sha256(model.coef.tobytes())
+    for branch in model.branches:
+        digest.update(branch.weights.tobytes())
     model.meta = {
-        "version": f"{now:%Y%m%dT%H%M%S}-{digest}",
+        "version": f"{now:%Y%m%dT%H%M%S}-{digest.hexdigest()[:10]}",
         "trained_at": now.isoformat(),
         "examples": len(texts),
         "features": model.width,
@@ -341,6 +470,13 @@ def fit(texts: Sequence[str], labels: Sequence[str], *, params: Params, folds: i
     classes = sorted(set(labels))
     if len(classes) < 2:
         raise ValueError("at least two different labels are needed to train a classifier")
+    firsts = [label.split(SEPARATOR, 1)[0] for label in labels]
+    if (
+        len(classes) > params.max_flat
+        and any(SEPARATOR in c for c in classes)
+        and len(set(firsts)) >= 2
+    ):
+        return _fit_branched(texts, labels, firsts, params=params, folds=folds)
     model = train_fold(texts, labels, params)
     y = np.array([classes.index(label) for label in labels])
     decisions = _out_of_fold(texts, labels, y, classes, params, folds)
@@ -354,6 +490,47 @@ def fit(texts: Sequence[str], labels: Sequence[str], *, params: Params, folds: i
         decisions = decisions @ mix.T + bias
     model.temperature = _fit_temperature(decisions, y)
     return model
+
+
+def _fit_branched(
+    texts: Sequence[str], labels: Sequence[str], firsts: list[str], *, params: Params, folds: int
+) -> Model:
+    """The flat model over the first level, then each branch's leaves on its own messages,
+    over the columns of the first-level model's features that those messages use."""
+    model = fit(texts, firsts, params=params, folds=folds)
+    x = model.features(texts)
+    for name in model.labels:
+        rows = [i for i, first in enumerate(firsts) if first == name]
+        model.branches.append(_fit_branch(name, x[rows], [labels[i] for i in rows], params, folds))
+    model.labels = [label for branch in model.branches for label in branch.labels]
+    return model
+
+
+def _fit_branch(name: str, x: csr_matrix, labels: list[str], params: Params, folds: int) -> Branch:
+    leaves = sorted(set(labels))
+    # the columns used by at least two of the branch's messages (by one, where none is)
+    df = np.bincount(x.indices, minlength=x.shape[1])
+    columns = np.flatnonzero(df >= 2) if np.any(df >= 2) else np.flatnonzero(df)
+    if len(leaves) == 1:
+        return Branch(
+            name, leaves, columns, np.zeros((len(columns), 1), np.float32), np.zeros(1), 1.0
+        )
+    local = csr_matrix(x[:, columns])
+    coef, intercept = _fit_linear(local, labels, leaves, params)
+    y = np.array([leaves.index(label) for label in labels])
+    temperature = 1.0
+    k = min(folds, int(np.bincount(y).min()))
+    if k >= 2:  # the softmax temperature from out-of-fold decisions, as for the first level
+        from sklearn.model_selection import StratifiedKFold
+
+        decisions = np.zeros((len(labels), len(leaves)))
+        for tr, te in StratifiedKFold(k, shuffle=True, random_state=0).split(np.zeros(len(y)), y):
+            part_labels = [labels[i] for i in tr]
+            c, b = _fit_linear(local[tr], part_labels, leaves, params)
+            decisions[te] = np.asarray(local[te] @ c.T) + b
+        temperature = _fit_temperature(decisions, y)
+    weights = np.ascontiguousarray(coef.T, dtype=np.float32)
+    return Branch(name, leaves, columns, weights, intercept, temperature)
 
 
 def _out_of_fold(
@@ -461,8 +638,7 @@ def cross_validate(
     scores = []
     for tr, te in StratifiedKFold(folds, shuffle=True, random_state=0).split(texts_arr, y):
         part = fit(list(texts_arr[tr]), list(y[tr]), params=params)
-        d = part.decision(part.features(list(texts_arr[te])))
-        guess = [part.labels[int(k)] for k in d.argmax(axis=1)]
+        guess = [p.leaf for p in part.predict(list(texts_arr[te]), explain=False)]
         predicted[te] = guess
         scores.append(evaluate(guess, list(y[te]))["macro_f1"])
     report = evaluate(list(predicted), list(y))
