@@ -84,7 +84,7 @@ class Prediction:
 @dataclass
 class Branch:
     """The leaves under one first-level label: one SVM each over ``columns``, the columns of
-    the shared features that occur in the branch's training messages."""
+    the shared features that at least two of the branch's training messages use."""
 
     name: str
     labels: list[str]
