@@ -146,6 +146,12 @@ def test_past_max_flat_the_model_branches_and_still_predicts_leaves(
     probs, *_ = branched.probabilities(texts)
     assert np.all(probs.sum(axis=1) <= 1 + 1e-9)
     assert np.all(probs.sum(axis=1) > 0.5)
+    # a message the first level is sure of is scored by that branch alone
+    one, *_ = branched.probabilities(["人民路路灯夜间闪烁"])
+    unsure = dataclasses.replace(branched.params, branch_sure=1.01)
+    two, *_ = dataclasses.replace(branched, params=unsure).probabilities(["人民路路灯夜间闪烁"])
+    assert np.count_nonzero(one) == 3  # 城乡建设's three leaves
+    assert np.count_nonzero(two) == 4  # and the second branch's one
 
 
 def test_an_uncertain_leaf_of_a_branch_backs_off_to_its_parent(branched: classify.Model) -> None:

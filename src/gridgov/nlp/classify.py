@@ -17,8 +17,8 @@ confidence passes the threshold. With more labels than ``Params.max_flat`` (a fu
 take 929 MiB of weights and ~20 minutes to train, so the model branches: the flat model above
 decides the first level, and each first-level branch has its own SVMs for its leaves, trained
 on its own messages over the feature columns two of them use (5× less memory, minutes to
-train, the same batch speed). A message is read once; its two likeliest branches score it,
-and P(leaf) = P(branch) · P(leaf | branch).
+train, the same batch speed). A message is read once; its likeliest branch scores it, and
+the second likeliest too unless the first holds 95 %: P(leaf) = P(branch) · P(leaf | branch).
 
 A model file is a NumPy ``.npz`` archive — arrays and one JSON header, loaded with
 ``allow_pickle=False`` so a model file can never run code.
@@ -62,7 +62,8 @@ class Params:
     backoff: float = 0.5  # leaf confidence below this backs off to the parent level
     stack_c: float = 1.0  # regularisation of the stacked re-weighing (0 turns it off)
     max_flat: int = 64  # more labels than this (paths): a model per first-level branch
-    branches_read: int = 2  # the likeliest first-level branches that score a message
+    branches_read: int = 2  # the likeliest first-level branches that score a message ...
+    branch_sure: float = 0.95  # ... or only the likeliest, when it holds this much
 
 
 @dataclass(frozen=True)
@@ -216,6 +217,8 @@ class Model:
         probs = np.zeros((len(texts), len(self.labels)))
         read = min(self.params.branches_read, len(self.branches))
         likeliest = np.argsort(-first, axis=1)[:, :read]
+        sure = np.take_along_axis(first, likeliest[:, :1], axis=1)[:, 0] >= self.params.branch_sure
+        likeliest[sure, 1:] = likeliest[sure, :1]  # the others hold too little to read
         start = 0
         for b, branch in enumerate(self.branches):
             rows = np.flatnonzero((likeliest == b).any(axis=1))
