@@ -55,12 +55,20 @@ def list_dead_letters(
     return list(session.scalars(stmt))
 
 
-def discard(session: Session, *, letter_id: int, now: datetime) -> DeadLetter:
-    letter = session.get(DeadLetter, letter_id, with_for_update=True)  # as a replay does
+def pending(session: Session, letter_id: int) -> DeadLetter:
+    """The letter, locked (``FOR UPDATE``) and still pending. Of two dispatchers replaying or
+    discarding it at once, the second waits for the first and then finds it done: a record
+    without an external id does not become two cases, nor is a replayed one discarded."""
+    letter = session.get(DeadLetter, letter_id, with_for_update=True)
     if letter is None:
         raise NotFound(f"no dead letter #{letter_id}")
     if letter.state != "pending":
         raise ValidationFailed(f"dead letter #{letter_id} is already {letter.state}")
+    return letter
+
+
+def discard(session: Session, *, letter_id: int, now: datetime) -> DeadLetter:
+    letter = pending(session, letter_id)
     letter.state = "discarded"
     letter.resolved_at = now
     return letter

@@ -622,14 +622,8 @@ def replay(
 ) -> Received:
     """Feed a dead letter through the door again (optionally corrected). On success the
     letter is marked replayed with its case; on failure it stays pending with the new reason.
-    The letter is locked first: of two dispatchers replaying (or discarding) it at once, the
-    second waits and then finds it no longer pending, so a record without an external id
-    does not become two cases."""
-    letter = session.get(DeadLetter, letter_id, with_for_update=True)
-    if letter is None:
-        raise NotFound(f"no dead letter #{letter_id}")
-    if letter.state != "pending":
-        raise ValidationFailed(f"dead letter #{letter_id} is already {letter.state}")
+    The letter is locked first (:func:`deadletters.pending`)."""
+    letter = deadletters.pending(session, letter_id)
     body = payload if payload is not None else letter.payload
     try:
         with session.begin_nested():
