@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gridgov.addresses import service as addresses
@@ -37,6 +37,7 @@ from gridgov.intake.suggest import Classification, Suggester
 from gridgov.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from gridgov.nlp import similar
 from gridgov.regions import repository as regions
+from gridgov.store.engine import retrying_races
 from gridgov.store.models import (
     Case,
     CaseProtected,
@@ -163,8 +164,12 @@ def receive(
     if not actor.roles & cases.CREATE_ROLES:
         raise Forbidden(f"{actor.username} may not report cases")
     try:
-        with session.begin_nested():
-            return _receive(
+        # the same record arriving on another connection a moment ago is met at the unique
+        # constraint; the run again from the savepoint then finds that one's case
+        return retrying_races(
+            session,
+            partial(
+                _receive,
                 session,
                 channel=channel,
                 payload=payload,
@@ -174,25 +179,14 @@ def receive(
                 triage=triage,
                 center=center,
                 idempotency_key=idempotency_key,
-            )
+            ),
+            race="uq_case_channel_external_id",
+        )
     except (ValidationFailed, NotFound) as exc:
         letter = deadletters.dead_letter(
             session, channel=channel, payload=payload, reason=str(exc), now=now
         )
         return Received(None, created=False, dead_letter=letter)
-    except IntegrityError:
-        # the same record arrived on another connection a moment ago: that one is the case
-        draft = parse_record(channel, payload, idempotency_key)
-        existing = (
-            cases_repo.find_by_external_id(
-                session, channel=draft.channel.value, external_id=draft.external_id
-            )
-            if draft.external_id
-            else None
-        )
-        if existing is None:
-            raise
-        return Received(existing, created=False)
 
 
 def receive_all(
