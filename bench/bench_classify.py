@@ -13,7 +13,9 @@ is labelled at the leaf, so each is given a random leaf (seeded) of taxonomy_3le
 its own first-level label (250 leaves: the taxonomy's 15 first-level items, 7 with messages),
 which makes the model branch (more labels than Params.max_flat); the baseline is then the
 seven-label model's batch speed in the same run.
-Run: .venv/bin/python bench/bench_classify.py [--cv] [--held-out] [--leaves]
+With --cv --seeds N: the cross-validation on the folds drawn by seeds 0..N-1 and the mean of
+their means (one seed's split can be kinder than another's by ~0.003).
+Run: .venv/bin/python bench/bench_classify.py [--cv [--seeds N]] [--held-out] [--leaves]
 """
 
 from __future__ import annotations
@@ -109,8 +111,9 @@ def full_catalogue(texts: list[str], labels: list[str], flat: classify.Model) ->
     _, base = speed(flat, texts)
     print(
         f"{len(set(leafy))} leaves, {len(model.branches)} branches: trained in {took:.0f} s,"
-        f" weights {size / 2**20:.0f} MiB; one message median {statistics.median(single) * 1000:.3f}"
-        f" ms, p95 {single[int(0.95 * len(single))] * 1000:.3f} ms; batch {b:.0f} messages/s"
+        f" weights {size / 2**20:.0f} MiB; one message median"
+        f" {statistics.median(single) * 1000:.3f} ms,"
+        f" p95 {single[int(0.95 * len(single))] * 1000:.3f} ms; batch {b:.0f} messages/s"
         f" ({b / base:.2f}× the seven-label model's {base:.0f}/s)"
     )
 
@@ -118,6 +121,9 @@ def full_catalogue(texts: list[str], labels: list[str], flat: classify.Model) ->
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--cv", action="store_true", help="also run 5-fold cross-validation")
+    ap.add_argument(
+        "--seeds", type=int, default=1, help="with --cv: on the folds of seeds 0..N-1, and the mean"
+    )
     ap.add_argument(
         "--held-out", action="store_true", help="also classify the raw export's unseen messages"
     )
@@ -177,12 +183,15 @@ def main() -> None:
         )
     if args.leaves:
         full_catalogue(texts, labels, model)
-    if args.cv:
+    means = []
+    for seed in range(args.seeds if args.cv else 0):
         t0 = time.perf_counter()
-        report = classify.cross_validate(texts, labels, params=model.params, folds=5)
+        report = classify.cross_validate(texts, labels, params=model.params, folds=5, seed=seed)
+        means.append(report["macro_f1_mean"])
         print(
             json.dumps(
                 {
+                    "seed": seed,
                     "macro_f1_mean": report["macro_f1_mean"],
                     "macro_f1_std": report["macro_f1_std"],
                     "fold_macro_f1": report["fold_macro_f1"],
@@ -191,7 +200,13 @@ def main() -> None:
                     "seconds": round(time.perf_counter() - t0),
                 },
                 ensure_ascii=False,
-            )
+            ),
+            flush=True,
+        )
+    if len(means) > 1:
+        print(
+            f"macro-F1 over the folds of seeds 0–{len(means) - 1}:"
+            f" mean {statistics.mean(means):.4f} (seed means {min(means):.4f}–{max(means):.4f})"
         )
 
 

@@ -257,6 +257,36 @@ def test_cli_train_and_evaluate_contract(tmp_path: Path) -> None:
     assert "no such model" in res.output
 
 
+def test_cli_cross_validates_on_the_folds_its_seed_draws(tmp_path: Path) -> None:
+    # one label in five wrong: each seed's folds put the wrong ones in other test folds, so
+    # the per-fold scores depend on the seed, and one seed's always come out the same
+    texts, labels = corpus(150, seed=10)
+    rng = random.Random(11)
+    labels = [rng.choice(list(TOPICS)) if rng.random() < 0.2 else y for y in labels]
+    path = tmp_path / "noisy.csv"
+    write_csv(path, texts, labels, cols=("text", "label"))
+    runner = CliRunner()
+
+    def cv(*extra: str) -> dict:
+        res = runner.invoke(
+            app, ["nlp", "cross-validate", "--input", str(path), "--folds", "3", *extra]
+        )
+        assert res.exit_code == 0, res.output
+        return json.loads(res.output)
+
+    first, again, other = cv(), cv("--seed", "0"), cv("--seed", "1")
+    assert first["seed"] == 0
+    assert other["seed"] == 1
+    assert first["fold_macro_f1"] == again["fold_macro_f1"]
+    assert first["fold_macro_f1"] != other["fold_macro_f1"]
+    assert len(other["fold_macro_f1"]) == 3
+    assert sum(sum(row) for row in other["confusion_matrix"]["matrix"]) == 150
+    write_csv(path, [*texts, "井盖丢失"], [*labels, "城乡建设/市政设施/井盖"])
+    res = runner.invoke(app, ["nlp", "cross-validate", "--input", str(path), "--folds", "3"])
+    assert res.exit_code == 2
+    assert "'城乡建设/市政设施/井盖' has 1 example(s), fewer than 3 folds" in res.output
+
+
 def test_cli_reads_the_files_exports_come_in(tmp_path: Path) -> None:
     """A GB18030 CSV (what many Chinese government systems write) and an XLSX workbook."""
     from openpyxl import Workbook

@@ -138,6 +138,9 @@ def cross_validate_cmd(
     folds: Annotated[int, typer.Option(min=2, max=20)] = 5,
     c: Annotated[float | None, typer.Option("--c", min=1e-4)] = None,
     head_weight: Annotated[float | None, typer.Option(min=0)] = None,
+    seed: Annotated[
+        int, typer.Option(min=0, help="draws the folds: compare models over several seeds")
+    ] = 0,
 ) -> None:
     """Stratified k-fold cross-validation: the same JSON as evaluate, plus per-fold scores."""
     texts, labels = read_labelled(input, text_column, label_column)
@@ -145,7 +148,9 @@ def cross_validate_cmd(
     if min(counts.values()) < folds:
         rare = min(counts, key=lambda k: counts[k])
         raise _fail(f"label {rare!r} has {counts[rare]} example(s), fewer than {folds} folds")
-    report = classify.cross_validate(texts, labels, params=_params(c, head_weight), folds=folds)
+    report = classify.cross_validate(
+        texts, labels, params=_params(c, head_weight), folds=folds, seed=seed
+    )
     typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
 
 
