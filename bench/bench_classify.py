@@ -14,7 +14,7 @@ its own first-level label (250 leaves: the taxonomy's 15 first-level items, 7 wi
 which makes the model branch (more labels than Params.max_flat); the baseline is then the
 seven-label model's batch speed in the same run.
 With --cv --seeds N: the cross-validation on the folds drawn by seeds 0..N-1 and the mean of
-their means (one seed's split can be kinder than another's by ~0.003).
+their means (on labeled_train.csv one seed's split scores up to ~0.004 above another's).
 Run: .venv/bin/python bench/bench_classify.py [--cv [--seeds N]] [--held-out] [--leaves]
 """
 
@@ -85,7 +85,7 @@ def leaf_labels(labels: list[str]) -> list[str]:
 
 def speed(model: classify.Model, texts: list[str]) -> tuple[list[float], float]:
     """Single-message latencies (sorted, seconds, 1,000 calls) and the median batch speed
-    (five runs after one untimed: the first run of a process pays for first-touched memory)."""
+    (five runs after one untimed: a process's first run is measured ~1.5× slower)."""
     model.predict(texts, explain=False)
     single = []
     for text in texts[:1000]:

@@ -258,8 +258,8 @@ def test_cli_train_and_evaluate_contract(tmp_path: Path) -> None:
 
 
 def test_cli_cross_validates_on_the_folds_its_seed_draws(tmp_path: Path) -> None:
-    # one label in five wrong: each seed's folds put the wrong ones in other test folds, so
-    # the per-fold scores depend on the seed, and one seed's always come out the same
+    # one label in five replaced by a random one: each seed's folds put the wrong ones in other
+    # test folds, so the per-fold scores depend on the seed, and one seed's come out the same
     texts, labels = corpus(150, seed=10)
     rng = random.Random(11)
     labels = [rng.choice(list(TOPICS)) if rng.random() < 0.2 else y for y in labels]
