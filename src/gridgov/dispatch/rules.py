@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from gridgov.dispatch.routing import PLACEHOLDERS, Route, Rule, route
@@ -15,26 +15,30 @@ from gridgov.store.models import CatalogItem, Region, RoutingRule, Unit
 
 
 def load_rules(session: Session, *, item_chain: list[str]) -> list[Rule]:
-    rows = session.execute(
-        select(RoutingRule, CatalogItem.code)
-        .join(CatalogItem, CatalogItem.id == RoutingRule.catalog_item_id)
-        .where(CatalogItem.code.in_(item_chain))
-    ).all()
-    return [
-        Rule(r.id, item, r.region_level, r.area_code, r.lead_unit, tuple(r.assisting))
-        for r, item in rows
-    ]
+    return _rules(session, CatalogItem.code.in_(item_chain))
 
 
 def all_rules(session: Session) -> list[Rule]:
+    return _rules(session)
+
+
+def _rules(session: Session, *where: ColumnElement[bool]) -> list[Rule]:
+    # columns: a Rule needs nothing of a RoutingRule object
     rows = session.execute(
-        select(RoutingRule, CatalogItem.code).join(
-            CatalogItem, CatalogItem.id == RoutingRule.catalog_item_id
+        select(
+            RoutingRule.id,
+            CatalogItem.code,
+            RoutingRule.region_level,
+            RoutingRule.area_code,
+            RoutingRule.lead_unit,
+            RoutingRule.assisting,
         )
+        .join(CatalogItem, CatalogItem.id == RoutingRule.catalog_item_id)
+        .where(*where)
     ).all()
     return [
-        Rule(r.id, item, r.region_level, r.area_code, r.lead_unit, tuple(r.assisting))
-        for r, item in rows
+        Rule(rule_id, item, level, area, lead, tuple(assisting))
+        for rule_id, item, level, area, lead, assisting in rows
     ]
 
 
