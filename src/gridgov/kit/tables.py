@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime
+from itertools import zip_longest
 from pathlib import Path
 
 from gridgov.kit.errors import ValidationFailed
@@ -57,7 +58,9 @@ def _read_xlsx(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     for values in rows:
         if values is None or all(v is None for v in values):
             continue
-        out.append({h: _cell(v) for h, v in zip(header, values, strict=False) if h})
+        # every header column, as for a CSV: a workbook without a <dimension> element leaves
+        # a row short where its last cells are empty
+        out.append({h: _cell(v) for h, v in zip_longest(header, values) if h})
     book.close()
     return header, out
 
