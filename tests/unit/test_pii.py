@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from hypothesis import given
@@ -17,6 +18,28 @@ def make_id(region: str, born: date | str, serial: str) -> str:
     weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
     total = sum(int(d) * w for d, w in zip(body, weights, strict=True))
     return body + "10X98765432"[total % 11]
+
+
+def whole_text_find(text: str) -> list[pii.Span]:
+    """What :func:`pii.find` must return, found the plain way: every pattern along the whole
+    text (``find`` looks only around runs of digits)."""
+    spans: list[pii.Span] = []
+
+    def free(m: re.Match[str]) -> bool:
+        return all(m.end() <= s.start or m.start() >= s.end for s in spans)
+
+    for m in pii._ID.finditer(text):
+        if pii.id_number_valid(m.group()):
+            spans.append(pii.Span(Kind.id_number, m.start(), m.end(), m.group()))
+    for m in pii._CARD.finditer(text):
+        digits = re.sub(r"[ -]", "", m.group())
+        if free(m) and pii.luhn_valid(digits) and not pii._MOBILE.fullmatch(m.group()):
+            spans.append(pii.Span(Kind.bank_card, m.start(), m.end(), m.group()))
+    for pattern in (pii._MOBILE, pii._LANDLINE):
+        for m in pattern.finditer(text):
+            if free(m):
+                spans.append(pii.Span(Kind.phone, m.start(), m.end(), m.group()))
+    return sorted(spans, key=lambda s: s.start)
 
 
 def kinds(text: str) -> list[tuple[str, str]]:
@@ -92,3 +115,50 @@ def test_birth_date_must_be_a_real_day() -> None:
     assert pii.id_number_valid(make_id("320724", date(2000, 2, 29), "123"))
     assert not pii.id_number_valid(make_id("320724", "20010229", "123"))  # checksum right
     assert kinds(f"身份证{make_id('320724', '20011301', '123')}") == []
+
+
+# pieces that make, break and join personal numbers: real ones, their parts, separators, the
+# characters allowed and refused beside them, full-width digits, Chinese text
+PIECES = st.sampled_from(
+    [
+        "13812345678",
+        "138 1234 5678",
+        "+86 ",
+        "86-",
+        "0518-83212345",
+        "051883212345",
+        "11010519491231002X",
+        "110105194912310028",
+        "6222021234567890128",
+        "6222 0212 3456 7890 128",
+        "1234567",
+        "0",
+        "7",
+        "X",
+        "x",
+        "A",
+        " ",
+        "-",
+        "+",
+        "１３８１２３４５６７８",
+        "２",
+        "电话",
+        "，",
+        "号",
+        "\n",
+    ]
+)
+
+
+@given(st.lists(PIECES, max_size=12).map("".join))
+def test_looking_around_runs_of_digits_finds_what_the_whole_text_scan_finds(text: str) -> None:
+    assert pii.find(text) == whole_text_find(text)
+
+
+def test_numbers_are_found_wherever_they_stand_in_a_long_message() -> None:
+    body = "小区门口的路灯已经坏了三个月，晚上出行很不方便，希望有关部门尽快维修。" * 4
+    phone, card = "13812345678", "6222021234567890128"
+    number = make_id("320724", date(1985, 6, 1), "123")
+    text = f"{phone}{body}身份证{number}，{body}卡号{card}。2019年12月30日 300元 {body}"
+    assert kinds(text) == [("phone", phone), ("id_number", number), ("bank_card", card)]
+    assert pii.find(text) == whole_text_find(text)

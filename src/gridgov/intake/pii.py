@@ -43,6 +43,9 @@ _LANDLINE = re.compile(r"(?<![0-9A-Za-z])0\d{2,3}-?[2-9]\d{6,7}(?![0-9A-Za-z])")
 
 # every kind needs at least 7 digits in a row (separators allowed): a cheap first look
 _CANDIDATE = re.compile(r"\d(?:[ -]?\d){6}")
+# the characters any kind is made of (digits, separators, the ``+`` of +86, an ID's final X)
+_RUN_CHAR = re.compile(r"[\d Xx+-]")
+_RUN = re.compile(r"[\d Xx+-]*")
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -74,7 +77,10 @@ def luhn_valid(digits: str) -> bool:
 
 def find(text: str) -> list[Span]:
     """Every piece of personal data in ``text``, in reading order, never overlapping."""
-    if not text or _CANDIDATE.search(text) is None:
+    if not text:
+        return []
+    candidate = _CANDIDATE.search(text)
+    if candidate is None:
         return []
     spans: list[Span] = []
     taken: list[tuple[int, int]] = []
@@ -86,17 +92,29 @@ def find(text: str) -> list[Span]:
         spans.append(Span(kind, m.start(), m.end(), m.group()))
         taken.append((m.start(), m.end()))
 
-    for m in _ID.finditer(text):
-        if id_number_valid(m.group()):
-            add(Kind.id_number, m)
-    for m in _CARD.finditer(text):
-        digits = re.sub(r"[ -]", "", m.group())
-        if free(m.start(), m.end()) and luhn_valid(digits) and not _MOBILE.fullmatch(m.group()):
-            add(Kind.bank_card, m)
-    for pattern in (_MOBILE, _LANDLINE):
-        for m in pattern.finditer(text):
-            if free(m.start(), m.end()):
-                add(Kind.phone, m)
+    # Every match of every kind is made of run characters and holds a candidate, so it lies
+    # inside the run around one: the patterns look only there, not along the whole text (a
+    # message is mostly Chinese characters). Looking behind, a pattern still sees the text
+    # before ``start``; looking ahead, it sees up to ``stop``, one character past the run.
+    while candidate is not None:
+        start = candidate.start()
+        while start and _RUN_CHAR.match(text, start - 1):
+            start -= 1
+        run = _RUN.match(text, candidate.end())
+        end = run.end() if run else candidate.end()
+        stop = min(len(text), end + 1)
+        for m in _ID.finditer(text, start, stop):
+            if id_number_valid(m.group()):
+                add(Kind.id_number, m)
+        for m in _CARD.finditer(text, start, stop):
+            digits = re.sub(r"[ -]", "", m.group())
+            if free(m.start(), m.end()) and luhn_valid(digits) and not _MOBILE.fullmatch(m.group()):
+                add(Kind.bank_card, m)
+        for pattern in (_MOBILE, _LANDLINE):
+            for m in pattern.finditer(text, start, stop):
+                if free(m.start(), m.end()):
+                    add(Kind.phone, m)
+        candidate = _CANDIDATE.search(text, end)
     spans.sort(key=lambda s: s.start)
     return spans
 
