@@ -5,10 +5,23 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from gridgov.audit.chain import GENESIS, ChainedEvent, canonical, link_hash, verify_chain
+from gridgov.audit.chain import (
+    GENESIS,
+    ChainedEvent,
+    Slot,
+    canonical,
+    event_fields,
+    fields_hash,
+    fields_hashes,
+    link_hash,
+    verify_chain,
+)
 
 # the hash of the event in test_the_canonical_form_stays_the_stated_one at 2026-03-02 09:30
 # UTC, as computed by the chain's first implementation (json.dumps per call, strftime): a
@@ -103,3 +116,54 @@ def test_the_canonical_form_stays_the_stated_one(at: datetime) -> None:
     # and one hash worked out by the code that stored the first chains
     if at == datetime(2026, 3, 2, 9, 30, tzinfo=UTC):
         assert link_hash(GENESIS, e) == GOLDEN
+
+
+# what a slot may be filled with: the kinds of value a bulk load's rows carry, and others
+VALUES = st.one_of(
+    st.integers(-(2**70), 2**70),
+    st.text(),  # quotes, backslashes, control characters, other planes
+    st.none(),
+    st.booleans(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.datetimes(timezones=st.just(UTC)),
+    st.lists(st.integers() | st.text(max_size=3), max_size=3),
+)
+
+
+# naive (taken as UTC), UTC, and the zone an import's times carry
+TIMES = st.datetimes(timezones=st.none() | st.just(UTC) | st.just(ZoneInfo("Asia/Shanghai")))
+
+
+@given(st.lists(st.tuples(VALUES, TIMES, VALUES, VALUES), min_size=1, max_size=5))
+def test_hashes_from_a_shape_are_the_hashes_of_each_rows_fields(rows: list[tuple]) -> None:
+    """A bulk load hashes its first links from one encoded form with slots: the hashes must
+    be the ones each event's own fields give, or its chains would not verify."""
+    prev, now = "ab" * 32, datetime(2026, 3, 2, tzinfo=UTC)
+    shape = {
+        **event_fields(0, 1, now, 'imp"ort', "import", None, "submitted", {}),
+        "case_id": Slot(0),
+        "at": Slot(1),
+        "payload": {"source": "批量导入", "line": Slot(2), "external_id": Slot(3)},
+    }
+    one_by_one = [
+        fields_hash(
+            prev,
+            event_fields(
+                case_id,
+                1,
+                at,
+                'imp"ort',
+                "import",
+                None,
+                "submitted",
+                {"source": "批量导入", "line": line, "external_id": ext},
+            ),
+        )
+        for case_id, at, line, ext in rows
+    ]
+    assert fields_hashes(prev, shape, rows) == one_by_one
+
+
+def test_a_shape_whose_own_text_reads_as_a_slot_is_refused() -> None:
+    with pytest.raises(ValueError, match="reads as a slot"):
+        fields_hashes(GENESIS, {"note": "\0slot0\0", "n": Slot(1)}, [(1, 2)])

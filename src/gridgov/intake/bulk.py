@@ -42,7 +42,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gridgov.audit.chain import GENESIS, event_fields, fields_hash
+from gridgov.audit.chain import GENESIS, Slot, event_fields, fields_hashes
 from gridgov.cases import repository as cases_repo
 from gridgov.cases.schemas import Channel
 from gridgov.intake import pii
@@ -413,6 +413,12 @@ def write(
     }
     # plain locals: an ORM attribute read costs more than the rest of a row's field
     channel, center_id, center_code = mapping.channel.value, center.id, center.code
+    shape = {
+        **event_fields(0, 1, now, actor, "import", None, "submitted", {}),
+        "case_id": Slot(0),
+        "at": Slot(1),
+        "payload": _payload(Slot(2), Slot(3)),
+    }
     for start in range(0, len(good), BATCH):
         chunk = [r.values for r in good[start : start + BATCH]]
         lines = [r.line for r in good[start : start + BATCH]]
@@ -425,17 +431,10 @@ def write(
             next_value[year] += 1
         ids = cases_repo.reserve_case_ids(session, n)
         exts = [v["external_id"] for v in chunk]
-        payloads = [
-            {"source": "bulk import", "line": line, "external_id": ext}
-            for line, ext in zip(lines, exts, strict=True)
-        ]
-        hashes = [  # the chain's first link, its anchor on the case written at once
-            fields_hash(
-                GENESIS,
-                event_fields(case_id, 1, at, actor, "import", None, "submitted", payload),
-            )
-            for case_id, at, payload in zip(ids, ats, payloads, strict=True)
-        ]
+        payloads = [_payload(line, ext) for line, ext in zip(lines, exts, strict=True)]
+        # the chain's first link, its anchor on the case written at once: one event's form
+        # with the four values that differ row by row left open
+        hashes = fields_hashes(GENESIS, shape, zip(ids, ats, lines, exts, strict=True))
         lons, lats = [v["lon"] for v in chunk], [v["lat"] for v in chunk]
         # column by column, into the driver's executemany (COPY on PostgreSQL): SQLAlchemy's
         # per-row parameter handling costs more than the database does
@@ -519,6 +518,11 @@ def write(
     session.flush()
     report.imported, report.dead_letters, report.dry_run = len(good), len(letters), False
     return report
+
+
+def _payload(line: object, external_id: object) -> dict[str, Any]:
+    """An imported case's ``import`` event payload."""
+    return {"source": "bulk import", "line": line, "external_id": external_id}
 
 
 def run(
