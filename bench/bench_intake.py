@@ -7,10 +7,12 @@ Measured on the generated demo county (726 grids, 13 centres, routing rules):
   (one transaction, a savepoint per record, as the offline-batch endpoint does);
 - ``bulk``: a CSV export of N rows through ``bulk.run`` (read, check, write);
 - baselines in the same run and database: a case row inserted bare, one transaction per row,
-  for the door; for bulk, the very rows the import wrote (its cases, events, centre rows and
-  protected texts) read back and inserted again under new ids, bare, through the same
-  driver-level executemany (COPY on PostgreSQL), 2,000 a statement, in one transaction — what
-  the writes alone cost — and, as quoted before 2026-11-24, a short synthetic case row alone.
+  for the doors; for the batch door also its own rows (cases, events, centre rows,
+  assignments, clocks, protected texts) read back and inserted again under new ids, bare,
+  500 cases a transaction; for bulk, the rows the import wrote, the same way, in one
+  transaction — what the writes alone cost, through the same driver-level executemany (COPY
+  on PostgreSQL) the doors use — and, as in the figures quoted before 2026-11-23's sixth
+  session, a short synthetic case row alone.
 
 Real messages come from ../shared/data/messages when present, else the demo titles.
 Run: .venv/bin/python bench/bench_intake.py [--records N] [--bulk N] [--database-url URL]
