@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gridgov.dispatch.routing import Rule, resolve, route
 from gridgov.nlp import similar
@@ -149,6 +151,34 @@ def test_many_neighbours_at_once_score_as_each_one_alone() -> None:
         mine, [similar.text("菜场x", weights=weights), similar.text("摊贩x", weights=weights)]
     )
     assert common < rare
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.text(alphabet="人民路菜场门口摊贩占道，。 xy1", max_size=16),
+            st.lists(st.text(alphabet="人民路菜场门口摊贩占道，。 xy1", max_size=16), max_size=4),
+        ),
+        max_size=6,
+    ),
+    st.booleans(),
+)
+def test_a_batch_of_reports_with_their_neighbours_scores_as_each_report_alone(
+    batch: list[tuple[str, list[str]]], weighted: bool
+) -> None:
+    """The batch door compares all its reports' pairs at once: the same figures, to the bit,
+    as each report against its own neighbours (empty reports and no neighbours included)."""
+    table = similar.grams("菜场摊贩占道")
+    weights = similar.Weights(table, np.linspace(2.0, 5.0, len(table)), 9.0) if weighted else None
+    pairs = []
+    for mine, theirs in batch:
+        cut = similar.grams_many([(mine,), *((t,) for t in theirs)])
+        first, *rest = similar.weigh(cut, weights)
+        pairs.append((first, rest))
+    together = similar.overlaps_many(pairs)
+    assert [t.tolist() for t in together] == [
+        similar.overlaps(mine, theirs).tolist() for mine, theirs in pairs
+    ]
 
 
 def test_the_bigram_memo_stays_within_its_size_and_keeps_the_newest() -> None:

@@ -371,7 +371,7 @@ def _create(
     texts = similar.weigh(
         similar.grams_many([(n.data.title, n.data.description) for n in news]), weights
     )
-    for case_id, n, text in zip(ids, news, texts, strict=True):
+    for case_id, n in zip(ids, news, strict=True):
         data = n.data
         key = (n.home.id, now.astimezone(ZoneInfo(n.home.timezone)).year)
         number = f"{n.home.code}-{key[1]}-{next_value[key]:06d}"
@@ -410,8 +410,10 @@ def _create(
             mode="json", exclude_none=True, exclude={"reporter_name", "reporter_phone"}
         )
         n.events = [("create", None, "submitted", actor.username, create, actor.user_id)]
-        duplicate = duplicates.best_duplicate(n, text, candidates)
-        candidates.add(n.row, text)
+    # each meets the open cases near it and the batch's earlier reports; triage reads and
+    # writes none of what the duplicate check looks at (county, time, place, grid)
+    found = duplicates.best_duplicates(list(zip(news, texts, strict=True)), candidates)
+    for n, duplicate in zip(news, found, strict=True):
         if duplicate:
             n.row["probable_duplicate_id"] = duplicate[0]["id"]
             n.row["duplicate_score"] = duplicate[1].score

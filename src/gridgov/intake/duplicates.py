@@ -2,7 +2,7 @@
 
 The per-record door asks the database for each report (:func:`find_duplicate`); the batch
 door loads the open cases near the whole batch once, buckets them in ~500 m cells
-(:class:`Candidates`) and scores each report against its neighbours (:func:`best_duplicate`),
+(:class:`Candidates`) and scores each report against its neighbours (:func:`best_duplicates`),
 including the reports earlier in the same batch. Scores come from :mod:`gridgov.nlp.similar`,
 a report against all its neighbours at once. The bigrams of stored cases are remembered from
 batch to batch (:class:`GramMemo`): a case's title and description never change after intake,
@@ -218,13 +218,35 @@ class Candidates:
         return found
 
 
-def best_duplicate(
-    n: Any, text: similar.Text, candidates: Candidates
-) -> tuple[dict[str, Any], similar.Score] | None:
-    """As :func:`find_duplicate` for one new case of a batch (``text``: its bigrams), over the
-    preloaded candidates."""
-    others = candidates.near(n.row, n.policy.duplicate_radius_m)
-    return _best(n.row, text, n.policy, others, candidates.text)
+def best_duplicates(
+    news: list[tuple[Any, similar.Text]], candidates: Candidates
+) -> list[tuple[dict[str, Any], similar.Score] | None]:
+    """As :func:`find_duplicate` for each new case of a batch (with ``text``, its bigrams),
+    in order, over the preloaded candidates: each meets the stored cases near it and the
+    batch's earlier cases, which join the candidates as it goes. The texts of all the pairs
+    that place and time let through are compared at once."""
+    plans = []
+    for n, text in news:
+        row, policy = n.row, n.policy
+        near = _near(row, policy, candidates.near(row, policy.duplicate_radius_m))
+        olds = [_report(candidates.text(o), o) for o in near]
+        gated = similar.gate(
+            _report(text, row),
+            olds,
+            radius_m=policy.duplicate_radius_m,
+            window_hours=policy.duplicate_window_hours,
+        )
+        plans.append((near, gated, [olds[i].text for i, *_ in gated]))
+        candidates.add(row, text)
+    overlaps = similar.overlaps_many(
+        [(text, theirs) for (_, text), (_, _, theirs) in zip(news, plans, strict=True)]
+    )
+    found = []
+    for (n, _), (near, gated, _), texts in zip(news, plans, overlaps, strict=True):
+        window = n.policy.duplicate_window_hours
+        scored = similar.finish(len(near), gated, texts.tolist(), window_hours=window)
+        found.append(_pick(near, scored, n.policy))
+    return found
 
 
 def _row(case: Case) -> dict[str, Any]:
@@ -250,6 +272,21 @@ def _best(
 ) -> tuple[dict[str, Any], similar.Score] | None:
     """The best-scoring open case above the centre's threshold: same county, inside the
     window and the radius (or the same grid when the report has no point)."""
+    near = _near(row, policy, others)
+    scored = similar.scores(
+        _report(text, row),
+        [_report(text_of(o), o) for o in near],
+        radius_m=policy.duplicate_radius_m,
+        window_hours=policy.duplicate_window_hours,
+    )
+    return _pick(near, scored, policy)
+
+
+def _near(
+    row: dict[str, Any], policy: TriagePolicy, others: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Those of ``others`` that may be what ``row`` repeats: same county, inside the window
+    and the radius's box (or the same grid when the report has no point)."""
     since = row["created_at"] - timedelta(hours=policy.duplicate_window_hours)
     dlat = policy.duplicate_radius_m / 111_000
     near = []
@@ -267,15 +304,17 @@ def _best(
         elif other["grid_code"] != row["grid_code"]:
             continue
         near.append(other)
-    scored = similar.scores(
-        similar.Report(text, row["created_at"], row["lon"], row["lat"], row["grid_code"]),
-        [
-            similar.Report(text_of(o), o["created_at"], o["lon"], o["lat"], o["grid_code"])
-            for o in near
-        ],
-        radius_m=policy.duplicate_radius_m,
-        window_hours=policy.duplicate_window_hours,
-    )
+    return near
+
+
+def _report(text: similar.Text, row: dict[str, Any]) -> similar.Report:
+    return similar.Report(text, row["created_at"], row["lon"], row["lat"], row["grid_code"])
+
+
+def _pick(
+    near: list[dict[str, Any]], scored: list[similar.Score | None], policy: TriagePolicy
+) -> tuple[dict[str, Any], similar.Score] | None:
+    """The best of the scored cases at or above the threshold (the first of equals)."""
     best = None
     for other, sc in zip(near, scored, strict=True):
         if (

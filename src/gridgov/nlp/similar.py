@@ -164,6 +164,42 @@ def overlaps(mine: Text, theirs: Sequence[Text]) -> FloatArray:
     return out
 
 
+def overlaps_many(pairs: Sequence[tuple[Text, Sequence[Text]]]) -> list[FloatArray]:
+    """:func:`overlaps` of many reports with their own neighbours, in one set of array
+    operations for all the pairs (a batch's reports meet a dozen neighbours each, and the
+    fixed cost of an array operation outweighed the work). Each result is exactly what
+    :func:`overlaps` gives the report alone: a pair's shared weights are summed in the same
+    order."""
+    counts = [len(theirs) for _, theirs in pairs]
+    total = sum(counts)
+    if not total:
+        return [np.zeros(0) for _ in pairs]
+    theirs_all = [t for _, theirs in pairs for t in theirs]
+    lengths = np.fromiter((len(t.codes) for t in theirs_all), dtype=np.int64, count=total)
+    every = np.concatenate([t.codes for t in theirs_all])
+    w = np.concatenate([t.weights for t in theirs_all])
+    owner = np.repeat(np.arange(total), lengths)  # the pair each code belongs to
+    report = np.repeat(np.arange(len(pairs), dtype=np.int64), counts)  # each pair's report
+    # each report's codes keyed by its place in the batch: sorted, as the codes are sorted
+    mine = np.concatenate([m.codes for m, _ in pairs])
+    keys = np.repeat(np.arange(len(pairs), dtype=np.int64), [len(m.codes) for m, _ in pairs])
+    keys = keys * (BASE * BASE) + mine
+    if len(keys):
+        wanted = report[owner] * (BASE * BASE) + every
+        at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+        shared = keys[at] == wanted
+    else:
+        shared = np.zeros(len(every), dtype=bool)
+    common = np.bincount(owner[shared], weights=w[shared], minlength=total)
+    masses = np.fromiter((m.mass for m, _ in pairs), np.float64, count=len(pairs))
+    theirs_mass = np.fromiter((t.mass for t in theirs_all), np.float64, count=total)
+    smaller = np.minimum(masses[report], theirs_mass)
+    out = np.zeros(total)
+    ok = (smaller > 0) & (lengths > 0)
+    out[ok] = np.minimum(1.0, common[ok] / smaller[ok])
+    return np.split(out, np.cumsum(counts)[:-1])
+
+
 def text_similarity(a: Text, b: Text) -> float:
     """Weighted overlap coefficient of two reports' bigrams (0–1)."""
     return float(overlaps(a, [b])[0])
@@ -198,17 +234,14 @@ class Score:
         return f"text {self.text:.2f}, {where}, {self.hours:.1f} h apart → {self.score:.2f}"
 
 
-def scores(
-    new: Report,
-    olds: Sequence[Report],
-    *,
-    radius_m: float,
-    window_hours: float,
-) -> list[Score | None]:
-    """How likely ``new`` repeats each of ``olds`` (0–1), None where place or time rule it
-    out; the texts of those that pass are compared at once."""
-    out: list[Score | None] = [None] * len(olds)
-    gated: list[tuple[int, float | None, float, float]] = []  # index, metres, place, hours
+Gate = tuple[int, float | None, float, float]  # index among the olds, metres, place, hours
+
+
+def gate(
+    new: Report, olds: Sequence[Report], *, radius_m: float, window_hours: float
+) -> list[Gate]:
+    """The pairs place and time let through, with what they say: the rest are new cases."""
+    gated: list[Gate] = []
     for i, old in enumerate(olds):
         hours = abs((new.at - old.at).total_seconds()) / 3600
         if hours > window_hours:
@@ -224,11 +257,33 @@ def scores(
         else:
             continue
         gated.append((i, d, place, hours))
-    texts = overlaps(new.text, [olds[i].text for i, *_ in gated]).tolist()
+    return gated
+
+
+def finish(
+    count: int, gated: Sequence[Gate], texts: Sequence[float], *, window_hours: float
+) -> list[Score | None]:
+    """The scores of ``count`` olds: the gated ones' from their text overlaps, None for
+    the rest."""
+    out: list[Score | None] = [None] * count
     for (i, d, place, hours), text in zip(gated, texts, strict=True):
         time = 1.0 - 0.3 * hours / window_hours
         out[i] = Score(round(text * place * time, 4), round(text, 4), d, round(hours, 2))
     return out
+
+
+def scores(
+    new: Report,
+    olds: Sequence[Report],
+    *,
+    radius_m: float,
+    window_hours: float,
+) -> list[Score | None]:
+    """How likely ``new`` repeats each of ``olds`` (0–1), None where place or time rule it
+    out; the texts of those that pass are compared at once."""
+    gated = gate(new, olds, radius_m=radius_m, window_hours=window_hours)
+    texts = overlaps(new.text, [olds[i].text for i, *_ in gated]).tolist()
+    return finish(len(olds), gated, texts, window_hours=window_hours)
 
 
 def score(
