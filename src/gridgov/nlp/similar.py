@@ -144,32 +144,14 @@ def overlaps(mine: Text, theirs: Sequence[Text]) -> FloatArray:
     of the shared bigrams over the weight of the smaller set. All of them in a few array
     operations, so a report meets its dozen neighbours at once; each result is what the pair
     alone gives."""
-    k = len(theirs)
-    if not k:
-        return np.zeros(0)
-    lengths = np.fromiter((len(t.codes) for t in theirs), dtype=np.int64, count=k)
-    every = np.concatenate([t.codes for t in theirs])
-    w = np.concatenate([t.weights for t in theirs])
-    owner = np.repeat(np.arange(k), lengths)
-    if len(mine.codes):
-        at = np.minimum(np.searchsorted(mine.codes, every), len(mine.codes) - 1)
-        shared = mine.codes[at] == every
-    else:
-        shared = np.zeros(len(every), dtype=bool)
-    common = np.bincount(owner[shared], weights=w[shared], minlength=k)
-    smaller = np.minimum(mine.mass, np.fromiter((t.mass for t in theirs), np.float64, count=k))
-    out = np.zeros(k)
-    ok = (smaller > 0) & (lengths > 0)
-    out[ok] = np.minimum(1.0, common[ok] / smaller[ok])
-    return out
+    return overlaps_many([(mine, theirs)])[0]
 
 
 def overlaps_many(pairs: Sequence[tuple[Text, Sequence[Text]]]) -> list[FloatArray]:
     """:func:`overlaps` of many reports with their own neighbours, in one set of array
     operations for all the pairs (a batch's reports meet a dozen neighbours each, and the
-    fixed cost of an array operation outweighed the work). Each result is exactly what
-    :func:`overlaps` gives the report alone: a pair's shared weights are summed in the same
-    order."""
+    fixed cost of an array operation outweighed the work). Each result is exactly what the
+    report alone gives: a pair's shared weights are summed in the same order."""
     counts = [len(theirs) for _, theirs in pairs]
     total = sum(counts)
     if not total:
