@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from json.encoder import encode_basestring
@@ -35,11 +35,16 @@ def _default(obj: object) -> str:
     raise TypeError(f"cannot hash a {type(obj).__name__}")
 
 
+def _encoder(default: Callable[[Any], Any]) -> json.JSONEncoder:
+    """The canonical form's JSON encoder, with ``default`` for what JSON has no type for."""
+    return json.JSONEncoder(
+        sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=default
+    )
+
+
 # what json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
 # default=_default) builds on every call, built once
-_CANONICAL = json.JSONEncoder(
-    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default
-)
+_CANONICAL = _encoder(_default)
 
 
 def canonical(fields: Mapping[str, Any]) -> bytes:
@@ -144,9 +149,7 @@ def fields_hashes(
             return f"\0slot{obj.index}\0"
         return _default(obj)
 
-    text = json.JSONEncoder(
-        sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=marked
-    ).encode(shape)
+    text = _encoder(marked).encode(shape)
     pieces = _MARK.split(text)  # text, slot, text, slot, …, text
     parts, slots = pieces[0::2], [int(i) for i in pieces[1::2]]
     if sorted(slots) != sorted(met):  # a value of the shape itself looks like a placeholder
