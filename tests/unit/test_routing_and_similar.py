@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 from hypothesis import given
@@ -217,3 +220,66 @@ def test_the_bigram_memo_stays_within_its_size_and_keeps_the_newest() -> None:
     off = GramMemo(size=0)
     off.put(rows[0], similar.text("路灯"), None)
     assert len(off) == 0
+
+
+NEAR_NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def cases_and_batch(
+    rng: random.Random, size: int
+) -> tuple[list[tuple[Any, ...]], list[dict[str, Any]], list[Any]]:
+    """Open cases (tuples of OPEN_COLUMNS) and a batch's rows around one town: points on a
+    100 m lattice (many within each other's radius) or missing, two counties, a few grids,
+    times inside, outside and on the edge of the window, and each row under one of two
+    policies; ids in any order between the two."""
+    from gridgov.intake.duplicates import OPEN_COLUMNS
+
+    policies = [
+        SimpleNamespace(duplicate_radius_m=500.0, duplicate_window_hours=72.0),
+        SimpleNamespace(duplicate_radius_m=120.0, duplicate_window_hours=24.5),
+    ]
+    ids = rng.sample(range(1, 10 * size + 1), size)
+    batch_size = rng.randint(1, size)
+
+    def row(case_id: int, at: datetime) -> dict[str, Any]:
+        point = rng.random() > 0.15
+        return {
+            "id": case_id,
+            "number": f"N-{case_id}",
+            "lon": 119.7 + rng.randint(0, 12) * 0.001 if point else None,
+            "lat": 34.07 + rng.randint(0, 10) * 0.001 if point else None,
+            "grid_code": rng.choice([None, "G1", "G2"]),
+            "created_at": at,
+            "county_code": rng.choice(["320724", "320724", "320723"]),
+        }
+
+    def minutes() -> int:
+        return rng.choice([-4320, -1470]) if rng.random() < 0.1 else rng.randint(-5000, 0)
+
+    stored = [
+        tuple(row(i, NEAR_NOW + timedelta(minutes=minutes()))[c] for c in OPEN_COLUMNS)
+        for i in ids[batch_size:]
+    ]
+    rows = [row(i, NEAR_NOW) for i in ids[:batch_size]]
+    return stored, rows, [rng.choice(policies) for _ in rows]
+
+
+@given(st.randoms(use_true_random=False), st.integers(1, 150))
+def test_a_batch_meets_the_neighbours_each_report_would_find_among_all_before_it(
+    rng: random.Random, size: int
+) -> None:
+    """The batch door finds every report's neighbours at once, on cells: the same cases, in
+    the same order, as testing each stored case and each earlier report of the batch in
+    turn (a report without a point meets its grid's; without either, nothing)."""
+    from gridgov.intake.duplicates import OPEN_COLUMNS, Candidates, _near
+
+    stored, rows, policies = cases_and_batch(rng, size)
+    found = Candidates(stored).near_many(rows, policies)
+    everyone = [dict(zip(OPEN_COLUMNS, s, strict=True)) for s in stored]
+    for j, (row, policy) in enumerate(zip(rows, policies, strict=True)):
+        if row["lon"] is None and not row["grid_code"]:
+            expected = []
+        else:
+            pool = sorted(everyone + rows[:j], key=lambda c: c["id"])
+            expected = _near(row, policy, pool)
+        assert [c["id"] for c in found[j]] == [c["id"] for c in expected]

@@ -362,12 +362,6 @@ def _create(
     candidates = duplicates.Candidates(
         duplicates.open_cases(session, news, now=now), triage.bigrams
     )
-    spots = [
-        {"lon": lon, "lat": lat, "grid_code": n.placed.grid_code}
-        for n in news
-        for lon, lat in [wgs84_of(n.data)]
-    ]
-    candidates.load_texts(session, spots, max(n.policy.duplicate_radius_m for n in news), weights)
     texts = similar.weigh(
         similar.grams_many([(n.data.title, n.data.description) for n in news]), weights
     )
@@ -412,7 +406,11 @@ def _create(
         n.events = [("create", None, "submitted", actor.username, create, actor.user_id)]
     # each meets the open cases near it and the batch's earlier reports; triage reads and
     # writes none of what the duplicate check looks at (county, time, place, grid)
-    found = duplicates.best_duplicates(list(zip(news, texts, strict=True)), candidates)
+    rows = [n.row for n in news]
+    near = candidates.near_many(rows, [n.policy for n in news])
+    candidates.know(rows, texts)
+    candidates.load_texts(session, [o for others in near for o in others], weights)
+    found = duplicates.best_duplicates(list(zip(news, texts, strict=True)), near, candidates)
     for n, duplicate in zip(news, found, strict=True):
         if duplicate:
             n.row["probable_duplicate_id"] = duplicate[0]["id"]

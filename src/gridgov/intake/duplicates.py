@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -74,22 +75,17 @@ def find_duplicate(
     return best
 
 
-def open_cases(session: Session, news: list[Any], *, now: datetime) -> list[dict[str, Any]]:
+OPEN_COLUMNS = ("id", "number", "lon", "lat", "grid_code", "created_at", "county_code")
+
+
+def open_cases(session: Session, news: list[Any], *, now: datetime) -> list[tuple[Any, ...]]:
     """Open cases near any of the batch's points within the widest window, as duplicate
-    candidates (row dicts)."""
+    candidates: tuples of :data:`OPEN_COLUMNS`."""
     counties = {n.home.region_code[:6] for n in news} | {n.data.region_code[:6] for n in news}
     window = max(n.policy.duplicate_window_hours for n in news)
     radius = max(n.policy.duplicate_radius_m for n in news)
     points = [(n.draft.lon, n.draft.lat) for n in news if n.draft.lon is not None]
-    stmt = select(
-        Case.id,
-        Case.number,
-        Case.lon,
-        Case.lat,
-        Case.grid_code,
-        Case.created_at,
-        Case.county_code,
-    ).where(
+    stmt = select(*(getattr(Case, c) for c in OPEN_COLUMNS)).where(
         Case.county_code.in_(counties),
         Case.created_at >= now - timedelta(hours=window),
         Case.status.in_(OPEN),
@@ -104,13 +100,7 @@ def open_cases(session: Session, news: list[Any], *, now: datetime) -> list[dict
         )
     # through the connection, not the ORM session: plain columns need none of its per-row
     # result handling (10,000 open cases: 80 → 59 ms); nothing of the batch is pending yet
-    result = session.connection().execute(stmt)
-    keys = list(result.keys())
-    # bigrams when first needed; zip() builds the thousands of rows far faster than _mapping
-    return [dict(zip(keys, r, strict=True)) for r in result]
-
-
-CELL = 0.005  # degrees: buckets of duplicate candidates
+    return [tuple(r) for r in session.connection().execute(stmt)]
 
 
 class GramMemo:
@@ -148,37 +138,87 @@ class GramMemo:
         return len(self._known)
 
 
-class Candidates:
-    """Open cases by ~500 m cell (and by grid, for those without a point)."""
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
-    def __init__(self, rows: list[dict[str, Any]], memo: GramMemo | None = None) -> None:
-        self.cells: dict[tuple[int, int], list[dict[str, Any]]] = {}
-        self.grids: dict[str | None, list[dict[str, Any]]] = {}
-        self._texts: dict[int, similar.Text] = {}  # stored cases' once loaded, new ones' at once
+
+def _micros(at: datetime) -> int:
+    return (at - _EPOCH) // _MICROSECOND
+
+
+class Candidates:
+    """The open cases near a batch (tuples of :data:`OPEN_COLUMNS`) and the batch's own
+    reports: every report's neighbours at once (:meth:`near_many`), and their bigrams
+    (:meth:`know`, :meth:`load_texts`)."""
+
+    def __init__(self, stored: list[tuple[Any, ...]], memo: GramMemo | None = None) -> None:
+        self._stored = stored
+        self._rows: dict[int, dict[str, Any]] = {}  # a stored case's row, once it is near
+        self._texts: dict[int, similar.Text] = {}
         self._memo = GramMemo(0) if memo is None else memo
-        for row in rows:
-            self.add(row, None)
+
+    def _row(self, i: int) -> dict[str, Any]:
+        row = self._rows.get(i)
+        if row is None:
+            row = self._rows[i] = dict(zip(OPEN_COLUMNS, self._stored[i], strict=True))
+        return row
+
+    def near_many(
+        self, rows: list[dict[str, Any]], policies: list[TriagePolicy]
+    ) -> list[list[dict[str, Any]]]:
+        """For each of a batch's ``rows`` in order, under its centre's policy: what
+        :func:`_near` lets through of the stored cases and of the rows before it, in id
+        order. The rows with a point are joined to the cases on cells the size of the
+        radius's box, all at once: each meets those in the 3 × 3 cells around its own,
+        then the same tests as :func:`_near`'s, as arrays. A row without a point meets the
+        cases of its grid, through :func:`_near` itself."""
+        n = len(self._stored)
+        columns = list(zip(*self._stored, strict=True)) or [()] * len(OPEN_COLUMNS)
+        every = dict(zip(OPEN_COLUMNS, columns, strict=True))
+        for key in OPEN_COLUMNS:
+            every[key] = (*every[key], *(r[key] for r in rows))
+
+        def row_of(i: int) -> dict[str, Any]:
+            return self._row(i) if i < n else rows[i - n]
+
+        out: list[list[dict[str, Any]]] = [[] for _ in rows]
+        points = [j for j, r in enumerate(rows) if r["lon"] is not None and r["lat"] is not None]
+        if points:
+            found = _joined(every, n, [(j, rows[j], policies[j]) for j in points])
+            for j, near in zip(points, found, strict=True):
+                out[j] = [row_of(i) for i in near]
+        by_grid: dict[str, list[int]] = {}
+        for j, row in enumerate(rows):
+            if (row["lon"] is not None and row["lat"] is not None) or not row["grid_code"]:
+                continue
+            if not by_grid:
+                for i, code in enumerate(every["grid_code"]):
+                    by_grid.setdefault(code, []).append(i)
+            pool = [row_of(i) for i in by_grid.get(row["grid_code"], ()) if i < n + j]
+            pool.sort(key=lambda c: c["id"])  # the order the database would give
+            out[j] = _near(row, policies[j], pool)
+        return out
+
+    def know(self, rows: list[dict[str, Any]], texts: list[similar.Text]) -> None:
+        """The bigrams of the batch's own reports."""
+        for row, text in zip(rows, texts, strict=True):
+            self._texts[row["id"]] = text
 
     def load_texts(
-        self,
-        session: Session,
-        rows: list[dict[str, Any]],
-        radius_m: float,
-        weights: similar.Weights | None,
+        self, session: Session, rows: list[dict[str, Any]], weights: similar.Weights | None
     ) -> None:
-        """The bigrams of the stored cases near any of ``rows`` (only those are compared):
+        """The bigrams of the stored cases among ``rows`` (only neighbours are compared):
         remembered, or their texts fetched, cut and weighed all at once."""
         wanted: dict[int, dict[str, Any]] = {}
-        for row in rows:
-            for other in self.near(row, radius_m):
-                case_id = other["id"]
-                if case_id in self._texts or case_id in wanted:
-                    continue
-                known = self._memo.get(other, weights)
-                if known is not None:
-                    self._texts[case_id] = known
-                else:
-                    wanted[case_id] = other
+        for other in rows:
+            case_id = other["id"]
+            if case_id in self._texts or case_id in wanted:
+                continue
+            known = self._memo.get(other, weights)
+            if known is not None:
+                self._texts[case_id] = known
+            else:
+                wanted[case_id] = other
         ids = sorted(wanted)
         texts: list[Any] = []
         for start in range(0, len(ids), 900):
@@ -197,38 +237,84 @@ class Candidates:
     def text(self, row: dict[str, Any]) -> similar.Text:
         return self._texts[row["id"]]
 
-    def add(self, row: dict[str, Any], text: similar.Text | None) -> None:
-        if text is not None:
-            self._texts[row["id"]] = text
-        if row["lon"] is not None and row["lat"] is not None:
-            key = (math.floor(row["lon"] / CELL), math.floor(row["lat"] / CELL))
-            self.cells.setdefault(key, []).append(row)
-        self.grids.setdefault(row["grid_code"], []).append(row)
 
-    def near(self, row: dict[str, Any], radius_m: float) -> list[dict[str, Any]]:
-        if row["lon"] is None or row["lat"] is None:
-            return self.grids.get(row["grid_code"], []) if row["grid_code"] else []
-        reach = math.ceil(radius_m / 111_000 / max(0.2, math.cos(math.radians(row["lat"]))) / CELL)
-        x, y = math.floor(row["lon"] / CELL), math.floor(row["lat"] / CELL)
-        found: list[dict[str, Any]] = []
-        for dx in range(-reach, reach + 1):
-            for dy in range(-reach, reach + 1):
-                found.extend(self.cells.get((x + dx, y + dy), ()))
-        found.sort(key=lambda c: c["id"])  # the order the database would give
-        return found
+def _joined(
+    every: dict[str, tuple[Any, ...]],
+    stored: int,
+    asking: list[tuple[int, dict[str, Any], TriagePolicy]],
+) -> list[list[int]]:
+    """The neighbours (indices into ``every``'s columns, in id order) of each asking row
+    (its place in the batch, the row, its policy), as :func:`_near` would choose them from
+    the stored cases and the batch's rows before it."""
+    ids = np.array(every["id"], dtype=np.int64)
+    lon = np.array(every["lon"], dtype=np.float64)  # None: NaN
+    lat = np.array(every["lat"], dtype=np.float64)
+    at = np.fromiter(map(_micros, every["created_at"]), np.int64, count=len(ids))
+    codes: dict[str, int] = {}
+    county = np.array([codes.setdefault(c, len(codes)) for c in every["county_code"]], np.int64)
+    # a stored case comes before every row of the batch
+    place = np.concatenate((np.full(stored, -1), np.arange(len(ids) - stored)))
+    # what _near computes for each asking row, the same way
+    own = np.array([stored + j for j, _, _ in asking], dtype=np.int64)
+    dlat = np.array([p.duplicate_radius_m / 111_000 for _, _, p in asking])
+    dlon = np.array(
+        [
+            p.duplicate_radius_m / 111_000 / max(0.2, math.cos(math.radians(r["lat"])))
+            for _, r, p in asking
+        ]
+    )
+    windows = [r["created_at"] - timedelta(hours=p.duplicate_window_hours) for _, r, p in asking]
+    since = np.array([_micros(at) for at in windows], dtype=np.int64)
+    # cells at least as wide as every box (a hair wider, against rounding in the division):
+    # a neighbour lies in the row's cell or the next one in each direction
+    width, height = (max(float(d.max()), 1e-9) * (1 + 1e-6) for d in (dlon, dlat))
+    pointed = np.flatnonzero(~np.isnan(lon) & ~np.isnan(lat))
+    cx = np.floor(lon[pointed] / width).astype(np.int64)
+    cy = np.floor(lat[pointed] / height).astype(np.int64)
+    x0, y0 = cx.min() - 1, cy.min() - 1  # every cell and its neighbours are >= 0
+    across = cx.max() - x0 + 2
+    cell = (cy - y0) * across + (cx - x0)
+    by_cell = np.argsort(cell, kind="stable")
+    cells = cell[by_cell]
+    mine = np.searchsorted(pointed, own)  # the asking rows have points
+    centre = cell[mine]
+    firsts = np.concatenate([np.searchsorted(cells, centre + dy * across - 1) for dy in (-1, 0, 1)])
+    lasts = np.concatenate(
+        [np.searchsorted(cells, centre + dy * across + 1, side="right") for dy in (-1, 0, 1)]
+    )
+    asker = np.tile(np.arange(len(asking)), 3)
+    counts = lasts - firsts
+    total = int(counts.sum())
+    who = np.repeat(asker, counts)
+    step = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    them = pointed[by_cell[np.repeat(firsts, counts) + step]]
+    me = own[who]
+    keep = (
+        (ids[them] != ids[me])
+        & (place[them] < place[me])
+        & (county[them] == county[me])
+        & (at[them] >= since[who])
+        & ~(np.abs(lon[them] - lon[me]) > dlon[who])
+        & ~(np.abs(lat[them] - lat[me]) > dlat[who])
+    )
+    who, them = who[keep], them[keep]
+    by = np.lexsort((ids[them], who))
+    who, them = who[by], them[by]
+    bounds = np.searchsorted(who, np.arange(len(asking) + 1))
+    return [them[bounds[k] : bounds[k + 1]].tolist() for k in range(len(asking))]
 
 
 def best_duplicates(
-    news: list[tuple[Any, similar.Text]], candidates: Candidates
+    news: list[tuple[Any, similar.Text]],
+    neighbours: list[list[dict[str, Any]]],
+    candidates: Candidates,
 ) -> list[tuple[dict[str, Any], similar.Score] | None]:
-    """As :func:`find_duplicate` for each new case of a batch (with ``text``, its bigrams),
-    in order, over the preloaded candidates: each meets the stored cases near it and the
-    batch's earlier cases, which join the candidates as it goes. The texts of all the pairs
-    that place and time let through are compared at once."""
+    """As :func:`find_duplicate` for each new case of a batch (with ``text``, its bigrams)
+    among its ``neighbours`` (:meth:`Candidates.near_many`), in order. The texts of all the
+    pairs that place and time let through are compared at once."""
     plans = []
-    for n, text in news:
+    for (n, text), near in zip(news, neighbours, strict=True):
         row, policy = n.row, n.policy
-        near = _near(row, policy, candidates.near(row, policy.duplicate_radius_m))
         olds = [_report(candidates.text(o), o) for o in near]
         gated = similar.gate(
             _report(text, row),
@@ -236,13 +322,12 @@ def best_duplicates(
             radius_m=policy.duplicate_radius_m,
             window_hours=policy.duplicate_window_hours,
         )
-        plans.append((near, gated, [olds[i].text for i, *_ in gated]))
-        candidates.add(row, text)
+        plans.append((gated, [olds[i].text for i, *_ in gated]))
     overlaps = similar.overlaps_many(
-        [(text, theirs) for (_, text), (_, _, theirs) in zip(news, plans, strict=True)]
+        [(text, theirs) for (_, text), (_, theirs) in zip(news, plans, strict=True)]
     )
     found = []
-    for (n, _), (near, gated, _), texts in zip(news, plans, overlaps, strict=True):
+    for (n, _), near, (gated, _), texts in zip(news, neighbours, plans, overlaps, strict=True):
         window = n.policy.duplicate_window_hours
         scored = similar.finish(len(near), gated, texts.tolist(), window_hours=window)
         found.append(_pick(near, scored, n.policy))
