@@ -1,9 +1,10 @@
 """Probable duplicates at intake: the open cases near a new report, and the best match.
 
 The per-record door asks the database for each report (:func:`find_duplicate`); the batch
-door loads the open cases near the whole batch once, buckets them in ~500 m cells
-(:class:`Candidates`) and scores each report against its neighbours (:func:`best_duplicates`),
-including the reports earlier in the same batch. Scores come from :mod:`gridgov.nlp.similar`,
+door loads the open cases near the whole batch once, finds every report's neighbours among
+them and the reports earlier in the same batch in one join on cells the size of the radius
+(:meth:`Candidates.near_many`), and scores each report against its neighbours
+(:func:`best_duplicates`). Scores come from :mod:`gridgov.nlp.similar`,
 a report against all its neighbours at once. The bigrams of stored cases are remembered from
 batch to batch (:class:`GramMemo`): a case's title and description never change after intake,
 and a busy door meets the same open cases in batch after batch.
