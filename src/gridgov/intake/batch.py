@@ -38,6 +38,7 @@ from gridgov.intake.linkage import LINKED_CHANNELS
 from gridgov.intake.reference import Reference
 from gridgov.intake.suggest import Classification
 from gridgov.kit.errors import Forbidden, ValidationFailed
+from gridgov.kit.gc import collector_paused
 from gridgov.nlp import similar
 from gridgov.regions import repository as regions
 from gridgov.store.engine import retried_on_race
@@ -78,6 +79,7 @@ class _New:
 
 
 @retried_on_race("uq_case_channel_external_id")
+@collector_paused()  # a batch's rows live to its end: nothing for the collector (kit.gc)
 def receive_batch(
     session: Session,
     *,
