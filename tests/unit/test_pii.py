@@ -85,6 +85,21 @@ def test_names_and_fields_are_masked_for_display() -> None:
     }
 
 
+def test_payloads_sharing_a_memo_are_masked_as_each_alone() -> None:
+    """The batch door masks its payloads through one memo: what recurs is masked the same,
+    and a string seen unmasked in one payload is still masked in the next."""
+    payloads = [
+        {"note": "回电13812345678", "due": {"sign": "2026-03-02T10:00:00+08:00"}},
+        {"note": "回电13812345678", "units": ["320724-city", "回电13912345678"]},
+        {"note": "路灯不亮", "due": {"sign": "2026-03-02T10:00:00+08:00"}},
+    ]
+    memo: dict[str, str] = {}
+    together = [pii.mask_payload(p, memo) for p in payloads]
+    assert together == [pii.mask_payload(p) for p in payloads]
+    assert together[1]["units"][1] == "回电139****5678"
+    assert memo["回电13812345678"] == "回电138****5678"
+
+
 @given(
     st.sampled_from(["110105", "320724", "440305"]),
     st.dates(date(1920, 1, 1), date(2020, 12, 31)),

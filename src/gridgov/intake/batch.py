@@ -551,11 +551,12 @@ def _clocks(
 
 def _write(session: Session, news: list[_New], now: datetime) -> None:
     case_rows, events, centres, protected, assignments, clocks, outbox = [], [], [], [], [], [], []
+    memo: dict[str, str] = {}  # the batch's strings, masked
     for n in news:
         row = n.row
         prev = GENESIS
         for seq, (action, before, after, who, payload, who_id) in enumerate(n.events, start=1):
-            payload = pii.mask_payload(payload)
+            payload = pii.mask_payload(payload, memo)
             # what link_hash of the event would give, without building a ChainedEvent per event
             fields = event_fields(row["id"], seq, now, who, action, before, after, payload)
             digest = fields_hash(prev, fields)

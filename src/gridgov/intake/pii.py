@@ -159,12 +159,19 @@ def mask_phone(phone: str | None) -> str | None:
     return mask_value(Kind.phone, phone)
 
 
-def mask_payload(value: Any) -> Any:
-    """Every string in a JSON-like value with its personal data masked."""
+def mask_payload(value: Any, memo: dict[str, str] | None = None) -> Any:
+    """Every string in a JSON-like value with its personal data masked. A batch of payloads
+    shares a ``memo`` (string → masked string): their due times, codes and unit names recur
+    from case to case, and each is looked at once."""
     if isinstance(value, str):
-        return mask_text(value)[0]
+        if memo is None:
+            return mask_text(value)[0]
+        masked = memo.get(value)
+        if masked is None:
+            masked = memo[value] = mask_text(value)[0]
+        return masked
     if isinstance(value, dict):
-        return {k: mask_payload(v) for k, v in value.items()}
+        return {k: mask_payload(v, memo) for k, v in value.items()}
     if isinstance(value, list):
-        return [mask_payload(v) for v in value]
+        return [mask_payload(v, memo) for v in value]
     return value
