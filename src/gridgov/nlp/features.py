@@ -193,12 +193,15 @@ class Vectorizer:
         codes, docs = ngram_codes(texts, self.n_max)
         pos = self._index.find(codes)
         hit = pos >= 0
-        # one sort of (text, feature) keys gives every text's distinct features and counts
-        keys = np.sort(docs[hit] * self.size + pos[hit])
+        # one sort of (text, feature) keys gives every text's distinct features and counts;
+        # in 32 bits when they fit (a batch of up to ~4,800 texts on labeled_train.csv's
+        # vocabulary), where the sort takes 0.6 of the time
+        keys = docs[hit] * self.size + pos[hit]
+        keys = np.sort(keys.astype(np.int32) if len(texts) * self.size < 2**31 else keys)
         first = np.ones(min(1, len(keys)), dtype=bool)  # no known n-gram at all: no rows
         starts = np.flatnonzero(np.concatenate((first, keys[1:] != keys[:-1])))
         counts = np.diff(np.concatenate((starts, [len(keys)])))
-        rows, cols = np.divmod(keys[starts], self.size)
+        rows, cols = np.divmod(keys[starts].astype(np.int64), self.size)
         indptr = np.zeros(len(texts) + 1, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=len(texts)), out=indptr[1:])
         data = (1.0 + np.log(counts)) * self.idf[cols]
