@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import shapely
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from gridgov.api.app import create_app
 from gridgov.audit.service import verify_all
@@ -930,6 +930,14 @@ def test_the_batch_door_remembers_stored_cases_bigrams_without_changing_a_score(
     with door.db.read() as session:
         m1, m2 = (session.scalar(select(Case).where(Case.external_id == e)) for e in ("M1", "M2"))
         assert m2.probable_duplicate_id == m1.id
-        number = m1.number
+        number, m1_id = m1.number, m1.id
     assert [o["explanation"] for o in warm] == [o["explanation"] for o in cold]
     assert f"→ like {number}" in warm[0]["explanation"]
+    assert len(door.triage.rows) == 2  # M1's and M2's rows, remembered too
+    # remembered rows never make a case open: once M1 is closed, nothing is like it
+    with door.db.write() as session:
+        session.execute(update(Case).where(Case.id == m1_id).values(status="closed"))
+    warm = run(door.triage, later, keep=False)
+    cold = run(Triage(door.triage.suggester), later, keep=False)
+    assert [o["explanation"] for o in warm] == [o["explanation"] for o in cold]
+    assert "→ like" not in warm[0]["explanation"]

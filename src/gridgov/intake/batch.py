@@ -362,7 +362,7 @@ def _create(
     ids = cases_repo.reserve_case_ids(session, len(news))
     weights = triage.suggester.bigram_weights()
     candidates = duplicates.Candidates(
-        duplicates.open_cases(session, news, now=now), triage.bigrams
+        duplicates.open_cases(session, news, now=now, memo=triage.rows), triage.bigrams
     )
     texts = similar.weigh(
         similar.grams_many([(n.data.title, n.data.description) for n in news]), weights

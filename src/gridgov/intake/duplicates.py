@@ -79,14 +79,18 @@ def find_duplicate(
 OPEN_COLUMNS = ("id", "number", "lon", "lat", "grid_code", "created_at", "county_code")
 
 
-def open_cases(session: Session, news: list[Any], *, now: datetime) -> list[tuple[Any, ...]]:
+def open_cases(
+    session: Session, news: list[Any], *, now: datetime, memo: RowMemo | None = None
+) -> list[tuple[Any, ...]]:
     """Open cases near any of the batch's points within the widest window, as duplicate
-    candidates: tuples of :data:`OPEN_COLUMNS`."""
+    candidates: tuples of :data:`OPEN_COLUMNS`. The database says which cases are open near
+    the batch; their rows come from ``memo`` when it has met them (none of their columns
+    changes after intake), else they are read and remembered."""
     counties = {n.home.region_code[:6] for n in news} | {n.data.region_code[:6] for n in news}
     window = max(n.policy.duplicate_window_hours for n in news)
     radius = max(n.policy.duplicate_radius_m for n in news)
     points = [(n.draft.lon, n.draft.lat) for n in news if n.draft.lon is not None]
-    stmt = select(*(getattr(Case, c) for c in OPEN_COLUMNS)).where(
+    stmt = select(Case.id, Case.number).where(
         Case.county_code.in_(counties),
         Case.created_at >= now - timedelta(hours=window),
         Case.status.in_(OPEN),
@@ -100,8 +104,46 @@ def open_cases(session: Session, news: list[Any], *, now: datetime) -> list[tupl
             Case.lat.between(min(ys) - margin, max(ys) + margin),
         )
     # through the connection, not the ORM session: plain columns need none of its per-row
-    # result handling (10,000 open cases: 80 → 59 ms); nothing of the batch is pending yet
-    return [tuple(r) for r in session.connection().execute(stmt)]
+    # result handling; nothing of the batch is pending yet
+    conn = session.connection()
+    memo = RowMemo(0) if memo is None else memo
+    keys = [tuple(r) for r in conn.execute(stmt)]
+    found = {key: row for key in keys if (row := memo.get(key)) is not None}
+    unknown = sorted(case_id for case_id, number in keys if (case_id, number) not in found)
+    columns = [getattr(Case, c) for c in OPEN_COLUMNS]
+    for start in range(0, len(unknown), 900):
+        for r in conn.execute(select(*columns).where(Case.id.in_(unknown[start : start + 900]))):
+            row = tuple(r)
+            found[(row[0], row[1])] = row
+            memo.put(row)
+    return [found[key] for key in keys]
+
+
+class RowMemo:
+    """The rows (:data:`OPEN_COLUMNS`) of stored cases, kept across batches, at most ``size``
+    of them (the oldest half is forgotten when full): a case's number, place, grid, county
+    and time never change after intake, and a busy door meets the same open cases in batch
+    after batch. Reading only which cases are open took half the time of reading their rows
+    (10,500 open cases: 47 → 21 ms on PostgreSQL, 42 → 20 ms on SQLite). Keyed by id *and*
+    number, as :class:`GramMemo`."""
+
+    def __init__(self, size: int = 20_000) -> None:
+        self.size = size
+        self._known: dict[tuple[int, str], tuple[Any, ...]] = {}
+
+    def get(self, key: tuple[int, str]) -> tuple[Any, ...] | None:
+        return self._known.get(key)
+
+    def put(self, row: tuple[Any, ...]) -> None:
+        if self.size <= 0:
+            return
+        if len(self._known) >= self.size:
+            for key in list(self._known)[: max(1, self.size // 2)]:
+                self._known.pop(key, None)  # another thread's batch may have dropped it
+        self._known[(row[0], row[1])] = row
+
+    def __len__(self) -> int:
+        return len(self._known)
 
 
 class GramMemo:

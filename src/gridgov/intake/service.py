@@ -80,12 +80,13 @@ class Placed:
 @dataclass
 class Triage:
     """What automatic triage needs besides the database: the classifier, and for batches
-    the in-memory grid index (rebuilt when the grids change) and the remembered bigrams of
-    stored cases (duplicate candidates)."""
+    the in-memory grid index (rebuilt when the grids change) and the remembered bigrams and
+    rows of stored cases (duplicate candidates)."""
 
     suggester: Suggester
     _locator: tuple[object, Locator, dict[str, str]] | None = None
     bigrams: duplicates.GramMemo = field(default_factory=duplicates.GramMemo)
+    rows: duplicates.RowMemo = field(default_factory=duplicates.RowMemo)
 
     def locator(self, session: Session) -> tuple[Locator, dict[str, str]]:
         """The grid index and each comprehensive grid's region."""
