@@ -222,6 +222,22 @@ def test_the_bigram_memo_stays_within_its_size_and_keeps_the_newest() -> None:
     assert len(off) == 0
 
 
+def test_the_row_memo_stays_within_its_size_and_knows_a_case_by_id_and_number() -> None:
+    from gridgov.intake.duplicates import RowMemo
+
+    memo = RowMemo(size=4)
+    rows = [(i, f"N-{i}", 119.7, 34.07, "G1", NEAR_NOW, "320724") for i in range(10)]
+    for row in rows:
+        memo.put(row)
+    assert len(memo) <= 4
+    assert memo.get((9, "N-9")) == rows[9]
+    assert memo.get((0, "N-0")) is None  # the oldest were forgotten
+    assert memo.get((9, "other-9")) is None  # the same id in another database
+    off = RowMemo(size=0)
+    off.put(rows[0])
+    assert len(off) == 0
+
+
 NEAR_NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
