@@ -307,7 +307,7 @@ def _joined(
         ]
     )
     windows = [r["created_at"] - timedelta(hours=p.duplicate_window_hours) for _, r, p in asking]
-    since = np.array([_micros(at) for at in windows], dtype=np.int64)
+    since = np.array([_micros(w) for w in windows], dtype=np.int64)
     # cells at least as wide as every box (a hair wider, against rounding in the division):
     # a neighbour lies in the row's cell or the next one in each direction
     width, height = (max(float(d.max()), 1e-9) * (1 + 1e-6) for d in (dlon, dlat))
