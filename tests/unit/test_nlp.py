@@ -59,6 +59,22 @@ def test_features_equal_scikit_learn_tfidf_on_characters() -> None:
     np.testing.assert_allclose(ours, theirs[:, order], atol=1e-12)
 
 
+def test_features_are_the_same_whether_their_keys_are_sorted_in_32_or_64_bits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from gridgov.nlp import features
+
+    texts, _ = corpus(200, seed=3)
+    v = Vectorizer.fit(texts, min_df=1)
+    assert len(texts) * v.size > 2**15  # keys that overflow 16 bits
+    narrow = v.weights(texts)
+    monkeypatch.setattr(features, "KEYS_32", 0)  # as for a batch too big for 32 bits
+    wide = v.weights(texts)
+    for a, b in zip(narrow, wide, strict=True):
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b)
+
+
 def test_ngrams_never_span_two_texts() -> None:
     codes, docs = ngram_codes(["ab", "cd"], 2)
     grams = {(decode(int(c)), int(d)) for c, d in zip(codes, docs, strict=True)}

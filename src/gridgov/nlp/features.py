@@ -160,6 +160,9 @@ class HashIndex:
         return out
 
 
+KEYS_32 = 2**31  # (text, feature) keys below this are sorted in 32 bits
+
+
 @dataclass
 class Vectorizer:
     """A fitted vocabulary: sorted n-gram codes and their inverse document frequencies."""
@@ -197,7 +200,7 @@ class Vectorizer:
         # in 32 bits when they fit (a batch of up to ~4,800 texts on labeled_train.csv's
         # vocabulary), where the sort takes 0.6 of the time
         keys = docs[hit] * self.size + pos[hit]
-        keys = np.sort(keys.astype(np.int32) if len(texts) * self.size < 2**31 else keys)
+        keys = np.sort(keys.astype(np.int32) if len(texts) * self.size < KEYS_32 else keys)
         first = np.ones(min(1, len(keys)), dtype=bool)  # no known n-gram at all: no rows
         starts = np.flatnonzero(np.concatenate((first, keys[1:] != keys[:-1])))
         counts = np.diff(np.concatenate((starts, [len(keys)])))
