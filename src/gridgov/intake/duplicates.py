@@ -13,7 +13,6 @@ and a busy door meets the same open cases in batch after batch.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -68,7 +67,15 @@ def find_duplicate(
         weights,
     )
     texts = {row["id"]: t for row, t in zip(others, theirs, strict=True)}
-    found = _best(_row(case), mine, policy, others, lambda row: texts[row["id"]])
+    me = _row(case)
+    near = _near(me, policy, others)  # the best above the threshold among them
+    scored = similar.scores(
+        _report(mine, me),
+        [_report(texts[o["id"]], o) for o in near],
+        radius_m=policy.duplicate_radius_m,
+        window_hours=policy.duplicate_window_hours,
+    )
+    found = _pick(near, scored, policy)
     best = (rows[found[0]["id"]][0], found[1]) if found else None
     if best:
         case.probable_duplicate_id = best[0].id
@@ -389,25 +396,6 @@ def _row(case: Case) -> dict[str, Any]:
         "created_at": case.created_at,
         "county_code": case.county_code,
     }
-
-
-def _best(
-    row: dict[str, Any],
-    text: similar.Text,
-    policy: TriagePolicy,
-    others: list[dict[str, Any]],
-    text_of: Callable[[dict[str, Any]], similar.Text],
-) -> tuple[dict[str, Any], similar.Score] | None:
-    """The best-scoring open case above the centre's threshold: same county, inside the
-    window and the radius (or the same grid when the report has no point)."""
-    near = _near(row, policy, others)
-    scored = similar.scores(
-        _report(text, row),
-        [_report(text_of(o), o) for o in near],
-        radius_m=policy.duplicate_radius_m,
-        window_hours=policy.duplicate_window_hours,
-    )
-    return _pick(near, scored, policy)
 
 
 def _near(
