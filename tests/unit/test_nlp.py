@@ -222,6 +222,15 @@ def test_model_file_round_trip_and_refusals(model: classify.Model, tmp_path: Pat
         classify.Model.load(tmp_path / "missing.npz")
 
 
+def test_the_same_messages_train_the_same_model_and_version(model: classify.Model) -> None:
+    # a version tells two models apart by a digest of their weights: retraining on the same
+    # file at the same time must not make a "new" model
+    again = classify.train(*corpus(400, seed=1), now=NOW)
+    assert again.version == model.version
+    assert np.array_equal(again.coef, model.coef)
+    assert np.array_equal(again.intercept, model.intercept)
+
+
 def test_evaluate_reports_the_numbers_it_is_asked_for() -> None:
     report = classify.evaluate(["a", "a", "b", "b"], ["a", "b", "b", "b"])
     assert report["accuracy"] == 0.75

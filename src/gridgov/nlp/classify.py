@@ -421,7 +421,10 @@ def _fit_linear(
             p = np.asarray(present[pos].sum(axis=0)).ravel() + 1.0
             q = np.asarray(present[~pos].sum(axis=0)).ravel() + 1.0
             scale = np.abs(np.log((p / p.sum()) / (q / q.sum()))) ** params.nb_power
-        svm = LinearSVC(C=params.c, max_iter=5000)
+        # seeded: its coordinate descent visits the examples in a random order, so the same
+        # messages would otherwise give weights that differ in the fifth digit, and a model
+        # version (a digest of the weights) that differs at every training
+        svm = LinearSVC(C=params.c, max_iter=5000, random_state=0)
         svm.fit(csr_matrix(x.multiply(scale)), pos)
         coef[k] = svm.coef_[0] * scale
         intercept[k] = svm.intercept_[0]
