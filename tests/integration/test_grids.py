@@ -17,6 +17,7 @@ from gridgov.bootstrap import Platform
 from gridgov.grids import repository, service
 from gridgov.grids.coords import from_wgs84
 from gridgov.kit.clock import utc_now
+from gridgov.regions import repository as regions
 from gridgov.sim.county import CountySpec, generate, synthetic_county
 from gridgov.sim.store import store_county
 from gridgov.store.models import Center, Region, User, UserRole
@@ -607,3 +608,28 @@ def test_new_grids_without_codes_get_codes_in_reading_order(
     assert len(names) >= 3
     assert names == expected  # 001 north-west, then east, then the southern row
     assert codes == [f"{village.code}{i:03d}" for i in range(1, len(codes) + 1)]
+
+
+def test_a_region_chain_runs_up_to_the_province_and_ends_at_a_cycle(platform: Platform) -> None:
+    levels = [("32", "province"), ("3207", "city"), ("320724", "county"), ("320724100", "town")]
+    with platform.db.write() as session:
+        parent = None
+        for code, level in levels:
+            session.add(Region(code=code, name=code, level=level, parent_code=parent))
+            session.flush()
+            parent = code
+        session.add(Region(code="320724100201", name="v", level="village", parent_code=parent))
+    with platform.db.read() as session:
+        assert regions.region_chain(session, code="320724100201") == [
+            "320724100201",
+            "320724100",
+            "320724",
+            "3207",
+            "32",
+        ]
+        assert regions.region_chain(session, code="3207") == ["3207", "32"]
+        assert regions.region_chain(session, code="999999") == ["999999"]  # not a region
+    with platform.db.write() as session:  # a mistaken edit makes the province its town's child
+        session.get(Region, "32").parent_code = "320724100"  # type: ignore[union-attr]
+    with platform.db.read() as session:
+        assert regions.region_chain(session, code="320724") == ["320724", "3207", "32", "320724100"]

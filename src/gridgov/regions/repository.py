@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
 from sqlalchemy.orm import Session
 
 from gridgov.kit.errors import NotFound
@@ -24,13 +24,31 @@ def region_chain(session: Session, *, code: str) -> list[str]:
     memo: dict[str, list[str]] = session.info.setdefault("gridgov.region_chains", {})
     if code in memo:
         return list(memo[code])
+    # the region and its ancestors in one statement, not one per level (a round trip each)
+    up = (
+        select(Region.code, Region.parent_code, literal(0).label("depth"))
+        .where(Region.code == code)
+        .cte("up", recursive=True)
+    )
+    up = up.union_all(
+        select(Region.code, Region.parent_code, up.c.depth + 1).where(
+            Region.code == up.c.parent_code, up.c.depth < _DEEPEST
+        )
+    )
+    parent_of: dict[str, str | None] = dict(
+        session.execute(select(up.c.code, up.c.parent_code)).all()
+    )
     chain: list[str] = []
     current: str | None = code
-    while current is not None and current not in chain:
+    while current is not None and current not in chain:  # a cycle ends where it repeats
         chain.append(current)
-        current = session.scalar(select(Region.parent_code).where(Region.code == current))
+        current = parent_of.get(current)
     memo[code] = chain
     return list(chain)
+
+
+# deeper than any real hierarchy (province … village … micro-grid): bounds a cycle's recursion
+_DEEPEST = 32
 
 
 def center_for_region(session: Session, *, code: str) -> Center:
