@@ -126,6 +126,13 @@ def open_cases(
     return [found[key] for key in keys]
 
 
+def _make_room(known: dict[Any, Any], size: int) -> None:
+    """A memo at its ``size`` forgets its oldest half (dicts keep insertion order)."""
+    if len(known) >= size:
+        for key in list(known)[: max(1, size // 2)]:
+            known.pop(key, None)  # another thread's batch may have dropped it
+
+
 class RowMemo:
     """The rows (:data:`OPEN_COLUMNS`) of stored cases, kept across batches, at most ``size``
     of them (the oldest half is forgotten when full): a case's number, place, grid, county
@@ -144,9 +151,7 @@ class RowMemo:
     def put(self, row: tuple[Any, ...]) -> None:
         if self.size <= 0:
             return
-        if len(self._known) >= self.size:
-            for key in list(self._known)[: max(1, self.size // 2)]:
-                self._known.pop(key, None)  # another thread's batch may have dropped it
+        _make_room(self._known, self.size)
         self._known[(row[0], row[1])] = row
 
     def __len__(self) -> int:
@@ -177,9 +182,7 @@ class GramMemo:
             return
         if weights is not self._weights:
             self._known, self._weights = {}, weights
-        if len(self._known) >= self.size:
-            for key in list(self._known)[: max(1, self.size // 2)]:
-                self._known.pop(key, None)  # another thread's batch may have dropped it
+        _make_room(self._known, self.size)
         # its own copy: a batch's arrays are views of one block, which it would keep alive
         own = similar.Text(text.codes.copy(), text.weights.copy(), text.mass)
         self._known[(row["id"], row["number"])] = own
