@@ -224,6 +224,61 @@ def test_rows_written_column_by_column_read_back_as_the_orm_writes_them(
     assert count(platform, DeadLetter) == 3
 
 
+def test_a_long_key_list_finds_exactly_its_keys_however_often_it_is_asked(
+    platform: Platform,
+) -> None:
+    """store.fast.one_of (the imports' and the batch door's lookup of ids on file): the rows
+    whose key is listed, none for an empty list, the same answer on the tenth run of the
+    same statement as on the first (PostgreSQL's driver prepares a statement after five)."""
+    at = datetime(2026, 3, 2, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    stored = [f"k-{i}" for i in range(0, 3000, 3)]
+    with platform.db.write() as s:
+        fast.insert_columns(
+            s.connection(),
+            DeadLetter.__table__,
+            {
+                "channel": ["web"] * len(stored),
+                "external_id": stored,
+                "received_at": [at] * len(stored),
+                "reason": ["r"] * len(stored),
+                "payload": [{}] * len(stored),
+            },
+        )
+    asked = [f"k-{i}" for i in range(1000, 1900)]  # 900 keys, 300 of them stored
+    dialect = platform.db.engine.dialect
+    with platform.db.read() as s:
+        for _ in range(10):
+            found = set(
+                s.scalars(
+                    select(DeadLetter.external_id).where(
+                        DeadLetter.channel == "web",
+                        fast.one_of(DeadLetter.external_id, asked, dialect),
+                    )
+                )
+            )
+            assert found == set(asked) & set(stored)
+            assert len(found) == 300
+        none = select(DeadLetter.id).where(fast.one_of(DeadLetter.external_id, [], dialect))
+        assert s.scalars(none).all() == []
+
+
+def test_files_imported_one_after_another_each_check_their_ids(
+    platform: Platform, world: World, tmp_path: Path
+) -> None:
+    """A second and a third export into a database that already holds the first: each row
+    of theirs is new, each of the first's on file (the lookup runs on a connection that has
+    run it before, as a pooled one does)."""
+    first = run_import(platform, write_csv(tmp_path / "a.csv", ROWS), dry=False)
+    assert first.imported == 3
+    for n, prefix in enumerate(("b", "c"), start=2):
+        rows = [[f"{prefix}{r[0]}", *r[1:]] for r in ROWS]
+        report = run_import(platform, write_csv(tmp_path / f"{prefix}.csv", rows), dry=False)
+        assert (report.imported, report.already_on_file) == (3, 0)
+        assert count(platform, Case) == 3 * n
+    again = run_import(platform, write_csv(tmp_path / "a.csv", ROWS), dry=False)
+    assert (again.imported, again.already_on_file) == (0, 4)
+
+
 def test_bad_mapping_and_missing_columns_are_refused_up_front(
     platform: Platform, world: World, tmp_path: Path
 ) -> None:

@@ -252,6 +252,24 @@ def test_an_upload_retried_while_the_first_is_being_written_makes_each_case_once
     assert count(door) == 4
 
 
+@pytest.mark.parametrize("door_fn", [batch.receive_batch, service.receive_all])
+def test_an_id_is_a_channels_own_another_channel_may_use_it_again(
+    door: Platform, world: World, door_fn: Any
+) -> None:
+    """A hotline call id and a grid app's client id that happen to be equal are two
+    reports; each channel's own repeat is the record on file."""
+    call = {"call_id": "X-1", "text": "河道漂浮垃圾", "lon": LON, "lat": LAT}
+    report = {"client_id": "X-1", "text": "人民路路灯不亮", "lon": LON, "lat": LAT}
+    sent = [("hotline", "agent", call), ("grid_app", "grid_worker", report)] * 2
+    got = []
+    for channel, user, record in sent:
+        with door.db.write() as session:
+            got += through(door_fn, session, door, world, [record], channel=channel, user=user)
+    assert [r["outcome"] for r in got] == ["created", "created", "existing", "existing"]
+    assert got[2]["number"] == got[0]["number"] != got[1]["number"] == got[3]["number"]
+    assert count(door) == 2
+
+
 def test_a_bad_record_is_a_dead_letter_that_can_be_corrected_and_replayed(
     door: Platform, world: World
 ) -> None:

@@ -13,8 +13,24 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import ColumnElement, Connection, Dialect, Table, any_, bindparam
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError
+
+
+def one_of(
+    column: ColumnElement[Any], values: Sequence[Any], dialect: Dialect
+) -> ColumnElement[bool]:
+    """``column IN values`` as each backend takes a long list best, for looking up many keys
+    at once: on PostgreSQL ``= ANY(array)``, one parameter, which the planner treats as a
+    constant array (hashed where it filters, and an index condition). A list of ``IN ($1, …,
+    $900)`` is compared value by value on every row a scan meets, and on a table loaded since
+    its last statistics the planner does scan: looking 20,000 external ids up in 23 such
+    lists took 9.6 s after an import of 20,000 cases, one ``= ANY`` 0.04 s. On SQLite,
+    ``IN``; keep its lists under SQLite's 32,766 variables."""
+    if dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(values)
 
 
 def insert_many(
