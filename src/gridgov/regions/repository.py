@@ -18,6 +18,10 @@ def get_region(session: Session, *, code: str) -> Region:
     return region
 
 
+# deeper than any real hierarchy (province … village … micro-grid): bounds a cycle's recursion
+_DEEPEST = 32
+
+
 def region_chain(session: Session, *, code: str) -> list[str]:
     """The region's code followed by every ancestor's, up to the province (remembered for
     the rest of the transaction)."""
@@ -45,10 +49,6 @@ def region_chain(session: Session, *, code: str) -> list[str]:
         current = parent_of.get(current)
     memo[code] = chain
     return list(chain)
-
-
-# deeper than any real hierarchy (province … village … micro-grid): bounds a cycle's recursion
-_DEEPEST = 32
 
 
 def center_for_region(session: Session, *, code: str) -> Center:
