@@ -42,7 +42,7 @@ from gridgov.kit.gc import collector_paused
 from gridgov.nlp import similar
 from gridgov.regions import repository as regions
 from gridgov.store.engine import retried_on_race
-from gridgov.store.fast import insert_many, one_of
+from gridgov.store.fast import insert_many, one_of, unprepared
 from gridgov.store.models import (
     Case,
     CaseAssignment,
@@ -183,16 +183,17 @@ def _drop_known(
     known: dict[tuple[str, str], Any] = {}
     # by channel and id, the unique key's two columns: by id alone no index serves, and the
     # lookup scanned every case (2 → 6 ms a batch over 10,000 cases on SQLite)
-    for channel, id_set in by_channel.items():
-        ids = sorted(id_set)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            for row in session.execute(
-                select(Case.channel, Case.external_id, Case.number, Case.status, Case.triage).where(
-                    Case.channel == channel, one_of(Case.external_id, chunk, dialect)
-                )
-            ):
-                known[(row.channel, row.external_id)] = row
+    with unprepared(session.connection()):  # a batch after batch of 500: see one_of
+        for channel, id_set in by_channel.items():
+            ids = sorted(id_set)
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                for row in session.execute(
+                    select(
+                        Case.channel, Case.external_id, Case.number, Case.status, Case.triage
+                    ).where(Case.channel == channel, one_of(Case.external_id, chunk, dialect))
+                ):
+                    known[(row.channel, row.external_id)] = row
     keep: list[tuple[int, channels.Draft]] = []
     repeats: list[tuple[int, int]] = []
     first: dict[tuple[str, str], int] = {}

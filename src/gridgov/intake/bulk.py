@@ -52,7 +52,7 @@ from gridgov.kit.gc import collector_paused
 from gridgov.kit.tables import read_table
 from gridgov.regions import repository as regions
 from gridgov.store.engine import retrying_races
-from gridgov.store.fast import insert_columns, one_of
+from gridgov.store.fast import insert_columns, one_of, unprepared
 from gridgov.store.models import (
     Case,
     CaseCenter,
@@ -304,15 +304,16 @@ def _existing_ids(
     ids = sorted({clean(r.get(column, "")) for r in rows} - {""})
     dialect = session.get_bind().dialect
     found: set[str] = set()
-    for i in range(0, len(ids), 10_000):
-        found.update(
-            session.scalars(
-                select(Case.external_id).where(
-                    Case.channel == channel.value,
-                    one_of(Case.external_id, ids[i : i + 10_000], dialect),
+    with unprepared(session.connection()):
+        for i in range(0, len(ids), 900):  # SQLite before 3.32 takes at most 999 variables
+            found.update(
+                session.scalars(
+                    select(Case.external_id).where(
+                        Case.channel == channel.value,
+                        one_of(Case.external_id, ids[i : i + 900], dialect),
+                    )
                 )
             )
-        )
     return found
 
 

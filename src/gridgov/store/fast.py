@@ -10,7 +10,8 @@ tuples.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Dialect, Table, any_, bindparam
@@ -22,15 +23,34 @@ def one_of(
     column: ColumnElement[Any], values: Sequence[Any], dialect: Dialect
 ) -> ColumnElement[bool]:
     """``column IN values`` as each backend takes a long list best, for looking up many keys
-    at once. On PostgreSQL ``= ANY($1)``: the list as one array parameter. psycopg prepares a
-    statement the fifth time it runs it, and the generic plan PostgreSQL then used for ``IN
-    ($1, …, $900)`` compared each row it met with the 900 parameters one by one: 0.4 s a
-    query among a channel's 20,000 cases, against 10 ms unprepared. As one array the same
-    lookup stayed at 2–3 ms however often it ran (measured 2026-11-24). On SQLite ``IN``;
-    keep its lists under SQLite's 32,766 variables."""
+    at once: on PostgreSQL ``= ANY($1)``, the list as one array parameter; on SQLite ``IN``
+    (keep its lists under 999 values, SQLite's limit on variables before 3.32).
+
+    Run such lookups :func:`unprepared`. psycopg prepares a statement the fifth time it
+    runs it, and PostgreSQL's generic plan then compared each row of the channel with every
+    key: with ``IN ($1 … $900)`` 0.4 s a query among 20,000 cases, against 10 ms unprepared,
+    and ``= ANY($1)`` in chunks of 900 was as slow (measured 2026-11-24: a second import of
+    20,000 rows 13.4 s either way, 2.0 s unprepared)."""
     if dialect.name == "postgresql":
         return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
     return column.in_(values)
+
+
+@contextmanager
+def unprepared(conn: Connection) -> Iterator[None]:
+    """Statements run in the block are not prepared by psycopg (which prepares a statement
+    the fifth time it runs it): for lookups whose generic plan can be far worse than the
+    plan made for their values (see :func:`one_of`). Nothing on SQLite."""
+    raw = conn.connection.driver_connection
+    if conn.dialect.name != "postgresql" or not hasattr(raw, "prepare_threshold"):
+        yield
+        return
+    before = raw.prepare_threshold
+    raw.prepare_threshold = None
+    try:
+        yield
+    finally:
+        raw.prepare_threshold = before
 
 
 def insert_many(
