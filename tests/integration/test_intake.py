@@ -17,9 +17,9 @@ from gridgov.bootstrap import Platform
 from gridgov.cases import service as cases
 from gridgov.dispatch import rules as rules_db
 from gridgov.grids import repository as grids
-from gridgov.intake import batch, deadletters, service
-from gridgov.kit.errors import ValidationFailed
-from gridgov.store.models import Case, CaseEvent, DeadLetter, TriagePolicy
+from gridgov.intake import batch, channels, deadletters, service
+from gridgov.kit.errors import Forbidden, ValidationFailed
+from gridgov.store.models import Case, CaseEvent, DeadLetter, DeadLetterReveal, TriagePolicy
 
 from ..conftest import NOW
 from ..factories import (
@@ -202,6 +202,10 @@ def test_http_idempotency_key_and_offline_batch_never_double(door: Platform, wor
     assert [r["outcome"] for r in first] == ["created"] * 3 + ["rejected"]
     assert [r["outcome"] for r in again] == ["existing"] * 3 + ["rejected"]
     assert count(door) == 4
+    # the refused record is one letter, tried twice
+    assert first[3]["dead_letter"] == again[3]["dead_letter"]
+    with door.db.read() as session:
+        assert session.get(DeadLetter, first[3]["dead_letter"]).attempts == 2
 
 
 def through(
@@ -336,6 +340,134 @@ def test_a_dead_letter_handled_by_two_dispatchers_at_once_is_handled_once(
     with door.db.read() as session:
         row = session.get(DeadLetter, letter)
         assert (row.state, row.case_id) == ("replayed", first.case.id)
+
+
+def test_a_refused_form_sent_again_and_mended_twice_over_makes_one_case(
+    door: Platform, world: World
+) -> None:
+    """A citizen's app sends a form the web channel refuses, three times under one
+    Idempotency-Key: one dead letter, tried three times. A changed form, still refused, is a
+    letter of its own. A dispatcher mends and replays both letters and the app sends the
+    mended form itself: every one of them is the same case."""
+    client = TestClient(create_app(door, run_sweeper=False))
+    app = {**auth(door, "citizen"), "Idempotency-Key": "form-88"}
+    bad = {"text": "小区噪音扰民", "region_code": VILLAGE_A, "phone": PHONE}
+    answers = [client.post("/api/v1/intake/web", json=bad, headers=app) for _ in range(3)]
+    assert [a.status_code for a in answers] == [422] * 3
+    assert len({a.json()["dead_letter"] for a in answers}) == 1
+    changed = {**bad, "text": "小区夜间噪音扰民"}
+    assert client.post("/api/v1/intake/web", json=changed, headers=app).status_code == 422
+    dispatcher = auth(door, "dispatcher")
+    letters = client.get("/api/v1/intake/dead-letters", headers=dispatcher).json()
+    assert [(x["external_id"], x["attempts"]) for x in letters] == [
+        ("idem:form-88", 1),
+        ("idem:form-88", 3),
+    ]
+    mended = {"text": "小区噪音扰民", "region_code": VILLAGE_A, "contact_phone": PHONE}
+    numbers = []
+    for letter in letters:
+        res = client.post(
+            f"/api/v1/intake/dead-letters/{letter['id']}/replay", json=mended, headers=dispatcher
+        )
+        assert res.status_code == 200, res.text
+        numbers.append(res.json()["number"])
+    sent = client.post("/api/v1/intake/web", json=mended, headers=app)
+    assert sent.status_code == 200  # on file already
+    assert numbers == [sent.json()["number"]] * 2
+    assert count(door) == 1
+    listed = client.get("/api/v1/intake/dead-letters?state=replayed", headers=dispatcher).json()
+    assert [x["case"] for x in listed] == numbers
+
+
+@pytest.mark.parametrize("channel", sorted(CHANNEL_RECORDS))
+def test_a_dead_letter_keeps_its_channels_id_through_retries_and_mending(
+    door: Platform, world: World, channel: str
+) -> None:
+    """Every channel's refused record is filed under the channel's own id: delivered again
+    it is the same letter, and mended without the id it still becomes the case of that id."""
+    user, record = CHANNEL_RECORDS[channel]
+    field = channels.id_field(channel)
+    assert field is not None
+    own = record.get(field, f"{channel}-77")
+    bad = {**record, field: own, "mood": "angry"}  # a field no channel knows
+    first = receive(door, world, channel, bad, user=user, center=COUNTY)[2]
+    again = receive(door, world, channel, bad, user=user, center=COUNTY)[2]
+    assert first is not None
+    assert first == again
+    with door.db.write() as session:
+        letter = session.get(DeadLetter, first)
+        assert (letter.external_id, letter.attempts) == (own, 2)
+        mended = {k: v for k, v in bad.items() if k not in ("mood", field)}
+        got = service.replay(
+            session,
+            letter_id=first,
+            actor=world.actor(session, "dispatcher"),
+            now=NOW,
+            rules=door.rules,
+            triage=door.triage,
+            payload=mended,
+            center=COUNTY,
+        )
+        assert got.case is not None
+        assert got.case.external_id == own
+    # the record itself, sent again by its channel, is that case
+    number, created, _ = receive(door, world, channel, record | {field: own}, user=user)
+    assert (number, created) == (got.case.number, False)
+
+
+def test_dead_letters_are_listed_masked_and_each_reveal_is_recorded(
+    door: Platform, world: World, cli: Any
+) -> None:
+    client = TestClient(create_app(door, run_sweeper=False))
+    bad = {
+        "call_id": "H-5",
+        "name": "张三丰",  # the form's own names for caller and callback_number
+        "phone": PHONE,
+        "text": f"身份证{ID_NUMBER}丢了，请联系{PHONE}",
+        "region_code": VILLAGE_A,
+    }
+    res = client.post("/api/v1/intake/hotline", json=bad, headers=auth(door, "agent"))
+    letter = res.json()["dead_letter"]
+    dispatcher = auth(door, "dispatcher")
+    outputs = [
+        client.get("/api/v1/intake/dead-letters", headers=dispatcher).text,
+        cli("intake", "dead-letters", "list", "--json").output,
+    ]
+    for out in outputs:
+        for secret in (PHONE, ID_NUMBER, "张三丰"):
+            assert secret not in out
+    [shown] = json.loads(outputs[0])
+    assert shown["personal_data"] is True
+    assert (shown["payload"]["name"], shown["payload"]["phone"]) == ("张**", "138****5678")
+    assert shown["payload"]["text"] == "身份证110105********002X丢了，请联系138****5678"
+    reveal = f"/api/v1/intake/dead-letters/{letter}/personal-data"
+    agent = client.post(reveal, json={"reason": "核实"}, headers=auth(door, "agent"))
+    assert agent.status_code == 403
+    assert client.post(reveal, json={"reason": " "}, headers=dispatcher).status_code == 422
+    shown = client.post(reveal, json={"reason": "更正后重放"}, headers=dispatcher).json()
+    assert shown["payload"] == bad
+    res = cli(
+        "intake", "dead-letters", "reveal", str(letter), "--user", "admin", "--reason", "查询"
+    )
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["payload"] == bad
+    res = cli(
+        "intake", "dead-letters", "reveal", str(letter), "--user", "leader", "--reason", "查询"
+    )
+    assert res.exit_code != 0
+    assert "may not" in res.output
+    with door.db.write() as session:
+        rows = session.scalars(select(DeadLetterReveal).order_by(DeadLetterReveal.id)).all()
+        assert [(r.dead_letter_id, r.actor, r.reason) for r in rows] == [
+            (letter, "dispatcher", "更正后重放"),
+            (letter, "admin", "查询"),
+        ]
+        with pytest.raises(Forbidden):
+            deadletters.reveal(
+                session, letter_id=letter, actor=world.actor(session, "agent"), reason="看", now=NOW
+            )
+    # revealing changed nothing in the list
+    assert client.get("/api/v1/intake/dead-letters", headers=dispatcher).text == outputs[0]
 
 
 def test_unknown_channel_fields_are_refused_not_dropped(door: Platform, world: World) -> None:

@@ -53,6 +53,9 @@ ROUTES: dict[str, frozenset[Role]] = {
     "GET /api/v1/intake/dead-letters": frozenset({R.dispatcher, R.admin}),
     "POST /api/v1/intake/dead-letters/{letter_id}/replay": frozenset({R.dispatcher, R.admin}),
     "POST /api/v1/intake/dead-letters/{letter_id}/discard": frozenset({R.dispatcher, R.admin}),
+    "POST /api/v1/intake/dead-letters/{letter_id}/personal-data": frozenset(
+        {R.dispatcher, R.admin}
+    ),
     # reference data
     "GET /api/v1/centers": EVERYONE,
     "GET /api/v1/units": EVERYONE,

@@ -45,7 +45,7 @@ from sqlalchemy.orm import Session
 from gridgov.audit.chain import GENESIS, Slot, event_fields, fields_hashes
 from gridgov.cases import repository as cases_repo
 from gridgov.cases.schemas import Channel
-from gridgov.intake import pii
+from gridgov.intake import deadletters, pii
 from gridgov.intake.suggest import Suggester
 from gridgov.kit.errors import ValidationFailed
 from gridgov.kit.gc import collector_paused
@@ -59,7 +59,6 @@ from gridgov.store.models import (
     CaseEvent,
     CaseProtected,
     CatalogItem,
-    DeadLetter,
     Region,
 )
 
@@ -506,20 +505,19 @@ def write(
         memo: dict[str, dict[Any, Any]] = {}
         for table, columns in columns_by_table.items():
             insert_columns(conn, table, columns, memo=memo)
+    id_column = mapping.columns.get("external_id")
+    kept = set()  # a row sent again unchanged (in this file or an earlier import) is one letter
     for r in letters:
-        session.add(
-            DeadLetter(
-                channel=mapping.channel.value,
-                external_id=(clean(r.raw.get(mapping.columns.get("external_id"), "")) or None),
-                received_at=now,
-                reason=f"bulk import line {r.line}: {r.error}",
-                payload=dict(r.raw),
-                state="pending",
-                attempts=1,
-            )
+        letter = deadletters.keep(
+            session,
+            channel=mapping.channel.value,
+            external_id=(clean(r.raw.get(id_column, "")) if id_column else "")[:100] or None,
+            payload=dict(r.raw),
+            reason=f"bulk import line {r.line}: {r.error}",
+            now=now,
         )
-    session.flush()
-    report.imported, report.dead_letters, report.dry_run = len(good), len(letters), False
+        kept.add(letter.id)
+    report.imported, report.dead_letters, report.dry_run = len(good), len(kept), False
     return report
 
 

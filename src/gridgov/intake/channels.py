@@ -59,6 +59,7 @@ class Adapter(Protocol):
 class _Payload(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     channel: ClassVar[Channel]
+    id_field: ClassVar[str]  # the field holding the channel's own id for the record
 
 
 class _Located(_Payload):
@@ -90,6 +91,7 @@ class HotlineCall(_Located):
     """A 12345 agent's form: the caller, a callback number, the place and what was said."""
 
     channel: ClassVar[Channel] = Channel.hotline
+    id_field: ClassVar[str] = "call_id"
     call_id: ExternalId | None = None
     caller: Annotated[str | None, Field(max_length=100)] = None
     callback_number: Phone = None
@@ -119,6 +121,7 @@ class GridReport(_Located):
     batch uploaded twice is recognised."""
 
     channel: ClassVar[Channel] = Channel.grid_app
+    id_field: ClassVar[str] = "client_id"
     client_id: ExternalId
     text: Body
     title: Annotated[str, Field(max_length=200)] = ""
@@ -145,6 +148,7 @@ class InspectorReport(_Located):
     """Digital city management: an inspector's event with the standard part/event code."""
 
     channel: ClassVar[Channel] = Channel.inspector
+    id_field: ClassVar[str] = "event_id"
     event_id: ExternalId
     standard_code: Annotated[str, Field(pattern=r"^\d{4,10}$")]
     object_id: Annotated[str | None, Field(max_length=40)] = None  # the part's own number
@@ -166,6 +170,7 @@ class InspectorReport(_Located):
 
 class WebSubmission(_Located):
     channel: ClassVar[Channel] = Channel.web
+    id_field: ClassVar[str] = "submission_id"
     submission_id: ExternalId | None = None
     title: Annotated[str, Field(max_length=200)] = ""
     text: Body
@@ -188,6 +193,7 @@ class Open311Request(_Payload):
     """GeoReport v2 POST /requests fields (``long`` is the spec's name for longitude)."""
 
     channel: ClassVar[Channel] = Channel.open311
+    id_field: ClassVar[str] = "token"
     service_code: Annotated[str, Field(min_length=1, max_length=32)]
     description: Body
     lat: Lat = None
@@ -239,6 +245,7 @@ class SensorAlert(_Located):
     """A case opened by an early-warning rule on a data feed."""
 
     channel: ClassVar[Channel] = Channel.sensor
+    id_field: ClassVar[str] = "alert_id"
     alert_id: ExternalId
     device_id: Annotated[str, Field(min_length=1, max_length=64)]
     rule: Annotated[str, Field(min_length=1, max_length=64)]
@@ -262,6 +269,7 @@ class PoliceIncident(_Located):
     """A non-police matter handed over by 110; its status goes back through the outbox."""
 
     channel: ClassVar[Channel] = Channel.police_110
+    id_field: ClassVar[str] = "incident_no"
     incident_no: ExternalId
     text: Body
     caller: Annotated[str | None, Field(max_length=100)] = None
@@ -286,6 +294,7 @@ class Assignment(_Located):
     """A matter assigned by a leader or a superior office, with instructions."""
 
     channel: ClassVar[Channel] = Channel.leader
+    id_field: ClassVar[str] = "reference"
     reference: ExternalId  # the document or instruction number
     issued_by: Annotated[str, Field(min_length=1, max_length=100)]
     instruction: Annotated[str, Field(min_length=2, max_length=2000)]
@@ -316,6 +325,7 @@ class Letter(_Located):
     """A petition letter or visit (信访)."""
 
     channel: ClassVar[Channel] = Channel.letters
+    id_field: ClassVar[str] = "letter_no"
     letter_no: ExternalId
     petitioner: Annotated[str | None, Field(max_length=100)] = None
     phone: Phone = None
@@ -338,6 +348,7 @@ class MediaItem(_Located):
     """A public-opinion item (news, social media) that needs handling."""
 
     channel: ClassVar[Channel] = Channel.media
+    id_field: ClassVar[str] = "url"
     url: Annotated[str, Field(min_length=4, max_length=500)]
     outlet: Annotated[str, Field(max_length=100)] = ""
     title: Annotated[str, Field(max_length=200)] = ""
@@ -374,6 +385,28 @@ ADAPTERS: dict[Channel, type[_Payload]] = {
         MediaItem,
     )
 }
+
+
+# The payload fields that hold a person's name or phone number: the channels' own, and the
+# names a sender's form may wrongly use for them (such a record is refused, and its dead
+# letter is shown masked all the same). Phone and ID numbers in any other text are found by
+# :mod:`gridgov.intake.pii`.
+NAME_FIELDS = frozenset(
+    {"caller", "contact_name", "petitioner", "first_name", "last_name"}
+    | {"name", "reporter_name", "姓名", "联系人", "来电人", "反映人", "诉求人"}
+)
+PHONE_FIELDS = frozenset(
+    {"callback_number", "contact_phone", "phone", "caller_phone"}
+    | {"reporter_phone", "mobile", "电话", "联系电话", "手机", "来电号码"}
+)
+
+
+def id_field(channel: Channel | str) -> str | None:
+    """The payload field that holds a channel's own id for its records (None: no channel)."""
+    try:
+        return ADAPTERS[Channel(channel)].id_field
+    except ValueError:
+        return None
 
 
 def parse(channel: Channel | str, payload: object) -> Draft:

@@ -91,15 +91,40 @@ def dead_list(
                 {
                     "id": r.id,
                     "channel": r.channel,
+                    "external_id": r.external_id,
                     "received_at": r.received_at.isoformat(),
                     "state": r.state,
                     "attempts": r.attempts,
-                    "reason": r.reason,
-                    **({"payload": r.payload} if as_json else {}),
+                    "reason": deadletters.masked(r.reason),
+                    "case": number,
+                    **({"payload": deadletters.masked(r.payload)} if as_json else {}),
                 }
-                for r in rows
+                for r, number in rows
             ]
         print_value(out, as_json)
+
+    run(go)
+
+
+@dead_app.command("reveal")
+def dead_reveal(
+    letter_id: int,
+    user: User,
+    reason: Annotated[str, typer.Option(help="Why the personal data is needed")],
+) -> None:
+    """Print a dead letter's record as delivered, personal data included (recorded)."""
+
+    def go(p: Platform) -> None:
+        with p.db.write() as session:
+            letter = deadletters.reveal(
+                session,
+                letter_id=letter_id,
+                actor=load_actor(session, username=user),
+                reason=reason,
+                now=utc_now(),
+            )
+            out = {"id": letter.id, "reason": letter.reason, "payload": letter.payload}
+        print_value(out, True)
 
     run(go)
 

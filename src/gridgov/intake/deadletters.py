@@ -8,30 +8,126 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gridgov.kit.errors import NotFound, ValidationFailed
-from gridgov.store.models import DeadLetter
+from gridgov.auth.actor import Actor
+from gridgov.cases.permissions import Role
+from gridgov.intake import pii
+from gridgov.intake.channels import NAME_FIELDS, PHONE_FIELDS, id_field
+from gridgov.kit.errors import Forbidden, NotFound, ValidationFailed
+from gridgov.store.models import Case, DeadLetter, DeadLetterReveal
+
+REVEAL_ROLES = frozenset({Role.dispatcher, Role.admin})  # as may list and replay them
+IDEM = "idem:"  # an external id made of an HTTP Idempotency-Key (the door's, and its letters')
+
+
+def identity(channel: str, payload: object, idempotency_key: str | None = None) -> str | None:
+    """The record's own id in its channel (its adapter's ``id_field``), else the
+    Idempotency-Key it came with, as the door keys the case: so a letter and the case its
+    record may become later share one external id."""
+    field = id_field(channel)
+    value = payload.get(field) if field and isinstance(payload, dict) else None
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, str) and value.strip():
+        return value.strip()[:100]
+    return f"{IDEM}{idempotency_key}"[:100] if idempotency_key else None
 
 
 def dead_letter(
-    session: Session, *, channel: str, payload: object, reason: str, now: datetime
+    session: Session,
+    *,
+    channel: str,
+    payload: object,
+    reason: str,
+    now: datetime,
+    idempotency_key: str | None = None,
 ) -> DeadLetter:
-    body = payload if isinstance(payload, dict) else {"_raw": payload}
-    external = None
-    for key in ("call_id", "client_id", "event_id", "submission_id", "token", "alert_id"):
-        value = body.get(key) if isinstance(body, dict) else None
-        if isinstance(value, str):
-            external = value[:100]
-            break
+    """Keep a rejected record (:func:`keep`), under its :func:`identity`."""
+    external = identity(channel, payload, idempotency_key)
+    return keep(
+        session, channel=channel, external_id=external, payload=payload, reason=reason, now=now
+    )
+
+
+def keep(
+    session: Session,
+    *,
+    channel: str,
+    external_id: str | None,
+    payload: object,
+    reason: str,
+    now: datetime,
+) -> DeadLetter:
+    """Keep a rejected record. The same record delivered again (same channel, id and
+    payload) while its letter is pending is counted on that letter, not kept twice: a
+    client that retries a refused upload, or an import run again, does not fill the
+    dispatchers' queue."""
+    body = jsonable(payload if isinstance(payload, dict) else {"_raw": payload})
+    external, channel = external_id, str(channel)[:24]
+    if external is not None:
+        for earlier in session.scalars(
+            select(DeadLetter)
+            .where(
+                DeadLetter.channel == channel,
+                DeadLetter.external_id == external,
+                DeadLetter.state == "pending",
+            )
+            .order_by(DeadLetter.id.desc())
+        ):
+            if earlier.payload == body:
+                earlier.attempts += 1
+                earlier.reason = reason
+                session.flush()
+                return earlier
     letter = DeadLetter(
-        channel=str(channel)[:24],
+        channel=channel,
         external_id=external,
         received_at=now,
         reason=reason,
-        payload=jsonable(body),
+        payload=body,
         state="pending",
         attempts=1,
     )
     session.add(letter)
+    session.flush()
+    return letter
+
+
+def masked(value: Any, key: str | None = None) -> Any:
+    """A stored payload as lists show it: names and phone numbers in the fields that hold
+    them, and every phone, ID or card number in any text, masked."""
+    if isinstance(value, dict):
+        return {k: masked(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [masked(v) for v in value]
+    if not isinstance(value, str):
+        return value
+    if key in NAME_FIELDS:
+        return pii.mask_name(value)
+    if key in PHONE_FIELDS:
+        return pii.mask_phone(value)
+    return pii.mask_text(value)[0]
+
+
+def reveal(
+    session: Session, *, letter_id: int, actor: Actor, reason: str, now: datetime
+) -> DeadLetter:
+    """A dead letter with its personal data, for correcting it: each reveal is recorded."""
+    if not actor.roles & REVEAL_ROLES:
+        raise Forbidden(f"{actor.username} may not see the personal data of dead letters")
+    if len(reason.strip()) < 2:
+        raise ValidationFailed("say why the personal data is needed (reason)")
+    letter = session.get(DeadLetter, letter_id)
+    if letter is None:
+        raise NotFound(f"no dead letter #{letter_id}")
+    session.add(
+        DeadLetterReveal(
+            dead_letter_id=letter.id,
+            at=now,
+            actor_id=actor.user_id,
+            actor=actor.username,
+            reason=reason.strip(),
+        )
+    )
     session.flush()
     return letter
 
@@ -48,11 +144,17 @@ def jsonable(value: Any) -> Any:
 
 def list_dead_letters(
     session: Session, *, state: str | None = "pending", limit: int = 100
-) -> list[DeadLetter]:
-    stmt = select(DeadLetter).order_by(DeadLetter.id.desc()).limit(limit)
+) -> list[tuple[DeadLetter, str | None]]:
+    """The newest letters first, each with the number of the case it became (if replayed)."""
+    stmt = (
+        select(DeadLetter, Case.number)
+        .outerjoin(Case, Case.id == DeadLetter.case_id)
+        .order_by(DeadLetter.id.desc())
+        .limit(limit)
+    )
     if state:
         stmt = stmt.where(DeadLetter.state == state)
-    return list(session.scalars(stmt))
+    return [(letter, number) for letter, number in session.execute(stmt)]
 
 
 def pending(session: Session, letter_id: int) -> DeadLetter:

@@ -34,8 +34,9 @@ class DeadLetterRead(BaseModel):
     reason: str
     state: str
     attempts: int
-    payload: dict[str, Any]
-    case: str | None = None
+    payload: dict[str, Any]  # masked; the original by an audited reveal
+    personal_data: bool = False  # the payload or reason had some to mask
+    case: str | None = None  # the case it became, once replayed
 
 
 class BatchItem(BaseModel):
@@ -60,16 +61,21 @@ class RevealInput(BaseModel):
     reason: Annotated[str, Field(min_length=2, max_length=500)]
 
 
-def _letter(p_letter: Any, number: str | None = None) -> DeadLetterRead:
+def _letter(letter: Any, number: str | None = None, *, reveal: bool = False) -> DeadLetterRead:
+    payload, reason = deadletters.masked(letter.payload), deadletters.masked(letter.reason)
+    found = (payload, reason) != (letter.payload, letter.reason)
+    if reveal:
+        payload, reason = letter.payload, letter.reason
     return DeadLetterRead(
-        id=p_letter.id,
-        channel=p_letter.channel,
-        external_id=p_letter.external_id,
-        received_at=p_letter.received_at,
-        reason=p_letter.reason,
-        state=p_letter.state,
-        attempts=p_letter.attempts,
-        payload=p_letter.payload,
+        id=letter.id,
+        channel=letter.channel,
+        external_id=letter.external_id,
+        received_at=letter.received_at,
+        reason=reason,
+        state=letter.state,
+        attempts=letter.attempts,
+        payload=payload,
+        personal_data=found,
         case=number,
     )
 
@@ -158,7 +164,25 @@ def dead_letters(
     state: Annotated[str | None, Query(pattern="^(pending|replayed|discarded)$")] = "pending",
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[DeadLetterRead]:
-    return [_letter(x) for x in deadletters.list_dead_letters(session, state=state, limit=limit)]
+    """Newest first, their payloads masked (a reveal shows one's original, recorded)."""
+    letters = deadletters.list_dead_letters(session, state=state, limit=limit)
+    return [_letter(letter, number) for letter, number in letters]
+
+
+@router.post(
+    "/dead-letters/{letter_id}/personal-data",
+    response_model=DeadLetterRead,
+    responses=error_responses(401, 403, 404, 422),
+)
+def reveal_letter(
+    letter_id: RowId, body: RevealInput, session: WriteSession, actor: WriteActor
+) -> DeadLetterRead:
+    """A dead letter as it was delivered, personal data included, to correct it for a
+    replay. Each reveal is recorded with who asked and why."""
+    letter = deadletters.reveal(
+        session, letter_id=letter_id, actor=actor, reason=body.reason, now=utc_now()
+    )
+    return _letter(letter, reveal=True)
 
 
 @router.post(
@@ -188,7 +212,7 @@ def replay(
     )
     if got.case is None:
         assert got.dead_letter is not None
-        return _rejected(letter_id, got.dead_letter.reason)
+        return _rejected(letter_id, deadletters.masked(got.dead_letter.reason))
     return cases.read(session, case=got.case, now=now, rules=p.rules)
 
 

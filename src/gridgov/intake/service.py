@@ -185,7 +185,12 @@ def receive(
         )
     except (ValidationFailed, NotFound) as exc:
         letter = deadletters.dead_letter(
-            session, channel=channel, payload=payload, reason=str(exc), now=now
+            session,
+            channel=channel,
+            payload=payload,
+            reason=str(exc),
+            now=now,
+            idempotency_key=idempotency_key,
         )
         return Received(None, created=False, dead_letter=letter)
 
@@ -366,7 +371,7 @@ def _receive(
 def parse_record(channel: str, payload: object, idempotency_key: str | None) -> channels.Draft:
     draft = channels.parse(channel, payload)
     if idempotency_key and not draft.external_id:
-        draft.external_id = f"idem:{idempotency_key}"[:100]
+        draft.external_id = f"{deadletters.IDEM}{idempotency_key}"[:100]
     return draft
 
 
@@ -620,6 +625,15 @@ def replay(
     The letter is locked first (:func:`deadletters.pending`)."""
     letter = deadletters.pending(session, letter_id)
     body = payload if payload is not None else letter.payload
+    # the record keeps its identity: the Idempotency-Key it came with, or its id where a
+    # correction left it out; so two letters of one record replayed make one case
+    key, known = None, letter.external_id
+    if known and known.startswith(deadletters.IDEM):
+        key = known.removeprefix(deadletters.IDEM)
+    elif known and isinstance(body, dict):
+        id_field = channels.id_field(letter.channel)
+        if id_field and body.get(id_field) in (None, ""):
+            body = {**body, id_field: known}
     try:
         with session.begin_nested():
             result = _receive(
@@ -631,6 +645,7 @@ def replay(
                 rules=rules,
                 triage=triage,
                 center=center,
+                idempotency_key=key,
             )
     except (ValidationFailed, NotFound) as exc:
         letter.attempts += 1

@@ -24,6 +24,7 @@ from gridgov.store.models.hooks import Webhook, WebhookDelivery
 from gridgov.store.models.intake import (
     CaseProtected,
     DeadLetter,
+    DeadLetterReveal,
     Outbox,
     RoutingRule,
     TriagePolicy,
@@ -50,6 +51,7 @@ __all__ = [
     "CatalogItem",
     "Center",
     "DeadLetter",
+    "DeadLetterReveal",
     "Grid",
     "GridLink",
     "GridStaff",

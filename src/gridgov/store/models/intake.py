@@ -16,7 +16,12 @@ class DeadLetter(Base):
     """A record a channel delivered that could not become a case, kept verbatim for replay."""
 
     __tablename__ = "dead_letter"
-    __table_args__ = (Index("ix_dead_letter_state_received", "state", "received_at"),)
+    __table_args__ = (
+        Index("ix_dead_letter_state_received", "state", "received_at"),
+        # a record delivered again is found by its id in its channel (not unique: a record
+        # sent again changed is a letter of its own)
+        Index("ix_dead_letter_channel_external_id", "channel", "external_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(24))
@@ -29,6 +34,20 @@ class DeadLetter(Base):
     attempts: Mapped[int] = mapped_column(default=1)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class DeadLetterReveal(Base):
+    """One look at a dead letter's personal data: lists show its payload masked, and each
+    reveal of the original is recorded here (who, when, why)."""
+
+    __tablename__ = "dead_letter_reveal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dead_letter_id: Mapped[int] = mapped_column(ForeignKey("dead_letter.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    actor: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(Text)
 
 
 class CaseProtected(Base):
