@@ -186,6 +186,23 @@ def test_ragged_csv_rows_read_as_a_spreadsheet_user_sees_them(tmp_path: Path) ->
     ]
 
 
+def test_an_export_cut_short_inside_a_quoted_cell_is_refused_whole(
+    platform: Platform, world: World, tmp_path: Path
+) -> None:
+    """An upload broken off in the middle of a message: the last row would otherwise go in
+    with half its text and no category. The file is refused, naming the line, and nothing
+    is written, dry run or not."""
+    last = ["7", "A007", "积水", "2020/1/6 12:09:38", "小区门口积水\n一直没人管", "城乡建设"]
+    whole = write_csv(tmp_path / "x.csv", [*ROWS, last]).read_bytes()
+    cut = whole[: whole.rindex("一直".encode())]  # inside the last row's quoted text
+    assert whole.count(b'"') % 2 == 0
+    assert cut.count(b'"') % 2 == 1
+    (tmp_path / "cut.csv").write_bytes(cut)
+    with pytest.raises(ValidationFailed, match=r"cut.csv: line \d+: unexpected end of data"):
+        run_import(platform, tmp_path / "cut.csv", dry=False)
+    assert count(platform, Case) == count(platform, DeadLetter) == 0
+
+
 def test_rows_written_column_by_column_read_back_as_the_orm_writes_them(
     platform: Platform,
 ) -> None:

@@ -29,16 +29,23 @@ def read_table(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     else:  # pragma: no cover - gb18030 decodes every byte string
         raise ValidationFailed(f"{path}: neither UTF-8 nor GB18030")
     csv.field_size_limit(10_000_000)
-    reader = csv.reader(io.StringIO(text))
-    header = [h.strip() for h in next(reader, [])]
-    width = len(header)
-    # as csv.DictReader reads them (blank lines skipped, short rows padded, cells beyond the
-    # header dropped), with the dicts built by zip() in C instead of its Python per row
-    return header, [
-        dict(zip(header, r if len(r) >= width else r + [""] * (width - len(r)), strict=False))
-        for r in reader
-        if r
-    ]
+    # strict: a file cut short inside a quoted cell (an upload broken off, an export that
+    # stopped) is an error, not a last row that ends where the bytes ran out
+    reader = csv.reader(io.StringIO(text), strict=True)
+    try:
+        header = [h.strip() for h in next(reader, [])]
+        width = len(header)
+        # as csv.DictReader reads them (blank lines skipped, short rows padded, cells beyond
+        # the header dropped), with the dicts built by zip() in C instead of its Python per row
+        return header, [
+            dict(zip(header, r if len(r) >= width else r + [""] * (width - len(r)), strict=False))
+            for r in reader
+            if r
+        ]
+    except csv.Error as exc:
+        raise ValidationFailed(
+            f"{path.name}: line {reader.line_num}: {exc} (is the file cut short or badly quoted?)"
+        ) from None
 
 
 def _read_xlsx(path: Path) -> tuple[list[str], list[dict[str, str]]]:
