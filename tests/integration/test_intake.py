@@ -470,6 +470,40 @@ def test_dead_letters_are_listed_masked_and_each_reveal_is_recorded(
     assert client.get("/api/v1/intake/dead-letters", headers=dispatcher).text == outputs[0]
 
 
+def test_a_dead_letter_is_handled_by_the_dispatchers_over_where_it_was_received(
+    door: Platform, world: World
+) -> None:
+    """A grid worker's refused report is town A's and the county's to handle, not town B's;
+    a record sent to no centre by an account with no region is everyone's."""
+    bad = {"client_id": "g-1", "text": "x"}
+    town_a = receive(door, world, "grid_app", bad, user="grid_worker")[2]
+    sent_to_b = receive(door, world, "hotline", {"text": "x"}, center="320724101")[2]
+    nowhere = receive(door, world, "web", {"text": "x"}, user="citizen")[2]
+    client = TestClient(create_app(door, run_sweeper=False))
+
+    def listed(user: str) -> list[int]:
+        res = client.get("/api/v1/intake/dead-letters", headers=auth(door, user))
+        return sorted(x["id"] for x in res.json())
+
+    assert listed("town_dispatcher") == sorted([town_a, nowhere])
+    assert listed("other_town_dispatcher") == sorted([sent_to_b, nowhere])
+    assert listed("dispatcher") == listed("city_dispatcher") == listed("admin")
+    assert listed("admin") == sorted([town_a, sent_to_b, nowhere])
+    # outside one's scope a letter does not exist, whatever one tries to do with it
+    other = auth(door, "other_town_dispatcher")
+    for action, body in (
+        ("replay", None),
+        ("discard", None),
+        ("personal-data", {"reason": "看看"}),
+    ):
+        url = f"/api/v1/intake/dead-letters/{town_a}/{action}"
+        assert client.post(url, json=body, headers=other).status_code == 404, action
+    res = client.post(
+        f"/api/v1/intake/dead-letters/{town_a}/discard", headers=auth(door, "town_dispatcher")
+    )
+    assert res.json()["state"] == "discarded"
+
+
 def test_unknown_channel_fields_are_refused_not_dropped(door: Platform, world: World) -> None:
     _, created, letter = receive(
         door, world, "web", {"text": "噪音扰民", "region_code": VILLAGE_A, "mood": "angry"}

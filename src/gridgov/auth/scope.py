@@ -45,7 +45,7 @@ def catalog_subtree(codes: tuple[str, ...], name: str = "scope_items") -> Select
     return select(tree.c.id)
 
 
-def _home_region(session: Session, actor: Actor) -> str | None:
+def home_region(session: Session, actor: Actor) -> str | None:
     if actor.region_code:
         return actor.region_code
     if actor.center_id is not None:
@@ -56,7 +56,7 @@ def _home_region(session: Session, actor: Actor) -> str | None:
 def case_condition(session: Session, actor: Actor) -> ColumnElement[bool]:
     """The condition on ``Case`` rows this actor may see (``true()`` = everything)."""
     windows: list[ColumnElement[bool]] = []
-    region = _home_region(session, actor)
+    region = home_region(session, actor)
     in_region = Case.region_code.in_(region_subtree(region)) if region else None
     roles = actor.roles
     if roles & (_REGIONAL | {Role.system, Role.grid_worker}):
@@ -81,10 +81,22 @@ def case_condition(session: Session, actor: Actor) -> ColumnElement[bool]:
     return condition
 
 
+def dead_letter_condition(session: Session, actor: Actor) -> ColumnElement[bool]:
+    """The dead letters this actor may see: those received in the actor's region subtree,
+    and those received with no region (a platform-wide feed's, a citizen's with no centre
+    named): a county's dispatchers handle their county's refused records, not the city's."""
+    from gridgov.store.models import DeadLetter
+
+    region = home_region(session, actor)
+    if region is None:
+        return true() if actor.roles & _UNBOUNDED else DeadLetter.region_code.is_(None)
+    return DeadLetter.region_code.is_(None) | DeadLetter.region_code.in_(region_subtree(region))
+
+
 def sees_everything(session: Session, actor: Actor) -> bool:
     return (
         bool(actor.roles & _UNBOUNDED)
-        and _home_region(session, actor) is None
+        and home_region(session, actor) is None
         and not actor.catalog_scope
     )
 
@@ -100,5 +112,5 @@ def covers_region(session: Session, actor: Actor, region_code: str) -> bool:
         return False
     if sees_everything(session, actor):
         return True
-    home = _home_region(session, actor)
+    home = home_region(session, actor)
     return home is not None and home in region_chain(session, code=region_code)

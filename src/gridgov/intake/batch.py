@@ -100,13 +100,20 @@ def receive_batch(
     if not actor.roles & cases.CREATE_ROLES:
         raise Forbidden(f"{actor.username} may not report cases")
     out: list[dict[str, Any] | None] = [None] * len(records)
+    region: list[str | None] = []  # where the batch was received, once a letter needs it
+
+    def received_in() -> str | None:
+        if not region:
+            region.append(deadletters.received_in(session, actor=actor, center=center))
+        return region[0]
+
     later: list[int] = []  # records for the per-record path
     drafts: list[tuple[int, channels.Draft]] = []
     for i, record in enumerate(records):
         try:
             draft = service.parse_record(channel, record, None)
         except ValidationFailed as exc:
-            out[i] = _rejected(session, i, channel, record, str(exc), now)
+            out[i] = _rejected(session, i, channel, record, str(exc), now, received_in())
             continue
         if (
             draft.answer
@@ -130,7 +137,7 @@ def receive_batch(
         invalid=invalid,
     )
     for i, detail in invalid:
-        out[i] = _rejected(session, i, channel, records[i], detail, now)
+        out[i] = _rejected(session, i, channel, records[i], detail, now, received_in())
     if news:
         _create(session, news, actor=actor, now=now, rules=rules, triage=triage)
         for new in news:
@@ -162,10 +169,16 @@ def receive_batch(
 
 
 def _rejected(
-    session: Session, index: int, channel: str, record: Any, reason: str, now: datetime
+    session: Session,
+    index: int,
+    channel: str,
+    record: Any,
+    reason: str,
+    now: datetime,
+    region: str | None,
 ) -> dict[str, Any]:
     letter = deadletters.dead_letter(
-        session, channel=channel, payload=record, reason=reason, now=now
+        session, channel=channel, payload=record, reason=reason, now=now, region_code=region
     )
     return {"index": index, "outcome": "rejected", "dead_letter": letter.id, "reason": reason}
 

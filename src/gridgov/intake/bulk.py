@@ -515,6 +515,7 @@ def write(
             payload=dict(r.raw),
             reason=f"bulk import line {r.line}: {r.error}",
             now=now,
+            region_code=center.region_code,
         )
         kept.add(letter.id)
     report.imported, report.dead_letters, report.dry_run = len(good), len(kept), False

@@ -8,12 +8,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gridgov.auth import scope
 from gridgov.auth.actor import Actor
 from gridgov.cases.permissions import Role
 from gridgov.intake import pii
 from gridgov.intake.channels import NAME_FIELDS, PHONE_FIELDS, id_field
 from gridgov.kit.errors import Forbidden, NotFound, ValidationFailed
-from gridgov.store.models import Case, DeadLetter, DeadLetterReveal
+from gridgov.store.models import Case, Center, DeadLetter, DeadLetterReveal
 
 REVEAL_ROLES = frozenset({Role.dispatcher, Role.admin})  # as may list and replay them
 IDEM = "idem:"  # an external id made of an HTTP Idempotency-Key (the door's, and its letters')
@@ -40,12 +41,29 @@ def dead_letter(
     reason: str,
     now: datetime,
     idempotency_key: str | None = None,
+    region_code: str | None = None,
 ) -> DeadLetter:
     """Keep a rejected record (:func:`keep`), under its :func:`identity`."""
-    external = identity(channel, payload, idempotency_key)
     return keep(
-        session, channel=channel, external_id=external, payload=payload, reason=reason, now=now
+        session,
+        channel=channel,
+        external_id=identity(channel, payload, idempotency_key),
+        payload=payload,
+        reason=reason,
+        now=now,
+        region_code=region_code,
     )
+
+
+def received_in(session: Session, *, actor: Actor, center: str | None) -> str | None:
+    """Where a record was received: the region of the centre it was sent to, else the
+    sender's own region (its user's, or its centre's); None for a platform-wide account.
+    The letter of a refused record is seen by the dispatchers over that region."""
+    if center:
+        found = session.scalar(select(Center.region_code).where(Center.code == center))
+        if found is not None:
+            return found
+    return scope.home_region(session, actor)
 
 
 def keep(
@@ -56,6 +74,7 @@ def keep(
     payload: object,
     reason: str,
     now: datetime,
+    region_code: str | None = None,
 ) -> DeadLetter:
     """Keep a rejected record. The same record delivered again (same channel, id and
     payload) while its letter is pending is counted on that letter, not kept twice: a
@@ -81,6 +100,7 @@ def keep(
     letter = DeadLetter(
         channel=channel,
         external_id=external,
+        region_code=region_code,
         received_at=now,
         reason=reason,
         payload=body,
@@ -116,9 +136,7 @@ def reveal(
         raise Forbidden(f"{actor.username} may not see the personal data of dead letters")
     if len(reason.strip()) < 2:
         raise ValidationFailed("say why the personal data is needed (reason)")
-    letter = session.get(DeadLetter, letter_id)
-    if letter is None:
-        raise NotFound(f"no dead letter #{letter_id}")
+    letter = visible(session, letter_id, actor)
     session.add(
         DeadLetterReveal(
             dead_letter_id=letter.id,
@@ -143,9 +161,11 @@ def jsonable(value: Any) -> Any:
 
 
 def list_dead_letters(
-    session: Session, *, state: str | None = "pending", limit: int = 100
+    session: Session, *, state: str | None = "pending", limit: int = 100, actor: Actor | None = None
 ) -> list[tuple[DeadLetter, str | None]]:
-    """The newest letters first, each with the number of the case it became (if replayed)."""
+    """The newest letters first, each with the number of the case it became (if replayed):
+    those in the ``actor``'s scope (:func:`scope.dead_letter_condition`), or all (None: an
+    operator at the command line)."""
     stmt = (
         select(DeadLetter, Case.number)
         .outerjoin(Case, Case.id == DeadLetter.case_id)
@@ -154,23 +174,41 @@ def list_dead_letters(
     )
     if state:
         stmt = stmt.where(DeadLetter.state == state)
+    if actor is not None:
+        stmt = stmt.where(scope.dead_letter_condition(session, actor))
     return [(letter, number) for letter, number in session.execute(stmt)]
 
 
-def pending(session: Session, letter_id: int) -> DeadLetter:
+def visible(
+    session: Session, letter_id: int, actor: Actor | None, *, lock: bool = False
+) -> DeadLetter:
+    """The letter, if it exists and is in the ``actor``'s scope (None: anyone's); outside it
+    is answered as missing, as cases are."""
+    letter = session.get(DeadLetter, letter_id, with_for_update=True if lock else None)
+    if letter is not None and actor is not None:
+        condition = scope.dead_letter_condition(session, actor)
+        seen = select(DeadLetter.id).where(DeadLetter.id == letter_id, condition)
+        if session.scalar(seen) is None:
+            letter = None
+    if letter is None:
+        raise NotFound(f"no dead letter #{letter_id}")
+    return letter
+
+
+def pending(session: Session, letter_id: int, actor: Actor | None = None) -> DeadLetter:
     """The letter, locked (``FOR UPDATE``) and still pending. Of two dispatchers replaying or
     discarding it at once, the second waits for the first and then finds it done: a record
     without an external id does not become two cases, nor is a replayed one discarded."""
-    letter = session.get(DeadLetter, letter_id, with_for_update=True)
-    if letter is None:
-        raise NotFound(f"no dead letter #{letter_id}")
+    letter = visible(session, letter_id, actor, lock=True)
     if letter.state != "pending":
         raise ValidationFailed(f"dead letter #{letter_id} is already {letter.state}")
     return letter
 
 
-def discard(session: Session, *, letter_id: int, now: datetime) -> DeadLetter:
-    letter = pending(session, letter_id)
+def discard(
+    session: Session, *, letter_id: int, now: datetime, actor: Actor | None = None
+) -> DeadLetter:
+    letter = pending(session, letter_id, actor)
     letter.state = "discarded"
     letter.resolved_at = now
     return letter

@@ -164,8 +164,9 @@ def dead_letters(
     state: Annotated[str | None, Query(pattern="^(pending|replayed|discarded)$")] = "pending",
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[DeadLetterRead]:
-    """Newest first, their payloads masked (a reveal shows one's original, recorded)."""
-    letters = deadletters.list_dead_letters(session, state=state, limit=limit)
+    """Newest first, those received in the caller's region (and those received nowhere in
+    particular), their payloads masked (a reveal shows one's original, recorded)."""
+    letters = deadletters.list_dead_letters(session, state=state, limit=limit, actor=actor)
     return [_letter(letter, number) for letter, number in letters]
 
 
@@ -222,7 +223,7 @@ def replay(
     responses=error_responses(401, 403, 404, 422),
 )
 def discard(letter_id: RowId, session: WriteSession, actor: WriteActor) -> DeadLetterRead:
-    return _letter(deadletters.discard(session, letter_id=letter_id, now=utc_now()))
+    return _letter(deadletters.discard(session, letter_id=letter_id, now=utc_now(), actor=actor))
 
 
 @reveal_router.post("/{number}/personal-data", responses=error_responses(401, 403, 404, 422))

@@ -191,6 +191,7 @@ def receive(
             reason=str(exc),
             now=now,
             idempotency_key=idempotency_key,
+            region_code=deadletters.received_in(session, actor=actor, center=center),
         )
         return Received(None, created=False, dead_letter=letter)
 
@@ -623,7 +624,7 @@ def replay(
     """Feed a dead letter through the door again (optionally corrected). On success the
     letter is marked replayed with its case; on failure it stays pending with the new reason.
     The letter is locked first (:func:`deadletters.pending`)."""
-    letter = deadletters.pending(session, letter_id)
+    letter = deadletters.pending(session, letter_id, actor)
     body = payload if payload is not None else letter.payload
     # the record keeps its identity: the Idempotency-Key it came with, or its id where a
     # correction left it out; so two letters of one record replayed make one case

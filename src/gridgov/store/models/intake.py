@@ -27,6 +27,9 @@ class DeadLetter(Base):
     channel: Mapped[str] = mapped_column(String(24))
     external_id: Mapped[str | None] = mapped_column(String(100))
     county_code: Mapped[str | None] = mapped_column(String(6))
+    # where it was received (the centre it was sent to, else the sender's region): whose
+    # dispatchers see it; None for a platform-wide feed's
+    region_code: Mapped[str | None] = mapped_column(String(12))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     reason: Mapped[str] = mapped_column(Text)
     payload: Mapped[dict[str, Any]] = mapped_column(json_type())
