@@ -18,7 +18,10 @@ from gridgov.cases import service as cases
 from gridgov.dispatch import rules as rules_db
 from gridgov.grids import repository as grids
 from gridgov.intake import batch, channels, deadletters, service
+from gridgov.intake.service import Triage
+from gridgov.intake.suggest import Suggester
 from gridgov.kit.errors import Forbidden, ValidationFailed
+from gridgov.nlp import classify
 from gridgov.store.models import Case, CaseEvent, DeadLetter, DeadLetterReveal, TriagePolicy
 
 from ..conftest import NOW
@@ -563,6 +566,33 @@ def test_personal_data_is_masked_in_every_output_and_revealing_it_is_audited(
     assert len(reveal) == 1
     assert reveal[0]["actor"] == "dispatcher"
     assert reveal[0]["payload"]["reason"] == "回访核实"
+
+
+@pytest.mark.parametrize("door_fn", [batch.receive_batch, service.receive_all])
+def test_a_phone_number_in_a_report_neither_sways_its_category_nor_shows_among_the_reasons(
+    door: Platform, world: World, door_fn: Any, tmp_path: Any
+) -> None:
+    """In this centre's history the stall reports came with the reporter's mobile number,
+    so digits like 139 lean towards 占道经营. A missing manhole cover reported with a
+    number is classified as it is without one, and its reasons are words, not digits."""
+    texts, labels = [], []
+    for i in range(30):
+        texts += [f"菜场门口摊贩占道经营第{i}回，电话139{i:08d}", f"路口井盖缺失第{i}处很危险"]
+        labels += [STANDARD, EMERGENCY]
+    classify.train(texts, labels, now=NOW).save(tmp_path / "m.npz")
+    triage = Triage(Suggester(tmp_path / "m.npz"))
+    words = "北门路口井盖缺失很危险，电话"
+    records = [  # the same words, with the number and without
+        {"call_id": "P1", "text": words, "region_code": VILLAGE_A},
+        {"call_id": "P2", "text": f"{words}{PHONE}", "region_code": VILLAGE_A},
+    ]
+    with door.db.write() as session:
+        out = through(door_fn, session, door, world, records, triage)
+    shown = [read(door, o["number"]).triage["classification"] for o in out]
+    assert shown[0]["item"] == shown[1]["item"] == EMERGENCY
+    assert shown[1]["confidence"] == shown[0]["confidence"]
+    assert shown[1]["terms"] == shown[0]["terms"]
+    assert not any(c.isdigit() for term in shown[1]["terms"] for c in term)
 
 
 def test_confident_report_is_dispatched_by_rule_with_its_reasons(

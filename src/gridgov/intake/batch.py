@@ -271,7 +271,7 @@ def _prepare(
     for k, (_, draft) in enumerate(taken):
         if not draft.catalog_item:
             needs_model.append(k)
-            texts.append(f"{draft.title}{draft.text}")
+            texts.append(service.classified_text(draft))
     suggested = dict(zip(needs_model, triage.suggester.suggest_many(session, texts), strict=True))
     news = []
     for k, (i, draft) in enumerate(taken):

@@ -281,8 +281,7 @@ def _receive(
             raise NotFound(f"no catalogue item {given!r}")
         classification = Classification(given, 1.0, "channel")
     else:
-        # as the history it learnt from reads: the subject, then the message
-        classification = triage.suggester.suggest(session, f"{draft.title}{draft.text}")
+        classification = triage.suggester.suggest(session, classified_text(draft))
     confident_item = classification.item_code is not None and (
         classification.source == "channel" or classification.confidence >= policy.classify_threshold
     )
@@ -384,6 +383,12 @@ class Masked:
     title: str
     protected: dict[str, str]  # field → original, for the fields that held personal data
     kinds: list[str]
+
+
+def classified_text(draft: channels.Draft) -> str:
+    """What the classifier reads of a record: as the history it learnt from reads, the
+    subject then the message, without personal data (:func:`pii.without`)."""
+    return f"{pii.without(draft.title)}{pii.without(draft.text)}"
 
 
 def mask_draft(draft: channels.Draft) -> Masked:
