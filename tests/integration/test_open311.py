@@ -271,6 +271,35 @@ def test_extensions_add_channel_grid_notes_and_paging(o311, platform) -> None:
     assert xml.find("request/notes/note/type").text == "create"
 
 
+def test_a_request_merged_into_another_tells_the_citizen_which_one_to_follow(
+    o311, platform
+) -> None:
+    """A merged duplicate ends as ``rejected`` in the workflow, but the citizen was not
+    refused: the request says which request now carries it."""
+    from .helpers import auth
+
+    client, key = o311
+    text = "人民路菜场门口流动摊贩占道经营，行人只能走机动车道"
+    first = post(client, key, description=text).json()[0]["service_request_id"]
+    second = post(client, key, description=text).json()[0]["service_request_id"]
+    town = auth(platform, "town_dispatcher")  # the town's centre received both
+    case = client.get(f"/api/v1/cases/{second}", headers=town).json()
+    assert case["probable_duplicate"] == first
+    res = client.post(
+        f"/api/v1/cases/{second}/actions/merge_into",
+        json={"into": first},
+        headers={**town, "If-Match": str(case["version"])},
+    )
+    assert res.status_code == 200, res.text
+    [merged] = client.get(f"/open311/v2/requests/{second}.json?extensions=true").json()
+    assert merged["status"] == "closed"
+    assert merged["status_notes"] == f"已并入 {first} 一并办理"
+    assert merged["notes"][-1]["summary"] == f"已并入 {first} 一并办理"
+    assert merged["extended_attributes"]["duplicate_of"] == first
+    [parent] = client.get(f"/open311/v2/requests/{first}.json").json()
+    assert (parent["status"], parent["status_notes"]) == ("open", "已派遣至承办单位")
+
+
 def test_an_independent_open311_client_reads_a_live_server(o311, platform: Platform) -> None:
     georeport = pytest.importorskip("georeport", reason="the georeport client (dev extra)")
     client, key = o311

@@ -42,6 +42,7 @@ STATUS_NOTES = {
     "rejected": "不予受理",
     "answered": "已当场解答",
 }
+MERGED_NOTE = "已并入 {} 一并办理"  # a duplicate, after merge_into: follow that request
 
 
 @dataclass(frozen=True)
@@ -365,6 +366,12 @@ def render(
             )
         ).all()
     )
+    # a duplicate merged into another case is not refused: it is handled with that case
+    merged = {
+        c.id: MERGED_NOTE.format(numbers[c.duplicate_of_id])
+        for c in rows
+        if c.status == "rejected" and c.duplicate_of_id in numbers
+    }
     notes: dict[int, list[dict[str, Any]]] = {}
     if extensions and ids:
         for e in session.scalars(
@@ -377,7 +384,9 @@ def render(
             notes.setdefault(e.case_id, []).append(
                 {
                     "datetime": spec.w3c(e.at, zone),
-                    "summary": STATUS_NOTES.get(e.to_status, e.to_status),
+                    "summary": merged.get(e.case_id, STATUS_NOTES.get(e.to_status, e.to_status))
+                    if e.action == "merge_into"
+                    else STATUS_NOTES.get(e.to_status, e.to_status),
                     "type": e.action,
                     "status": spec.public_status(e.to_status),
                 }
@@ -389,7 +398,7 @@ def render(
         request: dict[str, Any] = {
             "service_request_id": c.number,
             "status": spec.public_status(c.status),
-            "status_notes": STATUS_NOTES.get(c.status, ""),
+            "status_notes": merged.get(c.id) or STATUS_NOTES.get(c.status, ""),
             "service_name": item.name if item else None,
             "service_code": item.code if item else None,
             "description": c.description or c.title,
