@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 from gridgov.api.app import create_app
 from gridgov.audit.service import verify_all
 from gridgov.bootstrap import Platform
+from gridgov.cases import attachments
 from gridgov.cases import service as cases
 from gridgov.dispatch import rules as rules_db
 from gridgov.grids import repository as grids
@@ -22,7 +23,14 @@ from gridgov.intake.service import Triage
 from gridgov.intake.suggest import Suggester
 from gridgov.kit.errors import Forbidden, ValidationFailed
 from gridgov.nlp import classify
-from gridgov.store.models import Case, CaseEvent, DeadLetter, DeadLetterReveal, TriagePolicy
+from gridgov.store.models import (
+    Attachment,
+    Case,
+    CaseEvent,
+    DeadLetter,
+    DeadLetterReveal,
+    TriagePolicy,
+)
 
 from ..conftest import NOW
 from ..factories import (
@@ -505,6 +513,72 @@ def test_a_dead_letter_is_handled_by_the_dispatchers_over_where_it_was_received(
         f"/api/v1/intake/dead-letters/{town_a}/discard", headers=auth(door, "town_dispatcher")
     )
     assert res.json()["state"] == "discarded"
+
+
+def test_photos_uploaded_before_a_report_join_its_case_and_only_their_uploaders(
+    door: Platform, world: World
+) -> None:
+    """The grid app offline: photos go up first (POST /attachments), then the report that
+    names them; the photos join its case, where the dispatchers see them. A photo of
+    someone else's, or already on a case, makes the report a dead letter, with nothing
+    written; the report retried finds its case with its photos, once."""
+    from .test_api import _photo
+
+    client = TestClient(create_app(door, run_sweeper=False))
+    worker, other = auth(door, "grid_worker"), auth(door, "grid_worker2")
+    dispatcher = auth(door, "town_dispatcher")
+
+    def upload(headers: dict[str, str]) -> int:
+        res = client.post(
+            "/api/v1/attachments",
+            headers=headers,
+            files={"file": ("p.jpg", _photo(), "image/jpeg")},
+        )
+        assert res.status_code == 201, res.text
+        return int(res.json()["id"])
+
+    mine, theirs = upload(worker), upload(other)
+    assert client.get(f"/api/v1/attachments/{mine}", headers=dispatcher).status_code == 404
+    report = {"client_id": "ph-1", "text": "河道漂浮垃圾", "lon": LON, "lat": LAT}
+    url = "/api/v1/intake/grid_app"
+    for bad in ([mine, theirs], [mine, 999_999]):
+        res = client.post(url, json={**report, "attachments": bad}, headers=worker)
+        assert res.status_code == 422
+        assert "no such file of yours" in res.json()["detail"]
+    assert count(door) == 0
+    for code in (201, 200):  # the retry finds the case the first upload made
+        res = client.post(url, json={**report, "attachments": [mine]}, headers=worker)
+        assert res.status_code == code, res.text
+    number = res.json()["number"]
+    assert client.get(f"/api/v1/attachments/{mine}", headers=dispatcher).status_code == 200
+    with door.db.read() as session:
+        case_id = session.scalar(select(Case.id).where(Case.number == number))
+        assert [a.id for a in attachments.for_case(session, case_id=case_id)] == [mine]
+    # a photo on a case cannot be named by another report, through either door
+    again = {**report, "client_id": "ph-2", "attachments": [mine]}
+    assert (
+        client.post(url, json=again, headers=worker)
+        .json()["detail"]
+        .endswith("belongs to another case")
+    )
+    out = client.post(f"{url}/batch", json=[again], headers=worker).json()
+    assert out[0]["outcome"] == "rejected"
+    assert count(door) == 1
+    # refused for its text, a report keeps its photo for the dispatcher who mends it
+    third = upload(worker)
+    short = {**report, "client_id": "ph-3", "text": "x", "attachments": [third]}
+    letter = client.post(url, json=short, headers=worker).json()["dead_letter"]
+    mended = client.post(
+        f"/api/v1/intake/dead-letters/{letter}/replay",
+        json={**short, "text": "河道漂浮垃圾很多"},
+        headers=dispatcher,
+    )
+    assert mended.status_code == 200, mended.text
+    with door.db.read() as session:
+        assert session.get(Attachment, third).case_id is not None
+    assert count(door) == 2
+    # a citizen has no photos to send first
+    assert client.post("/api/v1/attachments", headers=auth(door, "citizen")).status_code == 403
 
 
 def test_unknown_channel_fields_are_refused_not_dropped(door: Platform, world: World) -> None:

@@ -44,6 +44,8 @@ ROUTES: dict[str, frozenset[Role]] = {
         {R.dispatcher, R.agent, R.unit_handler, R.admin}
     ),
     "GET /api/v1/attachments/{attachment_id}": EVERYONE,
+    # a photo uploaded before the grid app's or an inspection system's report names it
+    "POST /api/v1/attachments": frozenset({R.grid_worker, R.agent, R.dispatcher, R.system}),
     "GET /api/v1/events/stream": EVERYONE,
     # intake
     "GET /api/v1/intake/channels": PUBLIC,

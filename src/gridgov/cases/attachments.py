@@ -88,6 +88,24 @@ def get(
     return row
 
 
+def unlinked(
+    session: Session, *, ids: Sequence[int], uploader_id: int | None, anyones: bool = False
+) -> list[Attachment]:
+    """Files a report names: each must exist, be on no case yet, and have been uploaded by
+    the reporter (``POST /attachments``): another user's photo cannot be borrowed. A
+    dispatcher replaying a refused report may name its reporter's (``anyones``)."""
+    rows = []
+    for attachment_id in dict.fromkeys(ids):
+        row = session.get(Attachment, attachment_id)
+        # keys with no user (uploader_id None) share theirs
+        if row is None or (row.uploaded_by_id != uploader_id and not anyones):
+            raise ValidationFailed(f"attachment {attachment_id}: no such file of yours")
+        if row.case_id is not None:
+            raise ValidationFailed(f"attachment {attachment_id} belongs to another case")
+        rows.append(row)
+    return rows
+
+
 def link(session: Session, *, case: Case, ids: Sequence[int]) -> None:
     """Attach uploaded files to the case; a file already on another case is refused."""
     for attachment_id in dict.fromkeys(ids):

@@ -222,6 +222,49 @@ async def upload(
     )
 
 
+@files.post(
+    "", response_model=AttachmentRead, status_code=201, responses=error_responses(401, 403, 422)
+)
+async def upload_first(
+    file: UploadFile,
+    p: ThePlatform,
+    session: WriteSession,
+    actor: WriteActor,
+    idempotency_key: idem.KeyHeader = None,
+) -> AttachmentRead | JSONResponse:
+    """Upload a photo before the report it belongs to (a grid app offline, an inspection
+    system): the report names it in ``attachments`` and the file joins its case. Until
+    then only its uploader can fetch it."""
+    content = await file.read(p.settings.attachment_max_bytes + 1)
+
+    def make() -> AttachmentRead:
+        row = attachments.store(
+            session,
+            root=p.settings.attachment_dir,
+            content=content,
+            filename=file.filename or "file",
+            content_type=file.content_type or "",
+            allowed_types=p.settings.allowed_attachment_types,
+            max_bytes=p.settings.attachment_max_bytes,
+            uploaded_by_id=actor.user_id,
+            now=utc_now(),
+        )
+        return AttachmentRead.model_validate(row, from_attributes=True)
+
+    request = {"filename": file.filename, "sha256": hashlib.sha256(content).hexdigest()}
+    return await run_in_threadpool(
+        idem.once,
+        session,
+        actor=actor,
+        key=idempotency_key,
+        operation="POST /api/v1/attachments",
+        request=request,
+        status_code=201,
+        make=make,
+        now=utc_now(),
+    )
+
+
 @files.get("/{attachment_id}", response_class=FileResponse, responses=error_responses(401, 404))
 def download(
     attachment_id: RowId, session: ReadSession, actor: ReadActor, p: ThePlatform

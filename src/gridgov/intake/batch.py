@@ -119,6 +119,7 @@ def receive_batch(
             draft.answer
             or draft.self_handle
             or draft.instruction
+            or draft.attachments  # photos to check and link: rare, and the door's own work
             or (draft.lon is None and draft.grid_code is None)
         ):
             later.append(i)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from gridgov.addresses import service as addresses
 from gridgov.auth.actor import SYSTEM, Actor
+from gridgov.cases import attachments
 from gridgov.cases import repository as cases_repo
 from gridgov.cases import schemas as s
 from gridgov.cases import service as cases
@@ -255,6 +256,7 @@ def _receive(
     triage: Triage,
     center: str | None,
     idempotency_key: str | None = None,
+    replaying: bool = False,
 ) -> Received:
     draft = parse_record(channel, payload, idempotency_key)
     if draft.external_id:
@@ -263,6 +265,10 @@ def _receive(
         )
         if existing is not None:
             return Received(existing, created=False)
+    # photos uploaded first (POST /attachments): checked before anything is written
+    photos = attachments.unlinked(
+        session, ids=draft.attachments, uploader_id=actor.user_id, anyones=replaying
+    )
     chosen = centre_for(session, draft=draft, actor=actor, center=center)
     policy = (
         policy_for(session, center_id=chosen.id) if chosen else policy_for(session, center_id=0)
@@ -297,6 +303,8 @@ def _receive(
     except ValidationError as exc:  # what the channel's own model could not know
         raise ValidationFailed(f"{draft.channel.value}: {s.describe(exc)}") from exc
     case = cases.create_case(session, data=data, actor=actor, now=now).case
+    for photo in photos:
+        photo.case_id, photo.county_code = case.id, case.county_code
     if masked.protected:
         session.add(
             CaseProtected(
@@ -652,6 +660,7 @@ def replay(
                 triage=triage,
                 center=center,
                 idempotency_key=key,
+                replaying=True,
             )
     except (ValidationFailed, NotFound) as exc:
         letter.attempts += 1
