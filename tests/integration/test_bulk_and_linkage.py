@@ -62,9 +62,9 @@ def write_csv(path: Path, rows: list[list[str]]) -> Path:
     return path
 
 
-def run_import(p: Platform, path: Path, *, dry: bool) -> bulk.Report:
+def run_import(p: Platform, path: Path, *, dry: bool, mapping: Any = None) -> bulk.Report:
     header, rows = bulk.read_table(path)
-    plan = bulk.Mapping.parse(MAPPING)
+    plan = bulk.Mapping.parse(mapping or MAPPING)
     with p.db.write() as session:
         report, checked = bulk.check(
             session, mapping=plan, header=header, rows=rows, suggester=p.triage.suggester
@@ -148,6 +148,38 @@ def test_import_writes_valid_rows_and_dead_letters_and_is_idempotent(
     again = run_import(platform, path, dry=False)
     assert (again.imported, again.already_on_file) == (0, 4)
     assert count(platform, Case) == 3
+
+
+def test_an_export_without_ids_imported_twice_writes_each_message_once(
+    platform: Platform, world: World, tmp_path: Path
+) -> None:
+    """An old platform that exports no ids: a message is known by its time, subject and
+    words, so a second run (or an overlapping file) adds nothing, and a line repeated in
+    the file is named as such."""
+    mapping = {
+        **MAPPING,
+        "columns": {k: v for k, v in MAPPING["columns"].items() if k != "external_id"},
+    }
+    rows = [
+        ROWS[0],
+        ROWS[1],
+        ROWS[2],
+        ROWS[1],
+        ["9", "A009", "噪音", ROWS[2][3], "夜间施工噪音!", "城乡建设"],
+    ]
+    path = write_csv(tmp_path / "x.csv", rows)
+    first = run_import(platform, path, dry=False, mapping=mapping)
+    assert (first.imported, first.duplicates_in_file) == (4, 1)
+    assert first.rejected == [{"line": 5, "reason": "the same message as line 3"}]
+    with platform.db.read() as session:
+        ids = session.scalars(select(Case.external_id)).all()
+    assert len(set(ids)) == 4
+    assert all(i.startswith(bulk.CONTENT) for i in ids)
+    fresh = ["10", "A010", "积水", "2020/1/6 12:09:38", "小区门口积水", "城乡建设"]
+    overlapping = write_csv(tmp_path / "y.csv", [*rows[2:], fresh])  # three known, one new
+    again = run_import(platform, overlapping, dry=False, mapping=mapping)
+    assert (again.imported, again.already_on_file, again.rejected) == (1, 3, [])
+    assert count(platform, Case) == 5
 
 
 def test_xlsx_and_gb18030_exports_read_like_utf8_csv(tmp_path: Path) -> None:

@@ -18,10 +18,13 @@ A mapping (TOML or JSON) names the source columns and how to read them::
     [categories]                     # optional: source label → catalogue code
     "城乡建设" = "01"
 
-A dry run reads and checks every row and reports (rows, valid, already on file, duplicates in
-the file, rejected rows with line and reason, categories, date range) without writing. An
-import writes the valid rows as cases in one transaction — each with its ``import`` event —
-and every rejected row as a dead letter with the raw row, so nothing is lost.
+Rows are known by their external id; where the export has none, by their time, title and
+text (``content:`` + a digest), so a file imported twice, or two files that overlap, write
+each message once. A dry run reads and checks every row and reports (rows, valid, already
+on file, duplicates in the file, rejected rows with line and reason, categories, date
+range) without writing. An import writes the valid rows as cases in one transaction —
+each with its ``import`` event — and every rejected row as a dead letter with the raw row,
+so nothing is lost.
 
 Rows are written with multi-row INSERTs (case, event, centre rows), not through the one-case
 service: an import of a year of history must take seconds, not an hour.
@@ -29,6 +32,7 @@ service: an import of a year of history must take seconds, not an hour.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import tomllib
@@ -234,6 +238,17 @@ def _parse_clean(value: str, formats: tuple[str, ...], tz: ZoneInfo) -> datetime
     return parsed.replace(tzinfo=tz) if parsed.tzinfo is None else parsed
 
 
+CONTENT = "content:"  # the external id of a row from an export without ids
+
+
+def content_id(created_at: datetime | None, title: str, text: str) -> str:
+    """An id for a message of an export that has none (its time, title and text, cleaned),
+    so that importing the file twice, or two files that overlap, writes each message once."""
+    stamp = created_at.isoformat() if created_at else ""
+    digest = hashlib.sha256(f"{stamp}\x1f{title}\x1f{text}".encode()).hexdigest()
+    return f"{CONTENT}{digest[:40]}"
+
+
 # ---- checking ---------------------------------------------------------------------------
 def check(
     session: Session,
@@ -257,33 +272,40 @@ def check(
     tz = ZoneInfo(mapping.timezone)
     col = mapping.columns
     report = Report(rows=len(rows), unused_columns=sorted(set(header) - set(col.values())))
-    seen: set[str] = set()
     out: list[Row] = []
-    existing = _existing_ids(session, mapping.channel, rows, col.get("external_id"))
-    categories: Counter[str] = Counter()
-    times: list[datetime] = []
     for line, raw in enumerate(rows, start=2):
         row = Row(line, raw)
         out.append(row)
         try:
-            values = _values(raw, col, mapping, tz, catalog.by_label, known_regions)
+            row.values = _values(raw, col, mapping, tz, catalog.by_label, known_regions)
         except ValueError as exc:
             row.error = str(exc)
-            report.rejected.append({"line": line, "reason": row.error})
+    ids = {r.values["external_id"] for r in out if r.error is None} - {None}
+    existing = _existing_ids(session, mapping.channel, ids)
+    seen: dict[str, int] = {}
+    categories: Counter[str] = Counter()
+    times: list[datetime] = []
+    for row in out:
+        if row.error is not None:
+            report.rejected.append({"line": row.line, "reason": row.error})
             continue
-        ext = values.get("external_id")
+        values, ext = row.values, row.values["external_id"]
         if ext and ext in existing:
-            row.error = "already on file"
+            row.values, row.error = {}, "already on file"
             report.already_on_file += 1
             continue
         if ext and ext in seen:
-            row.error = f"external id {ext!r} appears twice in the file"
+            row.values = {}
+            row.error = (
+                f"the same message as line {seen[ext]}"
+                if ext.startswith(CONTENT)
+                else f"external id {ext!r} appears twice in the file"
+            )
             report.duplicates_in_file += 1
-            report.rejected.append({"line": line, "reason": row.error})
+            report.rejected.append({"line": row.line, "reason": row.error})
             continue
         if ext:
-            seen.add(ext)
-        row.values = values
+            seen[ext] = row.line
         report.valid += 1
         categories[values.get("catalog_item") or "(unclassified)"] += 1
         if values["protected"]:
@@ -295,12 +317,8 @@ def check(
     return report, out
 
 
-def _existing_ids(
-    session: Session, channel: Channel, rows: list[dict[str, str]], column: str | None
-) -> set[str]:
-    if not column:
-        return set()
-    ids = sorted({clean(r.get(column, "")) for r in rows} - {""})
+def _existing_ids(session: Session, channel: Channel, wanted: set[str]) -> set[str]:
+    ids = sorted(wanted)
     dialect = session.get_bind().dialect
     found: set[str] = set()
     with unprepared(session.connection()):
@@ -360,9 +378,12 @@ def _values(
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
             raise ValueError("lon/lat out of range")
     phone = get("reporter_phone") or None
-    ext = get("external_id") or None
-    if ext and len(ext) > 100:
-        raise ValueError("external id longer than 100 characters")
+    if "external_id" in col:
+        ext = get("external_id") or None
+        if ext and len(ext) > 100:
+            raise ValueError("external id longer than 100 characters")
+    else:  # an export without ids: a message is known by its time and words
+        ext = content_id(created_at, title, text)
     protected = {}
     if found_text:
         protected["description"] = text
