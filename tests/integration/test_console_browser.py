@@ -15,7 +15,7 @@ from gridgov.bootstrap import Platform
 from gridgov.kit.clock import utc_now
 
 from ..conftest import NOW, make_platform
-from ..factories import STANDARD, VILLAGE_A, World, make_world
+from ..factories import EMERGENCY, STANDARD, VILLAGE_A, World, make_world
 from .helpers import Driver, live_server
 
 CHROMIUM = "/usr/bin/chromium"
@@ -485,6 +485,19 @@ def test_an_administrator_manages_users_limits_rules_holidays_and_grids(
         item.locator("#i-name").fill("重复")
         item.get_by_role("button", name="新建").click()
         sync_api.expect(item.locator("[data-api-error]")).to_contain_text(STANDARD)
+        # the codes an inspection system's events carry for an item; a code another item
+        # already owns is refused beside its row
+        codes = page.get_by_label(f"{STANDARD} 数字城管编码")
+        codes.fill("0501, 050203")
+        codes.locator("xpath=..").get_by_role("button", name="保存").click()
+        page.wait_for_load_state("load")
+        sync_api.expect(page.get_by_label(f"{STANDARD} 数字城管编码")).to_have_value("0501,050203")
+        clash = page.get_by_label(f"{EMERGENCY} 数字城管编码")
+        clash.fill("0501")
+        clash.locator("xpath=..").get_by_role("button", name="保存").click()
+        sync_api.expect(clash.locator("xpath=..").locator("[data-api-error]")).to_contain_text(
+            STANDARD
+        )
 
         # routing rules: test where an item goes, and why
         page.goto(f"{server}/console/admin/rules")

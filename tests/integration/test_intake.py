@@ -669,6 +669,42 @@ def test_a_phone_number_in_a_report_neither_sways_its_category_nor_shows_among_t
     assert not any(c.isdigit() for term in shown[1]["terms"] for c in term)
 
 
+@pytest.mark.parametrize("door_fn", [batch.receive_batch, service.receive_all])
+def test_an_inspectors_standard_code_names_the_item_the_catalogue_maps_it_to(
+    door: Platform, world: World, door_fn: Any
+) -> None:
+    """The county's digital city management codes its events by the standard's part/event
+    codes; an admin maps code prefixes to catalogue items, the longest prefix wins, and an
+    event so coded needs no classifier. An unmapped code is classified as any text is."""
+    client = TestClient(create_app(door, run_sweeper=False))
+    admin = auth(door, "admin")
+
+    def patch(item: str, codes: str) -> Any:
+        return client.patch(
+            f"/api/v1/catalog/{item}", json={"standard_codes": codes}, headers=admin
+        )
+
+    assert patch(STANDARD, " 0502 , 0501").json()["standard_codes"] == "0502,0501"
+    assert patch(EMERGENCY, "050203").status_code == 200
+    clash = patch(EMERGENCY, "050203,0501")
+    assert clash.status_code == 409
+    assert "0501" in clash.json()["detail"]
+    assert patch(EMERGENCY, "05-02").status_code == 422
+    events = [
+        {"event_id": "E1", "standard_code": "050101", "text": "东门有人", "lon": LON, "lat": LAT},
+        {"event_id": "E2", "standard_code": "05020311", "text": "这里有个", "lon": LON, "lat": LAT},
+        {"event_id": "E3", "standard_code": "990101", "text": "菜场摊贩占道", "grid_code": GRID},
+    ]
+    with door.db.write() as session:
+        out = through(door_fn, session, door, world, events, channel="inspector")
+    got = [read(door, o["number"]) for o in out]
+    assert [c.catalog_item for c in got[:2]] == [STANDARD, EMERGENCY]
+    assert got[0].triage["classification"]["source"] == "standard_code"
+    assert f"catalogue item {STANDARD} 占道经营 by standard code 050101" in out[0]["explanation"]
+    assert got[0].status == "dispatched"
+    assert got[2].triage["classification"]["source"] != "standard_code"
+
+
 def test_confident_report_is_dispatched_by_rule_with_its_reasons(
     door: Platform, world: World
 ) -> None:

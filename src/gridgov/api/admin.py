@@ -15,6 +15,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from gridgov.api import idempotency as idem
 from gridgov.api.deps import ReadActor, ReadSession, WriteActor, WriteSession
@@ -303,10 +304,21 @@ def set_day(day: date, body: DaySet, session: WriteSession, actor: WriteActor) -
 
 
 # ---- the catalogue's published fields -----------------------------------------------------
+StandardCodesField = Annotated[
+    str,
+    Field(
+        max_length=300,
+        pattern=r"^\s*(\d{2,12}\s*(,\s*\d{2,12}\s*)*)?$",
+        description="Standard part/event code prefixes (数字城管) meaning this item: '0101,0203'",
+    ),
+]
+
+
 class ItemUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     description: Annotated[str | None, Field(max_length=2000)] = None
     keywords: Annotated[str | None, Field(max_length=300)] = None
+    standard_codes: StandardCodesField | None = None
     active: bool | None = None
     attributes: list[dict[str, Any]] | None = Field(
         None, description="Open311 attribute definitions (service definition)"
@@ -320,6 +332,7 @@ class ItemRead(BaseModel):
     level: int
     description: str
     keywords: str
+    standard_codes: str
     active: bool
     attributes: list[dict[str, Any]] | None
 
@@ -335,12 +348,26 @@ def update_item(code: str, body: ItemUpdate, session: WriteSession, actor: Write
         except (ValidationError, ValueError) as exc:
             raise ValidationFailed(f"attributes: {exc}") from None
         item.attributes = [a.model_dump(mode="json") for a in checked] or None
+    if body.standard_codes is not None:
+        item.standard_codes = _standard_codes(session, item.code, body.standard_codes)
     for name in ("description", "keywords", "active"):
         value = getattr(body, name)
         if value is not None:
             setattr(item, name, value)
     session.flush()
     return ItemRead.model_validate(item)
+
+
+def _standard_codes(session: Session, item_code: str, codes: str) -> str:
+    """The prefixes, each claimed by one item only: two items for one code would leave an
+    inspector's event to chance."""
+    prefixes = list(dict.fromkeys(c.strip() for c in codes.split(",") if c.strip()))
+    taken = catalog.StandardCodes.load(session)
+    for prefix in prefixes:
+        owner = next((i for p, i in taken.prefixes if p == prefix and i != item_code), None)
+        if owner is not None:
+            raise Conflict(f"standard code {prefix} already means catalogue item {owner}")
+    return ",".join(prefixes)
 
 
 class ItemCreate(BaseModel):
@@ -352,6 +379,7 @@ class ItemCreate(BaseModel):
     priority: Annotated[str, Field(pattern="^(normal|urgent)$")] = "normal"
     grid_admissible: bool = False
     verification_required: bool = True
+    standard_codes: StandardCodesField = ""
 
 
 @router.post(
@@ -382,6 +410,7 @@ def create_item(body: ItemCreate, session: WriteSession, actor: WriteActor) -> I
         priority=body.priority,
         grid_admissible=body.grid_admissible,
         verification_required=body.verification_required,
+        standard_codes=_standard_codes(session, body.code, body.standard_codes),
     )
     session.add(item)
     session.flush()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -10,6 +11,27 @@ from sqlalchemy.orm import Session
 
 from gridgov.kit.errors import NotFound
 from gridgov.store.models import CalendarDay, CatalogItem, SlaPolicy
+
+
+@dataclass(frozen=True)
+class StandardCodes:
+    """The catalogue's standard-code prefixes (:attr:`CatalogItem.standard_codes`), longest
+    first: which item an inspector's standard part/event code means."""
+
+    prefixes: tuple[tuple[str, str], ...]  # (prefix, item code)
+
+    @classmethod
+    def load(cls, session: Session) -> StandardCodes:
+        rows = session.execute(
+            select(CatalogItem.code, CatalogItem.standard_codes).where(
+                CatalogItem.active.is_(True), CatalogItem.standard_codes != ""
+            )
+        )
+        pairs = [(p.strip(), code) for code, codes in rows for p in codes.split(",") if p.strip()]
+        return cls(tuple(sorted(pairs, key=lambda pair: -len(pair[0]))))
+
+    def item_for(self, standard_code: str) -> str | None:
+        return next((item for p, item in self.prefixes if standard_code.startswith(p)), None)
 
 
 def get_item(session: Session, *, code: str) -> CatalogItem:

@@ -29,6 +29,7 @@ from gridgov.cases import service as cases
 from gridgov.cases import sla
 from gridgov.cases.permissions import Role
 from gridgov.cases.workflow import Action, Status
+from gridgov.catalog.repository import StandardCodes
 from gridgov.catalog.service import calendar_for
 from gridgov.dispatch.routing import Route
 from gridgov.grids.coords import to_wgs84
@@ -269,8 +270,18 @@ def _prepare(
     homes: dict[str | None, Center | None] = {}
     policies: dict[int, TriagePolicy] = {}
     texts, needs_model = [], []
+    coded = [
+        k for k, (_, d) in enumerate(taken) if not d.catalog_item and d.extra.get("standard_code")
+    ]
+    table = StandardCodes.load(session) if coded else None
+    mapped: dict[int, Classification] = {}
+    for k in coded:
+        standard = taken[k][1].extra["standard_code"]
+        item = table.item_for(standard) if table else None
+        if item:
+            mapped[k] = service.by_standard_code(item, standard)
     for k, (_, draft) in enumerate(taken):
-        if not draft.catalog_item:
+        if not draft.catalog_item and k not in mapped:
             needs_model.append(k)
             texts.append(service.classified_text(draft))
     suggested = dict(zip(needs_model, triage.suggester.suggest_many(session, texts), strict=True))
@@ -290,7 +301,7 @@ def _prepare(
         if draft.catalog_item:
             classification = Classification(draft.catalog_item, 1.0, "channel")
         else:
-            classification = suggested[k]
+            classification = mapped.get(k) or suggested[k]
         confident = classification.item_code is not None and (
             classification.source == "channel"
             or classification.confidence >= policy.classify_threshold

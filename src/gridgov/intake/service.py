@@ -26,6 +26,7 @@ from gridgov.cases import repository as cases_repo
 from gridgov.cases import schemas as s
 from gridgov.cases import service as cases
 from gridgov.cases.permissions import Role
+from gridgov.catalog.repository import StandardCodes
 from gridgov.dispatch import rules as rules_db
 from gridgov.dispatch.routing import Route
 from gridgov.grids import repository as grids_repo
@@ -281,11 +282,15 @@ def _receive(
         policy = policy_for(session, center_id=home.id)
 
     given = draft.catalog_item
+    standard = draft.extra.get("standard_code")
+    mapped = StandardCodes.load(session).item_for(standard) if standard and not given else None
     if given:
         item = session.scalar(select(CatalogItem).where(CatalogItem.code == given))
         if item is None:
             raise NotFound(f"no catalogue item {given!r}")
         classification = Classification(given, 1.0, "channel")
+    elif mapped:
+        classification = by_standard_code(mapped, standard)
     else:
         classification = triage.suggester.suggest(session, classified_text(draft))
     confident_item = classification.item_code is not None and (
@@ -391,6 +396,11 @@ class Masked:
     title: str
     protected: dict[str, str]  # field → original, for the fields that held personal data
     kinds: list[str]
+
+
+def by_standard_code(item: str, standard_code: str) -> Classification:
+    """An inspector's event whose standard part/event code the catalogue maps to an item."""
+    return Classification(item, 1.0, "standard_code", terms=[standard_code])
 
 
 def classified_text(draft: channels.Draft) -> str:

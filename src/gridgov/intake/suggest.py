@@ -28,7 +28,7 @@ KEYWORD_CAP = 0.5
 class Classification:
     item_code: str | None
     confidence: float
-    source: str  # channel / model / keywords / none
+    source: str  # channel / standard_code / model / keywords / none
     top: list[tuple[str, float]] = field(default_factory=list)
     terms: list[str] = field(default_factory=list)
     label: str | None = None
@@ -40,6 +40,8 @@ class Classification:
         name = names.get(self.item_code, self.item_code)
         if self.source == "channel":
             return f"catalogue item {self.item_code} {name} given by the channel"
+        if self.source == "standard_code":
+            return f"catalogue item {self.item_code} {name} by standard code {self.terms[0]}"
         why = f" ({', '.join(self.terms[:3])})" if self.terms else ""
         return f"classified as {self.item_code} {name} {self.confidence:.2f}{why} [{self.source}]"
 

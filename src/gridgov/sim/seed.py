@@ -214,6 +214,9 @@ def _policies(session: Session) -> dict[str, SlaPolicy]:
     return policies
 
 
+URBAN = "01"  # 城乡建设: the items digital city management reports on
+
+
 def _catalog(session: Session, policies: dict[str, SlaPolicy]) -> list[Leaf]:
     leaves = []
     for l1_code, l1_name, level2 in CATALOG:
@@ -237,6 +240,9 @@ def _catalog(session: Session, policies: dict[str, SlaPolicy]) -> list[Leaf]:
                         verification_required=leaf.verify,
                         description=f"{l1_name} / {l2_name} / {leaf.name}",
                         keywords=",".join(dict.fromkeys([leaf.name, l2_name])),
+                        # the demo county's digital city management codes its urban events
+                        # with these items' own codes (the simulator's inspectors send them)
+                        standard_codes=leaf.code if l1_code == URBAN else "",
                         attributes=OPEN311_ATTRIBUTES.get(leaf.code),
                     )
                 )

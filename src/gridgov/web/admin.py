@@ -132,6 +132,7 @@ def catalogue(request: Request) -> Response:
                     "grid_admissible": item.grid_admissible,
                     "verification_required": item.verification_required,
                     "active": item.active,
+                    "standard_codes": item.standard_codes,
                 },
                 policy,
             )

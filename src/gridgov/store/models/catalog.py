@@ -53,6 +53,10 @@ class CatalogItem(Base):
     # the extra questions a report of this kind answers (GeoReport v2 attribute definitions).
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
     keywords: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    # Digital city management (数字城管): the standard part/event codes an inspector's event
+    # carries that mean this item, as comma-separated prefixes ("0101,0203"); the longest
+    # prefix that matches a code wins.
+    standard_codes: Mapped[str] = mapped_column(String(300), default="", server_default="")
     attributes: Mapped[list[Any] | None] = mapped_column(json_type())
 
 
