@@ -420,6 +420,44 @@ def test_address_registry_import_and_match(platform: Platform, county, cli, tmp_
         assert (empty.status_code, empty.json()["error"]) == (422, "ValidationFailed")
 
 
+def test_the_remembered_address_registry_follows_every_change(platform: Platform, county) -> None:
+    """Matching keeps each county's parsed registry between calls; an address added after
+    a match is found by the next one, and one added in a transaction that rolled back is
+    not, though that transaction matched against it."""
+    from gridgov.addresses import service as addresses
+
+    comp = [g for g in county.grids if g.kind == "comprehensive"]
+    a = shapely.point_on_surface(comp[0].geometry)
+    code = comp[0].code[:6]
+
+    def add(session: object, text: str) -> None:
+        addresses.add_many(
+            session,
+            texts=[text],
+            lon=np.array([a.x]),
+            lat=np.array([a.y]),
+            crs="wgs84",
+            county_code=code,
+            now=utc_now(),
+        )
+
+    def best(text: str) -> str:
+        with platform.db.read() as session:
+            return addresses.match(session, text=text, county_code=code, top=1)[0].address
+
+    with platform.db.write() as session:
+        add(session, "灌南县第1镇云杉巷5号")
+    assert best("云杉巷5号") == "灌南县第1镇云杉巷5号"
+    with platform.db.write() as session:
+        add(session, "灌南县第1镇云杉巷7号")
+        assert addresses.match(session, text="云杉巷7号", county_code=code)[0].score == 1.0
+        session.rollback()
+    assert best("云杉巷7号") == "灌南县第1镇云杉巷5号"  # the nearest that exists
+    with platform.db.write() as session:
+        add(session, "灌南县第1镇云杉巷7号")
+    assert best("云杉巷7号") == "灌南县第1镇云杉巷7号"
+
+
 def test_staff_on_grids_and_the_coverage_report(platform: Platform, county, cli) -> None:
     comp = sorted(g.code for g in county.grids if g.kind == "comprehensive")
     with platform.db.write() as session:

@@ -114,7 +114,12 @@ class Match:
 
 
 def best(
-    query: str, registry: Sequence[Parsed], *, top: int = 5, cutoff: float = 60
+    query: str,
+    registry: Sequence[Parsed],
+    *,
+    top: int = 5,
+    cutoff: float = 60,
+    streets: Sequence[str] | None = None,
 ) -> list[Match]:
     """The ``top`` registry entries for a free-text address, best first.
 
@@ -124,7 +129,8 @@ def best(
     q = parse(query)
     if not registry:
         return []
-    streets = [p.street for p in registry]
+    if streets is None:  # the registry's street parts, when the caller has not kept them
+        streets = [p.street for p in registry]
     near = process.extract(q.street, streets, scorer=fuzz.ratio, limit=None, score_cutoff=cutoff)
     scored = [Match(i, score(q, registry[i])) for _, _, i in near]
     scored.sort(key=lambda m: (-m.score, m.index))

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gridgov.addresses.match import best, normalise, parse
+from gridgov.addresses.match import Parsed, best, normalise, parse
 from gridgov.grids import service as grids
 from gridgov.grids.coords import Crs, to_wgs84
 from gridgov.kit.errors import ValidationFailed
@@ -83,24 +84,66 @@ def add_many(
     return len(texts)
 
 
+@dataclass(frozen=True)
+class _Registry:
+    """One county's addresses, parsed once (the registry changes rarely; a hotline call
+    asks it every time): ~50 ms to load and parse 2,000 addresses, ~1 ms to match."""
+
+    revision: tuple[object, ...]
+    rows: list[tuple[str, str | None, float, float]]  # text, grid, lon, lat
+    parsed: list[Parsed]
+    streets: list[str]
+
+
+_REGISTRIES: dict[tuple[str, str | None], _Registry] = {}
+_KEEP = 16  # databases × counties remembered (tests open many databases)
+_LOCK = threading.Lock()
+
+
+def _registry(session: Session, county_code: str | None) -> _Registry:
+    where = [StandardAddress.county_code == county_code] if county_code else []
+    revision = tuple(
+        session.execute(
+            select(
+                func.count(StandardAddress.id),
+                func.max(StandardAddress.id),
+                func.max(StandardAddress.updated_at),
+            ).where(*where)
+        ).one()
+    )
+    key = (str(session.get_bind().url), county_code)
+    cached = _REGISTRIES.get(key)
+    if cached is not None and cached.revision == revision:
+        return cached
+    rows = [
+        (text, grid, lon, lat)
+        for text, grid, lon, lat in session.execute(
+            select(
+                StandardAddress.text,
+                StandardAddress.grid_code,
+                StandardAddress.lon,
+                StandardAddress.lat,
+            )
+            .where(*where)
+            .order_by(StandardAddress.id)
+        )
+    ]
+    parsed = [parse(row[0]) for row in rows]
+    registry = _Registry(revision, rows, parsed, [p.street for p in parsed])
+    with _LOCK:
+        _REGISTRIES.pop(key, None)
+        _REGISTRIES[key] = registry
+        while len(_REGISTRIES) > _KEEP:
+            del _REGISTRIES[next(iter(_REGISTRIES))]
+    return registry
+
+
 def match(
     session: Session, *, text: str, county_code: str | None = None, top: int = 5
 ) -> list[Candidate]:
     """Registry addresses most likely meant by a free-text address, with scores 0–1."""
     if not normalise(text):
         raise ValidationFailed("the address is empty")
-    stmt = select(StandardAddress).order_by(StandardAddress.id)
-    if county_code:
-        stmt = stmt.where(StandardAddress.county_code == county_code)
-    rows = session.scalars(stmt).all()
-    found = best(text, [parse(r.text) for r in rows], top=top)
-    return [
-        Candidate(
-            rows[m.index].text,
-            rows[m.index].grid_code,
-            rows[m.index].lon,
-            rows[m.index].lat,
-            m.score,
-        )
-        for m in found
-    ]
+    registry = _registry(session, county_code)
+    found = best(text, registry.parsed, top=top, streets=registry.streets)
+    return [Candidate(*registry.rows[m.index], m.score) for m in found]
