@@ -39,6 +39,7 @@ from ..factories import (
     NO_POLICY,
     SELF_CLOSE,
     STANDARD,
+    TOWN_A,
     VILLAGE_A,
     World,
     make_world,
@@ -754,6 +755,46 @@ def test_a_rule_on_the_parent_item_routes_its_leaves(door: Platform, world: Worl
     case = read(door, number)
     assert case.lead_unit == "320724-zjj"
     assert "(01, county" in case.triage["explanation"]
+
+
+def test_an_address_the_registry_cannot_place_still_lands_in_the_town_it_names(
+    door: Platform, world: World
+) -> None:
+    """The registry knows 堆沟港镇人民路8号, not 新安镇's: a caller from 新安镇 is not placed in
+    another town, and the case waits for a person in the town the caller named."""
+    import numpy as np
+
+    from gridgov.addresses import service as addresses
+    from gridgov.kit.clock import utc_now
+
+    with door.db.write() as session:
+        addresses.add_many(
+            session,
+            texts=["灌南县堆沟港镇人民路8号"],
+            lon=np.array([LON]),
+            lat=np.array([LAT]),
+            crs="wgs84",
+            county_code=COUNTY,
+            now=utc_now(),
+        )
+    placed = {}
+    for address in (
+        "新安镇人民路8号",
+        "灌南县新安镇某某小区",
+        "灌南县堆沟港镇人民路8号",
+    ):
+        number = receive(door, world, "hotline", {"text": "路灯不亮", "address": address})[0]
+        case = read(door, number)
+        placed[address] = (case.region_code, case.status, case.triage["location"]["note"])
+    assert placed["新安镇人民路8号"][:2] == (TOWN_A, "submitted")
+    assert placed["新安镇人民路8号"][2] == (
+        "uncertain match 灌南县堆沟港镇人民路8号: a person should place it; in 新安镇 as the "
+        "address says"
+    )
+    assert placed["灌南县新安镇某某小区"][0] == TOWN_A
+    assert placed["灌南县新安镇某某小区"][2].startswith("no such address on the registry")
+    assert placed["灌南县堆沟港镇人民路8号"][0] == VILLAGE_A  # on the registry: its grid
+    assert placed["灌南县堆沟港镇人民路8号"][2] == "matched 灌南县堆沟港镇人民路8号"
 
 
 def test_uncertain_cases_wait_for_a_dispatcher_with_the_reason(

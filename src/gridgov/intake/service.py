@@ -10,6 +10,7 @@ replayed with a corrected payload. Services never commit; the caller's unit of w
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -20,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov.addresses import service as addresses
+from gridgov.addresses.match import parse as parse_address
 from gridgov.auth.actor import SYSTEM, Actor
 from gridgov.cases import attachments
 from gridgov.cases import repository as cases_repo
@@ -47,6 +49,7 @@ from gridgov.store.models import (
     Center,
     DeadLetter,
     Grid,
+    Region,
     TriagePolicy,
     Unit,
 )
@@ -503,6 +506,10 @@ def locate(
     if draft.address:
         county = fallback[:6]
         found = addresses.match(session, text=draft.address, county_code=county, top=1)
+        # a town the caller named narrows an address the registry cannot place (a region the
+        # channel gave is as narrow or narrower)
+        named = None if draft.region_code else _town_named(session, draft.address, county)
+        in_town = f"; in {named[1]} as the address says" if named else ""
         if found:
             best = found[0]
             confidence = round(best.score / 100 if best.score > 1 else best.score, 3)
@@ -517,18 +524,32 @@ def locate(
                     confidence,
                     f"matched {best.address}",
                 )
+            note = f"uncertain match {best.address}: a person should place it{in_town}"
             return Placed(
-                fallback,
-                None,
-                None,
-                None,
-                "address",
-                confidence,
-                f"uncertain match {best.address}: a person should place it",
+                named[0] if named else fallback, None, None, None, "address", confidence, note
             )
+        if named:
+            note = f"no such address on the registry: a person should place it{in_town}"
+            return Placed(named[0], None, None, None, "address", 0.3, note)
     if draft.region_code:
         return Placed(draft.region_code, None, None, None, "region", 0.6, "no point or address")
     return Placed(fallback, None, None, None, "centre", 0.0, "no place given")
+
+
+_TOWN = re.compile(r"([^省市县区镇乡]{1,8}?(?:镇|乡|街道))")
+
+
+def _town_named(session: Session, address: str, county: str) -> tuple[str, str] | None:
+    """The town (镇, 乡, 街道) of the county an address names, as (code, name)."""
+    names = _TOWN.findall(parse_address(address).admin)
+    if not names:
+        return None
+    found = session.execute(
+        select(Region.code, Region.name).where(
+            Region.name == names[-1], Region.level == "town", Region.code.startswith(county)
+        )
+    ).all()
+    return (found[0][0], found[0][1]) if len(found) == 1 else None
 
 
 def triage_record(
