@@ -220,6 +220,29 @@ def test_http_idempotency_key_and_offline_batch_never_double(door: Platform, wor
         assert session.get(DeadLetter, first[3]["dead_letter"]).attempts == 2
 
 
+def test_an_idempotency_key_reused_for_another_record_is_refused_not_answered_with_the_old_case(
+    door: Platform, world: World
+) -> None:
+    """A retry sends the same record (its fields in any order) and gets the case; an app
+    that sends a new record under an old key is told so, and nothing is written or lost
+    quietly: answered with the old case, the new report would never be handled."""
+    client = TestClient(create_app(door, run_sweeper=False))
+    headers = {**auth(door, "agent"), "Idempotency-Key": "k-7"}
+    first = {"text": "路灯不亮一周了", "region_code": VILLAGE_A}
+    made = client.post("/api/v1/intake/hotline", json=first, headers=headers)
+    assert made.status_code == 201
+    again = client.post(
+        "/api/v1/intake/hotline", json=dict(reversed(first.items())), headers=headers
+    )
+    assert (again.status_code, again.json()["number"]) == (200, made.json()["number"])
+    other = client.post(
+        "/api/v1/intake/hotline", json={**first, "text": "小区噪音扰民"}, headers=headers
+    )
+    assert other.status_code == 409
+    assert made.json()["number"] in other.json()["detail"]
+    assert (count(door), count(door, DeadLetter)) == (1, 0)
+
+
 def through(
     receive: Any,
     session: Any,

@@ -10,6 +10,8 @@ replayed with a corrected payload. Services never commit; the caller's unit of w
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -268,6 +270,14 @@ def _receive(
             session, channel=draft.channel.value, external_id=draft.external_id
         )
         if existing is not None:
+            kept = ((existing.triage or {}).get("channel") or {}).get(KEYED)
+            if kept and kept != draft.extra.get(KEYED) and not replaying:
+                # a retry sends the same record; a new record under an old key would be
+                # answered with the old case and silently lost
+                raise Conflict(
+                    f"Idempotency-Key {idempotency_key!r} was used for another record (case "
+                    f"{existing.number}): a new record needs a new key"
+                )
             return Received(existing, created=False)
     # photos uploaded first (POST /attachments): checked before anything is written
     photos = attachments.unlinked(
@@ -388,7 +398,18 @@ def parse_record(channel: str, payload: object, idempotency_key: str | None) -> 
     draft = channels.parse(channel, payload)
     if idempotency_key and not draft.external_id:
         draft.external_id = f"{deadletters.IDEM}{idempotency_key}"[:100]
+        # kept on the case: a retry must send the same record (see _receive)
+        draft.extra = {**draft.extra, KEYED: request_digest(payload)}
     return draft
+
+
+KEYED = "idempotency_digest"
+
+
+def request_digest(payload: object) -> str:
+    """A record's fingerprint, whatever the order of its fields."""
+    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
 @dataclass(frozen=True)
