@@ -3,6 +3,7 @@ filters, a case page that offers exactly the user's actions, and actions done fr
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -425,6 +426,74 @@ def test_personal_data_is_masked_until_a_permitted_user_reveals_it_with_a_reason
     assert 'data-event="reveal_personal_data"' in shown.text  # the reveal is on the record
     assert "需回电核实" in shown.text
     assert "13912345678" not in console.get(f"/console/cases/{d.number}").text  # once only
+
+
+def test_a_dispatcher_mends_a_refused_record_in_the_console_and_it_becomes_a_case(
+    console: TestClient, platform: Platform, world: World
+) -> None:
+    """The dead letters a dispatcher may handle, masked; showing one's original (with a
+    reason, recorded) opens it for correction; the corrected replay is a case. A record
+    of another town is not listed, and a leader has no such page."""
+    from gridgov.intake import service as intake
+    from gridgov.store.models import DeadLetter, DeadLetterReveal
+
+    from ..factories import VILLAGE_A
+
+    def refuse(payload: dict, **kw: object) -> int:
+        with platform.db.write() as session:
+            got = intake.receive(
+                session,
+                channel="hotline",
+                payload=payload,
+                actor=world.actor(session, "agent"),
+                now=utc_now(),
+                rules=platform.rules,
+                triage=platform.triage,
+                **kw,
+            )
+            assert got.dead_letter is not None
+            return got.dead_letter.id
+
+    bad = {"call_id": "C-9", "text": "楼道堆放杂物，电话13912345678", "region_code": "999999"}
+    letter = refuse(bad, center="320724100")  # sent to town A's centre
+    elsewhere = refuse({**bad, "call_id": "C-10"}, center="320724101")  # town B's
+    sign_in(console, "leader")
+    assert console.get("/console/dead-letters").status_code == 403
+    sign_in(console, "town_dispatcher")
+    page = console.get("/console/dead-letters").text
+    assert f'data-letter="{letter}"' in page
+    assert f'data-letter="{elsewhere}"' not in page
+    assert "13912345678" not in page
+    assert "139****5678" in page
+    shown = console.post(
+        f"/console/dead-letters/{letter}/reveal", data={"csrf": csrf(page), "reason": "更正区划"}
+    )
+    assert shown.status_code == 200
+    assert "13912345678" in shown.text  # in the form to correct
+    as_sent = console.post(f"/console/dead-letters/{letter}/replay", data={"csrf": csrf(page)})
+    assert as_sent.status_code == 422  # still refused, the reason beside it
+    assert "999999" in as_sent.text
+    broken = console.post(
+        f"/console/dead-letters/{letter}/replay", data={"csrf": csrf(page), "payload": "{oops"}
+    )
+    assert broken.status_code == 422
+    assert "not JSON" in broken.text
+    corrected = json.dumps({**bad, "region_code": VILLAGE_A}, ensure_ascii=False)
+    done = console.post(
+        f"/console/dead-letters/{letter}/replay",
+        data={"csrf": csrf(page), "payload": corrected},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    assert done.headers["location"].startswith("/console/cases/320724100-")
+    with platform.db.read() as session:
+        row = session.get(DeadLetter, letter)
+        assert (row.state, row.attempts) == ("replayed", 3)
+        reveals = session.scalars(select(DeadLetterReveal)).all()
+        assert [(r.actor, r.reason) for r in reveals] == [("town_dispatcher", "更正区划")]
+    assert f'data-letter="{letter}"' not in console.get("/console/dead-letters").text
+    gone = console.post(f"/console/dead-letters/{elsewhere}/discard", data={"csrf": csrf(page)})
+    assert gone.status_code == 404  # another town's: not there for this dispatcher
 
 
 def test_the_reports_page_lists_a_centres_reports_for_those_who_read_them(

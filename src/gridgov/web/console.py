@@ -9,6 +9,7 @@ a cookie).
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,10 +33,10 @@ from gridgov.cases import attachments, service
 from gridgov.cases import schemas as s
 from gridgov.cases.workflow import Action
 from gridgov.dispatch import rules as rules_db
-from gridgov.intake import channels, personal
+from gridgov.intake import channels, deadletters, personal
 from gridgov.intake import service as intake
 from gridgov.kit.clock import utc_now
-from gridgov.kit.errors import AppError, Unauthenticated
+from gridgov.kit.errors import AppError, Unauthenticated, ValidationFailed
 from gridgov.kit.pagination import PageParams
 from gridgov.store.models import (
     Attachment,
@@ -532,6 +533,112 @@ async def act(request: Request, number: str, action: str) -> Response:
                 )
             context.update(error=exc.detail, failed_action=action)
             return _page(request, "case.html", context, status_code=exc.status_code)
+        return RedirectResponse(f"/console/cases/{number}", status_code=303)
+
+    return await run_in_threadpool(work)
+
+
+# ---- dead letters (records the door refused) ---------------------------------------------
+def _letters_context(
+    session: Any, visitor: Visitor, *, shown: int | None = None, error: str | None = None
+) -> dict[str, Any]:
+    """The pending letters in the visitor's scope, masked; ``shown``: the one whose
+    original was just revealed (its record, editable for a corrected replay)."""
+    letters = []
+    for letter, _ in deadletters.list_dead_letters(session, actor=visitor.actor, limit=200):
+        revealed = letter.id == shown
+        payload = letter.payload if revealed else deadletters.masked(letter.payload)
+        letters.append(
+            {
+                "id": letter.id,
+                "channel": letter.channel,
+                "external_id": letter.external_id,
+                "received_at": letter.received_at,
+                "attempts": letter.attempts,
+                "reason": letter.reason if revealed else deadletters.masked(letter.reason),
+                "payload": json.dumps(payload, ensure_ascii=False, indent=1),
+                "revealed": revealed,
+            }
+        )
+    return {"visitor": visitor, "letters": letters, "error": error, "failed": shown}
+
+
+def _may_handle_letters(visitor: Visitor) -> bool:
+    return bool(visitor.actor.roles & deadletters.REVEAL_ROLES)
+
+
+@router.get("/dead-letters", response_class=HTMLResponse)
+def dead_letters(request: Request) -> Response:
+    visitor = _visitor(request)
+    if visitor is None:
+        return _to_login(request)
+    if not _may_handle_letters(visitor):
+        return _page(request, "error.html", {"visitor": visitor, "error": "403"}, 403)
+    with _platform(request).db.read() as session:
+        context = _letters_context(session, visitor)
+    return _page(request, "dead_letters.html", context)
+
+
+@router.post("/dead-letters/{letter_id}/{what}", response_class=HTMLResponse)
+async def handle_letter(request: Request, letter_id: int, what: str) -> Response:
+    """Reveal a letter's original (with a reason, recorded), replay it (as stored or as
+    corrected here) or discard it."""
+    checked = await _posted(request)
+    if isinstance(checked, Response):
+        return checked
+    visitor, form, _ = checked
+    p = _platform(request)
+    if what not in ("reveal", "replay", "discard") or not _may_handle_letters(visitor):
+        return _page(request, "error.html", {"visitor": visitor, "error": what}, 404)
+
+    def work() -> Response:
+        shown = None
+        try:
+            with p.db.write() as session:
+                if what == "reveal":
+                    deadletters.reveal(
+                        session,
+                        letter_id=letter_id,
+                        actor=visitor.actor,
+                        reason=form.get("reason", ""),
+                        now=utc_now(),
+                    )
+                    shown = letter_id
+                    context = _letters_context(session, visitor, shown=shown)
+                    return _page(request, "dead_letters.html", context)
+                if what == "discard":
+                    deadletters.discard(
+                        session, letter_id=letter_id, now=utc_now(), actor=visitor.actor
+                    )
+                    return RedirectResponse("/console/dead-letters", status_code=303)
+                corrected = form.get("payload", "").strip()
+                try:
+                    body = json.loads(corrected) if corrected else None
+                except json.JSONDecodeError as exc:
+                    raise ValidationFailed(f"the corrected record is not JSON: {exc}") from None
+                if body is not None and not isinstance(body, dict):
+                    raise ValidationFailed("the corrected record must be a JSON object")
+                got = intake.replay(
+                    session,
+                    letter_id=letter_id,
+                    actor=visitor.actor,
+                    now=utc_now(),
+                    rules=p.rules,
+                    triage=p.triage,
+                    payload=body,
+                )
+                if got.case is None:
+                    assert got.dead_letter is not None
+                    error = deadletters.masked(got.dead_letter.reason)
+                    context = _letters_context(session, visitor, error=error)
+                    context["failed"] = letter_id
+                    return _page(request, "dead_letters.html", context, status_code=422)
+                number = got.case.number
+        except AppError as exc:
+            with p.db.read() as session:
+                context = _letters_context(session, visitor, error=exc.detail)
+            context["failed"] = letter_id
+            return _page(request, "dead_letters.html", context, status_code=exc.status_code)
         return RedirectResponse(f"/console/cases/{number}", status_code=303)
 
     return await run_in_threadpool(work)

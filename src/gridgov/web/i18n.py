@@ -132,6 +132,25 @@ WORDS: dict[str, tuple[str, str]] = {
     "bulk_done": ("已完成", "Done"),
     "bulk_failed": ("未执行", "Not done"),
     "checkins": ("网格员打卡（24小时）", "Grid worker check-ins (24 h)"),
+    # dead letters: records the door refused
+    "dead_letters": ("退件", "Dead letters"),
+    "dead_letters_hint": (
+        "各渠道送来但未能受理的记录，原样保存：更正后重放即成案件；个人信息已遮蔽，查看原文将留痕。",
+        "Records a channel sent that could not become cases, kept as sent: replayed (corrected "
+        "if need be) they become cases; personal data is masked, and each look at an original "
+        "is recorded.",
+    ),
+    "dead_letters_none": ("没有待处理的退件。", "No dead letters wait."),
+    "received_at": ("收到时间", "Received"),
+    "attempts": ("尝试次数", "Attempts"),
+    "letter_reason": ("未受理原因", "Why refused"),
+    "replay": ("按原样重放", "Replay as sent"),
+    "reveal_to_correct": ("查看原文并更正", "Show the original to correct it"),
+    "reveal_letter_reason": ("查看理由（将留痕）", "Why (recorded)"),
+    "corrected_record": ("更正后的记录（JSON）", "Corrected record (JSON)"),
+    "replay_corrected": ("按更正重放", "Replay as corrected"),
+    "discard": ("作废", "Discard"),
+    "discard_confirm": ("作废后不再处理这条记录，确定？", "Discard this record for good?"),
     # the big screen
     "screen": ("指挥大屏", "Big screen"),
     "received": ("受理量", "Received"),
