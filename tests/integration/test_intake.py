@@ -729,6 +729,39 @@ def test_an_inspectors_standard_code_names_the_item_the_catalogue_maps_it_to(
     assert got[2].triage["classification"]["source"] != "standard_code"
 
 
+def test_a_case_made_through_the_cases_api_keeps_its_personal_data_apart_too(
+    door: Platform, world: World
+) -> None:
+    """``POST /cases`` (an integrator's direct create, not the door) used to keep the text as
+    sent: its phone and ID numbers showed in the case, its events and the Open311 output."""
+    text = f"楼下噪音扰民，我的电话{PHONE}，身份证{ID_NUMBER}"
+    client = TestClient(create_app(door, run_sweeper=False))
+    made = client.post(
+        "/api/v1/cases",
+        json={"channel": "web", "title": "噪音", "description": text, "region_code": VILLAGE_A},
+        headers=auth(door, "agent"),
+    )
+    assert made.status_code == 201, made.text
+    number = made.json()["number"]
+    headers = auth(door, "dispatcher")
+    outputs = [
+        made.text,
+        client.get(f"/api/v1/cases/{number}", headers=headers).text,
+        client.get(f"/api/v1/cases/{number}/events", headers=headers).text,
+        client.get(f"/open311/v2/requests/{number}.json?extensions=true").text,
+    ]
+    for out in outputs:
+        assert PHONE not in out
+        assert ID_NUMBER not in out
+    assert made.json()["personal_data"] == ["id_number", "phone"]
+    shown = client.post(  # by the owning (town) centre's dispatcher, recorded
+        f"/api/v1/cases/{number}/personal-data",
+        json={"reason": "回访核实"},
+        headers=auth(door, "town_dispatcher"),
+    )
+    assert shown.json()["description"] == text, shown.text
+
+
 def test_confident_report_is_dispatched_by_rule_with_its_reasons(
     door: Platform, world: World
 ) -> None:

@@ -88,6 +88,15 @@ def create_case(
     item_id = catalog.get_item(session, code=data.catalog_item).id if data.catalog_item else None
     county = _county_code(session, region)
     lon, lat, grid_code = _place(session, data)
+    # personal data in the text is kept apart and the case (and its create event) keeps the
+    # text masked, whichever way the case came in (the intake door masks before it gets here)
+    title, in_title = pii.mask_text(data.title)
+    description, in_text = pii.mask_text(data.description)
+    originals = {"title": data.title} if in_title else {}
+    if in_text:
+        originals["description"] = data.description
+    if originals:
+        data = data.model_copy(update={"title": title, "description": description})
     year = now.astimezone(ZoneInfo(center.timezone)).year
     case = Case(
         number=repository.next_number(
@@ -121,6 +130,11 @@ def create_case(
     )
     session.add(case)
     session.flush()
+    if originals:
+        kinds = sorted({span.kind.value for span in (*in_title, *in_text)})
+        session.add(
+            CaseProtected(case_id=case.id, county_code=county, fields=originals, kinds=kinds)
+        )
     session.add(CaseCenter(case_id=case.id, center_id=center.id, relation="owner", since=now))
     repository.append_event(
         session,
