@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Header, Query, Response, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from gridgov.api import idempotency as idem
@@ -23,6 +24,8 @@ from gridgov.api.deps import (
     WriteSession,
 )
 from gridgov.api.errors import error_responses
+from gridgov.auth.actor import Actor
+from gridgov.bootstrap import Platform
 from gridgov.cases import attachments, service
 from gridgov.cases import schemas as s
 from gridgov.cases.sla import Colour
@@ -185,41 +188,10 @@ async def upload(
     idempotency_key: idem.KeyHeader = None,
 ) -> AttachmentRead | JSONResponse:
     """Attach a file (type read from its content; photos lose their metadata)."""
-    content = await file.read(p.settings.attachment_max_bytes + 1)
-
-    def make() -> AttachmentRead:
-        case = service.get_visible(session, number=number, actor=actor)
-        row = attachments.store(
-            session,
-            root=p.settings.attachment_dir,
-            content=content,
-            filename=file.filename or "file",
-            content_type=file.content_type or "",
-            allowed_types=p.settings.allowed_attachment_types,
-            max_bytes=p.settings.attachment_max_bytes,
-            uploaded_by_id=actor.user_id,
-            now=utc_now(),
-            case=case,
-        )
-        return AttachmentRead.model_validate(row, from_attributes=True)
-
-    request = {
-        "case": number,
-        "filename": file.filename,
-        "sha256": hashlib.sha256(content).hexdigest(),
-    }
-    # decoding and re-encoding a photo is CPU work: off the event loop
-    return await run_in_threadpool(
-        idem.once,
-        session,
-        actor=actor,
-        key=idempotency_key,
+    return await _upload(
+        p, session, actor, file, idempotency_key, number=number,
         operation="POST /api/v1/cases/{number}/attachments",
-        request=request,
-        status_code=201,
-        make=make,
-        now=utc_now(),
-    )
+    )  # fmt: skip
 
 
 @files.post(
@@ -235,9 +207,28 @@ async def upload_first(
     """Upload a photo before the report it belongs to (a grid app offline, an inspection
     system): the report names it in ``attachments`` and the file joins its case. Until
     then only its uploader can fetch it."""
+    return await _upload(
+        p, session, actor, file, idempotency_key, number=None,
+        operation="POST /api/v1/attachments",
+    )  # fmt: skip
+
+
+async def _upload(
+    p: Platform,
+    session: Session,
+    actor: Actor,
+    file: UploadFile,
+    idempotency_key: str | None,
+    *,
+    number: str | None,
+    operation: str,
+) -> AttachmentRead | JSONResponse:
+    """Store an uploaded file, on the case ``number`` or on none yet, once per
+    Idempotency-Key."""
     content = await file.read(p.settings.attachment_max_bytes + 1)
 
     def make() -> AttachmentRead:
+        case = service.get_visible(session, number=number, actor=actor) if number else None
         row = attachments.store(
             session,
             root=p.settings.attachment_dir,
@@ -248,16 +239,20 @@ async def upload_first(
             max_bytes=p.settings.attachment_max_bytes,
             uploaded_by_id=actor.user_id,
             now=utc_now(),
+            case=case,
         )
         return AttachmentRead.model_validate(row, from_attributes=True)
 
-    request = {"filename": file.filename, "sha256": hashlib.sha256(content).hexdigest()}
+    digest = hashlib.sha256(content).hexdigest()
+    request = {"case": number} if number else {}
+    request |= {"filename": file.filename, "sha256": digest}
+    # decoding and re-encoding a photo is CPU work: off the event loop
     return await run_in_threadpool(
         idem.once,
         session,
         actor=actor,
         key=idempotency_key,
-        operation="POST /api/v1/attachments",
+        operation=operation,
         request=request,
         status_code=201,
         make=make,
