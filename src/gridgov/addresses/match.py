@@ -14,6 +14,8 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
 _DIGITS = {
@@ -86,8 +88,53 @@ def parse(text: str) -> Parsed:
     return Parsed(admin=admin, street=street or rest, numbers=numbers)
 
 
+@dataclass(frozen=True)
+class Match:
+    index: int
+    score: float
+
+
+@dataclass(frozen=True)
+class Registry:
+    """Parsed registry entries in arrays: each distinct street once (a street name recurs at
+    every house number) and the numbered parts and town of every entry, so that a query is
+    one fuzzy pass over the distinct streets and :func:`score` in array operations."""
+
+    parsed: list[Parsed]
+    streets: list[str]  # distinct
+    members: list[npt.NDArray[np.intp]]  # the entries on each distinct street
+    numbers: dict[str, npt.NDArray[np.int64]]  # kind → each entry's number, -1 where none
+    admins: list[str]  # distinct
+    admin_of: npt.NDArray[np.intp]
+
+    @classmethod
+    def build(cls, parsed: Sequence[Parsed]) -> Registry:
+        street_ids: dict[str, int] = {}
+        admin_ids: dict[str, int] = {}
+        on_street: list[list[int]] = []
+        admin_of = np.empty(len(parsed), dtype=np.intp)
+        numbers = {kind: np.full(len(parsed), -1, dtype=np.int64) for kind in NUMBERED}
+        for i, p in enumerate(parsed):
+            u = street_ids.setdefault(p.street, len(street_ids))
+            if u == len(on_street):
+                on_street.append([])
+            on_street[u].append(i)
+            admin_of[i] = admin_ids.setdefault(p.admin, len(admin_ids))
+            for kind, value in p.numbers.items():
+                numbers[kind][i] = int(value)
+        return cls(
+            list(parsed),
+            list(street_ids),
+            [np.array(m, dtype=np.intp) for m in on_street],
+            numbers,
+            list(admin_ids),
+            admin_of,
+        )
+
+
 def score(query: Parsed, candidate: Parsed) -> float:
-    """0–1: street similarity, scaled down for numbered parts that disagree or are missing."""
+    """0–1: street similarity, scaled down for numbered parts that disagree or are missing
+    (one entry; :func:`best_in` does the same for many in arrays)."""
     base = fuzz.ratio(query.street, candidate.street) / 100.0
     for kind in NUMBERED:
         q, c = query.numbers.get(kind), candidate.numbers.get(kind)
@@ -97,41 +144,56 @@ def score(query: Parsed, candidate: Parsed) -> float:
             base *= 0.75  # the registry entry is less precise than the caller
         elif c is not None:
             base *= 0.95  # the caller was less precise than the registry
-    if (
-        query.admin
-        and candidate.admin
-        and query.admin not in candidate.admin
-        and candidate.admin not in query.admin
-    ):
+    if _other_town(query.admin, candidate.admin):
         base *= 0.6  # a different town or county named
     return round(base, 4)
 
 
-@dataclass(frozen=True)
-class Match:
-    index: int
-    score: float
+def _other_town(query: str, candidate: str) -> bool:
+    return bool(query and candidate and query not in candidate and candidate not in query)
 
 
 def best(
-    query: str,
-    registry: Sequence[Parsed],
-    *,
-    top: int = 5,
-    cutoff: float = 60,
-    streets: Sequence[str] | None = None,
+    query: str, registry: Sequence[Parsed], *, top: int = 5, cutoff: float = 60
 ) -> list[Match]:
-    """The ``top`` registry entries for a free-text address, best first.
+    """The ``top`` registry entries for a free-text address, best first (:func:`best_in`
+    over a registry built for this one query)."""
+    return best_in(query, Registry.build(registry), top=top, cutoff=cutoff)
+
+
+def best_in(query: str, registry: Registry, *, top: int = 5, cutoff: float = 60) -> list[Match]:
+    """The ``top`` registry entries for a free-text address, best first, scored as
+    :func:`score` scores them.
 
     Every entry whose street is at least ``cutoff`` % similar is scored in full (a street name
     recurs in every town, so a fixed-size shortlist would hide the right town's entries).
     """
     q = parse(query)
-    if not registry:
+    if not registry.parsed:
         return []
-    if streets is None:  # the registry's street parts, when the caller has not kept them
-        streets = [p.street for p in registry]
-    near = process.extract(q.street, streets, scorer=fuzz.ratio, limit=None, score_cutoff=cutoff)
-    scored = [Match(i, score(q, registry[i])) for _, _, i in near]
-    scored.sort(key=lambda m: (-m.score, m.index))
-    return [m for m in scored[:top] if m.score > 0]
+    near = process.extract(
+        q.street, registry.streets, scorer=fuzz.ratio, limit=None, score_cutoff=cutoff
+    )
+    if not near:
+        return []
+    idx = np.concatenate([registry.members[u] for _, _, u in near])
+    base = np.concatenate(
+        [np.full(len(registry.members[u]), ratio / 100.0) for _, ratio, u in near]
+    )
+    for kind in NUMBERED:  # in score()'s order, so the products round alike
+        have = registry.numbers[kind][idx]
+        if kind in q.numbers:
+            wanted = int(q.numbers[kind])
+            base *= np.where(have < 0, 0.75, np.where(have == wanted, 1.0, 0.3))
+        else:
+            base *= np.where(have < 0, 1.0, 0.95)
+    towns = np.array([0.6 if _other_town(q.admin, a) else 1.0 for a in registry.admins])
+    base *= towns[registry.admin_of[idx]]
+    if len(base) > top:  # only those that can round to a top score are rounded (in Python,
+        # as score() rounds: numpy's rounding differs in the last place now and then)
+        kth = np.partition(base, len(base) - top)[len(base) - top]
+        keep = np.flatnonzero(base >= kth - 1e-4)
+        idx, base = idx[keep], base[keep]
+    scores = np.array([round(x, 4) for x in base.tolist()])
+    order = np.lexsort((idx, -scores))[:top]
+    return [Match(int(idx[i]), float(scores[i])) for i in order if scores[i] > 0]

@@ -61,3 +61,41 @@ def test_missing_prefix_and_more_precise_parts_rank_sensibly() -> None:
 def test_no_registry_or_nothing_similar() -> None:
     assert best("人民路88号", []) == []
     assert best("完全不同的地方", REGISTRY) == []
+
+
+def test_the_array_matcher_ranks_and_scores_as_scoring_each_entry_does() -> None:
+    """``best`` scores every entry near the query in arrays; each score and the order must
+    be those of ``score`` applied to every entry, one by one."""
+    import random
+
+    from rapidfuzz import fuzz
+
+    from gridgov.addresses.match import score
+
+    rng = random.Random(11)
+    towns = ["灌南县新安镇", "灌南县汤沟镇", "新安镇", "", "灌南县"]
+    roads = ["人民路", "人民南路", "人民大街", "幸福路", "幸福小区", "长江路", "长江大道"]
+
+    def address() -> str:
+        text = rng.choice(towns) + rng.choice(roads)
+        if rng.random() < 0.8:
+            text += f"{rng.randint(1, 12)}号"
+        if rng.random() < 0.4:
+            text += f"{rng.randint(1, 5)}栋"
+        if rng.random() < 0.2:
+            text += f"{rng.randint(1, 3)}单元{rng.randint(101, 105)}室"
+        return text
+
+    for _ in range(200):
+        registry = [parse(address()) for _ in range(rng.randint(1, 60))]
+        query = address() + rng.choice(["", "门口", "附近"])
+        q = parse(query)
+        expected = sorted(
+            (
+                (-score(q, p), i)
+                for i, p in enumerate(registry)
+                if fuzz.ratio(q.street, p.street) >= 60
+            )
+        )
+        expected = [(i, -s) for s, i in expected[:5] if -s > 0]
+        assert [(m.index, m.score) for m in best(query, registry)] == expected, query

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Integer, String
+from sqlalchemy import Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gridgov.store.models.base import Base
@@ -23,6 +23,9 @@ class StandardAddress(Base):
     grid_code: Mapped[str | None] = mapped_column(String(17), index=True)
     county_code: Mapped[str] = mapped_column(String(6), index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    # a county's last change, read at every match to tell whether its kept registry is stale
+    __table_args__ = (Index("ix_standard_address_county_updated", "county_code", "updated_at"),)
 
 
 class Building(Base):
