@@ -140,6 +140,8 @@ def test_attachments_are_sniffed_stripped_of_metadata_and_stored_by_content(
     )
     assert up.status_code == 201, up.text
     assert len(up.json()["sha256"]) == 64
+    listed = client.get(f"/api/v1/cases/{number}", headers=as_("agent")).json()["attachments"]
+    assert [(a["id"], a["filename"]) for a in listed] == [(up.json()["id"], "现场.jpg")]
     down = client.get(f"/api/v1/attachments/{up.json()['id']}", headers=as_("agent"))
     kept = Image.open(io.BytesIO(down.content))
     assert kept.size == (64, 48)

@@ -574,6 +574,8 @@ def test_photos_uploaded_before_a_report_join_its_case_and_only_their_uploaders(
         res = client.post(url, json={**report, "attachments": [mine]}, headers=worker)
         assert res.status_code == code, res.text
     number = res.json()["number"]
+    assert [a["id"] for a in res.json()["attachments"]] == [mine]
+    assert res.json()["attachments"][0]["content_type"] == "image/jpeg"
     assert client.get(f"/api/v1/attachments/{mine}", headers=dispatcher).status_code == 200
     with door.db.read() as session:
         case_id = session.scalar(select(Case.id).where(Case.number == number))

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Response, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
-from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -165,17 +164,9 @@ def act(
     return service.read(session, case=case, now=now, rules=p.rules)
 
 
-class AttachmentRead(BaseModel):
-    id: int
-    sha256: str
-    size: int
-    content_type: str
-    filename: str
-
-
 @router.post(
     "/{number}/attachments",
-    response_model=AttachmentRead,
+    response_model=s.AttachmentRead,
     status_code=201,
     responses=error_responses(401, 403, 404, 422),
 )
@@ -186,7 +177,7 @@ async def upload(
     session: WriteSession,
     actor: WriteActor,
     idempotency_key: idem.KeyHeader = None,
-) -> AttachmentRead | JSONResponse:
+) -> s.AttachmentRead | JSONResponse:
     """Attach a file (type read from its content; photos lose their metadata)."""
     return await _upload(
         p, session, actor, file, idempotency_key, number=number,
@@ -195,7 +186,7 @@ async def upload(
 
 
 @files.post(
-    "", response_model=AttachmentRead, status_code=201, responses=error_responses(401, 403, 422)
+    "", response_model=s.AttachmentRead, status_code=201, responses=error_responses(401, 403, 422)
 )
 async def upload_first(
     file: UploadFile,
@@ -203,7 +194,7 @@ async def upload_first(
     session: WriteSession,
     actor: WriteActor,
     idempotency_key: idem.KeyHeader = None,
-) -> AttachmentRead | JSONResponse:
+) -> s.AttachmentRead | JSONResponse:
     """Upload a photo before the report it belongs to (a grid app offline, an inspection
     system): the report names it in ``attachments`` and the file joins its case. Until
     then only its uploader can fetch it."""
@@ -222,12 +213,12 @@ async def _upload(
     *,
     number: str | None,
     operation: str,
-) -> AttachmentRead | JSONResponse:
+) -> s.AttachmentRead | JSONResponse:
     """Store an uploaded file, on the case ``number`` or on none yet, once per
     Idempotency-Key."""
     content = await file.read(p.settings.attachment_max_bytes + 1)
 
-    def make() -> AttachmentRead:
+    def make() -> s.AttachmentRead:
         case = service.get_visible(session, number=number, actor=actor) if number else None
         row = attachments.store(
             session,
@@ -241,7 +232,7 @@ async def _upload(
             now=utc_now(),
             case=case,
         )
-        return AttachmentRead.model_validate(row, from_attributes=True)
+        return s.AttachmentRead.model_validate(row, from_attributes=True)
 
     digest = hashlib.sha256(content).hexdigest()
     request = {"case": number} if number else {}

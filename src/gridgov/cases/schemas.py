@@ -190,6 +190,17 @@ def describe(exc: ValidationError) -> str:
 
 
 # ---- output -----------------------------------------------------------------------------
+class AttachmentRead(BaseModel):
+    """A photo or document on a case; its bytes at ``GET /attachments/{id}``."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    sha256: str
+    size: int
+    content_type: str
+    filename: str
+
+
 class DeadlineRead(BaseModel):
     step: Step
     seq: int
@@ -261,6 +272,9 @@ class CaseRead(BaseModel):
     counts: dict[str, int]
     sla_colour: Colour | None
     deadlines: list[DeadlineRead]
+    attachments: list[AttachmentRead] = Field(
+        default_factory=list, description="Photos and documents, in upload order."
+    )
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None

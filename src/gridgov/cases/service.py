@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from gridgov.audit.chain import GENESIS
 from gridgov.auth import scope
 from gridgov.auth.actor import Actor
-from gridgov.cases import deadlines, handlers, repository, sla
+from gridgov.cases import attachments, deadlines, handlers, repository, sla
 from gridgov.cases import schemas as s
 from gridgov.cases.permissions import Relation, Role, may
 from gridgov.cases.workflow import Action, CaseFacts, Status, allowed_actions, apply
@@ -373,6 +373,10 @@ def read(session: Session, *, case: Case, now: datetime, rules: Rules) -> s.Case
         created_at=case.created_at,
         updated_at=case.updated_at,
         closed_at=case.closed_at,
+        attachments=[
+            s.AttachmentRead.model_validate(a)
+            for a in attachments.for_case(session, case_id=case.id)
+        ],
     )
 
 
