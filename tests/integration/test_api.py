@@ -35,6 +35,13 @@ def test_loop_over_http(as_: Callable[[str], dict[str, str]], client: TestClient
         "/api/v1/cases", json=case_data(), headers={**as_("agent"), "Idempotency-Key": "k-1"}
     )
     assert (again.status_code, again.json()["number"]) == (200, number)
+    other = client.post(  # a different case under the same key: refused, not the old case
+        "/api/v1/cases",
+        json={**case_data(), "description": "另一件事：楼道灯坏了"},
+        headers={**as_("agent"), "Idempotency-Key": "k-1"},
+    )
+    assert (other.status_code, other.json()["error"]) == (409, "Conflict")
+    assert number in other.json()["detail"]
     steps = [
         ("accept", "dispatcher", {"catalog_item": "010101"}),
         ("dispatch", "dispatcher", {"lead_unit": "320724-cgj"}),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
@@ -29,6 +30,7 @@ from gridgov.regions import repository as regions
 from gridgov.store.models import (
     Case,
     CaseCenter,
+    CaseEvent,
     CaseProtected,
     CatalogItem,
     Center,
@@ -73,11 +75,27 @@ def create_case(
             raise ValidationFailed(s.describe(exc)) from exc
     if not actor.roles & CREATE_ROLES:
         raise Forbidden(f"{actor.username} may not report cases")
+    # personal data in the text is kept apart and the case (and its create event) keeps the
+    # text masked, whichever way the case came in (the intake door masks before it gets here)
+    title, in_title = pii.mask_text(data.title)
+    description, in_text = pii.mask_text(data.description)
+    originals = {"title": data.title} if in_title else {}
+    if in_text:
+        originals["description"] = data.description
+    if originals:
+        data = data.model_copy(update={"title": title, "description": description})
     if data.external_id:
         existing = repository.find_by_external_id(
             session, channel=data.channel.value, external_id=data.external_id
         )
         if existing is not None:
+            if data.external_id.startswith("idem:") and not _made_by(session, existing, data):
+                # a retry sends the same case; a new one under an old key would be answered
+                # with the old case and silently lost
+                raise Conflict(
+                    f"Idempotency-Key {data.external_id.removeprefix('idem:')!r} was used for "
+                    f"another case ({existing.number}): a new case needs a new key"
+                )
             return Created(existing, created=False)
     region = regions.get_region(session, code=data.region_code)
     center = (
@@ -88,15 +106,6 @@ def create_case(
     item_id = catalog.get_item(session, code=data.catalog_item).id if data.catalog_item else None
     county = _county_code(session, region)
     lon, lat, grid_code = _place(session, data)
-    # personal data in the text is kept apart and the case (and its create event) keeps the
-    # text masked, whichever way the case came in (the intake door masks before it gets here)
-    title, in_title = pii.mask_text(data.title)
-    description, in_text = pii.mask_text(data.description)
-    originals = {"title": data.title} if in_title else {}
-    if in_text:
-        originals["description"] = data.description
-    if originals:
-        data = data.model_copy(update={"title": title, "description": description})
     year = now.astimezone(ZoneInfo(center.timezone)).year
     case = Case(
         number=repository.next_number(
@@ -145,11 +154,23 @@ def create_case(
         action="create",
         from_status=None,
         to_status=Status.submitted.value,
-        payload=data.model_dump(
-            mode="json", exclude_none=True, exclude={"reporter_name", "reporter_phone"}
-        ),
+        payload=_create_payload(data),
     )
     return Created(case, created=True)
+
+
+def _create_payload(data: s.CaseCreate) -> dict[str, Any]:
+    return data.model_dump(
+        mode="json", exclude_none=True, exclude={"reporter_name", "reporter_phone"}
+    )
+
+
+def _made_by(session: Session, case: Case, data: s.CaseCreate) -> bool:
+    """Whether ``case`` was made from this same request (its create event's payload)."""
+    first = session.scalar(
+        select(CaseEvent.payload).where(CaseEvent.case_id == case.id, CaseEvent.seq == 1)
+    )
+    return first == pii.mask_payload(_create_payload(data))
 
 
 def _place(session: Session, data: s.CaseCreate) -> tuple[float | None, float | None, str | None]:
