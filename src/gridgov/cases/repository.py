@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, text, update
+from sqlalchemy import ColumnElement, Row, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -17,6 +17,7 @@ from gridgov.intake import pii
 from gridgov.intake.linkage import LINKED_CHANNELS
 from gridgov.kit.errors import Conflict, NotFound
 from gridgov.kit.pagination import PageParams
+from gridgov.store.fast import one_of, unprepared
 from gridgov.store.models import (
     Case,
     CaseAssignment,
@@ -46,6 +47,24 @@ def find_by_external_id(session: Session, *, channel: str, external_id: str) -> 
     return session.scalar(
         select(Case).where(Case.channel == channel, Case.external_id == external_id)
     )
+
+
+def on_file(
+    session: Session, *, channel: str, external_ids: Iterable[str], columns: Sequence[Any]
+) -> Iterator[Row[Any]]:
+    """``columns`` of the cases of ``channel`` among ``external_ids``: by the unique key's two
+    columns, 900 ids to a query (SQLite before 3.32 takes at most 999 variables), unprepared
+    on PostgreSQL (see :func:`store.fast.one_of`)."""
+    ids = sorted(external_ids)
+    dialect = session.get_bind().dialect
+    with unprepared(session.connection()):
+        for start in range(0, len(ids), 900):
+            yield from session.execute(
+                select(*columns).where(
+                    Case.channel == channel,
+                    one_of(Case.external_id, ids[start : start + 900], dialect),
+                )
+            )
 
 
 def claim(session: Session, *, case: Case, now: datetime) -> None:

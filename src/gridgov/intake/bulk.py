@@ -56,7 +56,7 @@ from gridgov.kit.gc import collector_paused
 from gridgov.kit.tables import read_table
 from gridgov.regions import repository as regions
 from gridgov.store.engine import retrying_races
-from gridgov.store.fast import insert_columns, one_of, unprepared
+from gridgov.store.fast import insert_columns
 from gridgov.store.models import (
     Case,
     CaseCenter,
@@ -318,20 +318,10 @@ def check(
 
 
 def _existing_ids(session: Session, channel: Channel, wanted: set[str]) -> set[str]:
-    ids = sorted(wanted)
-    dialect = session.get_bind().dialect
-    found: set[str] = set()
-    with unprepared(session.connection()):
-        for i in range(0, len(ids), 900):  # SQLite before 3.32 takes at most 999 variables
-            found.update(
-                session.scalars(
-                    select(Case.external_id).where(
-                        Case.channel == channel.value,
-                        one_of(Case.external_id, ids[i : i + 900], dialect),
-                    )
-                )
-            )
-    return found
+    rows = cases_repo.on_file(
+        session, channel=channel.value, external_ids=wanted, columns=[Case.external_id]
+    )
+    return {row.external_id for row in rows}
 
 
 def _values(
