@@ -87,20 +87,22 @@ def dead_list(
             rows = deadletters.list_dead_letters(
                 session, state=None if state == "all" else state, limit=limit
             )
-            out = [
-                {
-                    "id": r.id,
-                    "channel": r.channel,
-                    "external_id": r.external_id,
-                    "received_at": r.received_at.isoformat(),
-                    "state": r.state,
-                    "attempts": r.attempts,
-                    "reason": deadletters.masked(r.reason),
-                    "case": number,
-                    **({"payload": deadletters.masked(r.payload)} if as_json else {}),
-                }
-                for r, number in rows
-            ]
+            out = []
+            for r, number in rows:
+                view = deadletters.shown(r)
+                out.append(
+                    {
+                        "id": r.id,
+                        "channel": r.channel,
+                        "external_id": r.external_id,
+                        "received_at": r.received_at.isoformat(),
+                        "state": r.state,
+                        "attempts": r.attempts,
+                        "reason": view.reason,
+                        "case": number,
+                        **({"payload": view.payload} if as_json else {}),
+                    }
+                )
         print_value(out, as_json)
 
     run(go)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -126,6 +127,24 @@ def masked(value: Any, key: str | None = None) -> Any:
     if key in PHONE_FIELDS:
         return pii.mask_phone(value)
     return pii.mask_text(value)[0]
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A letter's payload and reason as a list shows them (masked) or a reveal (original),
+    and whether masking changed anything."""
+
+    payload: Any
+    reason: str
+    personal_data: bool
+
+
+def shown(letter: DeadLetter, *, revealed: bool = False) -> Shown:
+    payload, reason = masked(letter.payload), masked(letter.reason)
+    found = (payload, reason) != (letter.payload, letter.reason)
+    if revealed:
+        return Shown(letter.payload, letter.reason, found)
+    return Shown(payload, reason, found)
 
 
 def reveal(

@@ -62,20 +62,17 @@ class RevealInput(BaseModel):
 
 
 def _letter(letter: Any, number: str | None = None, *, reveal: bool = False) -> DeadLetterRead:
-    payload, reason = deadletters.masked(letter.payload), deadletters.masked(letter.reason)
-    found = (payload, reason) != (letter.payload, letter.reason)
-    if reveal:
-        payload, reason = letter.payload, letter.reason
+    view = deadletters.shown(letter, revealed=reveal)
     return DeadLetterRead(
         id=letter.id,
         channel=letter.channel,
         external_id=letter.external_id,
         received_at=letter.received_at,
-        reason=reason,
+        reason=view.reason,
         state=letter.state,
         attempts=letter.attempts,
-        payload=payload,
-        personal_data=found,
+        payload=view.payload,
+        personal_data=view.personal_data,
         case=number,
     )
 

@@ -547,7 +547,7 @@ def _letters_context(
     letters = []
     for letter, _ in deadletters.list_dead_letters(session, actor=visitor.actor, limit=200):
         revealed = letter.id == shown
-        payload = letter.payload if revealed else deadletters.masked(letter.payload)
+        view = deadletters.shown(letter, revealed=revealed)
         letters.append(
             {
                 "id": letter.id,
@@ -555,8 +555,8 @@ def _letters_context(
                 "external_id": letter.external_id,
                 "received_at": letter.received_at,
                 "attempts": letter.attempts,
-                "reason": letter.reason if revealed else deadletters.masked(letter.reason),
-                "payload": json.dumps(payload, ensure_ascii=False, indent=1),
+                "reason": view.reason,
+                "payload": json.dumps(view.payload, ensure_ascii=False, indent=1),
                 "revealed": revealed,
             }
         )
