@@ -79,9 +79,9 @@ def create_case(
     # text masked, whichever way the case came in (the intake door masks before it gets here)
     title, in_title = pii.mask_text(data.title)
     description, in_text = pii.mask_text(data.description)
-    originals = {"title": data.title} if in_title else {}
-    if in_text:
-        originals["description"] = data.description
+    originals, kinds = pii.kept_apart(
+        {"title": (data.title, in_title), "description": (data.description, in_text)}
+    )
     if originals:
         data = data.model_copy(update={"title": title, "description": description})
     if data.external_id:
@@ -140,7 +140,6 @@ def create_case(
     session.add(case)
     session.flush()
     if originals:
-        kinds = sorted({span.kind.value for span in (*in_title, *in_text)})
         session.add(
             CaseProtected(case_id=case.id, county_code=county, fields=originals, kinds=kinds)
         )

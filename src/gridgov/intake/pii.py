@@ -146,6 +146,14 @@ def mask_text(text: str) -> tuple[str, list[Span]]:
     return "".join(out), spans
 
 
+def kept_apart(fields: dict[str, tuple[str, list[Span]]]) -> tuple[dict[str, str], list[str]]:
+    """Of fields scanned for personal data (name → original text and what was found in it):
+    the originals of those that held some, to keep apart, and the kinds found."""
+    originals = {name: value for name, (value, spans) in fields.items() if spans}
+    kinds = sorted({span.kind.value for _, spans in fields.values() for span in spans})
+    return originals, kinds
+
+
 def without(text: str) -> str:
     """``text`` with its personal data left out: what the classifier reads, so that digits
     of a phone or ID number neither sway the category nor show among its reasons."""

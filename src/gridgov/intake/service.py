@@ -412,15 +412,9 @@ def mask_draft(draft: channels.Draft) -> Masked:
     text, found_text = pii.mask_text(draft.text)
     title_source = draft.title or title_from(text)  # cut from the masked text: no half IDs
     title, found_title = pii.mask_text(title_source)
-    protected = {
-        name: value
-        for name, value, found in (
-            ("title", title_source, found_title),
-            ("description", draft.text, found_text),
-        )
-        if found
-    }
-    kinds = sorted({sp.kind.value for sp in (*found_text, *found_title)})
+    protected, kinds = pii.kept_apart(
+        {"title": (title_source, found_title), "description": (draft.text, found_text)}
+    )
     return Masked(text, title, protected, kinds)
 
 
