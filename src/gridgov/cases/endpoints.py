@@ -25,7 +25,7 @@ from gridgov.api.deps import (
 from gridgov.api.errors import error_responses
 from gridgov.auth.actor import Actor
 from gridgov.bootstrap import Platform
-from gridgov.cases import attachments, service
+from gridgov.cases import attachments, repository, service
 from gridgov.cases import schemas as s
 from gridgov.cases.sla import Colour
 from gridgov.cases.workflow import Action, Status
@@ -55,7 +55,7 @@ def create_case(
     idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
 ) -> s.CaseRead:
     if idempotency_key and not body.external_id:
-        body = body.model_copy(update={"external_id": f"idem:{idempotency_key}"})
+        body = body.model_copy(update={"external_id": f"{repository.IDEM}{idempotency_key}"})
     now = utc_now()
     created = service.create_case(session, data=body, actor=actor, now=now)
     if not created.created:

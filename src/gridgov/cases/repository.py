@@ -43,6 +43,9 @@ def get_by_number(
     return case
 
 
+IDEM = "idem:"  # an external id made of an HTTP Idempotency-Key (a case's, a dead letter's)
+
+
 def find_by_external_id(session: Session, *, channel: str, external_id: str) -> Case | None:
     return session.scalar(
         select(Case).where(Case.channel == channel, Case.external_id == external_id)

@@ -89,12 +89,14 @@ def create_case(
             session, channel=data.channel.value, external_id=data.external_id
         )
         if existing is not None:
-            if data.external_id.startswith("idem:") and not _made_by(session, existing, data):
+            keyed = data.external_id.startswith(repository.IDEM)
+            if keyed and not _made_by(session, existing, data):
+                key = data.external_id.removeprefix(repository.IDEM)
                 # a retry sends the same case; a new one under an old key would be answered
                 # with the old case and silently lost
                 raise Conflict(
-                    f"Idempotency-Key {data.external_id.removeprefix('idem:')!r} was used for "
-                    f"another case ({existing.number}): a new case needs a new key"
+                    f"Idempotency-Key {key!r} was used for another case ({existing.number}): "
+                    "a new case needs a new key"
                 )
             return Created(existing, created=False)
     region = regions.get_region(session, code=data.region_code)

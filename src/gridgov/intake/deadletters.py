@@ -12,13 +12,13 @@ from sqlalchemy.orm import Session
 from gridgov.auth import scope
 from gridgov.auth.actor import Actor
 from gridgov.cases.permissions import Role
+from gridgov.cases.repository import IDEM
 from gridgov.intake import pii
 from gridgov.intake.channels import NAME_FIELDS, PHONE_FIELDS, id_field
 from gridgov.kit.errors import Forbidden, NotFound, ValidationFailed
 from gridgov.store.models import Case, Center, DeadLetter, DeadLetterReveal
 
 REVEAL_ROLES = frozenset({Role.dispatcher, Role.admin})  # as may list and replay them
-IDEM = "idem:"  # an external id made of an HTTP Idempotency-Key (the door's, and its letters')
 
 
 def identity(channel: str, payload: object, idempotency_key: str | None = None) -> str | None:

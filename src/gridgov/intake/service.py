@@ -372,7 +372,7 @@ def _receive(
 def parse_record(channel: str, payload: object, idempotency_key: str | None) -> channels.Draft:
     draft = channels.parse(channel, payload)
     if idempotency_key and not draft.external_id:
-        draft.external_id = f"{deadletters.IDEM}{idempotency_key}"[:100]
+        draft.external_id = f"{cases_repo.IDEM}{idempotency_key}"[:100]
         # kept on the case: a retry must send the same record (see _receive)
         draft.extra = {**draft.extra, KEYED: request_digest(payload)}
     return draft
@@ -578,8 +578,8 @@ def replay(
     # the record keeps its identity: the Idempotency-Key it came with, or its id where a
     # correction left it out; so two letters of one record replayed make one case
     key, known = None, letter.external_id
-    if known and known.startswith(deadletters.IDEM):
-        key = known.removeprefix(deadletters.IDEM)
+    if known and known.startswith(cases_repo.IDEM):
+        key = known.removeprefix(cases_repo.IDEM)
     elif known and isinstance(body, dict):
         id_field = channels.id_field(letter.channel)
         if id_field and body.get(id_field) in (None, ""):
