@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache, partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -101,12 +102,8 @@ def receive_batch(
     if not actor.roles & cases.CREATE_ROLES:
         raise Forbidden(f"{actor.username} may not report cases")
     out: list[dict[str, Any] | None] = [None] * len(records)
-    region: list[str | None] = []  # where the batch was received, once a letter needs it
-
-    def received_in() -> str | None:
-        if not region:
-            region.append(deadletters.received_in(session, actor=actor, center=center))
-        return region[0]
+    # where the batch was received: looked up once, and only if a letter needs it
+    received_in = cache(partial(deadletters.received_in, session, actor=actor, center=center))
 
     later: list[int] = []  # records for the per-record path
     drafts: list[tuple[int, channels.Draft]] = []
@@ -265,13 +262,14 @@ def _prepare(
     coded = [
         k for k, (_, d) in enumerate(taken) if not d.catalog_item and d.extra.get("standard_code")
     ]
-    table = StandardCodes.load(session) if coded else None
     mapped: dict[int, Classification] = {}
-    for k in coded:
-        standard = taken[k][1].extra["standard_code"]
-        item = table.item_for(standard) if table else None
-        if item:
-            mapped[k] = service.by_standard_code(item, standard)
+    if coded:
+        table = StandardCodes.load(session)
+        for k in coded:
+            standard = taken[k][1].extra["standard_code"]
+            item = table.item_for(standard)
+            if item:
+                mapped[k] = service.by_standard_code(item, standard)
     for k, (_, draft) in enumerate(taken):
         if not draft.catalog_item and k not in mapped:
             needs_model.append(k)
