@@ -42,8 +42,9 @@ class Placed:
 def locate(
     session: Session, *, draft: channels.Draft, home: Center | None, threshold: float
 ) -> Placed:
-    """Coordinates → grid; else the grid the channel named; else the address registry; else
-    the region the channel named; else the receiving centre's region (confidence 0)."""
+    """Coordinates → grid; else the grid the channel named; else the address registry (or,
+    where it cannot place the address, the town the address names); else the region the
+    channel named; else the receiving centre's region (confidence 0)."""
     fallback = draft.region_code or (home.region_code if home else None)
     if draft.region_code:
         regions.get_region(session, code=draft.region_code)  # NotFound → dead letter
