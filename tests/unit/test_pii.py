@@ -69,6 +69,23 @@ def test_numbers_that_only_look_personal_are_left_alone() -> None:
     assert kinds("2019年12月30日 300元") == []
 
 
+def test_case_numbers_are_not_cards() -> None:
+    """A case number's digits pass the Luhn check one time in ten; grouped as they are, they
+    are never taken for a card, so a merge's "into" and a citizen's reference stay readable."""
+    numbers = [
+        f"{centre}-2026-{n:06d}" for centre in ("320724", "320724100") for n in range(1, 400)
+    ]
+    assert sum(pii.luhn_valid(n.replace("-", "")) for n in numbers) > 40
+    assert [n for n in numbers if pii.find(f"并入{n}号工单")] == []
+    assert pii.mask_payload({"into": "320724-2026-000003"}) == {"into": "320724-2026-000003"}
+
+
+def test_cards_in_groups_of_four_are_found() -> None:
+    for card in ("6222 0212 3456 7890 128", "6222-0212-3456-7890-128", "6222021234567890128"):
+        assert kinds(f"卡号{card}，") == [("bank_card", card)]
+    assert kinds("卡号622202-1234567890128") == []  # not how a card is written
+
+
 def test_spaced_and_prefixed_mobiles_are_found() -> None:
     assert kinds("+86 138 1234 5678") == [("phone", "+86 138 1234 5678")]
     assert pii.mask_value(Kind.phone, "+86 138 1234 5678") == "138****5678"
@@ -146,6 +163,7 @@ PIECES = st.sampled_from(
         "110105194912310028",
         "6222021234567890128",
         "6222 0212 3456 7890 128",
+        "320724-2026-000003",
         "1234567",
         "0",
         "7",

@@ -7,7 +7,8 @@ numbers, amounts) from being taken for personal data:
   code (``0xx-xxxxxxx``);
 - ``id_number``: an 18-character resident ID number whose birth date is a real date and whose
   last character is the GB 11643 (ISO 7064 MOD 11-2) check character;
-- ``bank_card``: 16 to 19 digits, optionally grouped by spaces or dashes, passing the Luhn check.
+- ``bank_card``: 16 to 19 digits, in one piece or in groups of four split by spaces or dashes,
+  passing the Luhn check.
 
 A match must not touch other digits, so a 20-digit reference number is not read as a card.
 """
@@ -37,7 +38,12 @@ class Span:
 
 _ID = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{16}[0-9Xx](?![0-9A-Za-z])")
 # digits or Latin letters around a match make it part of a longer code (a hash, a serial)
-_CARD = re.compile(r"(?<![0-9A-Za-z-])(?:\d[ -]?){15,18}\d(?![0-9A-Za-z-])")
+# a card is written in one piece or in groups of four (the last may be shorter): a number
+# grouped otherwise, such as a case number (320724-2026-000003), is not a card even when its
+# digits pass the Luhn check, as one in ten does
+_CARD = re.compile(
+    r"(?<![0-9A-Za-z-])(?:\d{16,19}|\d{4}(?:[ -]\d{4}){3}(?:[ -]\d{1,3})?)(?![0-9A-Za-z-])"
+)
 _MOBILE = re.compile(r"(?<![0-9A-Za-z])(?:\+?86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}(?![0-9A-Za-z])")
 _LANDLINE = re.compile(r"(?<![0-9A-Za-z])0\d{2,3}-?[2-9]\d{6,7}(?![0-9A-Za-z])")
 
