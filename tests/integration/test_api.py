@@ -188,6 +188,40 @@ def test_allowed_actions_depend_on_who_asks(
     assert "accept" not in leader
 
 
+def test_the_call_back_list_names_merged_reports_once_their_case_closes(
+    as_: Callable[[str], dict[str, str]], client: TestClient
+) -> None:
+    def create() -> str:
+        return client.post("/api/v1/cases", json=case_data(), headers=as_("agent")).json()["number"]
+
+    def owed() -> list[str]:
+        r = client.get("/api/v1/cases", params={"to_visit": "true"}, headers=as_("agent"))
+        assert r.status_code == 200, r.text
+        return sorted(c["number"] for c in r.json()["items"])
+
+    def act(number: str, action: str, who: str, body: dict[str, object] | None) -> int:
+        r = client.post(f"/api/v1/cases/{number}/actions/{action}", json=body, headers=as_(who))
+        return r.status_code
+
+    first, repeat = create(), create()
+    assert act(repeat, "merge_into", "dispatcher", {"into": first}) == 200
+    assert act(repeat, "return_visit", "agent", {"satisfaction": "satisfied"}) == 409
+    for action, who, body in [
+        ("accept", "dispatcher", {"catalog_item": "010101"}),
+        ("dispatch", "dispatcher", {"lead_unit": "320724-cgj"}),
+        ("sign", "handler", None),
+        ("report_result", "handler", {"result": "已处理完毕"}),
+        ("start_verify", "dispatcher", {"verifier": "grid_worker"}),
+        ("verify_pass", "grid_worker", {}),
+    ]:
+        assert act(first, action, who, body) == 200, action
+    assert owed() == sorted([first, repeat])
+    actions = client.get(f"/api/v1/cases/{repeat}/actions", headers=as_("agent")).json()
+    assert actions == ["return_visit"]
+    assert act(repeat, "return_visit", "agent", {"satisfaction": "satisfied"}) == 200
+    assert owed() == [first]
+
+
 def test_a_failed_commit_is_reported_not_acknowledged(
     as_: Callable[[str], dict[str, str]],
     client: TestClient,

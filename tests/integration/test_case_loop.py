@@ -12,6 +12,7 @@ from gridgov.audit.service import verify_all
 from gridgov.bootstrap import Platform
 from gridgov.cases import service
 from gridgov.cases.tasks import sweep
+from gridgov.cases.workflow import Action
 from gridgov.kit.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from gridgov.store.models import Case, CaseEvent
 
@@ -242,6 +243,102 @@ def test_merge_reject_answer_and_supervision(platform: Platform, world: World) -
     first.act("urge", "dispatcher", {"text": "请尽快"})
     first.act("instruct", "leader", {"text": "限三日内办结"})
     assert first.read().supervised_level == 2
+
+
+def _owing_visit(platform: Platform, world: World) -> list[str]:
+    from gridgov.kit.pagination import PageParams
+
+    with platform.db.read() as session:
+        page = service.list_cases(
+            session,
+            actor=world.actor(session, "agent"),
+            center_code=None,
+            statuses=[],
+            colour=None,
+            page=PageParams(1, 50),
+            query=service.CaseQuery(to_visit=True),
+        )
+    return sorted(c.number for c in page.items)
+
+
+def test_a_merged_report_gets_its_own_return_visit(platform: Platform, world: World) -> None:
+    """The reporter of a merged duplicate is called back once the case it joined closes;
+    the visit counts as one, for the unit that handled that case."""
+    from gridgov.analytics import service as kpis
+
+    first, dup = Driver(platform, world), Driver(platform, world)
+    other, other_dup = Driver(platform, world), Driver(platform, world)
+    dup.act("merge_into", "dispatcher", {"into": first.number})
+    other_dup.act("merge_into", "dispatcher", {"into": other.number})
+    # a case with a report merged into it is itself found to repeat the first: both go along
+    other.act("merge_into", "dispatcher", {"into": first.number, "reason": "同一处"})
+    assert other_dup.read().duplicate_of == first.number
+    assert other_dup.events()[-1].action == "follow_merge"
+    assert other_dup.events()[-1].payload == {"into": first.number, "with": other.number}
+    assert sorted(first.read().merged) == sorted([dup.number, other.number, other_dup.number])
+    absorbed = [e.payload for e in first.events() if e.action == "absorb_duplicate"]
+    assert absorbed[-1]["with"] == [other_dup.number]
+
+    with pytest.raises(InvalidTransition, match="no return visit is due"):
+        dup.act("return_visit", "agent", {"satisfaction": "satisfied"})
+    assert _owing_visit(platform, world) == []
+    first.to_closed()
+    owed = sorted([first.number, dup.number, other.number, other_dup.number])
+    assert _owing_visit(platform, world) == owed
+    with platform.db.read() as session:
+        case = session.scalar(select(Case).where(Case.number == dup.number))
+        assert service.actions_for(session, case=case, actor=world.actor(session, "agent")) == [
+            Action.return_visit
+        ]
+
+    first.act("return_visit", "agent", {"satisfaction": "satisfied"})
+    dup.act("return_visit", "agent", {"satisfaction": "dissatisfied"}, after=timedelta(0))
+    other.act("return_visit", "agent", {"satisfaction": "basically_satisfied"}, after=timedelta(0))
+    assert (dup.read().status, dup.read().satisfaction) == ("rejected", "dissatisfied")
+    assert dup.events()[-1].payload["merged_into"] == first.number
+    assert dup.events()[-1].payload["lead_unit"] == "320724-cgj"
+    with pytest.raises(InvalidTransition, match="already been made"):
+        dup.act("return_visit", "agent", {"satisfaction": "satisfied"})
+    assert _owing_visit(platform, world) == [other_dup.number]
+    with pytest.raises(Forbidden):  # a leader sees the report but does not call back
+        other_dup.act("return_visit", "leader", {"satisfaction": "satisfied"})
+
+    day = first.now.astimezone(SH).date()
+    with platform.db.read() as session:
+        figures = kpis.report(
+            session,
+            center_code="320724",
+            first=day,
+            last=day,
+            by=kpis.By.unit,
+            office_hours=platform.rules.office_hours,
+        )
+    assert (figures["total"]["visited"], figures["total"]["satisfied"]) == (3, 2)
+    [cgj] = [g for g in figures["groups"] if g["key"] == "320724-cgj"]
+    assert (cgj["visited"], cgj["satisfied"]) == (3, 2)
+    with platform.db.read() as session:
+        assert verify_all(session).ok
+
+
+def test_a_reopened_case_owes_its_merged_reporters_nothing_until_it_closes_again(
+    platform: Platform, world: World
+) -> None:
+    first, dup = Driver(platform, world), Driver(platform, world)
+    first.to_closed()
+    # merged into a case already closed: the call back is due at once
+    dup.act("merge_into", "dispatcher", {"into": first.number}, after=timedelta(0))
+    first.act("return_visit", "agent", {"satisfaction": "dissatisfied"})
+    first.act("reopen", "dispatcher", {"reason": "群众不满意"})
+    assert _owing_visit(platform, world) == []
+    with pytest.raises(InvalidTransition, match="no return visit is due"):
+        dup.act("return_visit", "agent", {"satisfaction": "satisfied"})
+    first.act("report_result", "handler", {"result": "再次清理"})
+    first.act("start_verify", "dispatcher", {"verifier": "grid_worker"})
+    first.act("verify_pass", "grid_worker")
+    # closed again, the case owes its own reporter a visit again, and the merged one theirs
+    assert _owing_visit(platform, world) == sorted([first.number, dup.number])
+    dup.act("return_visit", "agent", {"satisfaction": "satisfied"}, after=timedelta(0))
+    assert _owing_visit(platform, world) == [first.number]
 
 
 def test_bad_input_is_refused_before_anything_is_written(platform: Platform, world: World) -> None:

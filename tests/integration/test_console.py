@@ -303,6 +303,37 @@ def test_a_case_page_names_its_duplicates_and_similar_cases(
     assert f'data-related="{first.number}"' in merged
 
 
+def test_an_agent_finds_and_calls_back_the_reporter_of_a_merged_case(
+    console: TestClient, platform: Platform, world: World
+) -> None:
+    first, repeat = Driver(platform, world), Driver(platform, world)
+    repeat.act("merge_into", "dispatcher", {"into": first.number})
+    with platform.db.write() as session:
+        credentials.set_password(session, username="agent", password=PASSWORD, now=utc_now())
+    sign_in(console, "agent")
+    line = re.compile(rf'data-related="{repeat.number}">.*?</li>')
+    page = console.get(f"/console/cases/{first.number}").text
+    assert "本件办结后回访" in line.search(page).group()
+    first.to_closed()
+    page = console.get(f"/console/cases/{first.number}").text
+    assert "待回访" in line.search(page).group()
+    listed = console.get("/console", params={"to_visit": "1"}).text
+    assert repeat.number in listed
+    assert first.number in listed
+    merged = console.get(f"/console/cases/{repeat.number}").text
+    done = console.post(
+        f"/console/cases/{repeat.number}/actions/return_visit",
+        data={"csrf": csrf(merged), "satisfaction": "basically_satisfied"},
+    )
+    assert done.status_code == 200
+    assert repeat.read().satisfaction == "basically_satisfied"
+    page = console.get(f"/console/cases/{first.number}").text
+    assert "已回访: 基本满意" in line.search(page).group()
+    listed = console.get("/console", params={"to_visit": "1"}).text
+    assert repeat.number not in listed
+    assert first.number in listed
+
+
 def test_admin_pages_are_for_administrators_only(
     console: TestClient, platform: Platform, world: World
 ) -> None:

@@ -43,6 +43,9 @@ PREP: dict[Action, list[Action]] = {
     A.resume: [A.request_suspension, A.approve_suspension],
     A.reopen: [A.return_visit],
 }
+# A merged report's return visit is due once the case it joined has closed: the cell merges
+# its case into a closed one instead of rejecting it.
+MERGED_INTO_CLOSED = (S.rejected, A.return_visit)
 PAYLOAD: dict[Action, dict[str, object]] = {
     A.accept: {},
     A.reject: {"reason": "无效信息"},
@@ -96,18 +99,23 @@ def test_matrix_on_the_database(
     now = NOW
     with platform.db.write() as session:
         system = world.actor(session, "system")
-        target = service.create_case(session, data=case_data(), actor=system, now=now).case
+        target = service.create_case(
+            session, data=case_data(catalog_item=SELF_VERIFY), actor=system, now=now
+        ).case
         number = service.create_case(
             session, data=case_data(catalog_item=item), actor=system, now=now
         ).case.number
-        for step in PATHS[status] + (PREP.get(action, []) if legal else []):
+        steps = [(number, a) for a in PATHS[status] + (PREP.get(action, []) if legal else [])]
+        if (status, action) == MERGED_INTO_CLOSED:
+            steps = [(target.number, a) for a in PATHS[S.closed]] + [(number, A.merge_into)]
+        for on, step in steps:
             now += timedelta(minutes=10)
             service.act(
                 session,
-                number=number,
+                number=on,
                 action=step,
                 actor=system,
-                payload=PAYLOAD.get(step, {}),
+                payload={"into": target.number} if step is A.merge_into else PAYLOAD.get(step, {}),
                 now=now,
                 rules=platform.rules,
             )

@@ -30,6 +30,7 @@ PERMISSIVE = {
     Action.self_handle: CaseFacts(grid_admissible=True),
     Action.close: CaseFacts(verification_required=False),
     Action.reopen: CaseFacts(dissatisfied=True),
+    Action.return_visit: CaseFacts(visit_due=True),
 }
 
 
@@ -47,6 +48,16 @@ def test_matrix(status: Status, action: Action) -> None:
 def test_terminal_statuses_allow_nothing() -> None:
     for status in TERMINAL:
         assert allowed_actions(status, CaseFacts()) == []
+
+
+def test_a_merged_report_owes_only_its_return_visit() -> None:
+    due = CaseFacts(visit_due=True)
+    assert allowed_actions(Status.rejected, due) == [Action.return_visit]
+    assert allowed_actions(Status.answered, due) == []
+    with pytest.raises(InvalidTransition, match="no return visit is due"):
+        apply(Status.rejected, Action.return_visit, CaseFacts())
+    with pytest.raises(InvalidTransition, match="already been made"):
+        apply(Status.rejected, Action.return_visit, CaseFacts(visit_due=True, visited=True))
 
 
 def test_every_status_is_reachable_from_submitted() -> None:

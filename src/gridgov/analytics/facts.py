@@ -22,6 +22,8 @@ Decisions the definitions leave open, stated once here:
   in no denominator yet: the facts follow the log alone, never the wall clock;
 - a dispatch was signed on time when the lead unit signed before the sign deadline and before
   the case left it (returned, escalated or re-dispatched);
+- a duplicate merged into another case is a rejection, but its reporter's return visit, made
+  once that case has closed, counts as a visit, for the unit that led that case;
 - handling time runs from the start of the handling clock to the reported result, in working
   seconds less the suspended time, and is kept in whole minutes.
 """
@@ -278,7 +280,11 @@ def _step(r: _Replay, e: Event) -> None:  # one branch per action, read as a tab
         r.start_handle(at, p)
     elif action == "return_visit":
         satisfaction = str(p.get("satisfaction", ""))
-        r.add(Kind.visited, at, outcome="satisfied" if satisfaction in SATISFIED else "not")
+        outcome = "satisfied" if satisfaction in SATISFIED else "not"
+        # a merged report was never dispatched: its visit counts for the unit that led the
+        # case it joined, named in the payload
+        unit = r.lead or p.get("lead_unit")
+        r.facts.append(Fact(Kind.visited, r.day(at), unit, outcome=outcome))
     elif action == "sla_overdue":
         step = str(p.get("step", ""))
         r.mark_overdue(step, at)

@@ -77,6 +77,13 @@ def list_cases(
         str | None, Query(max_length=32, description="Catalogue item code and below")
     ] = None,
     supervised: bool | None = None,
+    to_visit: Annotated[
+        bool,
+        Query(
+            description="Only cases owing their reporter a return visit: closed and not yet"
+            " visited, or merged into a case that has closed"
+        ),
+    ] = False,
     q: Annotated[str | None, Query(max_length=100, description="In number or title")] = None,
     created_from: datetime | None = None,
     created_to: datetime | None = None,
@@ -100,6 +107,7 @@ def list_cases(
             unit=unit,
             category=category,
             supervised=supervised,
+            to_visit=to_visit,
             text=q,
             created_from=ensure_utc(created_from) if created_from else None,
             created_to=ensure_utc(created_to) if created_to else None,

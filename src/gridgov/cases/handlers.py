@@ -34,6 +34,7 @@ from gridgov.store.models import (
     CatalogItem,
     Center,
     SlaPolicy,
+    Unit,
     User,
 )
 
@@ -112,18 +113,33 @@ def merge_into(ctx: Context) -> None:
         raise ValidationFailed(f"case {target.number} is {target.status}; merge into an open one")
     ctx.case.duplicate_of_id = target.id
     ctx.case.parent_id = target.id
-    # the parent's log says it absorbed a report: its return visit reaches this reporter too
+    # Reports merged into this one go along: a merged report always points at the case that
+    # is handled, whose closing makes its reporter's return visit due.
+    along = repository.merged_into(ctx.session, case_id=ctx.case.id)
+    for report in along:
+        repository.claim(ctx.session, case=report, now=ctx.now)
+        report.duplicate_of_id = report.parent_id = target.id
+        _log(ctx, report, "follow_merge", {"into": target.number, "with": ctx.case.number})
+    # the parent's log says it absorbed the reports: its closing owes each reporter a visit
     repository.claim(ctx.session, case=target, now=ctx.now)
+    absorbed: dict[str, Any] = {"duplicate": ctx.case.number, "reason": data.reason or ""}
+    if along:
+        absorbed["with"] = [r.number for r in along]
+    _log(ctx, target, "absorb_duplicate", absorbed)
+
+
+def _log(ctx: Context, case: Case, action: str, payload: dict[str, Any]) -> None:
+    """An event on another case than the one acted on, its status unchanged."""
     repository.append_event(
         ctx.session,
-        case=target,
+        case=case,
         at=ctx.now,
         actor_id=ctx.actor.user_id,
         actor=ctx.actor.username,
-        action="absorb_duplicate",
-        from_status=target.status,
-        to_status=target.status,
-        payload={"duplicate": ctx.case.number, "reason": data.reason or ""},
+        action=action,
+        from_status=case.status,
+        to_status=case.status,
+        payload=payload,
     )
 
 
@@ -326,6 +342,16 @@ def return_visit(ctx: Context) -> None:
     ctx.case.satisfaction = data.satisfaction.value
     ctx.case.visited = True
     ctx.end(Step.visit)
+    if ctx.case.duplicate_of_id is not None:
+        # a merged report's visit judges the handling of the case it joined, and counts for
+        # the unit that led it (the report itself was never dispatched)
+        handled = ctx.session.get(Case, ctx.case.duplicate_of_id)
+        assert handled is not None
+        ctx.extra["merged_into"] = handled.number
+        if handled.lead_unit_id is not None:
+            unit = ctx.session.get(Unit, handled.lead_unit_id)
+            assert unit is not None
+            ctx.extra["lead_unit"] = unit.code
 
 
 def reopen(ctx: Context) -> None:

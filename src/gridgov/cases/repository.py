@@ -178,6 +178,13 @@ def append_event(
     return event
 
 
+def merged_into(session: Session, *, case_id: int) -> Sequence[Case]:
+    """The reports merged into this case as duplicates, oldest first."""
+    return session.scalars(
+        select(Case).where(Case.duplicate_of_id == case_id).order_by(Case.id)
+    ).all()
+
+
 def children(session: Session, *, case_id: int) -> list[str]:
     """Numbers of the duplicates merged into this case."""
     return list(

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 from sqlalchemy import ColumnElement, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from gridgov.audit.chain import GENESIS
 from gridgov.auth import scope
@@ -200,8 +200,33 @@ def facts(session: Session, *, case: Case) -> CaseFacts:
         grid_admissible=bool(item and item.grid_admissible),
         verification_required=item.verification_required if item else True,
         visited=case.visited,
+        visit_due=visit_due(session, case),
         dissatisfied=case.satisfaction == s.Satisfaction.dissatisfied.value,
         has_upper_center=bool(center and center.parent_id is not None),
+    )
+
+
+def visit_due(session: Session, case: Case) -> bool:
+    """A closed case owes its reporter a return visit; so does a report merged into a case
+    that has closed (reopened, it owes none until it closes again)."""
+    if case.status == Status.closed:
+        return True
+    if case.status != Status.rejected or case.duplicate_of_id is None:
+        return False
+    return session.scalar(select(Case.status).where(Case.id == case.duplicate_of_id)) == "closed"
+
+
+def owing_visit() -> ColumnElement[bool]:
+    """:func:`visit_due` and not yet visited, as a condition on cases: the agents' call list."""
+    joined = aliased(Case)
+    joined_closed = (
+        select(joined.id)
+        .where(joined.id == Case.duplicate_of_id, joined.status == Status.closed.value)
+        .exists()
+    )
+    return Case.visited.is_(False) & (
+        (Case.status == Status.closed.value)
+        | ((Case.status == Status.rejected.value) & joined_closed)
     )
 
 
@@ -428,6 +453,7 @@ class CaseQuery:
     unit: str | None = None  # lead unit code
     category: str | None = None  # catalogue item code and everything below it
     supervised: bool | None = None
+    to_visit: bool = False  # only those owing their reporter a return visit
     text: str | None = None  # in the number or the title
     created_from: datetime | None = None
     created_to: datetime | None = None
@@ -451,6 +477,8 @@ class CaseQuery:
             found.append(
                 Case.supervised_level > 0 if self.supervised else Case.supervised_level == 0
             )
+        if self.to_visit:
+            found.append(owing_visit())
         if self.text:
             found.append(
                 Case.title.contains(self.text, autoescape=True)

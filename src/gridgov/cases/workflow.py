@@ -100,6 +100,8 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (_S.verifying, _A.verify_pass): _S.closed,
     (_S.verifying, _A.verify_fail): _S.in_progress,
     (_S.closed, _A.return_visit): _S.closed,
+    # a duplicate merged into another case: its reporter is called back once that case closes
+    (_S.rejected, _A.return_visit): _S.rejected,
     (_S.closed, _A.reopen): _S.in_progress,
     **{(status, action): status for status in OPEN for action in _ON_OPEN_CASES},
 }
@@ -118,6 +120,8 @@ class CaseFacts:
     grid_admissible: bool = False
     verification_required: bool = True
     visited: bool = False
+    # a closed case, or a duplicate merged into a case that has closed (its reporter is owed one)
+    visit_due: bool = False
     dissatisfied: bool = False
     has_upper_center: bool = True
 
@@ -159,7 +163,15 @@ GUARDS: dict[Action, Guard] = {
         if f.verification_required
         else None
     ),
-    _A.return_visit: lambda f: "the return visit has already been made" if f.visited else None,
+    _A.return_visit: lambda f: (
+        "the return visit has already been made"
+        if f.visited
+        else (
+            None
+            if f.visit_due
+            else "no return visit is due (a merged report's is due once its case has closed)"
+        )
+    ),
     _A.reopen: lambda f: (
         None if f.dissatisfied else "only a case with a dissatisfied return visit can be reopened"
     ),

@@ -53,6 +53,9 @@ NEGLECTED = 0.1  # share of cases whose unit lets them run late
 log = logging.getLogger(__name__)
 
 
+MERGE_REASON = "同一地点同一诉求，合并办理"
+
+
 def leaves() -> dict[str, Leaf]:
     return {leaf.code: leaf for _, _, l2 in CATALOG for _, _, items in l2 for leaf in items}
 
@@ -205,7 +208,7 @@ class Simulator:
             select(Case.number, Case.status, Case.visited, Case.satisfaction)
             .where(
                 (Case.status.in_(open_statuses))
-                | ((Case.status == "closed") & (Case.visited.is_(False)))
+                | service.owing_visit()
                 | ((Case.status == "closed") & (Case.satisfaction == "dissatisfied"))
             )
             .order_by(Case.id.desc())
@@ -276,6 +279,9 @@ class Simulator:
         town = case.region_code[:9]
         slug = TOWNS.get(town, ("", "xinan"))[1]
         if status == "submitted":
+            joins = self._merge_target(session, case)
+            if joins is not None:
+                return "merge_into", dispatcher, {"into": joins, "reason": MERGE_REASON}
             if rng.random() < 0.04:
                 return "reject", dispatcher, {"reason": "重复来电，信息不全无法受理"}
             code = item.code if item else self._suggested_item(case)
@@ -302,7 +308,9 @@ class Simulator:
             if rng.random() < 0.12:
                 return "verify_fail", who, {"note": "现场复核仍未整改到位"}
             return "verify_pass", who, {"note": "现场核查属实，已整改到位"}
-        if status == "closed" and not case.visited:
+        if status in ("closed", "rejected") and not case.visited:
+            if not service.visit_due(session, case):
+                return None  # refused, or merged into a case still in hand
             satisfaction = rng.choices(
                 ["satisfied", "basically_satisfied", "dissatisfied"], [0.75, 0.17, 0.08]
             )[0]
@@ -314,6 +322,17 @@ class Simulator:
         if status == "closed" and unhappy and rng.random() < 0.6:
             return "reopen", dispatcher, {"reason": "群众回访不满意，重新办理"}
         return None
+
+    @staticmethod
+    def _merge_target(session: Session, case: Case) -> str | None:
+        """The open case of the same centre that intake flagged this report as repeating:
+        the dispatcher merges it there (the reporter's return visit follows that case)."""
+        if case.probable_duplicate_id is None:
+            return None
+        target = session.get(Case, case.probable_duplicate_id)
+        if target is None or target.center_id != case.center_id:
+            return None
+        return target.number if target.status not in ("rejected", "answered") else None
 
     def _suggested_item(self, case: Case) -> str:
         found = (case.triage or {}).get("classification") or {}

@@ -226,7 +226,9 @@ def logout(request: Request, csrf: Annotated[str, Form(max_length=100)] = "") ->
 
 
 # ---- the queue ----------------------------------------------------------------------------
-QUEUE_FILTERS = ("status", "colour", "channel", "category", "unit", "region", "supervised", "q")
+QUEUE_FILTERS = (
+    "status", "colour", "channel", "category", "unit", "region", "supervised", "to_visit", "q",
+)  # fmt: skip
 # what a dispatcher or leader may do to many cases at once; each case is its own transaction
 BULK = (
     Action.accept,
@@ -291,6 +293,7 @@ def queue(request: Request) -> Response:
                     unit=filters["unit"] or None,
                     region=filters["region"] or None,
                     supervised=True if filters["supervised"] else None,
+                    to_visit=bool(filters["to_visit"]),
                     text=filters["q"] or None,
                 ),
             )
@@ -436,9 +439,16 @@ def _related(session: Any, case: Case, actor: Actor) -> list[dict[str, str]]:
     visible = service.visible_to(session, actor)
     columns = (Case.number, Case.title, Case.status)
     merged = session.execute(
-        select(*columns).where(visible, Case.duplicate_of_id == case.id).order_by(Case.id)
+        select(*columns, Case.satisfaction)
+        .where(visible, Case.duplicate_of_id == case.id)
+        .order_by(Case.id)
     ).all()
-    out = [{"number": n, "title": t, "status": st, "why": "merged"} for n, t, st in merged]
+    # a merged report's state is its reporter's return visit: made, owed, or not yet due
+    owed = "to_visit" if case.status == "closed" else ""
+    out = [
+        {"number": n, "title": t, "status": st, "why": "merged", "visit": sat or owed}
+        for n, t, st, sat in merged
+    ]
     if case.grid_code and case.catalog_item_id:
         window = timedelta(days=30)
         similar = session.execute(

@@ -107,6 +107,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "at": ("时间", "At"),
     "due": ("应办结", "Due"),
     "supervised": ("督办", "Supervised"),
+    "to_visit": ("待回访", "To call back"),
     "confirm": ("确定执行此操作？", "Really do this?"),
     "new_case": ("登记新诉求", "New case"),
     "map": ("地图", "Map"),
@@ -125,6 +126,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "duplicate_of": ("已并入", "Merged into"),
     "probable_duplicate": ("疑似重复", "Probable duplicate of"),
     "related_merged": ("并入本件", "Merged into this"),
+    "return_visit_made": ("已回访", "Called back"),
+    "visit_after_close": ("本件办结后回访", "Call back once this closes"),
     "related_similar": ("同网格同事项", "Same grid and item"),
     "bulk": ("批量操作", "Bulk action"),
     "bulk_text": ("意见/理由", "Text / reason"),
@@ -259,6 +262,7 @@ ACTIONS = {
     "import": ("导入", "Imported"),
     "triage": ("智能分拨", "Triage"),
     "absorb_duplicate": ("并入重复件", "Duplicate merged in"),
+    "follow_merge": ("随原件并入", "Moved with the case it joined"),
     "reveal_personal_data": ("查看个人信息", "Personal data revealed"),
     "sla_warning": ("时限预警", "Time-limit warning"),
     "sla_overdue": ("超期", "Overdue"),
@@ -277,7 +281,8 @@ def pick(table: dict[str, tuple[str, str]], key: str, lang: str) -> str:
 # what an event's payload says, in the order a reader wants it (the timeline's "why")
 EVENT_FIELDS = (
     "reason", "note", "result", "text", "answer", "satisfaction", "lead_unit",
-    "assisting_units", "verifier", "level", "into", "duplicate", "from_center", "to_center",
+    "assisting_units", "verifier", "level", "into", "duplicate", "with", "merged_into",
+    "from_center", "to_center",
 )  # fmt: skip
 
 
@@ -316,6 +321,8 @@ FIELD_NAMES = {
     "level": ("督办级别", "level"),
     "into": ("并入", "into"),
     "duplicate": ("重复件", "duplicate"),
+    "with": ("一并并入", "together with"),
+    "merged_into": ("所并入工单", "merged into"),
     "from_center": ("自", "from"),
     "to_center": ("至", "to"),
 }
@@ -329,6 +336,7 @@ def translator(lang: str) -> dict[str, object]:
         "t": lambda key: pick(WORDS, key, lang),
         "status_name": lambda key: pick(STATUS, key, lang),
         "action_name": lambda key: pick(ACTIONS, key, lang),
+        "satisfaction_name": lambda key: pick(SATISFACTION, key, lang),
         "event_words": lambda payload: event_words(payload, lang),
         "role_name": lambda key: pick(ROLES, key, lang),
     }
