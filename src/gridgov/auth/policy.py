@@ -52,6 +52,7 @@ ROUTES: dict[str, frozenset[Role]] = {
     "POST /api/v1/intake/import": ADMIN,  # the channels' payload schemas, like /openapi.json
     "POST /api/v1/intake/{channel}": REPORTERS,
     "POST /api/v1/intake/{channel}/batch": REPORTERS,
+    "POST /api/v1/intake/{channel}/preview": REPORTERS,
     "GET /api/v1/intake/dead-letters": frozenset({R.dispatcher, R.admin}),
     "POST /api/v1/intake/dead-letters/{letter_id}/replay": frozenset({R.dispatcher, R.admin}),
     "POST /api/v1/intake/dead-letters/{letter_id}/discard": frozenset({R.dispatcher, R.admin}),

@@ -16,7 +16,7 @@ from gridgov.api.deps import ReadActor, ReadSession, RowId, ThePlatform, WriteAc
 from gridgov.api.errors import error_responses
 from gridgov.cases import service as cases
 from gridgov.cases.schemas import CaseRead, Channel
-from gridgov.intake import batch, bulk, channels, deadletters, personal, service
+from gridgov.intake import batch, bulk, channels, deadletters, personal, preview, service
 from gridgov.kit.clock import utc_now
 from gridgov.kit.errors import ValidationFailed
 
@@ -47,6 +47,32 @@ class BatchItem(BaseModel):
     explanation: str | None = None
     dead_letter: int | None = None
     reason: str | None = None
+
+
+class DuplicateHint(BaseModel):
+    """The open case a record probably repeats; its details only within the caller's scope."""
+
+    case: str
+    score: float | None = None
+    why: str | None = None
+    title: str | None = None
+    status: str | None = None
+    lead_unit: str | None = None  # the unit's name
+    due_at: str | None = None  # the nearest open time limit
+    created_at: str | None = None
+
+
+class PreviewRead(BaseModel):
+    on_file: str | None = Field(None, description="The case this record already is, if any.")
+    status: str = Field(description="Where the record would stand after triage.")
+    title: str | None = None
+    region_code: str | None = None
+    grid_code: str | None = None
+    catalog_item: str | None = None
+    catalog_name: str | None = None
+    lead_unit: str | None = Field(None, description="The unit it would be dispatched to.")
+    triage: dict[str, Any] | None = Field(None, description="As it would be kept on the case.")
+    duplicate: DuplicateHint | None = None
 
 
 def _rejected(letter_id: int, reason: str) -> JSONResponse:
@@ -122,6 +148,34 @@ def receive(
         return _rejected(got.dead_letter.id, got.dead_letter.reason)
     read = cases.read(session, case=got.case, now=now, rules=p.rules)
     return JSONResponse(read.model_dump(mode="json"), status_code=201 if got.created else 200)
+
+
+@router.post(
+    "/{channel}/preview", response_model=PreviewRead, responses=error_responses(401, 403, 422)
+)
+def preview_record(
+    channel: Channel,
+    session: WriteSession,
+    actor: WriteActor,
+    p: ThePlatform,
+    payload: Annotated[dict[str, Any], Body()],
+    center: str | None = None,
+) -> PreviewRead:
+    """What sending this record would do, with nothing kept: the category and its reasons,
+    the place, the open case it probably repeats (with its status and due time, for the
+    caller), the rule, the unit and the decision. A record that could not become a case is
+    refused (422) without a dead letter."""
+    found = preview.preview(
+        session,
+        channel=channel.value,
+        payload=payload,
+        actor=actor,
+        now=utc_now(),
+        rules=p.rules,
+        triage=p.triage,
+        center=center,
+    )
+    return PreviewRead.model_validate(found)
 
 
 @router.post(

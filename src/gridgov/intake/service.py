@@ -152,7 +152,7 @@ def receive(
         return retrying_races(
             session,
             partial(
-                _receive,
+                receive_or_raise,
                 session,
                 channel=channel,
                 payload=payload,
@@ -226,7 +226,7 @@ def receive_all(
     return out
 
 
-def _receive(
+def receive_or_raise(
     session: Session,
     *,
     channel: str,
@@ -239,6 +239,7 @@ def _receive(
     idempotency_key: str | None = None,
     replaying: bool = False,
 ) -> Received:
+    """:func:`receive` of one record, raising where ``receive`` keeps a dead letter."""
     draft = parse_record(channel, payload, idempotency_key)
     if draft.external_id:
         existing = cases_repo.find_by_external_id(
@@ -373,7 +374,7 @@ def parse_record(channel: str, payload: object, idempotency_key: str | None) -> 
     draft = channels.parse(channel, payload)
     if idempotency_key and not draft.external_id:
         draft.external_id = f"{cases_repo.IDEM}{idempotency_key}"[:100]
-        # kept on the case: a retry must send the same record (see _receive)
+        # kept on the case: a retry must send the same record (see receive_or_raise)
         draft.extra = {**draft.extra, KEYED: request_digest(payload)}
     return draft
 
@@ -586,7 +587,7 @@ def replay(
             body = {**body, id_field: known}
     try:
         with session.begin_nested():
-            result = _receive(
+            result = receive_or_raise(
                 session,
                 channel=letter.channel,
                 payload=body,
