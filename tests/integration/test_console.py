@@ -166,6 +166,54 @@ def test_an_agent_registers_a_call_and_the_dispatch_form_carries_the_rule(
     assert 'name="assisting_units" value="320724-zjj"' in accept
 
 
+def test_the_new_case_form_tells_the_agent_what_the_call_would_do_as_it_is_typed(
+    console: TestClient, platform: Platform, world: World
+) -> None:
+    from sqlalchemy import func
+
+    from gridgov.store.models import Case, DeadLetter
+
+    from .test_intake import LAT, LON, add_grid_and_rules
+
+    with platform.db.write() as session:
+        add_grid_and_rules(session)
+        credentials.set_password(session, username="agent", password=PASSWORD, now=utc_now())
+    sign_in(console, "agent")
+    form = console.get("/console/new").text
+    assert '<label for="new-callback_number">回拨电话</label>' in form  # labelled for people
+    assert '<option value="urgent">紧急</option>' in form
+    assert f'<option value="{STANDARD}">' in form  # the catalogue offered beside the field
+    call = {
+        "csrf": csrf(form),
+        "caller": "张先生",
+        "callback_number": "13812345678",
+        "text": "人民路菜场门口流动摊贩占道经营，行人走机动车道",
+        "lon": str(LON),
+        "lat": str(LAT),
+        "catalog_item": STANDARD,
+    }
+    empty = console.post("/console/new/preview", data={**call, "text": ""})
+    assert "输入诉求内容后" in empty.text
+    told = console.post("/console/new/preview", data=call)
+    assert told.status_code == 200
+    assert re.search(r'data-preview="outcome">已派遣 → 县城管局<', told.text), told.text
+    assert 'data-preview="duplicate"' not in told.text
+    refused = console.post("/console/new/preview", data={**call, "catalog_item": "999999"})
+    assert 'data-preview="refused"' in refused.text
+    assert "999999" in refused.text
+    with platform.db.read() as session:  # previews keep nothing
+        assert session.scalar(select(func.count()).select_from(Case)) == 0
+        assert session.scalar(select(func.count()).select_from(DeadLetter)) == 0
+    # the call is taken; a second caller about the same stall hears it is already in hand
+    made = console.post("/console/new", data={**call, "call_id": "web-1"})
+    first = re.search(r"<small>([0-9-]+)</small>", made.text).group(1)
+    again = {**call, "caller": "李女士", "text": "人民路菜场门口摊贩占道经营", "catalog_item": ""}
+    told = console.post("/console/new/preview", data=again).text
+    assert 'data-preview="duplicate"' in told
+    assert f'href="/console/cases/{first}"' in told
+    assert "已派遣 · 县城管局 · 应办结" in told
+
+
 def test_the_map_counts_open_cases_per_grid_within_the_users_scope(
     console: TestClient, platform: Platform, world: World
 ) -> None:

@@ -75,7 +75,7 @@ def test_a_dispatcher_signs_in_accepts_and_dispatches_in_the_browser(
         row.get_by_role("link").click()
         page.wait_for_url(f"**/console/cases/{case.number}")
         page.locator("summary[data-action='accept']").click()
-        page.get_by_label("catalog_item").fill(STANDARD)
+        page.get_by_label("事项分类").fill(STANDARD)
         page.get_by_role("button", name="受理").last.click()
         page.wait_for_selector("li[data-event='accept']")
         assert page.locator("[data-field='status']").inner_text() == "已受理"
@@ -315,10 +315,14 @@ def test_one_case_from_the_call_to_the_return_visit_in_the_browser(
         agent.locator("#new-lon").fill(str(LON))
         agent.locator("#new-lat").fill(str(LAT))
         agent.locator("#new-catalog_item").fill(STANDARD)
+        # as the call is typed, the form says what registering it would do
+        agent.wait_for_selector("[data-preview='outcome']")
+        told = agent.locator("[data-preview='outcome']").inner_text()
         agent.get_by_role("button", name="提交").click()
         agent.wait_for_url("**/console/cases/*")
         number = agent.url.rsplit("/", 1)[1]
         assert agent.locator("[data-field='status']").inner_text() == "待受理"
+        assert told == "待受理"  # the preview said what happened
 
         # 2. the county centre took the call: its dispatcher accepts and dispatches as the
         # routing rule suggests

@@ -31,7 +31,7 @@ from gridgov.kit.clock import utc_now
 from gridgov.kit.errors import AppError
 from gridgov.open311 import endpoints as open311
 from gridgov.web import admin as admin_pages
-from gridgov.web import console, mobile, overview
+from gridgov.web import console, door, mobile, overview
 from gridgov.web.console import STATIC
 
 log = logging.getLogger("gridgov.api")
@@ -151,6 +151,7 @@ def create_app(platform: Platform, *, run_sweeper: bool = True) -> FastAPI:
     app.include_router(mobile.router)  # /console/m before the console's catch-alls
     app.include_router(admin_pages.router)
     app.include_router(console.router)
+    app.include_router(door.router)
     app.include_router(overview.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(Guard, settings=platform.settings)

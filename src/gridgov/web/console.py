@@ -9,8 +9,6 @@ a cookie).
 
 from __future__ import annotations
 
-import json
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -33,10 +31,9 @@ from gridgov.cases import attachments, service
 from gridgov.cases import schemas as s
 from gridgov.cases.workflow import Action
 from gridgov.dispatch import rules as rules_db
-from gridgov.intake import channels, deadletters, personal
-from gridgov.intake import service as intake
+from gridgov.intake import personal
 from gridgov.kit.clock import utc_now
-from gridgov.kit.errors import AppError, Unauthenticated, ValidationFailed
+from gridgov.kit.errors import AppError, Unauthenticated
 from gridgov.kit.pagination import PageParams
 from gridgov.store.models import (
     Attachment,
@@ -388,6 +385,25 @@ def _suggestion(session: Any, case: Case, item: str | None) -> dict[str, str]:
     }
 
 
+def _pickers(session: Any, fields: set[str], center_id: int | None) -> dict[str, Any]:
+    """Choices offered beside the free-text fields that name a catalogue item or a unit
+    (a datalist: typing the code still works): the active items, the centre's units."""
+    found: dict[str, Any] = {}
+    if "catalog_item" in fields:
+        items = session.execute(
+            select(CatalogItem.code, CatalogItem.name)
+            .where(CatalogItem.active.is_(True))
+            .order_by(CatalogItem.code)
+        ).all()
+        found["catalog_item"] = [(c, f"{c} {n}") for c, n in items]
+    if fields & {"lead_unit", "assisting_units"} and center_id is not None:
+        units = session.execute(
+            select(Unit.code, Unit.name).where(Unit.center_id == center_id).order_by(Unit.code)
+        ).all()
+        found.update({f: [(c, n) for c, n in units] for f in ("lead_unit", "assisting_units")})
+    return found
+
+
 def _case_context(request: Request, visitor: Visitor, number: str) -> dict[str, Any]:
     p = _platform(request)
     with p.db.read() as session:
@@ -407,6 +423,8 @@ def _case_context(request: Request, visitor: Visitor, number: str) -> dict[str, 
             if Action.dispatch in allowed
             else {}
         }
+        named = {f.name for a in allowed for f in forms.form_fields(s.ACTION_INPUTS[a])}
+        pickers = _pickers(session, named, case.center_id)
     return {
         "visitor": visitor,
         "case": view,
@@ -425,6 +443,7 @@ def _case_context(request: Request, visitor: Visitor, number: str) -> dict[str, 
             for f in files
         ],
         "related": related,
+        "pickers": pickers,
         "may_reveal": may_reveal,
         "revealed": None,
         "tiles": p.settings.map_tiles_url,
@@ -543,163 +562,6 @@ async def act(request: Request, number: str, action: str) -> Response:
                 )
             context.update(error=exc.detail, failed_action=action)
             return _page(request, "case.html", context, status_code=exc.status_code)
-        return RedirectResponse(f"/console/cases/{number}", status_code=303)
-
-    return await run_in_threadpool(work)
-
-
-# ---- dead letters (records the door refused) ---------------------------------------------
-def _letters_context(
-    session: Any, visitor: Visitor, *, shown: int | None = None, error: str | None = None
-) -> dict[str, Any]:
-    """The pending letters in the visitor's scope, masked; ``shown``: the one whose
-    original was just revealed (its record, editable for a corrected replay)."""
-    letters = []
-    for letter, _ in deadletters.list_dead_letters(session, actor=visitor.actor, limit=200):
-        revealed = letter.id == shown
-        view = deadletters.shown(letter, revealed=revealed)
-        letters.append(
-            {
-                "id": letter.id,
-                "channel": letter.channel,
-                "external_id": letter.external_id,
-                "received_at": letter.received_at,
-                "attempts": letter.attempts,
-                "reason": view.reason,
-                "payload": json.dumps(view.payload, ensure_ascii=False, indent=1),
-                "revealed": revealed,
-            }
-        )
-    return {"visitor": visitor, "letters": letters, "error": error, "failed": shown}
-
-
-def _may_handle_letters(visitor: Visitor) -> bool:
-    return bool(visitor.actor.roles & deadletters.REVEAL_ROLES)
-
-
-@router.get("/dead-letters", response_class=HTMLResponse)
-def dead_letters(request: Request) -> Response:
-    visitor = _visitor(request)
-    if visitor is None:
-        return _to_login(request)
-    if not _may_handle_letters(visitor):
-        return _page(request, "error.html", {"visitor": visitor, "error": "403"}, 403)
-    with _platform(request).db.read() as session:
-        context = _letters_context(session, visitor)
-    return _page(request, "dead_letters.html", context)
-
-
-@router.post("/dead-letters/{letter_id}/{what}", response_class=HTMLResponse)
-async def handle_letter(request: Request, letter_id: int, what: str) -> Response:
-    """Reveal a letter's original (with a reason, recorded), replay it (as stored or as
-    corrected here) or discard it."""
-    checked = await _posted(request)
-    if isinstance(checked, Response):
-        return checked
-    visitor, form, _ = checked
-    p = _platform(request)
-    if what not in ("reveal", "replay", "discard") or not _may_handle_letters(visitor):
-        return _page(request, "error.html", {"visitor": visitor, "error": what}, 404)
-
-    def work() -> Response:
-        shown = None
-        try:
-            with p.db.write() as session:
-                if what == "reveal":
-                    deadletters.reveal(
-                        session,
-                        letter_id=letter_id,
-                        actor=visitor.actor,
-                        reason=form.get("reason", ""),
-                        now=utc_now(),
-                    )
-                    shown = letter_id
-                    context = _letters_context(session, visitor, shown=shown)
-                    return _page(request, "dead_letters.html", context)
-                if what == "discard":
-                    deadletters.discard(
-                        session, letter_id=letter_id, now=utc_now(), actor=visitor.actor
-                    )
-                    return RedirectResponse("/console/dead-letters", status_code=303)
-                corrected = form.get("payload", "").strip()
-                try:
-                    body = json.loads(corrected) if corrected else None
-                except json.JSONDecodeError as exc:
-                    raise ValidationFailed(f"the corrected record is not JSON: {exc}") from None
-                if body is not None and not isinstance(body, dict):
-                    raise ValidationFailed("the corrected record must be a JSON object")
-                got = intake.replay(
-                    session,
-                    letter_id=letter_id,
-                    actor=visitor.actor,
-                    now=utc_now(),
-                    rules=p.rules,
-                    triage=p.triage,
-                    payload=body,
-                )
-                if got.case is None:
-                    assert got.dead_letter is not None
-                    error = deadletters.masked(got.dead_letter.reason)
-                    context = _letters_context(session, visitor, error=error)
-                    context["failed"] = letter_id
-                    return _page(request, "dead_letters.html", context, status_code=422)
-                number = got.case.number
-        except AppError as exc:
-            with p.db.read() as session:
-                context = _letters_context(session, visitor, error=exc.detail)
-            context["failed"] = letter_id
-            return _page(request, "dead_letters.html", context, status_code=exc.status_code)
-        return RedirectResponse(f"/console/cases/{number}", status_code=303)
-
-    return await run_in_threadpool(work)
-
-
-# ---- a new case (the hotline agent's form) ------------------------------------------------
-def _new_context(visitor: Visitor, values: dict[str, str], error: str | None) -> dict[str, Any]:
-    return {
-        "visitor": visitor,
-        "fields": forms.form_fields(channels.HotlineCall),
-        "values": {"call_id": f"web-{uuid.uuid4().hex[:16]}", **values},
-        "error": error,
-    }
-
-
-@router.get("/new", response_class=HTMLResponse)
-def new_case_page(request: Request) -> Response:
-    visitor = _visitor(request)
-    if visitor is None:
-        return _to_login(request)
-    return _page(request, "new.html", _new_context(visitor, {}, None))
-
-
-@router.post("/new", response_class=HTMLResponse)
-async def new_case(request: Request) -> Response:
-    checked = await _posted(request)
-    if isinstance(checked, Response):
-        return checked
-    visitor, form, _ = checked
-    p = _platform(request)
-
-    def work() -> Response:
-        payload = forms.payload_from(channels.HotlineCall, form)
-        try:
-            with p.db.write() as session:
-                got = intake.receive(
-                    session,
-                    channel="hotline",
-                    payload=payload,
-                    actor=visitor.actor,
-                    now=utc_now(),
-                    rules=p.rules,
-                    triage=p.triage,
-                )
-                number = got.case.number if got.case else None
-                reason = got.dead_letter.reason if got.dead_letter else None
-        except AppError as exc:
-            number, reason = None, exc.detail
-        if number is None:  # nothing lost: the record is a dead letter; the form keeps it
-            context = _new_context(visitor, form, reason)
-            return _page(request, "new.html", context, status_code=422)
         return RedirectResponse(f"/console/cases/{number}", status_code=303)
 
     return await run_in_threadpool(work)

@@ -108,6 +108,19 @@ WORDS: dict[str, tuple[str, str]] = {
     "due": ("应办结", "Due"),
     "supervised": ("督办", "Supervised"),
     "to_visit": ("待回访", "To call back"),
+    "preview": ("智能辅助受理", "What the door would do"),
+    "preview_hint": (
+        "输入诉求内容后，这里显示建议分类、定位、疑似重复工单和派往单位。",
+        "Type what was said: the suggested category, place, probable duplicate and unit show here.",
+    ),
+    "preview_refused": ("暂不能登记", "Cannot be registered yet"),
+    "preview_on_file": ("已登记为", "Already registered as"),
+    "preview_item": ("建议事项", "Suggested item"),
+    "preview_no_item": ("未能确定，由派遣员判断", "Not certain: a dispatcher decides"),
+    "preview_top": ("候选", "Candidates"),
+    "preview_terms": ("依据", "Because of"),
+    "preview_place": ("定位", "Place"),
+    "preview_outcome": ("登记后", "Once registered"),
     "confirm": ("确定执行此操作？", "Really do this?"),
     "new_case": ("登记新诉求", "New case"),
     "map": ("地图", "Map"),
@@ -328,6 +341,49 @@ FIELD_NAMES = {
 }
 
 
+# the fields of the forms made from the channels' and actions' input models
+FORM_FIELDS = {
+    "caller": ("来电人", "Caller"),
+    "callback_number": ("回拨电话", "Callback number"),
+    "title": ("标题", "Title"),
+    "text": ("诉求内容", "What was said"),
+    "catalog_item": ("事项分类", "Catalogue item"),
+    "priority": ("紧急程度", "Priority"),
+    "answer": ("直接答复（咨询类当场答复）", "Answered on the call"),
+    "region_code": ("所属区划代码", "Region code"),
+    "address": ("事发地址", "Address"),
+    "lon": ("经度", "Longitude"),
+    "lat": ("纬度", "Latitude"),
+    "crs": ("坐标系", "Coordinate system"),
+    "grid_code": ("网格编码", "Grid code"),
+    "note": ("说明", "Note"),
+    "reason": ("理由", "Reason"),
+    "into": ("并入工单编号", "Merge into case"),
+    "result": ("办理结果", "Result"),
+    "attachments": ("现场照片与材料", "Photos and documents"),
+    "lead_unit": ("主办单位", "Lead unit"),
+    "assisting_units": ("协办单位", "Assisting units"),
+    "amount": ("延期时长", "Extension"),
+    "unit": ("时长单位", "Unit of time"),
+    "verifier": ("核查人（账号）", "Verifier (user name)"),
+    "satisfaction": ("满意度", "Satisfaction"),
+    "level": ("督办级别", "Supervision level"),
+}
+OPTIONS = {
+    "normal": ("一般", "normal"),
+    "urgent": ("紧急", "urgent"),
+    "emergency": ("特急", "emergency"),
+    "wgs84": ("WGS-84（GPS）", "WGS-84 (GPS)"),
+    "gcj02": ("GCJ-02（国测局）", "GCJ-02"),
+    "bd09": ("BD-09（百度）", "BD-09 (Baidu)"),
+    "working_hours": ("工作小时", "working hours"),
+    "working_days": ("工作日", "working days"),
+    "natural_hours": ("自然小时", "hours"),
+    "natural_days": ("自然日", "days"),
+    **SATISFACTION,
+}
+
+
 def translator(lang: str) -> dict[str, object]:
     """What a template needs: ``t('key')``, ``status_name(s)``, ``action_name(a)``."""
     lang = lang if lang in LANGS else "zh"
@@ -337,6 +393,8 @@ def translator(lang: str) -> dict[str, object]:
         "status_name": lambda key: pick(STATUS, key, lang),
         "action_name": lambda key: pick(ACTIONS, key, lang),
         "satisfaction_name": lambda key: pick(SATISFACTION, key, lang),
+        "field_name": lambda key: pick(FORM_FIELDS, key, lang),
+        "option_name": lambda key: pick(OPTIONS, key, lang),
         "event_words": lambda payload: event_words(payload, lang),
         "role_name": lambda key: pick(ROLES, key, lang),
     }

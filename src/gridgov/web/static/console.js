@@ -11,3 +11,14 @@ document.addEventListener("submit", function (event) {
   }
   if (message && !window.confirm(message)) { event.preventDefault(); }
 }, true);
+
+// A suggestion chip fills the field it names (the preview beside the new-case form) and the
+// form is previewed again with it.
+document.addEventListener("click", function (event) {
+  var chip = event.target.closest && event.target.closest("[data-fill]");
+  if (!chip) { return; }
+  var field = document.getElementById(chip.getAttribute("data-fill"));
+  if (!field) { return; }
+  field.value = chip.getAttribute("data-value");
+  field.dispatchEvent(new Event("change", { bubbles: true }));
+});
