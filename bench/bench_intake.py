@@ -46,7 +46,7 @@ from gridgov.auth.actor import load_actor
 from gridgov.bootstrap import bootstrap
 from gridgov.cases.repository import reserve_case_ids
 from gridgov.config import Settings
-from gridgov.intake import batch, bulk, service
+from gridgov.intake import batch, bulk, preview, service
 from gridgov.sim.demo_data import CATALOG
 from gridgov.sim.seed import seed_demo
 from gridgov.store.fast import insert_many
@@ -297,6 +297,23 @@ def main() -> None:
             outcomes[status] = outcomes.get(status, 0) + 1
     door_one = args.records / (time.perf_counter() - t0)
 
+    # ---- the preview (what the door would do, nothing kept), one record at a time ----------
+    took = []
+    for i, r in enumerate(records(min(args.records, 300), grids, rng, "preview")):
+        t1 = time.perf_counter()
+        with p.db.write() as s:
+            preview.preview(
+                s,
+                channel="hotline",
+                payload=r,
+                actor=agent,
+                now=NOW + timedelta(seconds=args.records + i),
+                rules=p.rules,
+                triage=p.triage,
+            )
+        took.append(time.perf_counter() - t1)
+    preview_ms = statistics.median(took) * 1000
+
     # ---- the door, batches of 100, record by record in one transaction -----------------------
     recs = records(args.records, grids, rng, "batch")
     t0 = time.perf_counter()
@@ -401,6 +418,11 @@ def main() -> None:
     print(
         f"door, one record per transaction : {door_one:8.0f} cases/s "
         f"({door_one / bare_one:.3f}× bare insert per transaction, {bare_one:.0f}/s)"
+    )
+    print(
+        f"preview, one record at a time    : {preview_ms:8.1f} ms median"
+        f" ({preview_ms / (1000 / door_one):.2f}× a record through the door, one a transaction,"
+        f" {1000 / door_one:.1f} ms; nothing kept)"
     )
     print(
         f"door, batches of 100             : {door_batch:8.0f} cases/s "

@@ -212,6 +212,20 @@ def test_the_new_case_form_tells_the_agent_what_the_call_would_do_as_it_is_typed
     assert 'data-preview="duplicate"' in told
     assert f'href="/console/cases/{first}"' in told
     assert "已派遣 · 县城管局 · 应办结" in told
+    # registered all the same, the call waits for a dispatcher, whose merge is one click
+    made = console.post("/console/new", data={**again, "call_id": "web-2"})
+    second = re.search(r"<small>([0-9-]+)</small>", made.text).group(1)
+    sign_in(console, "dispatcher")
+    page = console.get(f"/console/cases/{second}").text
+    assert f'id="merge_into-into" name="into" value="{first}"' in page
+    merged = console.post(
+        f"/console/cases/{second}/actions/merge_into", data={"csrf": csrf(page), "into": first}
+    )
+    assert 'data-field="status">已并案（随原件办理）<' in merged.text  # not "refused"
+    with platform.db.read() as session:
+        parent = session.scalar(select(Case.id).where(Case.number == first))
+        child = session.scalar(select(Case).where(Case.number == second))
+        assert (child.status, child.duplicate_of_id) == ("rejected", parent)
 
 
 def test_the_map_counts_open_cases_per_grid_within_the_users_scope(
@@ -367,6 +381,7 @@ def test_an_agent_finds_and_calls_back_the_reporter_of_a_merged_case(
     assert "待回访" in line.search(page).group()
     listed = console.get("/console", params={"to_visit": "1"}).text
     assert repeat.number in listed
+    assert "已并案（随原件办理）" in listed  # not "refused": its reporter is owed a call
     assert first.number in listed
     merged = console.get(f"/console/cases/{repeat.number}").text
     done = console.post(

@@ -292,6 +292,9 @@ class CaseSummary(BaseModel):
     lead_unit: str | None
     sla_colour: Colour | None
     supervised_level: int
+    merged: bool = Field(
+        False, description="A duplicate merged into another case (its status is rejected)."
+    )
     created_at: datetime
     updated_at: datetime
 

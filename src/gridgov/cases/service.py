@@ -524,6 +524,7 @@ def list_cases(
             lead_unit=_code(session, Unit, c.lead_unit_id),
             sla_colour=c.sla_colour,
             supervised_level=c.supervised_level,
+            merged=c.duplicate_of_id is not None,
             created_at=c.created_at,
             updated_at=c.updated_at,
         )

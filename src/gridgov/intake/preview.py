@@ -11,6 +11,7 @@ status, the unit on it and when it is due.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import func, select
@@ -20,6 +21,7 @@ from gridgov.auth.actor import Actor
 from gridgov.cases import service as cases
 from gridgov.intake import service
 from gridgov.kit.errors import Forbidden, NotFound, ValidationFailed
+from gridgov.store.engine import retrying_races
 from gridgov.store.models import Case, CaseDeadline, Unit
 
 
@@ -40,15 +42,20 @@ def preview(
         raise Forbidden(f"{actor.username} may not report cases")
     savepoint = session.begin_nested()
     try:
-        got = service.receive_or_raise(
+        got = retrying_races(  # as the door meets a record sent a moment ago elsewhere
             session,
-            channel=channel,
-            payload=payload,
-            actor=actor,
-            now=now,
-            rules=rules,
-            triage=triage,
-            center=center,
+            partial(
+                service.receive_or_raise,
+                session,
+                channel=channel,
+                payload=payload,
+                actor=actor,
+                now=now,
+                rules=rules,
+                triage=triage,
+                center=center,
+            ),
+            race="uq_case_channel_external_id",
         )
         case = got.case
         assert case is not None

@@ -421,7 +421,15 @@ def _case_context(request: Request, visitor: Visitor, number: str) -> dict[str, 
         defaults = {
             Action.dispatch: _suggestion(session, case, view.catalog_item)
             if Action.dispatch in allowed
-            else {}
+            else {},
+            # the case intake flagged: merging it is one click
+            Action.merge_into: {
+                "into": view.probable_duplicate,
+                "_why": f"{i18n.pick(i18n.WORDS, 'probable_duplicate', _lang(request))}"
+                f" {view.probable_duplicate} ({view.duplicate_score or 0:.2f})",
+            }
+            if view.probable_duplicate
+            else {},
         }
         named = {f.name for a in allowed for f in forms.form_fields(s.ACTION_INPUTS[a])}
         pickers = _pickers(session, named, case.center_id)

@@ -140,6 +140,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "probable_duplicate": ("疑似重复", "Probable duplicate of"),
     "related_merged": ("并入本件", "Merged into this"),
     "return_visit_made": ("已回访", "Called back"),
+    "merged_status": ("已并案（随原件办理）", "Merged (handled with the case it joined)"),
     "visit_after_close": ("本件办结后回访", "Call back once this closes"),
     "related_similar": ("同网格同事项", "Same grid and item"),
     "bulk": ("批量操作", "Bulk action"),
