@@ -559,3 +559,79 @@ def test_an_administrator_manages_users_limits_rules_holidays_and_grids(
         codes = set(session.scalars(select(Grid.code)))
         assert codes == {GRID, f"{VILLAGE_A}002"}
         assert session.scalar(select(Region.name).where(Region.code == f"{TOWN_A}900")) == "新村"
+
+
+def test_an_administrator_sets_triage_thresholds_and_imports_an_old_platforms_cases(
+    server: str, platform: Platform, world: World, tmp_path: Path
+) -> None:
+    from sqlalchemy import func, select
+
+    from gridgov.intake import service as intake
+    from gridgov.store.models import Case, Center, DeadLetter
+
+    with platform.db.write() as session:
+        credentials.set_password(session, username="admin", password=PASSWORD, now=utc_now())
+    export = tmp_path / "export.csv"
+    export.write_text(
+        "工单编号,来电时间,标题,诉求内容\n"
+        "A-1,2025/11/02 09:15:00,路灯不亮,村口路灯坏了三天\n"
+        "A-2,2025-11-03 10:20,噪音扰民,楼下饭店夜里噪音很大\n"
+        "A-3,去年冬天,井盖缺失,人民路井盖丢了\n",
+        encoding="utf-8",
+    )
+    mapping = (
+        'channel = "hotline"\ncenter = "320724"\nregion_code = "320724"\n\n[columns]\n'
+        'external_id = "工单编号"\nreceived_at = "来电时间"\ntitle = "标题"\ntext = "诉求内容"\n'
+    )
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{server}/console/login")
+        page.get_by_label("用户名").fill("admin")
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_url(f"{server}/console")
+        page.goto(f"{server}/console/admin/intake")
+
+        # the county centre asks for more certainty and dispatches by hand
+        row = page.locator("tr[data-center='320724']")
+        row.locator("summary").click()
+        row.get_by_label("分类置信度").fill("0.9")
+        row.get_by_label("自动派遣").uncheck()
+        row.get_by_role("button", name="保存").click()
+        page.wait_for_load_state("load")
+        sync_api.expect(
+            page.locator("tr[data-center='320724'] td[data-policy='classify_threshold']")
+        ).to_have_text("0.9")
+        bad = page.locator("tr[data-center='320724']")
+        bad.locator("summary").click()
+        bad.get_by_label("重复半径（米）").fill("5")  # under the API's least: refused here
+        bad.get_by_role("button", name="保存").click()
+        sync_api.expect(bad.locator("[data-api-error]")).to_be_visible()
+
+        # an old platform's export: the report first, then the import
+        form = page.locator("form[data-api='POST /api/v1/intake/import']")
+        form.locator("#i-file").set_input_files(str(export))
+        form.locator("#i-mapping").fill(mapping)
+        form.get_by_role("button", name="导入历史工单").click()
+        report = form.locator("[data-api-result]")
+        sync_api.expect(report.locator("[data-report='valid']")).to_have_text("2")
+        assert report.locator("[data-report='rows']").inner_text() == "3"
+        assert report.locator("[data-report='imported']").inner_text() == "0"
+        sync_api.expect(report.locator("ol.problems li")).to_have_count(1)
+        assert "去年冬天" in report.locator("ol.problems").inner_text()
+        form.get_by_label("仅校验，不导入").uncheck()
+        form.get_by_role("button", name="导入历史工单").click()
+        sync_api.expect(report.locator("[data-report='imported']")).to_have_text("2")
+        assert report.locator("[data-report='dead_letters']").inner_text() == "1"
+        browser.close()
+    assert not errors, errors
+    with platform.db.read() as session:
+        county = session.scalar(select(Center.id).where(Center.code == "320724"))
+        policy = intake.policy_for(session, center_id=county)
+        assert (policy.classify_threshold, policy.auto_dispatch) == (0.9, False)
+        assert policy.duplicate_radius_m == 500.0  # the refused change left it as it was
+        assert session.scalar(select(func.count()).select_from(Case)) == 2
+        assert session.scalar(select(func.count()).select_from(DeadLetter)) == 1

@@ -1,5 +1,6 @@
 """The administrators' pages: users and roles, catalogue and time limits, routing rules,
-holidays and grid import with its validation report.
+intake (each centre's triage thresholds, and the import of an old platform's cases with its
+dry-run report), holidays and grid import with its validation report.
 
 The pages list what is on file (read from the database) and their forms are clients of the
 API (``static/admin.js`` sends each form as JSON to the endpoint named in ``data-api``, with
@@ -20,6 +21,7 @@ from gridgov.auth.policy import R
 from gridgov.cases.sla import LimitUnit, Step
 from gridgov.catalog import repository as catalog
 from gridgov.dispatch import rules as rules_db
+from gridgov.intake import service as intake
 from gridgov.kit.clock import utc_now
 from gridgov.store.models import (
     CatalogItem,
@@ -30,11 +32,11 @@ from gridgov.store.models import (
     Unit,
     User,
 )
-from gridgov.web.console import Visitor, _page, _platform, _to_login, _visitor
-from gridgov.web.i18n import ROLES
+from gridgov.web.console import Visitor, _lang, _page, _platform, _to_login, _visitor
+from gridgov.web.i18n import IMPORT_REPORT, ROLES, pick
 
 router = APIRouter(prefix="/console/admin", include_in_schema=False)
-PAGES = ("users", "catalog", "rules", "calendar", "grids")
+PAGES = ("users", "catalog", "rules", "intake", "calendar", "grids")
 USERS_SHOWN = 100  # a county has hundreds of grid workers: search narrows the list
 
 
@@ -180,6 +182,57 @@ def rules(request: Request) -> Response:
             for r, item in rules_db.rule_rows(session)
         ]
     return _render(request, checked, "rules", rules=rows, levels=rules_db.LEVELS)
+
+
+POLICY_FIELDS = (
+    ("classify_threshold", "number"),
+    ("locate_threshold", "number"),
+    ("duplicate_threshold", "number"),
+    ("duplicate_window_hours", "number"),
+    ("duplicate_radius_m", "number"),
+    ("auto_accept", "bool"),
+    ("auto_dispatch", "bool"),
+)
+
+
+@router.get("/intake", response_class=HTMLResponse)
+def intake_page(request: Request) -> Response:
+    checked = _admin(request)
+    if isinstance(checked, Response):
+        return checked
+    with _platform(request).db.read() as session:
+        centers = [
+            {
+                "code": c.code,
+                "name": c.name,
+                "level": c.level,
+                **intake.policy_dict(intake.policy_for(session, center_id=c.id)),
+            }
+            for c in session.scalars(select(Center).order_by(Center.code))
+        ]
+    return _render(
+        request,
+        checked,
+        "intake",
+        centers=centers,
+        fields=POLICY_FIELDS,
+        example=EXAMPLE_MAPPING,
+        import_words={k: pick(IMPORT_REPORT, k, _lang(request)) for k in IMPORT_REPORT},
+    )
+
+
+EXAMPLE_MAPPING = """channel = "hotline"
+center = "320724"
+unknown_category = "reject"
+
+[columns]
+external_id = "工单编号"
+received_at = "来电时间"
+title = "标题"
+text = "诉求内容"
+address = "地址"
+category = "一级分类"
+"""
 
 
 @router.get("/calendar", response_class=HTMLResponse)

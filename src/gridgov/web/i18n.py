@@ -46,6 +46,30 @@ WORDS: dict[str, tuple[str, str]] = {
     "admin_users": ("用户与角色", "Users and roles"),
     "admin_catalog": ("事项目录与时限", "Catalogue and time limits"),
     "admin_rules": ("派遣规则", "Routing rules"),
+    "admin_intake": ("受理与导入", "Intake and import"),
+    "triage_thresholds": ("智能分拨阈值", "Triage thresholds"),
+    "triage_thresholds_why": (
+        "分类与定位的置信度都达到阈值时自动受理、派遣；疑似重复件在时间窗和半径内按相似度判定。",
+        "A case is accepted and dispatched automatically when its category and place are at"
+        " least this certain; probable duplicates are sought within the window and radius.",
+    ),
+    "policy_classify_threshold": ("分类置信度", "Category certainty"),
+    "policy_locate_threshold": ("定位置信度", "Place certainty"),
+    "policy_duplicate_threshold": ("重复相似度", "Duplicate score"),
+    "policy_duplicate_window_hours": ("重复时间窗（小时）", "Duplicate window (hours)"),
+    "policy_duplicate_radius_m": ("重复半径（米）", "Duplicate radius (m)"),
+    "policy_auto_accept": ("自动受理", "Accept automatically"),
+    "policy_auto_dispatch": ("自动派遣", "Dispatch automatically"),
+    "change": ("修改", "Change"),
+    "import_cases": ("导入历史工单", "Import an old platform's cases"),
+    "import_cases_why": (
+        "上传原12345平台导出的CSV或XLSX文件和列映射（TOML或JSON）。默认只检查、不写入：先看报告，再取消勾选正式导入。",
+        "Upload an export (CSV or XLSX) of the old 12345 platform and its column mapping (TOML"
+        " or JSON). By default it only checks and writes nothing: read the report, then untick"
+        " to import.",
+    ),
+    "import_file": ("导出文件", "Export file"),
+    "import_mapping": ("列映射", "Column mapping"),
     "admin_calendar": ("节假日", "Holidays"),
     "admin_grids": ("区域与网格", "Regions and grids"),
     "regions": ("行政区划", "Regions"),
@@ -341,6 +365,25 @@ FIELD_NAMES = {
     "to_center": ("至", "to"),
 }
 
+
+# an import's report (``POST /intake/import``), as the admin page shows it
+IMPORT_REPORT = {
+    "dry_run": ("仅校验", "Check only"),
+    "rows": ("行数", "Rows"),
+    "valid": ("可导入", "Valid"),
+    "already_on_file": ("已在库中", "Already on file"),
+    "duplicates_in_file": ("文件内重复", "Repeated in the file"),
+    "personal_data_rows": ("含个人信息（已遮蔽）", "With personal data (masked)"),
+    "imported": ("已导入", "Imported"),
+    "dead_letters": ("转入异常件", "Kept as dead letters"),
+    "first": ("最早", "Earliest"),
+    "last": ("最晚", "Latest"),
+    "categories": ("分类", "Categories"),
+    "unused_columns": ("未使用的列", "Columns not used"),
+    "line": ("第{}行", "line {}"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+}
 
 # the fields of the forms made from the channels' and actions' input models
 FORM_FIELDS = {

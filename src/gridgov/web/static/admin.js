@@ -85,6 +85,51 @@
     box.appendChild(list);
   }
 
+  function showImport(box, answer) {  // an import's report: its counts, then each refused line
+    var words = JSON.parse(box.dataset.words || "{}");
+    box.replaceChildren();
+    var list = document.createElement("dl");
+    list.className = "report";
+    ["dry_run", "rows", "valid", "already_on_file", "duplicates_in_file", "personal_data_rows",
+     "imported", "dead_letters", "first", "last"].forEach(function (key) {
+      var dt = document.createElement("dt"), dd = document.createElement("dd");
+      dt.textContent = words[key] || key;
+      var v = answer[key];
+      dd.textContent = typeof v === "boolean" ? (v ? words.yes : words.no) : (v === null ? "" : String(v));
+      dd.dataset.report = key;
+      list.append(dt, dd);
+    });
+    var cats = document.createElement("dt"), catsValue = document.createElement("dd");
+    cats.textContent = words.categories || "categories";
+    catsValue.textContent = Object.keys(answer.categories).map(function (k) {
+      return k + " " + answer.categories[k];
+    }).join("、");
+    list.append(cats, catsValue);
+    if (answer.unused_columns.length) {
+      var unused = document.createElement("dt"), unusedValue = document.createElement("dd");
+      unused.textContent = words.unused_columns || "unused columns";
+      unusedValue.textContent = answer.unused_columns.join("、");
+      list.append(unused, unusedValue);
+    }
+    box.appendChild(list);
+    var problems = document.createElement("ol");
+    problems.className = "problems";
+    answer.rejected.forEach(function (r) {
+      var li = document.createElement("li");
+      li.textContent = (words.line || "line {}").replace("{}", r.line) + ": " + r.reason;
+      problems.appendChild(li);
+    });
+    box.appendChild(problems);
+  }
+
+  function multipart(form) {  // files and text as the form holds them; a checkbox says true or false
+    var data = new FormData(form);
+    form.querySelectorAll("input[type=checkbox]").forEach(function (box) {
+      data.set(box.name, box.checked ? "true" : "false");
+    });
+    return data;
+  }
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form.dataset || !form.dataset.api) { return; }
@@ -92,10 +137,13 @@
     event.preventDefault();
     var error = form.querySelector("[data-api-error]"), result = form.querySelector("[data-api-result]");
     var req = build(form);
-    var send = form.dataset.body === "file" ? fileBody(form) : withFiles(form, req.body);
+    var asForm = form.dataset.body === "multipart";
+    var send = asForm ? Promise.resolve(multipart(form))
+      : form.dataset.body === "file" ? fileBody(form) : withFiles(form, req.body);
     send.then(function (body) {
       var init = { method: req.method, credentials: "same-origin", headers: { "X-CSRF-Token": csrf } };
-      if (req.method !== "GET") { init.headers["Content-Type"] = "application/json"; init.body = JSON.stringify(body); }
+      if (asForm) { init.body = body; }  // the browser writes the multipart boundary
+      else if (req.method !== "GET") { init.headers["Content-Type"] = "application/json"; init.body = JSON.stringify(body); }
       return fetch(req.url, init);
     }).then(function (r) {
       return r.text().then(function (text) {
@@ -106,6 +154,7 @@
     }).then(function (answer) {
       if (error) { error.hidden = true; }
       if (form.dataset.show === "report") { showReport(result, answer); return; }
+      if (form.dataset.show === "import") { showImport(result, answer); return; }
       if (form.dataset.show) { result.textContent = answer[form.dataset.show]; return; }
       window.location.reload();
     }).catch(function (e) {
