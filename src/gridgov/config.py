@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     )
     live_poll_seconds: float = Field(1.0, gt=0, description="How often live streams look.")
     webhook_seconds: float = Field(5.0, gt=0, description="How often webhooks are sent.")
+    police_110_url: str = Field(
+        "",
+        description="Where the 110 system takes its linked cases' status changes (POSTed as "
+        "JSON, in order, at the webhook pace); empty: send them with `gridgov intake push`.",
+    )
     report_seconds: float = Field(
         600.0, gt=0, description="How often the server looks for reports that are due."
     )
@@ -71,6 +76,13 @@ class Settings(BaseSettings):
     cookie_secure: bool = Field(
         True, description="Send the session cookie over HTTPS only (browsers exempt localhost)."
     )
+
+    @field_validator("police_110_url")
+    @classmethod
+    def _check_linkage_url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http(s) address")
+        return value
 
     @field_validator("office_hours")
     @classmethod

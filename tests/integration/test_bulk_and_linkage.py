@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
+import re
 import threading
+import time
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -12,10 +15,13 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 import pytest
+from fastapi.testclient import TestClient
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from gridgov.api.app import create_app
 from gridgov.audit.service import verify_all
+from gridgov.auth import credentials
 from gridgov.bootstrap import Platform
 from gridgov.cases import service as cases
 from gridgov.intake import bulk, linkage, service
@@ -25,7 +31,7 @@ from gridgov.store.models import Case, CaseProtected, DeadLetter, Outbox
 
 from ..conftest import NOW
 from ..factories import COUNTY, World
-from .helpers import overlapping
+from .helpers import auth, overlapping
 
 RAW = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "messages"
 HEADER = ["留言编号", "留言用户", "留言主题", "留言时间", "留言详情", "一级分类"]
@@ -521,3 +527,60 @@ def test_import_over_http_is_a_dry_run_first_then_writes(
             headers=auth(platform, "dispatcher"),
         )
         assert other.status_code == 403
+
+
+def test_the_server_sends_110_its_cases_steps_on_its_own_and_shows_what_waits(
+    platform: Platform, world: World, sink: str
+) -> None:
+    """With GRIDGOV_POLICE_110_URL set the server pushes each status change as it happens;
+    a refusing 110 keeps the changes waiting, in order, and the admin page says so."""
+    settings = platform.settings.model_copy(
+        update={
+            "police_110_url": sink,
+            "webhook_seconds": 0.05,
+            "sla_sweep_seconds": 3600.0,
+            "rollup_seconds": 3600.0,
+            "report_seconds": 3600.0,
+        }
+    )
+    server = dataclasses.replace(platform, settings=settings)
+    with platform.db.write() as session:
+        credentials.set_password(session, username="admin", password="Sesame-2026-open", now=NOW)
+
+    def backlog() -> linkage.Backlog:
+        with platform.db.read() as session:
+            return linkage.backlog(session, target="police_110")
+
+    def waiting_for(check: Any) -> None:  # the rounds run every 0.05 s; give them 20 s at most
+        deadline = time.monotonic() + 20
+        while not check():
+            assert time.monotonic() < deadline, "the server's round never came"
+            time.sleep(0.05)
+
+    with TestClient(create_app(server), base_url="https://testserver") as client:
+        r = client.post(
+            "/api/v1/intake/police_110",
+            json={"incident_no": "110-88", "text": "邻里纠纷噪音扰民", "region_code": COUNTY},
+            headers=auth(platform, "system"),
+        )
+        assert r.status_code == 201, r.text
+        number = r.json()["number"]
+        waiting_for(lambda: len(Sink.received) == 1)
+        assert Sink.received[0]["status"] == "submitted"
+        Sink.fail = True
+        r = client.post(
+            f"/api/v1/cases/{number}/actions/accept",
+            json={"catalog_item": "010101"},
+            headers=auth(platform, "dispatcher"),
+        )
+        assert r.status_code == 200, r.text
+        waiting_for(lambda: backlog().attempts >= 2)
+        client.post("/console/login", data={"username": "admin", "password": "Sesame-2026-open"})
+        page = client.get("/console/admin/intake").text
+        assert re.search(r'data-linkage="police_110-unsent">1 ', page), page
+        assert "HTTP 503" in page
+        Sink.fail = False
+        waiting_for(lambda: len(Sink.received) == 2)
+        assert Sink.received[1]["status"] == "accepted"
+        waiting_for(lambda: backlog().unsent == 0)
+        assert backlog().last_error is None

@@ -27,6 +27,7 @@ from gridgov.grids import endpoints as grids
 from gridgov.hooks import endpoints as hooks
 from gridgov.hooks import service as webhooks
 from gridgov.intake import endpoints as intake
+from gridgov.intake import linkage
 from gridgov.kit.clock import utc_now
 from gridgov.kit.errors import AppError
 from gridgov.open311 import endpoints as open311
@@ -53,6 +54,17 @@ def _webhooks_once(platform: Platform) -> None:
             result.delivered,
             result.failed,
         )
+
+
+def _linkage_once(platform: Platform) -> None:
+    """Send the 110 system the status changes of its cases it has not had, in order."""
+    send = linkage.http_sender(platform.settings.police_110_url)
+    with platform.db.write() as session:
+        result = linkage.deliver(session, target="police_110", send=send, now=utc_now())
+    if result.failed:
+        log.warning("110 linkage: %s sent, then %s", result.sent, result.last_error)
+    elif result.sent:
+        log.info("110 linkage: %s sent", result.sent)
 
 
 def _reports_once(platform: Platform) -> None:
@@ -95,7 +107,8 @@ async def _every(
 
 def create_app(platform: Platform, *, run_sweeper: bool = True) -> FastAPI:
     """The API. With ``run_sweeper`` the server also runs its background rounds: the SLA
-    sweep, webhook delivery, the KPI rollups and the reports that are due."""
+    sweep, webhook delivery, the KPI rollups, the reports that are due and, when its address
+    is set, the 110 system's status updates."""
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -117,6 +130,10 @@ def create_app(platform: Platform, *, run_sweeper: bool = True) -> FastAPI:
             if run_sweeper
             else []
         )
+        if run_sweeper and settings.police_110_url:
+            tasks.append(
+                asyncio.create_task(_every(settings.webhook_seconds, _linkage_once, platform))
+            )
         yield
         for task in tasks:
             task.cancel()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gridgov.store.models import Outbox
@@ -64,6 +64,28 @@ def deliver(
         sent += 1
     session.flush()
     return Delivery(sent, 0)
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """What a linked system has not had yet: how many messages, since when, and why the
+    last attempt failed (``None`` when nothing is waiting or nothing failed)."""
+
+    unsent: int
+    oldest: datetime | None
+    attempts: int
+    last_error: str | None
+
+
+def backlog(session: Session, *, target: str) -> Backlog:
+    waiting = (Outbox.target == target) & Outbox.sent_at.is_(None)
+    count, oldest = session.execute(
+        select(func.count(), func.min(Outbox.created_at)).where(waiting)
+    ).one()
+    head = session.execute(
+        select(Outbox.attempts, Outbox.last_error).where(waiting).order_by(Outbox.id).limit(1)
+    ).first()
+    return Backlog(count, oldest, head[0] if head else 0, head[1] if head else None)
 
 
 def http_sender(url: str, *, timeout: float = 10.0) -> Callable[[dict[str, Any]], None]:

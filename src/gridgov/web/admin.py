@@ -21,6 +21,7 @@ from gridgov.auth.policy import R
 from gridgov.cases.sla import LimitUnit, Step
 from gridgov.catalog import repository as catalog
 from gridgov.dispatch import rules as rules_db
+from gridgov.intake import linkage
 from gridgov.intake import service as intake
 from gridgov.kit.clock import utc_now
 from gridgov.store.models import (
@@ -201,6 +202,10 @@ def intake_page(request: Request) -> Response:
     if isinstance(checked, Response):
         return checked
     with _platform(request).db.read() as session:
+        linked = {
+            target: linkage.backlog(session, target=target)
+            for target in sorted(linkage.LINKED_CHANNELS)
+        }
         centers = [
             {
                 "code": c.code,
@@ -217,6 +222,8 @@ def intake_page(request: Request) -> Response:
         centers=centers,
         fields=POLICY_FIELDS,
         example=EXAMPLE_MAPPING,
+        linked=linked,
+        linkage_url=_platform(request).settings.police_110_url,
         import_words={k: pick(IMPORT_REPORT, k, _lang(request)) for k in IMPORT_REPORT},
     )
 

@@ -61,6 +61,15 @@ WORDS: dict[str, tuple[str, str]] = {
     "policy_auto_accept": ("自动受理", "Accept automatically"),
     "policy_auto_dispatch": ("自动派遣", "Dispatch automatically"),
     "change": ("修改", "Change"),
+    "linkage": ("110联动回传", "Status back to 110"),
+    "linkage_url": ("110接收地址", "110's address"),
+    "linkage_by_cli": (
+        "未设置（GRIDGOV_POLICE_110_URL）：用 gridgov intake push 发送",
+        "not set (GRIDGOV_POLICE_110_URL): sent by gridgov intake push",
+    ),
+    "linkage_unsent": ("待回传", "Waiting to be sent"),
+    "linkage_since": ("最早", "since"),
+    "linkage_error": ("最近失败", "Last failure"),
     "import_cases": ("导入历史工单", "Import an old platform's cases"),
     "import_cases_why": (
         "上传原12345平台导出的CSV或XLSX文件和列映射（TOML或JSON）。默认只检查、不写入：先看报告，再取消勾选正式导入。",
