@@ -101,6 +101,8 @@ async def _every(
             await run_in_threadpool(job, platform)
         except AppError as exc:  # busy database: the next round picks the rows up again
             log.warning("%s skipped: %s", job.__name__, exc.detail)
+        except Exception:  # the database gone a moment, say: the rounds go on after it
+            log.exception("%s failed; trying again in %s s", job.__name__, seconds)
         if share is not None:
             pause = rollups.pause_after(time.monotonic() - began, seconds, share)
 
