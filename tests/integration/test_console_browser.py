@@ -241,6 +241,15 @@ def test_a_grid_worker_reports_offline_and_the_report_arrives_once(
         )
         assert again.status_code == 200
         assert again.json()["number"] == number
+        # online, a second report of the same thing nearby is told it is already in hand
+        page.goto(f"{server}/console/m/report")
+        sync_api.expect(page.locator("#r-lon")).to_have_value(f"{LON:.6f}")
+        page.get_by_label("问题描述").fill("河边护栏断了，有安全隐患")
+        sync_api.expect(page.locator("#r-hint")).to_be_visible(timeout=10_000)
+        assert number in page.locator("#r-hint").inner_text()
+        assert "待受理" in page.locator("#r-hint").inner_text()
+        page.get_by_label("问题描述").fill("路灯")  # too little to say: no hint
+        sync_api.expect(page.locator("#r-hint")).to_be_hidden(timeout=10_000)
         # patrol check-in, placed in its grid
         page.goto(f"{server}/console/m/checkin")
         page.get_by_role("button", name="打卡").click()

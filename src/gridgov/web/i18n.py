@@ -233,6 +233,12 @@ WORDS: dict[str, tuple[str, str]] = {
     "m_checkin_now": ("打卡", "Check in here"),
     "m_recent": ("最近打卡", "Recent check-ins"),
     "m_what": ("问题描述", "What is wrong"),
+    "m_already": ("附近已有同类工单", "Already reported nearby"),
+    "m_already_why": (
+        "如是同一问题，可不必重复上报；仍要上报的，将由派遣员判断是否并案。",
+        "If it is the same problem there is no need to report it again; if you do, a"
+        " dispatcher decides whether to merge it.",
+    ),
     "m_place": ("位置", "Where"),
     "m_locate": ("获取定位", "Use my location"),
     "m_address": ("地址", "Address"),
@@ -444,6 +450,7 @@ def translator(lang: str) -> dict[str, object]:
         "lang": lang,
         "t": lambda key: pick(WORDS, key, lang),
         "status_name": lambda key: pick(STATUS, key, lang),
+        "status_names": {key: pick(STATUS, key, lang) for key in STATUS},  # for scripts
         "action_name": lambda key: pick(ACTIONS, key, lang),
         "satisfaction_name": lambda key: pick(SATISFACTION, key, lang),
         "field_name": lambda key: pick(FORM_FIELDS, key, lang),

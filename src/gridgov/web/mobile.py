@@ -6,10 +6,12 @@ check-in's idempotency). The service worker keeps the pages and assets for offli
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from pathlib import Path
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
@@ -29,7 +31,6 @@ from gridgov.web.console import (
 )
 
 router = APIRouter(prefix="/console/m", include_in_schema=False)
-SERVICE_WORKER = STATIC / "sw.js"
 VERDICTS = {"pass": Action.verify_pass, "fail": Action.verify_fail}
 
 
@@ -41,11 +42,27 @@ def home(request: Request) -> Response:
     return _page(request, "m_home.html", {"visitor": visitor, **_tasks(request, visitor)})
 
 
+# what the service worker keeps for offline use (sw.js lists the same)
+OFFLINE_ASSETS = ("mobile.css", "mobile.js", "manifest.webmanifest", "icons/icon-192.png")
+
+
+@functools.cache
+def worker_script(static: Path = STATIC) -> str:
+    """sw.js with its cache named after a digest of the assets it keeps: the assets are served
+    from that cache first, so without a new name an updated mobile.js would never reach a
+    phone that had the old one."""
+    digest = hashlib.sha256()
+    for name in OFFLINE_ASSETS:
+        digest.update((static / name).read_bytes())
+    text = (static / "sw.js").read_text(encoding="utf-8")
+    return text.replace("ASSETS_DIGEST", digest.hexdigest()[:16])
+
+
 @router.get("/sw.js")
 def service_worker() -> Response:
     """Served under /console/m so that it may control the phone pages."""
-    return FileResponse(
-        Path(SERVICE_WORKER),
+    return Response(
+        worker_script(),
         media_type="text/javascript",
         headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/console/m"},
     )

@@ -178,6 +178,35 @@
     document.getElementById("r-locate").addEventListener("click", function () { locate(lon, lat); });
     self.addEventListener("change", function () { selfFields.hidden = !self.checked; });
     locate(lon, lat);
+    // Online, a report about to be sent is looked at first: when an open case nearby says the
+    // same, the worker sees it (its number, status, unit and due time) and may not report again.
+    var hint = document.getElementById("r-hint"), hintTimer = null;
+    function lookFirst() {
+      var text = document.getElementById("r-text").value.trim();
+      if (!navigator.onLine || text.length < 4) { hint.hidden = true; return; }
+      var payload = { client_id: clientId(), text: text };  // an id of its own: never on file
+      if (number(lon.value) !== null && number(lat.value) !== null) { payload.lon = number(lon.value); payload.lat = number(lat.value); }
+      var address = document.getElementById("r-address").value.trim();
+      if (address) { payload.address = address; }
+      if (payload.lon === undefined && !address) { hint.hidden = true; return; }
+      post("/api/v1/intake/grid_app/preview", payload)
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (told) {
+          var d = told && told.duplicate;
+          if (!d) { hint.hidden = true; return; }
+          hint.querySelector("[data-case]").textContent = d.case;
+          var names = JSON.parse(hint.dataset.statuses || "{}");
+          hint.querySelector("[data-about]").textContent = [d.title, names[d.status] || d.status, d.lead_unit,
+            d.due_at ? hint.dataset.due + " " + new Date(d.due_at).toLocaleString("zh-CN", { hour12: false }) : ""]
+            .filter(Boolean).join(" · ");
+          hint.hidden = false;
+        })
+        .catch(function () { hint.hidden = true; });
+    }
+    function later() { clearTimeout(hintTimer); hintTimer = setTimeout(lookFirst, 800); }
+    ["r-text", "r-address", "r-lon", "r-lat"].forEach(function (id) {
+      document.getElementById(id).addEventListener("input", later);
+    });
     report.addEventListener("submit", function (event) {
       event.preventDefault();
       var error = document.getElementById("r-error");
@@ -195,6 +224,7 @@
       var photos = Array.prototype.slice.call(document.getElementById("r-photos").files);
       enqueue("report", payload, photos).then(function () {
         report.reset();
+        hint.hidden = true;
         selfFields.hidden = true;
         locate(lon, lat);  // the next report starts from here too
       });

@@ -1,6 +1,8 @@
 // The grid worker's pages offline: the shell and its assets from the cache when there is no
 // network (pages network-first, assets cache-first). Reports wait in the page's outbox.
-var CACHE = "gridgov-m-v1";
+// the server writes the assets' digest into the name: a changed asset changes this file, so
+// phones install the new worker, which fetches the new assets and drops the old cache
+var CACHE = "gridgov-m-ASSETS_DIGEST";
 var SHELL = ["/console/m", "/console/m/report", "/console/m/tasks", "/console/m/checkin",
              "/static/mobile.css", "/static/mobile.js", "/static/manifest.webmanifest",
              "/static/icons/icon-192.png"];
