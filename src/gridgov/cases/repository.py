@@ -187,9 +187,7 @@ def merged_into(session: Session, *, case_id: int) -> Sequence[Case]:
 
 def children(session: Session, *, case_id: int) -> list[str]:
     """Numbers of the duplicates merged into this case."""
-    return list(
-        session.scalars(select(Case.number).where(Case.parent_id == case_id).order_by(Case.id))
-    )
+    return [c.number for c in merged_into(session, case_id=case_id)]
 
 
 def events(session: Session, *, case_id: int) -> Sequence[CaseEvent]:

@@ -213,7 +213,8 @@ def visit_due(session: Session, case: Case) -> bool:
         return True
     if case.status != Status.rejected or case.duplicate_of_id is None:
         return False
-    return session.scalar(select(Case.status).where(Case.id == case.duplicate_of_id)) == "closed"
+    joined = session.scalar(select(Case.status).where(Case.id == case.duplicate_of_id))
+    return joined == Status.closed.value
 
 
 def owing_visit() -> ColumnElement[bool]:
