@@ -1,6 +1,6 @@
 """What the door would do with a record, before it is sent (a hotline agent's live hint).
 
-The record goes through the very steps of :func:`gridgov.intake.service.receive_or_raise`
+The record goes through the very steps of :func:`gridgov.intake.service.take`
 (validate, mask, locate, classify, duplicate check, route, the automatic decision) inside a
 savepoint that is then rolled back: nothing is kept — no case, no number, no dead letter — and
 the answer cannot drift from what sending the record would do. A record already on file says
@@ -11,7 +11,6 @@ status, the unit on it and when it is due.
 from __future__ import annotations
 
 from datetime import datetime
-from functools import partial
 from typing import Any
 
 from sqlalchemy import func, select
@@ -20,8 +19,7 @@ from sqlalchemy.orm import Session
 from gridgov.auth.actor import Actor
 from gridgov.cases import service as cases
 from gridgov.intake import service
-from gridgov.kit.errors import Forbidden, NotFound, ValidationFailed
-from gridgov.store.engine import retrying_races
+from gridgov.kit.errors import NotFound, ValidationFailed
 from gridgov.store.models import Case, CaseDeadline, Unit
 
 
@@ -38,24 +36,17 @@ def preview(
 ) -> dict[str, Any]:
     """The outcome sending ``payload`` now would have, with nothing written. A record that
     could not become a case raises :class:`ValidationFailed` (no dead letter is made)."""
-    if not actor.roles & cases.CREATE_ROLES:
-        raise Forbidden(f"{actor.username} may not report cases")
     savepoint = session.begin_nested()
     try:
-        got = retrying_races(  # as the door meets a record sent a moment ago elsewhere
+        got = service.take(
             session,
-            partial(
-                service.receive_or_raise,
-                session,
-                channel=channel,
-                payload=payload,
-                actor=actor,
-                now=now,
-                rules=rules,
-                triage=triage,
-                center=center,
-            ),
-            race="uq_case_channel_external_id",
+            channel=channel,
+            payload=payload,
+            actor=actor,
+            now=now,
+            rules=rules,
+            triage=triage,
+            center=center,
         )
         case = got.case
         assert case is not None

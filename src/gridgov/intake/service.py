@@ -144,26 +144,17 @@ def receive(
 ) -> Received:
     """Take one record from a channel. Bad records become dead letters, never exceptions —
     except when the actor may not report at all (:class:`Forbidden`)."""
-    if not actor.roles & cases.CREATE_ROLES:
-        raise Forbidden(f"{actor.username} may not report cases")
     try:
-        # the same record arriving on another connection a moment ago is met at the unique
-        # constraint; the run again from the savepoint then finds that one's case
-        return retrying_races(
+        return take(
             session,
-            partial(
-                receive_or_raise,
-                session,
-                channel=channel,
-                payload=payload,
-                actor=actor,
-                now=now,
-                rules=rules,
-                triage=triage,
-                center=center,
-                idempotency_key=idempotency_key,
-            ),
-            race="uq_case_channel_external_id",
+            channel=channel,
+            payload=payload,
+            actor=actor,
+            now=now,
+            rules=rules,
+            triage=triage,
+            center=center,
+            idempotency_key=idempotency_key,
         )
     except (ValidationFailed, NotFound) as exc:
         letter = deadletters.dead_letter(
@@ -176,6 +167,41 @@ def receive(
             region_code=deadletters.received_in(session, actor=actor, center=center),
         )
         return Received(None, created=False, dead_letter=letter)
+
+
+def take(
+    session: Session,
+    *,
+    channel: str,
+    payload: object,
+    actor: Actor,
+    now: datetime,
+    rules: cases.Rules,
+    triage: Triage,
+    center: str | None = None,
+    idempotency_key: str | None = None,
+) -> Received:
+    """:func:`receive_or_raise` for an actor who may report, run again from a savepoint when
+    the same record, arriving on another connection a moment ago, is met at the unique
+    constraint (the second run then finds that one's case)."""
+    if not actor.roles & cases.CREATE_ROLES:
+        raise Forbidden(f"{actor.username} may not report cases")
+    return retrying_races(
+        session,
+        partial(
+            receive_or_raise,
+            session,
+            channel=channel,
+            payload=payload,
+            actor=actor,
+            now=now,
+            rules=rules,
+            triage=triage,
+            center=center,
+            idempotency_key=idempotency_key,
+        ),
+        race="uq_case_channel_external_id",
+    )
 
 
 def receive_all(
