@@ -185,6 +185,7 @@ def rules(request: Request) -> Response:
     return _render(request, checked, "rules", rules=rows, levels=rules_db.LEVELS)
 
 
+# a centre's triage thresholds (intake.POLICY_FIELDS), in the order the page shows them
 POLICY_FIELDS = (
     ("classify_threshold", "number"),
     ("locate_threshold", "number"),
@@ -210,7 +211,6 @@ def intake_page(request: Request) -> Response:
             {
                 "code": c.code,
                 "name": c.name,
-                "level": c.level,
                 **intake.policy_dict(intake.policy_for(session, center_id=c.id)),
             }
             for c in session.scalars(select(Center).order_by(Center.code))
