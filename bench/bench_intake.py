@@ -260,6 +260,21 @@ def main() -> None:
     args = ap.parse_args()
     rng = random.Random(7)
     p = platform_for(args.database_url, args.model)
+    try:
+        run(p, args, rng)
+    finally:  # also after --batch-door-only or a failure: drop the database this run made
+        p.db.dispose()
+        if args.database_url:
+            name = make_url(p.settings.url).database
+            admin = create_engine(
+                make_url(args.database_url).set(database="postgres"),
+                isolation_level="AUTOCOMMIT",
+            )
+            with admin.connect() as c:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def run(p: Any, args: argparse.Namespace, rng: random.Random) -> None:
     backend = p.db.engine.dialect.name
     with p.db.write() as s:
         seed_demo(s, now=NOW, cases=0)
@@ -454,14 +469,6 @@ def main() -> None:
         f"  (a short synthetic case row alone, bare: {bare_bulk:.0f}/s; "
         f"the import {bulk_rate / bare_bulk:.3f}× that)"
     )
-    p.db.dispose()
-    if args.database_url:  # drop the database this run made
-        name = make_url(p.settings.url).database
-        admin = create_engine(
-            make_url(args.database_url).set(database="postgres"), isolation_level="AUTOCOMMIT"
-        )
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 if __name__ == "__main__":
