@@ -4,6 +4,7 @@ audited reveal of personal data."""
 from __future__ import annotations
 
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -58,8 +59,8 @@ class DuplicateHint(BaseModel):
     title: str | None = None
     status: str | None = None
     lead_unit: str | None = None  # the unit's name
-    due_at: str | None = None  # the nearest open time limit
-    created_at: str | None = None
+    due_at: datetime | None = None  # the latest open time limit: when it is due to be done
+    created_at: datetime | None = None
 
 
 class PreviewRead(BaseModel):

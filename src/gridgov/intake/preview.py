@@ -99,6 +99,6 @@ def _told(session: Session, actor: Actor, found: dict[str, Any]) -> dict[str, An
         "title": case.title,
         "status": case.status,
         "lead_unit": _unit_name(session, case.lead_unit_id),
-        "due_at": due.isoformat() if due else None,
-        "created_at": case.created_at.isoformat(),
+        "due_at": due,  # the latest open limit: when the case is due to be done
+        "created_at": case.created_at,
     }

@@ -431,7 +431,8 @@ def _case_context(request: Request, visitor: Visitor, number: str) -> dict[str, 
             if view.probable_duplicate
             else {},
         }
-        named = {f.name for a in allowed for f in forms.form_fields(s.ACTION_INPUTS[a])}
+        fields = {a: forms.form_fields(s.ACTION_INPUTS[a]) for a in allowed}
+        named = {f.name for specs in fields.values() for f in specs}
         pickers = _pickers(session, named, case.center_id)
     return {
         "visitor": visitor,
@@ -440,7 +441,7 @@ def _case_context(request: Request, visitor: Visitor, number: str) -> dict[str, 
         "actions": [
             {
                 "name": a.value,
-                "fields": forms.form_fields(s.ACTION_INPUTS[a]),
+                "fields": fields[a],
                 "destructive": a.value in i18n.DESTRUCTIVE,
                 "defaults": defaults.get(a, {}),
             }

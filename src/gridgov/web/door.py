@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -201,9 +200,6 @@ async def new_case_preview(request: Request) -> Response:
                 )
         except AppError as exc:
             error = exc.detail
-        duplicate = (told or {}).get("duplicate") or {}
-        if duplicate.get("due_at"):
-            duplicate["due_at"] = datetime.fromisoformat(duplicate["due_at"])
         return _page(request, "new_preview.html", {"told": told, "error": error})
 
     return await run_in_threadpool(work)
