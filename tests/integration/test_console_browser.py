@@ -90,7 +90,8 @@ def test_a_dispatcher_signs_in_accepts_and_dispatches_in_the_browser(
         page.locator("#dispatch-lead_unit").fill("320724100-zhzf")
         page.locator("form[action$='/dispatch'] button").click()
         page.wait_for_selector("li[data-event='dispatch']")
-        assert page.locator("[data-field='lead_unit']").inner_text() == "320724100-zhzf"
+        lead = page.locator("[data-field='lead_unit']").inner_text()
+        assert lead == "新安镇执法局 320724100-zhzf"  # by name, its code beside it
         page.wait_for_selector("#case-map[data-loaded='grid']")  # the pin and its grid's outline
         page.screenshot(path=str(ARTIFACTS / "case-detail.png"), full_page=True)
         errors: list[str] = []
@@ -140,7 +141,10 @@ def test_the_big_screen_moves_when_a_case_arrives(
         page.wait_for_selector("#live.on")  # the live stream is connected
         Driver(platform, world, now=utc_now(), title="路口井盖缺失")
         sync_api.expect(today).to_have_text("2", timeout=15_000)  # refreshed by the stream
-        assert "路口井盖缺失" in page.locator("#latest").inner_text()
+        latest = page.locator("#latest").inner_text()
+        assert "路口井盖缺失" in latest
+        assert "12345热线" in latest  # its channel by name
+        assert "hotline" not in latest
         page.screenshot(path=str(ARTIFACTS / "big-screen.png"))
         browser.close()
     assert not errors, errors

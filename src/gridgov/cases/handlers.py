@@ -158,13 +158,16 @@ def self_handle(ctx: Context) -> None:
         ctx.start(Step.verify)
 
 
+NO_POLICY = "the catalogue item has no SLA policy; an admin must set one"
+
+
 def dispatch(ctx: Context) -> None:
     data: s.DispatchInput = ctx.data
     _set_item(ctx, data.catalog_item)
     if ctx.case.catalog_item_id is None:
         raise ValidationFailed("choose a catalogue item before dispatching (it sets the limits)")
     if ctx.policy() is None:
-        raise ValidationFailed("the catalogue item has no SLA policy; an admin must set one")
+        raise ValidationFailed(NO_POLICY)
     lead = regions.get_unit(ctx.session, code=data.lead_unit)
     assisting = [regions.get_unit(ctx.session, code=c) for c in dict.fromkeys(data.assisting_units)]
     for unit in (lead, *assisting):

@@ -28,6 +28,7 @@ from gridgov.cases import repository as cases_repo
 from gridgov.cases import schemas as s
 from gridgov.cases import service as cases
 from gridgov.cases import sla
+from gridgov.cases.handlers import NO_POLICY
 from gridgov.cases.permissions import Role
 from gridgov.cases.workflow import Action, Status
 from gridgov.catalog.repository import StandardCodes
@@ -480,14 +481,14 @@ def _triage(
         auto_dispatch=policy.auto_dispatch,
         off_list=off_list,
     )
-    decision, steps = decide(facts, routed, actor)
+    outcome, steps = decide(facts, routed, actor)
     record = service.triage_record(
         classification=n.classification,
         names=look.names,
         placed=n.placed,
         duplicate=(duplicate[0]["number"], duplicate[1]) if duplicate else None,
         routed=routed,
-        decision=decision,
+        outcome=outcome,
         extra=n.draft.extra,
     )
     explanation = record["explanation"]
@@ -503,11 +504,7 @@ def _triage(
         elif action is Action.dispatch:
             due = _dispatch(session, n, payload, look, now, rules)
             if due is None:
-                note = (
-                    "automatic dispatch failed (the catalogue item has no SLA policy; an admin"
-                    " must set one): dispatcher queue"
-                )
-                row["triage"] = {**record, "decision": f"{decision}; {note}"}
+                row["triage"] = service.failed(record, outcome, "dispatch", NO_POLICY)
                 break
             n.events.append(
                 ("dispatch", "accepted", "dispatched", SYSTEM.username, {**payload, **due}, None)

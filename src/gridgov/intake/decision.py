@@ -1,7 +1,8 @@
 """What happens to a case after triage, from the facts triage found (pure).
 
-Both doors (per record and per batch) call :func:`decide`; the words it returns are written
-on the case (``triage.decision``) and the steps are taken by the system actor.
+Both doors (per record and per batch) call :func:`decide`; the outcome it returns is written
+on the case, in words (``triage.decision``) and as data (``triage.outcome``), and the steps are
+taken by the system actor.
 """
 
 from __future__ import annotations
@@ -33,42 +34,104 @@ class Facts:
     off_list: tuple[str, ...]  # routed units not on the holding centre's dispatch list
 
 
-def decide(facts: Facts, routed: Route | None, actor: Actor) -> tuple[str, list[Step]]:
-    """What happens next, in words, and the workflow steps that do it."""
+@dataclass(frozen=True)
+class Outcome:
+    """What triage decided, as data (``key`` and what it names) and in words: the words are
+    the case's ``triage.decision``, the data lets the console say it in the reader's language.
+
+    Keys: ``answered``, ``self_handled``, ``self_refused`` (``reason``: ``not_admissible`` /
+    ``item_unknown``), ``queue`` (``waits``: ``unsure_item``, ``unsure_place``, ``duplicate``,
+    ``auto_accept_off``), ``grid_keeps``, ``no_rule``, ``dispatch_off``, ``off_list``
+    (``units``), ``dispatched`` (``units``: the lead unit)."""
+
+    key: str
+    waits: tuple[str, ...] = ()
+    units: tuple[str, ...] = ()
+    duplicate_of: str | None = None
+    reason: str | None = None
+
+    @property
+    def words(self) -> str:
+        if self.key == "self_refused":
+            why = "not on the grid admission list" if self.reason == "not_admissible" else None
+            return f"self-handling refused ({why or 'item not known'}): dispatcher queue"
+        if self.key == "queue":
+            return "dispatcher queue: " + ", ".join(
+                f"probable duplicate of {self.duplicate_of}" if w == "duplicate" else WAITS[w]
+                for w in self.waits
+            )
+        if self.key == "off_list":
+            return f"accepted; routed unit(s) {', '.join(self.units)} not on this centre's list"
+        if self.key == "dispatched":
+            return f"dispatched automatically to {self.units[0]}"
+        return WORDS[self.key]
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"key": self.key}
+        if self.waits:
+            out["waits"] = list(self.waits)
+        if self.units:
+            out["units"] = list(self.units)
+        if self.duplicate_of:
+            out["duplicate_of"] = self.duplicate_of
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
+
+# the notes of the steps the system takes (the console says them in Chinese)
+ACCEPTED = "accepted automatically"
+DISPATCHED = "dispatched automatically by "  # + the rule's explanation: "rule #52 (…) → …"
+
+WORDS = {
+    "answered": "answered on the call",
+    "self_handled": "handled in the grid by its worker (admission list)",
+    "grid_keeps": "accepted; stays with the grid worker (admission list)",
+    "no_rule": "accepted; dispatcher to choose the unit (no routing rule)",
+    "dispatch_off": "accepted; automatic dispatch off at this centre",
+}
+WAITS = {
+    "unsure_item": "classification below threshold",
+    "unsure_place": "location uncertain",
+    "auto_accept_off": "automatic acceptance off at this centre",
+}
+
+
+def decide(facts: Facts, routed: Route | None, actor: Actor) -> tuple[Outcome, list[Step]]:
+    """What happens next, and the workflow steps that do it."""
     if facts.answer:
-        return "answered on the call", [(Action.answer_directly, actor, {"answer": facts.answer})]
+        return Outcome("answered"), [(Action.answer_directly, actor, {"answer": facts.answer})]
     if facts.self_handle:
         if facts.item_admissible and facts.by_grid_worker:
-            return "handled in the grid by its worker (admission list)", [
+            return Outcome("self_handled"), [
                 (Action.self_handle, actor, {"result": facts.self_handle})
             ]
-        reason = "not on the grid admission list" if facts.item_known else "item not known"
-        return f"self-handling refused ({reason}): dispatcher queue", []
+        reason = "not_admissible" if facts.item_known else "item_unknown"
+        return Outcome("self_refused", reason=reason), []
     waits = []
     if not facts.confident_item:
-        waits.append("classification below threshold")
+        waits.append("unsure_item")
     if not facts.located:
-        waits.append("location uncertain")
+        waits.append("unsure_place")
     if facts.duplicate_of:
-        waits.append(f"probable duplicate of {facts.duplicate_of}")
+        waits.append("duplicate")
     if not facts.auto_accept:
-        waits.append("automatic acceptance off at this centre")
+        waits.append("auto_accept_off")
     if waits:
-        return "dispatcher queue: " + ", ".join(waits), []
-    steps: list[Step] = [(Action.accept, SYSTEM, {"note": "accepted automatically"})]
+        return Outcome("queue", waits=tuple(waits), duplicate_of=facts.duplicate_of), []
+    steps: list[Step] = [(Action.accept, SYSTEM, {"note": ACCEPTED})]
     if facts.item_admissible and facts.by_grid_worker:
-        return "accepted; stays with the grid worker (admission list)", steps
+        return Outcome("grid_keeps"), steps
     if routed is None:
-        return "accepted; dispatcher to choose the unit (no routing rule)", steps
+        return Outcome("no_rule"), steps
     if not facts.auto_dispatch:
-        return "accepted; automatic dispatch off at this centre", steps
+        return Outcome("dispatch_off"), steps
     if facts.off_list:
-        units = ", ".join(facts.off_list)
-        return f"accepted; routed unit(s) {units} not on this centre's list", steps
+        return Outcome("off_list", units=facts.off_list), steps
     dispatch = {
         "lead_unit": routed.lead_unit,
         "assisting_units": list(routed.assisting),
-        "note": f"dispatched automatically by {routed.explain()}",
+        "note": f"{DISPATCHED}{routed.explain()}",
     }
     steps.append((Action.dispatch, SYSTEM, dispatch))
-    return f"dispatched automatically to {routed.lead_unit}", steps
+    return Outcome("dispatched", units=(routed.lead_unit,)), steps

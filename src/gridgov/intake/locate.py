@@ -28,6 +28,8 @@ class Placed:
     source: str  # coordinates / grid / address / region / centre
     confidence: float
     note: str = ""
+    matched: str | None = None  # the registry's address the words matched, however well
+    town: str | None = None  # the town the address names, where the registry could not place it
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -36,6 +38,8 @@ class Placed:
             "region": self.region_code,
             "grid": self.grid_code,
             "note": self.note,
+            "matched": self.matched,
+            "town": self.town,
         }
 
 
@@ -87,14 +91,23 @@ def locate(
                     "address",
                     confidence,
                     f"matched {best.address}",
+                    best.address,
                 )
             note = f"uncertain match {best.address}: a person should place it{in_town}"
             return Placed(
-                named[0] if named else fallback, None, None, None, "address", confidence, note
+                named[0] if named else fallback,
+                None,
+                None,
+                None,
+                "address",
+                confidence,
+                note,
+                best.address,
+                named[0] if named else None,
             )
         if named:
             note = f"no such address on the registry: a person should place it{in_town}"
-            return Placed(named[0], None, None, None, "address", 0.3, note)
+            return Placed(named[0], None, None, None, "address", 0.3, note, town=named[0])
     if draft.region_code:
         return Placed(draft.region_code, None, None, None, "region", 0.6, "no point or address")
     return Placed(fallback, None, None, None, "centre", 0.0, "no place given")

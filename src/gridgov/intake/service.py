@@ -34,7 +34,7 @@ from gridgov.grids import repository as grids_repo
 from gridgov.grids.coords import Crs
 from gridgov.grids.service import Locator, build_locator
 from gridgov.intake import channels, deadletters, duplicates, pii
-from gridgov.intake.decision import Facts, Step, decide
+from gridgov.intake.decision import Facts, Outcome, Step, decide
 from gridgov.intake.locate import Placed, locate, place_words
 from gridgov.intake.suggest import Classification, Suggester
 from gridgov.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -338,7 +338,7 @@ def receive_or_raise(
         session, case=case, policy=policy, now=now, weights=triage.suggester.bigram_weights()
     )
     routed = _route(session, triage=triage, case=case, item=classification.item_code)
-    decision, steps = _decide(
+    outcome, steps = _decide(
         session,
         case=case,
         draft=draft,
@@ -355,7 +355,7 @@ def receive_or_raise(
         placed=placed,
         duplicate=(duplicate[0].number, duplicate[1]) if duplicate else None,
         routed=routed,
-        decision=decision,
+        outcome=outcome,
         extra=draft.extra,
     )
     explanation = record["explanation"]
@@ -390,10 +390,21 @@ def receive_or_raise(
                     rules=rules,
                 )
         except (ValidationFailed, NotFound, Conflict) as exc:
-            note = f"automatic {action.value} failed ({exc.detail}): dispatcher queue"
-            case.triage = {**record, "decision": f"{decision}; {note}"}
+            case.triage = failed(record, outcome, action.value, exc.detail)
             break
     return Received(case, created=True)
+
+
+def failed(record: dict[str, Any], outcome: Outcome, action: str, detail: str) -> dict[str, Any]:
+    """The triage record of a case whose automatic ``action`` could not be taken: it waits
+    in the dispatcher's queue, with the reason."""
+    note = f"automatic {action} failed ({detail}): dispatcher queue"
+    return {
+        **record,
+        "decision": f"{outcome.words}; {note}",
+        "explanation": f"{record['explanation']}; {note}",
+        "failed": {"action": action, "detail": detail},
+    }
 
 
 def parse_record(channel: str, payload: object, idempotency_key: str | None) -> channels.Draft:
@@ -499,11 +510,12 @@ def triage_record(
     placed: Placed,
     duplicate: tuple[str, similar.Score] | None,
     routed: Route | None,
-    decision: str,
+    outcome: Outcome,
     extra: dict[str, Any],
 ) -> dict[str, Any]:
     """What triage found and decided, as kept on the case, with its one-line explanation
-    ("classified as …; grid …; rule … → unit …; dispatched automatically to …")."""
+    ("classified as …; grid …; rule … → unit …; dispatched automatically to …"); each part
+    is there as data too, for the console to say it in its reader's language."""
     explanation = "; ".join(
         part
         for part in (
@@ -511,7 +523,7 @@ def triage_record(
             place_words(placed),
             f"{duplicate[1].explain()} → like {duplicate[0]}" if duplicate else "",
             routed.explain() if routed else "no routing rule",
-            decision,
+            outcome.words,
         )
         if part
     )
@@ -519,20 +531,31 @@ def triage_record(
         "classification": classification.as_dict(),
         "location": placed.as_dict(),
         "duplicate": (
-            {"case": duplicate[0], "score": duplicate[1].score, "why": duplicate[1].explain()}
+            {
+                "case": duplicate[0],
+                "score": duplicate[1].score,
+                "text": duplicate[1].text,
+                "distance_m": duplicate[1].distance_m,
+                "hours": duplicate[1].hours,
+                "why": duplicate[1].explain(),
+            }
             if duplicate
             else None
         ),
         "route": (
             {
                 "rule": routed.rule.id,
+                "item": routed.item_code,
+                "level": routed.rule.region_level,
+                "area": routed.rule.area_code,
                 "lead_unit": routed.lead_unit,
                 "assisting_units": list(routed.assisting),
             }
             if routed
             else None
         ),
-        "decision": decision,
+        "decision": outcome.words,
+        "outcome": outcome.as_dict(),
         "explanation": explanation,
         "channel": extra,
     }
@@ -562,7 +585,7 @@ def _decide(
     placed: Placed,
     duplicate: tuple[Case, similar.Score] | None,
     routed: Route | None,
-) -> tuple[str, list[Step]]:
+) -> tuple[Outcome, list[Step]]:
     item = session.get(CatalogItem, case.catalog_item_id) if case.catalog_item_id else None
     off_list = tuple(
         code

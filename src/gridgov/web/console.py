@@ -43,7 +43,7 @@ from gridgov.store.models import (
     Region,
     Unit,
 )
-from gridgov.web import forms, i18n
+from gridgov.web import explain, forms, i18n
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -305,6 +305,7 @@ def queue(request: Request) -> Response:
             ).all()
         )
         choices = _choices(session, visitor.actor)
+        unit_names = explain.names_of(session, {c.lead_unit for c in result.items if c.lead_unit})
     args = {k: v for k, v in filters.items() if v}
     return _page(
         request,
@@ -315,6 +316,7 @@ def queue(request: Request) -> Response:
             "counts": {c: counts.get(c, 0) for c in COLOURS},
             "filters": filters,
             "channels": [c.value for c in s.Channel],
+            "unit_names": unit_names,
             "statuses": list(i18n.STATUS),
             **choices,
             "bulk_actions": [a.value for a in BULK],
@@ -434,9 +436,14 @@ def _case_context(request: Request, visitor: Visitor, number: str) -> dict[str, 
         fields = {a: forms.form_fields(s.ACTION_INPUTS[a]) for a in allowed}
         named = {f.name for specs in fields.values() for f in specs}
         pickers = _pickers(session, named, case.center_id)
+        names = explain.names_of(
+            session, explain.codes(view.triage) | {view.catalog_item or "", view.lead_unit or ""}
+        )
     return {
         "visitor": visitor,
         "case": view,
+        "names": names,
+        "triage_why": explain.triage_words(view.triage, _lang(request), names),
         "events": events,
         "actions": [
             {

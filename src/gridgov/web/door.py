@@ -16,9 +16,10 @@ from gridgov.intake import channels, deadletters, preview
 from gridgov.intake import service as intake
 from gridgov.kit.clock import utc_now
 from gridgov.kit.errors import AppError, ValidationFailed
-from gridgov.web import forms
+from gridgov.web import explain, forms
 from gridgov.web.console import (
     Visitor,
+    _lang,
     _page,
     _pickers,
     _platform,
@@ -184,7 +185,7 @@ async def new_case_preview(request: Request) -> Response:
     def work() -> Response:
         payload = forms.payload_from(channels.HotlineCall, form)
         payload.pop("call_id", None)  # the form's own id: a preview is never "on file"
-        told, error = None, None
+        told, error, why = None, None, ""
         if not payload.get("text"):  # nothing said yet: nothing to tell
             return _page(request, "new_preview.html", {"told": None, "error": None})
         try:
@@ -198,9 +199,12 @@ async def new_case_preview(request: Request) -> Response:
                     rules=p.rules,
                     triage=p.triage,
                 )
+                record = told.get("triage")
+                names = explain.names_of(session, explain.codes(record))
+                why = explain.triage_words(record, _lang(request), names)
         except AppError as exc:
             error = exc.detail
-        return _page(request, "new_preview.html", {"told": told, "error": error})
+        return _page(request, "new_preview.html", {"told": told, "error": error, "why": why})
 
     return await run_in_threadpool(work)
 

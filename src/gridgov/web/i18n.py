@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
+from gridgov.intake import decision
+
 LANGS = ("zh", "en")
 
 WORDS: dict[str, tuple[str, str]] = {
@@ -352,8 +356,41 @@ def event_words(payload: object, lang: str = "zh") -> str:
             value = "、".join(str(v) for v in value)
         if key == "satisfaction":
             value = pick(SATISFACTION, str(value), lang)
+        elif key == "note" and lang != "en":
+            value = _system_note(str(value))
         parts.append(f"{pick(FIELD_NAMES, key, lang)}: {value}")
     return "; ".join(parts)
+
+
+CHANNELS = {
+    "hotline": ("12345热线", "12345 hotline"),
+    "grid_app": ("网格员上报", "Grid worker"),
+    "inspector": ("城管巡查", "City inspector"),
+    "web": ("网上诉求", "Web"),
+    "open311": ("Open311 接口", "Open311"),
+    "sensor": ("物联感知", "Sensor"),
+    "police_110": ("110 联动", "110 police linkage"),
+    "leader": ("领导交办", "From a leader"),
+    "superior": ("上级交办", "From above"),
+    "letters": ("来信", "Letters"),
+    "media": ("媒体曝光", "Media"),
+}
+STEPS = {
+    "sign": ("签收", "sign for"),
+    "handle": ("办理", "handle"),
+    "verify": ("核查", "verify"),
+    "visit": ("回访", "return visit"),
+}
+# the system's own notes on the steps triage takes, in Chinese; the notes people write, and
+# every note in English, are shown as written
+RULE = re.compile(re.escape(decision.DISPATCHED) + r"rule #(\d+) ")
+
+
+def _system_note(note: str) -> str:
+    if note == decision.ACCEPTED:
+        return "自动受理"
+    rule = RULE.match(note)
+    return f"按派遣规则 #{rule.group(1)} 自动派遣" if rule else note
 
 
 SATISFACTION = {
@@ -457,4 +494,13 @@ def translator(lang: str) -> dict[str, object]:
         "option_name": lambda key: pick(OPTIONS, key, lang),
         "event_words": lambda payload: event_words(payload, lang),
         "role_name": lambda key: pick(ROLES, key, lang),
+        "channel_name": lambda key: pick(CHANNELS, key, lang),
+        "channel_names": {key: pick(CHANNELS, key, lang) for key in CHANNELS},  # for scripts
+        "limit_words": lambda step, limit: limit_words(step, limit, lang),
     }
+
+
+def limit_words(step: str, limit: str, lang: str) -> str:
+    """A time limit as the case page lists it: "签收 · 2 工作小时", "sign for · 2 working hours"."""
+    amount, _, unit = limit.partition(" ")
+    return f"{pick(STEPS, step, lang)} · {amount} {pick(OPTIONS, unit, lang)}"

@@ -5,6 +5,7 @@
   var root = document.getElementById("screen");
   if (!root) { return; }
   var charts = {}, map = null, points = null, pending = null, zone;
+  var channels = JSON.parse(root.dataset.channels || "{}");  // code → name, in the page's language
 
   function text(el, value) { el.textContent = value; }
   function pct(v) { return v === null || v === undefined ? "—" : (v * 100).toFixed(1) + "%"; }
@@ -124,7 +125,7 @@
     fillList("overdue", data.overdue, function (c) { return [c.number + " " + c.title, (c.unit || "") + " " + c.created]; });
     fillList("supervised", data.supervised, function (c) { return [c.number + " " + c.title, "L" + c.supervised_level]; });
     fillList("hot-spots", data.hot_spots, function (g) { return [g.name, String(g.received)]; });
-    fillList("latest", data.latest, function (c) { return [c.number + " " + c.title, c.channel + " " + c.created]; });
+    fillList("latest", data.latest, function (c) { return [c.number + " " + c.title, (channels[c.channel] || c.channel) + " " + c.created]; });
     renderMap(data);
     root.dataset.updated = String(Number(root.dataset.updated) + 1);
   }

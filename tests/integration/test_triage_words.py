@@ -1,0 +1,176 @@
+"""Why triage did what it did, as a Chinese dispatcher reads it: every automatic decision of
+the door, said in Chinese from the data the case keeps, naming everything the English line
+names; and the case page and queue name channels, units and time limits in the reader's
+language."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from gridgov.api.app import create_app
+from gridgov.auth import credentials
+from gridgov.bootstrap import Platform
+from gridgov.dispatch import rules as rules_db
+from gridgov.intake import service
+from gridgov.kit.clock import utc_now
+from gridgov.store.models import Case
+from gridgov.web import explain
+
+from ..factories import COUNTY, EMERGENCY, NO_POLICY, SELF_CLOSE, STANDARD, VILLAGE_A, World
+from .test_intake import GRID, LAT, LON, door, through
+
+__all__ = ["door"]  # the fixture, used by name
+
+HOTLINE: list[dict[str, Any]] = [
+    {"call_id": "W1", "text": "人民路菜场门口摊贩占道经营", "lon": LON, "lat": LAT,
+     "catalog_item": STANDARD},
+    {"call_id": "W2", "text": "人民路菜场门口摊贩占道经营，行人走机动车道",
+     "lon": LON + 0.001, "lat": LAT, "catalog_item": STANDARD},
+    {"call_id": "W3", "text": "有个事情想反映一下", "lon": LON, "lat": LAT + 0.003},
+    {"call_id": "W4", "text": "井盖缺失很危险", "grid_code": GRID, "catalog_item": EMERGENCY},
+    {"call_id": "W5", "text": "请问居住证怎么办理", "region_code": COUNTY,
+     "answer": "带身份证到派出所"},
+    {"call_id": "W6", "text": "路灯不亮", "region_code": VILLAGE_A},
+    {"call_id": "W7", "text": "其他事项请处理", "lon": LON + 0.005, "lat": LAT,
+     "catalog_item": NO_POLICY},
+    {"call_id": "W8", "text": "楼道堆放杂物", "lon": LON + 0.2, "lat": LAT,
+     "catalog_item": STANDARD},
+    {"call_id": "W9", "text": "新安镇人民路8号门口垃圾没人清运", "address": "新安镇人民路8号"},
+]  # fmt: skip
+GRID_APP: list[dict[str, Any]] = [
+    {"client_id": "g-1", "text": "楼道杂物", "catalog_item": SELF_CLOSE, "lon": LON, "lat": LAT,
+     "self_handled": "已清理"},
+    {"client_id": "g-2", "text": "摊贩占道", "catalog_item": STANDARD, "lon": LON, "lat": LAT,
+     "self_handled": "已劝离"},
+]  # fmt: skip
+
+# what each case's Chinese line must say of its decision (the English says it in English)
+SAID = {
+    "W1": "已自动派遣至",
+    "W2": "转派遣员处理：疑似与",
+    "W3": "转派遣员处理：分类置信度不足",
+    "W4": "网格 " + GRID + "（渠道指定）",
+    "W5": "话务员当场答复",
+    "W6": "仅有区划",
+    "W7": "自动派遣未成功",
+    "W8": "坐标不在任何网格内",
+    "W9": "需人工定位",
+    "g-1": "网格员就地自行处置",
+    "g-2": "不予就地自行处置（不在网格准入清单内）",
+}
+
+
+def _cases(p: Platform, world: World) -> dict[str, Case]:
+    rule = [{"item": NO_POLICY, "region_level": "county", "lead_unit": "320724-cgj"}]
+    with p.db.write() as session:
+        rules_db.import_rules(session, rows=rule, replace=False, source="t")
+        through(service.receive_all, session, p, world, HOTLINE)
+        through(service.receive_all, session, p, world, GRID_APP, channel="grid_app",
+                user="grid_worker")  # fmt: skip
+    with p.db.read() as session:
+        rows = session.scalars(select(Case)).all()
+        for c in rows:
+            session.expunge(c)
+    return {c.external_id: c for c in rows}
+
+
+def _codes(english: str) -> set[str]:
+    """What the English line names: rule numbers, and codes and case numbers (3+ characters
+    with a digit)."""
+    rules = set(re.findall(r"#\d+", english))
+    return rules | {t for t in re.findall(r"[\w-]{3,}", english, re.ASCII) if re.search(r"\d", t)}
+
+
+def test_every_decision_of_the_door_reads_in_chinese_naming_what_the_english_names(
+    door: Platform, world: World
+) -> None:
+    cases = _cases(door, world)
+    assert set(SAID) <= set(cases)
+    with door.db.read() as session:
+        for key, case in cases.items():
+            triage = case.triage
+            names = explain.names_of(session, explain.codes(triage))
+            chinese = explain.triage_words(triage, "zh", names)
+            english = explain.triage_words(triage, "en", names)
+            assert english == triage["explanation"]  # as the API and the audit trail say it
+            assert SAID[key] in chinese, (key, chinese)
+            missing = {c for c in _codes(english) if c not in chinese}
+            assert not missing, (key, missing, english, chinese)
+            # no English left, but for a failure's own reason and the codes themselves
+            rest = chinese.replace((triage.get("failed") or {}).get("detail", ""), "")
+            for code in sorted(_codes(english) | set(names), key=len, reverse=True):
+                rest = rest.replace(code, "")
+            assert not re.findall(r"[A-Za-z]{3,}", rest), (key, chinese)
+            # the items, units and regions it names by code are named by name too
+            said = set(re.findall(r"[\w-]+", chinese, re.ASCII))
+            for code in explain.codes(triage):
+                if code in said and code in names:
+                    assert names[code] in chinese, (key, code, chinese)
+    # a dispatch that could not be made is not said to have been, in either language
+    failed = cases["W7"].triage
+    assert "automatic dispatch failed" in failed["explanation"]
+    assert "已自动派遣至" not in explain.triage_words(failed, "zh", {})
+    dispatched = cases["W1"].triage
+    unit = dispatched["outcome"]["units"][0]
+    with door.db.read() as session:
+        name = explain.names_of(session, {unit})[unit]
+    assert f"{name}（{unit}）" in explain.triage_words(dispatched, "zh", {unit: name})
+
+
+def test_a_case_triaged_before_its_reasons_were_kept_as_data_shows_its_english_line() -> None:
+    old = {"explanation": "classified as 0101 占道 0.91; grid g by coordinates 1.00; decided"}
+    assert explain.triage_words(old, "zh", {}) == old["explanation"]
+    assert explain.triage_words(None, "zh", {}) == ""
+
+
+@pytest.fixture
+def client(door: Platform, world: World):
+    with door.db.write() as session:
+        credentials.set_password(
+            session, username="dispatcher", password="Words-2026!", now=utc_now()
+        )
+    with TestClient(create_app(door, run_sweeper=False), base_url="https://testserver") as c:
+        r = c.post("/console/login", data={"username": "dispatcher", "password": "Words-2026!"})
+        assert r.status_code in (200, 303)
+        yield c
+
+
+def _field(page: str, name: str) -> str:
+    found = re.search(rf'data-field="{name}">(.*?)</dd>', page, re.S)
+    assert found, name
+    return html.unescape(re.sub(r"<[^>]+>", "", found.group(1))).strip()
+
+
+def test_the_case_page_and_queue_speak_the_readers_language(
+    client: TestClient, door: Platform, world: World
+) -> None:
+    cases = _cases(door, world)
+    case = cases["W1"]
+    unit = case.triage["outcome"]["units"][0]
+    page = client.get(f"/console/cases/{case.number}?lang=zh").text
+    why = _field(page, "why")
+    assert why.startswith("事项 ")
+    assert "已自动派遣至" in why
+    assert "classified" not in page
+    assert "dispatched automatically" not in page
+    assert _field(page, "channel") == "12345热线"
+    lead = _field(page, "lead_unit")
+    assert lead.endswith(unit)
+    assert len(lead) > len(unit)  # its name first
+    assert re.search(r"签收 · [\d.]+ (工作小时|工作日|自然小时|自然日) · ", page)
+    assert "自动受理" in page  # the system's note on its acceptance, in the timeline
+    assert "</b> · 系统 · " in page  # and the system by name
+    assert re.search(r"按派遣规则 #\d+ 自动派遣", page)
+    english = client.get(f"/console/cases/{case.number}?lang=en").text
+    assert _field(english, "why") == case.triage["explanation"]
+    assert _field(english, "channel") == "12345 hotline"
+    assert "sign for · " in english
+    queue = client.get("/console?lang=zh&channel=hotline").text
+    assert "<td>12345热线</td>" in queue
+    assert f'title="{unit}"' in queue  # the unit by name, its code on hover
