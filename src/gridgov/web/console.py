@@ -43,7 +43,7 @@ from gridgov.store.models import (
     Region,
     Unit,
 )
-from gridgov.web import explain, forms, i18n
+from gridgov.web import explain, forms, i18n, problems
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -100,7 +100,12 @@ def _page(
     response = templates.TemplateResponse(
         request,
         name,
-        {**i18n.translator(lang), "local": local, **context},
+        {
+            **i18n.translator(lang),
+            "local": local,
+            "problem_words": lambda reason: problems.problem_words(reason, lang),
+            **context,
+        },
         status_code=status_code,
     )
     if request.query_params.get("lang") in i18n.LANGS:

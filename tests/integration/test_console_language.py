@@ -1,7 +1,7 @@
-"""Why triage did what it did, as a Chinese dispatcher reads it: every automatic decision of
-the door, said in Chinese from the data the case keeps, naming everything the English line
-names; and the case page and queue name channels, units and time limits in the reader's
-language."""
+"""The console in its reader's language. Why triage did what it did, as a Chinese dispatcher
+reads it: every automatic decision of the door, said in Chinese from the data the case keeps,
+naming everything the English line names; the case page and queue name channels, units and
+time limits; and the reasons the door refused a record say, field by field, what was wrong."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from gridgov.bootstrap import Platform
 from gridgov.dispatch import rules as rules_db
 from gridgov.intake import service
 from gridgov.kit.clock import utc_now
-from gridgov.store.models import Case
+from gridgov.store.models import Case, DeadLetter
 from gridgov.web import explain
 
 from ..factories import COUNTY, EMERGENCY, NO_POLICY, SELF_CLOSE, STANDARD, VILLAGE_A, World
@@ -174,3 +174,54 @@ def test_the_case_page_and_queue_speak_the_readers_language(
     queue = client.get("/console?lang=zh&channel=hotline").text
     assert "<td>12345热线</td>" in queue
     assert f'title="{unit}"' in queue  # the unit by name, its code on hover
+
+
+REFUSED: list[tuple[str, Any]] = [
+    ("hotline", {"text": "x", "callback_number": "abc"}),
+    ("hotline", {"text": "路灯不亮", "lon": "东经", "lat": 500}),
+    ("hotline", {"text": "路灯不亮", "priority": "asap", "region_code": COUNTY}),
+    ("hotline", {"text": "路灯不亮", "region_code": "999999"}),
+    ("grid_app", {"text": "路灯不亮", "lon": LON, "lat": LAT}),
+    ("open311", {"text": "路灯不亮"}),
+]
+
+
+def test_the_dead_letters_say_what_was_wrong_in_chinese(
+    client: TestClient, door: Platform, world: World
+) -> None:
+    from .helpers import auth
+
+    for channel, record in REFUSED:
+        r = client.post(
+            f"/api/v1/intake/{channel}", json=record, headers=auth(door, "grid_worker")
+            if channel == "grid_app" else auth(door, "agent"),
+        )  # fmt: skip
+        assert r.status_code in (404, 422), r.text
+        assert r.json().get("dead_letter"), (channel, r.text)
+    chinese = client.get("/console/dead-letters?lang=zh").text
+    english = client.get("/console/dead-letters?lang=en").text
+    said = [
+        html.unescape(x) for x in re.findall(r"<dd class=\"why\" data-reason>(.*?)</dd>", chinese)
+    ]
+    given = [
+        html.unescape(x) for x in re.findall(r"<dd class=\"why\" data-reason>(.*?)</dd>", english)
+    ]
+    assert len(said) == len(given) == len(REFUSED)
+    with door.db.read() as session:  # in English, as the API gave them
+        assert sorted(given) == sorted(session.scalars(select(DeadLetter.reason)))
+    for zh, en in zip(said, given, strict=True):
+        assert zh != en
+        # no English left but the values sent and the codes: a field of its own is named as
+        # sent ("text" is no Open311 field)
+        rest = re.sub(r"“\w+”|[\w-]*\d[\w-]*", "", zh)
+        assert not re.findall(r"[A-Za-z]{3,}", rest), zh
+    joined = "\n".join(said)
+    for words in (
+        "12345热线记录：回拨电话格式不对；诉求内容至少要 2 个字",
+        "经度应为数字；纬度不能大于 90",
+        "紧急程度应为“一般”、“紧急”、“特急”之一",
+        "没有编码为 999999 的区划",
+        "网格员上报记录：客户端编号必须填写",
+        "“text”不是这类记录的字段",
+    ):
+        assert words in joined, (words, joined)
