@@ -225,3 +225,23 @@ def test_the_dead_letters_say_what_was_wrong_in_chinese(
         "“text”不是这类记录的字段",
     ):
         assert words in joined, (words, joined)
+
+
+def test_an_exports_refused_lines_say_what_was_wrong_in_chinese(
+    client: TestClient, door: Platform, tmp_path: Any
+) -> None:
+    from .test_bulk_and_linkage import MAPPING, ROWS, run_import, write_csv
+
+    mapping = {**MAPPING, "unknown_category": "reject"}
+    report = run_import(door, write_csv(tmp_path / "old.csv", ROWS), dry=False, mapping=mapping)
+    assert report.dead_letters == 4
+    page = client.get("/console/dead-letters?lang=zh").text
+    said = "\n".join(html.unescape(x) for x in re.findall(r"data-reason>(.*?)</dd>", page))
+    for words in (
+        "批量导入第 5 行：读不出时间“去年夏天”",
+        "批量导入第 6 行：分类“外星事务”不在事项目录中",
+        "批量导入第 7 行：编号“1”在文件中出现了两次",
+        "批量导入第 8 行：内容为空",
+    ):
+        assert words in said, (words, said)
+    assert "bulk import" not in said

@@ -78,6 +78,27 @@ WHOLE: list[tuple[re.Pattern[str], Say]] = [
         re.compile(r"attachment (\d+) belongs to another case"),
         lambda m: f"附件 {m[1]} 已属于其他案件",
     ),
+    # a line of an old platform's export (``intake import``)
+    (re.compile(r"the text is empty"), lambda m: "内容为空"),
+    (
+        re.compile(r"the text has (\d+) characters \(at most (\d+)\)"),
+        lambda m: f"内容有 {m[1]} 个字（最多 {m[2]} 个）",
+    ),
+    (re.compile(r"no time"), lambda m: "没有时间"),
+    (re.compile(r"cannot read the time '([^']*)'"), lambda m: f"读不出时间“{m[1]}”"),
+    (
+        re.compile(r"category '([^']*)' is not in the catalogue \(map it in \[categories\]\)"),
+        lambda m: f"分类“{m[1]}”不在事项目录中（请在映射的 [categories] 中对应）",
+    ),
+    (re.compile(r"no region '([^']*)'"), lambda m: f"没有编码为 {m[1]} 的区划"),
+    (re.compile(r"lon/lat are not numbers"), lambda m: "经纬度不是数字"),
+    (re.compile(r"lon/lat out of range"), lambda m: "经纬度超出范围"),
+    (re.compile(r"external id longer than 100 characters"), lambda m: "编号超过 100 个字符"),
+    (re.compile(r"the same message as line (\d+)"), lambda m: f"与第 {m[1]} 行是同一条诉求"),
+    (
+        re.compile(r"external id '([^']*)' appears twice in the file"),
+        lambda m: f"编号“{m[1]}”在文件中出现了两次",
+    ),
     (
         re.compile(r"choose a catalogue item before dispatching \(it sets the limits\)"),
         lambda m: "派遣前请先选定事项类别（它决定时限）",
@@ -85,6 +106,7 @@ WHOLE: list[tuple[re.Pattern[str], Say]] = [
 ]
 
 PART = re.compile(r"([A-Za-z_][\w.]*): (.+)")
+LINE = re.compile(r"bulk import line (\d+): (.+)")
 
 
 def problem_words(reason: str, lang: str) -> str:
@@ -95,6 +117,9 @@ def problem_words(reason: str, lang: str) -> str:
     whole = _whole(reason)
     if whole is not None:
         return whole
+    line = LINE.fullmatch(reason)
+    if line:
+        return f"批量导入第 {line[1]} 行：{_part(line[2])}"
     channel, _, rest = reason.partition(": ")
     head = ""
     if channel in CHANNELS and rest:
