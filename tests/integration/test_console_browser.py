@@ -622,7 +622,8 @@ def test_an_administrator_sets_triage_thresholds_and_imports_an_old_platforms_ca
         bad.locator("summary").click()
         bad.get_by_label("重复半径（米）").fill("5")  # under the API's least: refused here
         bad.get_by_role("button", name="保存").click()
-        sync_api.expect(bad.locator("[data-api-error]")).to_be_visible()
+        # the API's refusal, in the page's language
+        sync_api.expect(bad.locator("[data-api-error]")).to_contain_text("重复半径（米）不能小于")
 
         # an old platform's export: the report first, then the import
         form = page.locator("form[data-api='POST /api/v1/intake/import']")

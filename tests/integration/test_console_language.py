@@ -245,3 +245,38 @@ def test_an_exports_refused_lines_say_what_was_wrong_in_chinese(
     ):
         assert words in said, (words, said)
     assert "bulk import" not in said
+
+
+def test_the_api_says_why_in_chinese_to_a_caller_that_prefers_it(
+    client: TestClient, door: Platform
+) -> None:
+    """``detail`` stays English for integrators; ``message`` is for a grid worker's phone."""
+    from .helpers import auth
+
+    record = {"text": "x", "callback_number": "abc"}
+    agent = auth(door, "agent")
+    plain = client.post("/api/v1/intake/hotline", json=record, headers=agent).json()
+    assert "message" not in plain
+    for language in ("zh-CN,zh;q=0.9,en;q=0.8", "en;q=0.5, zh-CN"):
+        r = client.post(
+            "/api/v1/intake/hotline", json=record, headers={**agent, "Accept-Language": language}
+        )
+        assert r.status_code == 422
+        answer = r.json()
+        assert answer["detail"] == plain["detail"]
+        assert answer["message"] == "12345热线记录：回拨电话格式不对；诉求内容至少要 2 个字"
+        assert answer["dead_letter"]  # kept, as ever
+    english = {**agent, "Accept-Language": "en-US,en;q=0.9,zh;q=0.5"}
+    assert (
+        "message" not in client.post("/api/v1/intake/hotline", json=record, headers=english).json()
+    )
+    # the request's own validation, and the service's refusals, too
+    admin = {**auth(door, "admin"), "Accept-Language": "zh-CN"}
+    r = client.put(
+        f"/api/v1/centers/{COUNTY}/triage-policy", json={"classify_threshold": 2}, headers=admin
+    )
+    assert r.status_code == 422
+    assert r.json()["message"] == "分类置信度不能大于 1", r.json()
+    r = client.post("/api/v1/intake/hotline", json={"text": "路灯不亮", "region_code": "999999"},
+                    headers={**agent, "Accept-Language": "zh"})  # fmt: skip
+    assert r.json()["message"] == "没有编码为 999999 的区划"

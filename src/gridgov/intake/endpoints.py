@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from gridgov.api.deps import ReadActor, ReadSession, RowId, ThePlatform, WriteActor, WriteSession
+from gridgov.api.errors import body as error_body
 from gridgov.api.errors import error_responses
 from gridgov.cases import service as cases
 from gridgov.cases.schemas import CaseRead, Channel
@@ -76,10 +77,10 @@ class PreviewRead(BaseModel):
     duplicate: DuplicateHint | None = None
 
 
-def _rejected(letter_id: int, reason: str) -> JSONResponse:
+def _rejected(letter_id: int, reason: str, accept_language: str | None) -> JSONResponse:
     # returned, not raised: the dead letter must be committed with this response
     return JSONResponse(
-        {"error": "ValidationFailed", "detail": reason, "dead_letter": letter_id},
+        error_body("ValidationFailed", reason, accept_language, dead_letter=letter_id),
         status_code=422,
     )
 
@@ -129,6 +130,7 @@ def receive(
     payload: Annotated[dict[str, Any], Body()],
     center: str | None = None,
     idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
+    accept_language: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Any:
     """Take one record from a channel. A record that cannot become a case is kept as a dead
     letter (422 with its id); the same external id or Idempotency-Key never makes two cases."""
@@ -146,7 +148,7 @@ def receive(
     )
     if got.case is None:
         assert got.dead_letter is not None
-        return _rejected(got.dead_letter.id, got.dead_letter.reason)
+        return _rejected(got.dead_letter.id, got.dead_letter.reason, accept_language)
     read = cases.read(session, case=got.case, now=now, rules=p.rules)
     return JSONResponse(read.model_dump(mode="json"), status_code=201 if got.created else 200)
 
@@ -250,6 +252,7 @@ def replay(
     p: ThePlatform,
     payload: Annotated[dict[str, Any] | None, Body()] = None,
     center: str | None = None,
+    accept_language: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Any:
     """Feed a dead letter through again, as stored or with the corrected payload given."""
     now = utc_now()
@@ -265,7 +268,7 @@ def replay(
     )
     if got.case is None:
         assert got.dead_letter is not None
-        return _rejected(letter_id, deadletters.masked(got.dead_letter.reason))
+        return _rejected(letter_id, deadletters.masked(got.dead_letter.reason), accept_language)
     return cases.read(session, case=got.case, now=now, rules=p.rules)
 
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 
 from gridgov.cases.handlers import NO_POLICY
-from gridgov.web.i18n import CHANNELS, FORM_FIELDS, OPTIONS, pick
+from gridgov.web.i18n import CHANNELS, FORM_FIELDS, OPTIONS, WORDS, pick
 
 Say = Callable[[re.Match[str]], str]
 
@@ -161,9 +161,22 @@ def _part(text: str) -> str:
 
 
 def _field(where: str) -> str:
-    """``callback_number`` → 回拨电话; ``attachments.0`` → 现场照片与材料第 1 项."""
+    """``callback_number`` → 回拨电话; ``attachments.0`` → 现场照片与材料第 1 项; ``body.x`` (a
+    request's own field) → x's name; a field without a name → “x”."""
     name, *rest = where.split(".")
-    words = pick(FORM_FIELDS, name, "zh")
+    if name in REQUEST and rest:
+        name, *rest = rest
+    if name in REQUEST:
+        words = REQUEST[name]
+    elif name in FORM_FIELDS:
+        words = pick(FORM_FIELDS, name, "zh")
+    elif f"policy_{name}" in WORDS:  # a centre's triage thresholds
+        words = pick(WORDS, f"policy_{name}", "zh")
+    else:
+        words = f"“{name}”"
     for part in rest:
-        words += f"第 {int(part) + 1} 项" if part.isdigit() else f".{part}"
+        words += f"第 {int(part) + 1} 项" if part.isdigit() else f"“{part}”"
     return words
+
+
+REQUEST = {"body": "请求内容", "query": "查询参数", "path": "路径参数", "header": "请求头"}

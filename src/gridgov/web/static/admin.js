@@ -141,14 +141,16 @@
     var send = asForm ? Promise.resolve(multipart(form))
       : form.dataset.body === "file" ? fileBody(form) : withFiles(form, req.body);
     send.then(function (body) {
-      var init = { method: req.method, credentials: "same-origin", headers: { "X-CSRF-Token": csrf } };
+      // refusals come back in the page's language ("message"; "detail" stays English)
+      var headers = { "X-CSRF-Token": csrf, "Accept-Language": document.documentElement.lang || "zh-CN" };
+      var init = { method: req.method, credentials: "same-origin", headers: headers };
       if (asForm) { init.body = body; }  // the browser writes the multipart boundary
       else if (req.method !== "GET") { init.headers["Content-Type"] = "application/json"; init.body = JSON.stringify(body); }
       return fetch(req.url, init);
     }).then(function (r) {
       return r.text().then(function (text) {
         var answer = text ? JSON.parse(text) : {};
-        if (!r.ok) { throw new Error(answer.detail || answer.error || String(r.status)); }
+        if (!r.ok) { throw new Error(answer.message || answer.detail || answer.error || String(r.status)); }
         return answer;
       });
     }).then(function (answer) {

@@ -59,7 +59,9 @@
   }
 
   function post(url, data, headers) {
-    var h = Object.assign({ "X-CSRF-Token": csrf }, headers || {});
+    // refusals come back in the page's language ("message"; "detail" stays English)
+    var h = Object.assign({ "X-CSRF-Token": csrf, "Accept-Language": document.documentElement.lang || "zh-CN" },
+                          headers || {});
     var init = { method: "POST", credentials: "same-origin", headers: h };
     if (data instanceof FormData) { init.body = data; }
     else { h["Content-Type"] = "application/json"; init.body = JSON.stringify(data); }
@@ -78,7 +80,7 @@
     return first.then(function (r) {
       if (r && !r.ok) {
         return r.json().catch(function () { return {}; }).then(function (e) {
-          item.error = (e.detail || e.error || r.status) + "";
+          item.error = (e.message || e.detail || e.error || r.status) + "";  // its language
           return put(item).then(function () { return false; });
         });
       }
