@@ -15,12 +15,13 @@ from starlette.concurrency import run_in_threadpool
 
 from gridgov.api.deps import ReadActor, ReadSession, RowId, ThePlatform, WriteActor, WriteSession
 from gridgov.api.errors import body as error_body
-from gridgov.api.errors import error_responses
+from gridgov.api.errors import error_responses, prefers_chinese
 from gridgov.cases import service as cases
 from gridgov.cases.schemas import CaseRead, Channel
 from gridgov.intake import batch, bulk, channels, deadletters, personal, preview, service
 from gridgov.kit.clock import utc_now
 from gridgov.kit.errors import ValidationFailed
+from gridgov.web import problems
 
 router = APIRouter(prefix="/intake", tags=["intake"])
 reveal_router = APIRouter(prefix="/cases", tags=["cases"])
@@ -300,7 +301,10 @@ class ImportReport(BaseModel):
     valid: int
     already_on_file: int
     duplicates_in_file: int
-    rejected: list[dict[str, Any]]
+    rejected: list[dict[str, Any]] = Field(
+        description="Each refused line: line, reason (and message, the reason in Chinese,"
+        " when Accept-Language prefers it)."
+    )
     categories: dict[str, int]
     first: str | None
     last: str | None
@@ -321,6 +325,7 @@ async def bulk_import(
     session: WriteSession,
     actor: WriteActor,
     dry_run: Annotated[bool, Form(description="Check and report; write nothing")] = True,
+    accept_language: Annotated[str | None, Header(max_length=200)] = None,
 ) -> ImportReport:
     """Import an old platform's cases with a column mapping — a dry run by default: it
     reports what an import would do. Valid rows become cases, rejected rows dead letters,
@@ -344,6 +349,10 @@ async def bulk_import(
                 now=utc_now(),
                 actor=actor.username,
             )
-        return ImportReport(**report.as_dict())
+        read = ImportReport(**report.as_dict())
+        if prefers_chinese(accept_language):
+            for line in read.rejected:
+                line["message"] = problems.problem_words(line["reason"], "zh")
+        return read
 
     return await run_in_threadpool(work)

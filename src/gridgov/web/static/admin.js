@@ -116,7 +116,7 @@
     problems.className = "problems";
     answer.rejected.forEach(function (r) {
       var li = document.createElement("li");
-      li.textContent = (words.line || "line {}").replace("{}", r.line) + ": " + r.reason;
+      li.textContent = (words.line || "line {}").replace("{}", r.line) + ": " + (r.message || r.reason);
       problems.appendChild(li);
     });
     box.appendChild(problems);
