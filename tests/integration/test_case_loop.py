@@ -341,6 +341,41 @@ def test_a_reopened_case_owes_its_merged_reporters_nothing_until_it_closes_again
     assert _owing_visit(platform, world) == [first.number]
 
 
+def test_a_merged_reporters_dissatisfaction_reopens_the_case_and_all_are_called_back_again(
+    platform: Platform, world: World
+) -> None:
+    """A reporter merged into a case is as much its caller as its own: dissatisfied, the
+    case can be reopened; reopened, every merged reporter called back is called back again
+    once it closes again."""
+    first, dup, calm = Driver(platform, world), Driver(platform, world), Driver(platform, world)
+    dup.act("merge_into", "dispatcher", {"into": first.number})
+    calm.act("merge_into", "dispatcher", {"into": first.number}, after=timedelta(0))
+    first.to_closed()
+    first.act("return_visit", "agent", {"satisfaction": "satisfied"})
+    calm.act("return_visit", "agent", {"satisfaction": "basically_satisfied"}, after=timedelta(0))
+    with pytest.raises(InvalidTransition, match="dissatisfied return visit"):
+        first.act("reopen", "dispatcher", {"reason": "无人不满意"})
+    dup.act("return_visit", "agent", {"satisfaction": "dissatisfied"}, after=timedelta(0))
+    with platform.db.read() as session:
+        case = session.scalar(select(Case).where(Case.number == first.number))
+        allowed = service.actions_for(session, case=case, actor=world.actor(session, "dispatcher"))
+    assert Action.reopen in allowed
+    first.act("reopen", "dispatcher", {"reason": "并案诉求人不满意"})
+    assert first.read().status == "in_progress"
+    assert first.events()[-1].payload["dissatisfied"] == [dup.number]
+    for report in (dup, calm):
+        assert report.events()[-1].action == "follow_reopen"
+        assert report.events()[-1].payload == {"reopened": first.number}
+        assert report.read().satisfaction is None
+    assert _owing_visit(platform, world) == []
+    first.act("report_result", "handler", {"result": "再次清理"})
+    first.act("start_verify", "dispatcher", {"verifier": "grid_worker"})
+    first.act("verify_pass", "grid_worker")
+    assert _owing_visit(platform, world) == sorted([first.number, dup.number, calm.number])
+    with platform.db.read() as session:
+        assert verify_all(session).ok
+
+
 def test_bad_input_is_refused_before_anything_is_written(platform: Platform, world: World) -> None:
     d = Driver(platform, world)
     d.act("accept", "dispatcher", {"catalog_item": "010101"})

@@ -365,6 +365,19 @@ def reopen(ctx: Context) -> None:
     ctx.case.closed_at = None
     ctx.case.handled_at = None
     ctx.start(Step.handle)
+    # the merged reporters called back are called back again once it closes again; those
+    # who were dissatisfied are named on the reopening (one of them may be why)
+    dissatisfied = []
+    for report in repository.merged_into(ctx.session, case_id=ctx.case.id):
+        if not report.visited:
+            continue
+        if report.satisfaction == s.Satisfaction.dissatisfied.value:
+            dissatisfied.append(report.number)
+        repository.claim(ctx.session, case=report, now=ctx.now)
+        report.visited, report.satisfaction = False, None
+        _log(ctx, report, "follow_reopen", {"reopened": ctx.case.number})
+    if dissatisfied:
+        ctx.extra["dissatisfied"] = dissatisfied
 
 
 def supervise(ctx: Context) -> None:

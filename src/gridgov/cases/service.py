@@ -201,9 +201,20 @@ def facts(session: Session, *, case: Case) -> CaseFacts:
         verification_required=item.verification_required if item else True,
         visited=case.visited,
         visit_due=visit_due(session, case),
-        dissatisfied=case.satisfaction == s.Satisfaction.dissatisfied.value,
+        dissatisfied=case.satisfaction == s.Satisfaction.dissatisfied.value
+        or (case.status == Status.closed and merged_dissatisfied(session, case)),
         has_upper_center=bool(center and center.parent_id is not None),
     )
+
+
+def merged_dissatisfied(session: Session, case: Case) -> bool:
+    """Whether a reporter merged into this case was called back and is dissatisfied (since it
+    last closed: reopening it clears the merged reporters' visits)."""
+    dissatisfied = s.Satisfaction.dissatisfied.value
+    found = select(Case.id).where(
+        Case.duplicate_of_id == case.id, Case.visited.is_(True), Case.satisfaction == dissatisfied
+    )
+    return session.scalar(found.limit(1)) is not None
 
 
 def visit_due(session: Session, case: Case) -> bool:

@@ -122,6 +122,7 @@ class CaseFacts:
     visited: bool = False
     # a closed case, or a duplicate merged into a case that has closed (its reporter is owed one)
     visit_due: bool = False
+    # its reporter's return visit, or a merged reporter's since it closed, was dissatisfied
     dissatisfied: bool = False
     has_upper_center: bool = True
 
@@ -173,7 +174,10 @@ GUARDS: dict[Action, Guard] = {
         )
     ),
     _A.reopen: lambda f: (
-        None if f.dissatisfied else "only a case with a dissatisfied return visit can be reopened"
+        None
+        if f.dissatisfied
+        else "only a case with a dissatisfied return visit (its reporter's or a merged"
+        " reporter's) can be reopened"
     ),
 }
 

@@ -320,6 +320,7 @@ ACTIONS = {
     "triage": ("智能分拨", "Triage"),
     "absorb_duplicate": ("并入重复件", "Duplicate merged in"),
     "follow_merge": ("随原件并入", "Moved with the case it joined"),
+    "follow_reopen": ("随原件重办", "The case it joined was reopened"),
     "reveal_personal_data": ("查看个人信息", "Personal data revealed"),
     "sla_warning": ("时限预警", "Time-limit warning"),
     "sla_overdue": ("超期", "Overdue"),
@@ -339,7 +340,7 @@ def pick(table: dict[str, tuple[str, str]], key: str, lang: str) -> str:
 EVENT_FIELDS = (
     "reason", "note", "result", "text", "answer", "satisfaction", "lead_unit",
     "assisting_units", "verifier", "level", "into", "duplicate", "with", "merged_into",
-    "from_center", "to_center",
+    "reopened", "dissatisfied", "from_center", "to_center",
 )  # fmt: skip
 
 
@@ -413,6 +414,8 @@ FIELD_NAMES = {
     "duplicate": ("重复件", "duplicate"),
     "with": ("一并并入", "together with"),
     "merged_into": ("所并入工单", "merged into"),
+    "reopened": ("重办工单", "reopened"),
+    "dissatisfied": ("不满意的并案诉求人", "dissatisfied merged reporters"),
     "from_center": ("自", "from"),
     "to_center": ("至", "to"),
 }
