@@ -282,9 +282,15 @@ def test_a_merged_report_gets_its_own_return_visit(platform: Platform, world: Wo
     with pytest.raises(InvalidTransition, match="no return visit is due"):
         dup.act("return_visit", "agent", {"satisfaction": "satisfied"})
     assert _owing_visit(platform, world) == []
+    assert [d.step for d in dup.read().deadlines] == []
     first.to_closed()
     owed = sorted([first.number, dup.number, other.number, other_dup.number])
     assert _owing_visit(platform, world) == owed
+    # each merged reporter's call back runs on the case's own visit limit
+    [own] = [d for d in first.read().deadlines if d.step == "visit"]
+    for report in (dup, other, other_dup):
+        [clock] = [d for d in report.read().deadlines if d.step == "visit"]
+        assert (clock.due_at, clock.ended_at) == (own.due_at, None)
     with platform.db.read() as session:
         case = session.scalar(select(Case).where(Case.number == dup.number))
         assert service.actions_for(session, case=case, actor=world.actor(session, "agent")) == [
@@ -295,6 +301,7 @@ def test_a_merged_report_gets_its_own_return_visit(platform: Platform, world: Wo
     dup.act("return_visit", "agent", {"satisfaction": "dissatisfied"}, after=timedelta(0))
     other.act("return_visit", "agent", {"satisfaction": "basically_satisfied"}, after=timedelta(0))
     assert (dup.read().status, dup.read().satisfaction) == ("rejected", "dissatisfied")
+    assert [d.ended_at is not None for d in dup.read().deadlines] == [True]  # called back
     assert dup.events()[-1].payload["merged_into"] == first.number
     assert dup.events()[-1].payload["lead_unit"] == "320724-cgj"
     with pytest.raises(InvalidTransition, match="already been made"):
@@ -325,11 +332,15 @@ def test_a_reopened_case_owes_its_merged_reporters_nothing_until_it_closes_again
 ) -> None:
     first, dup = Driver(platform, world), Driver(platform, world)
     first.to_closed()
-    # merged into a case already closed: the call back is due at once
+    # merged into a case already closed: the call back is due at once, on its time limit
     dup.act("merge_into", "dispatcher", {"into": first.number}, after=timedelta(0))
+    [clock] = dup.read().deadlines
+    assert (clock.step, clock.ended_at, clock.colour) == ("visit", None, "normal")
     first.act("return_visit", "agent", {"satisfaction": "dissatisfied"})
     first.act("reopen", "dispatcher", {"reason": "群众不满意"})
     assert _owing_visit(platform, world) == []
+    [clock] = dup.read().deadlines  # nothing is due: its clock stopped
+    assert clock.ended_at is not None
     with pytest.raises(InvalidTransition, match="no return visit is due"):
         dup.act("return_visit", "agent", {"satisfaction": "satisfied"})
     first.act("report_result", "handler", {"result": "再次清理"})
@@ -337,6 +348,7 @@ def test_a_reopened_case_owes_its_merged_reporters_nothing_until_it_closes_again
     first.act("verify_pass", "grid_worker")
     # closed again, the case owes its own reporter a visit again, and the merged one theirs
     assert _owing_visit(platform, world) == sorted([first.number, dup.number])
+    assert [d.ended_at is None for d in dup.read().deadlines] == [False, True]
     dup.act("return_visit", "agent", {"satisfaction": "satisfied"}, after=timedelta(0))
     assert _owing_visit(platform, world) == [first.number]
 
@@ -374,6 +386,45 @@ def test_a_merged_reporters_dissatisfaction_reopens_the_case_and_all_are_called_
     assert _owing_visit(platform, world) == sorted([first.number, dup.number, calm.number])
     with platform.db.read() as session:
         assert verify_all(session).ok
+
+
+def test_a_merged_reporters_call_back_turns_late_like_the_cases_own(
+    platform: Platform, world: World
+) -> None:
+    """The call back of a merged reporter is chased as the case's own is: the sweep warns
+    and marks it overdue, and the overdue list shows it; a late call back is no late case in
+    the KPIs (only signing, handling and verifying are)."""
+    from gridgov.analytics import service as kpis
+    from gridgov.kit.pagination import PageParams
+
+    first, dup = Driver(platform, world), Driver(platform, world)
+    dup.act("merge_into", "dispatcher", {"into": first.number})
+    first.to_closed()
+    [clock] = dup.read().deadlines
+    day = first.now.astimezone(SH).date()
+
+    def overdue() -> int:
+        with platform.db.read() as session:
+            figures = kpis.report(
+                session, center_code="320724", first=day, last=day + timedelta(days=30),
+                by=kpis.By.unit, office_hours=platform.rules.office_hours,
+            )  # fmt: skip
+        return figures["total"]["overdue_open"]
+
+    before = overdue()
+    with platform.db.write() as session:
+        sweep(session, now=clock.due_at + timedelta(minutes=1), rules=platform.rules)
+    late = [e for e in dup.events() if e.action == "sla_overdue"]
+    assert [e.payload["step"] for e in late] == ["visit"]
+    with platform.db.read() as session:
+        stored = session.scalar(select(Case.sla_colour).where(Case.number == dup.number))
+        assert stored == "overdue"  # what the queue's colour filter reads
+        listed = service.list_cases(
+            session, actor=world.actor(session, "agent"), center_code=None, statuses=[],
+            colour="overdue", page=PageParams(1, 50), query=service.CaseQuery(to_visit=True),
+        )  # fmt: skip
+    assert dup.number in [c.number for c in listed.items]
+    assert overdue() == before
 
 
 def test_bad_input_is_refused_before_anything_is_written(platform: Platform, world: World) -> None:

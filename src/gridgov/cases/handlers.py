@@ -121,11 +121,41 @@ def merge_into(ctx: Context) -> None:
         report.duplicate_of_id = report.parent_id = target.id
         _log(ctx, report, "follow_merge", {"into": target.number, "with": ctx.case.number})
     # the parent's log says it absorbed the reports: its closing owes each reporter a visit
+    if target.status == Status.closed:  # its reporters are owed their visits at once
+        item = ctx.session.get(CatalogItem, target.catalog_item_id)
+        policy = catalog.policy_for_item(ctx.session, item=item) if item else None
+        for report in (ctx.case, *along):
+            if not report.visited:
+                _visit_clock(ctx, report, policy)
     repository.claim(ctx.session, case=target, now=ctx.now)
     absorbed: dict[str, Any] = {"duplicate": ctx.case.number, "reason": data.reason or ""}
     if along:
         absorbed["with"] = [r.number for r in along]
     _log(ctx, target, "absorb_duplicate", absorbed)
+
+
+def _closing(ctx: Context) -> None:
+    """The case closes: its reporter's return visit is due, and each merged reporter's not
+    yet called back, on the same time limit (the merged reports have no item of their own)."""
+    ctx.case.closed_at = ctx.now
+    ctx.start(Step.visit)
+    for report in repository.merged_into(ctx.session, case_id=ctx.case.id):
+        if not report.visited:
+            _visit_clock(ctx, report, ctx.policy())
+
+
+def _visit_clock(ctx: Context, report: Case, policy: SlaPolicy | None) -> None:
+    """Start a merged report's return-visit clock, under the policy of the case it joined."""
+    deadlines.start_step(
+        ctx.session,
+        case=report,
+        step=Step.visit,
+        policy=policy,
+        now=ctx.now,
+        calendar=ctx.calendar,
+    )
+    ctx.session.flush()
+    deadlines.refresh_colour(ctx.session, case=report, calendar=ctx.calendar, now=ctx.now)
 
 
 def _log(ctx: Context, case: Case, action: str, payload: dict[str, Any]) -> None:
@@ -152,8 +182,7 @@ def self_handle(ctx: Context) -> None:
     attachments.link(ctx.session, case=ctx.case, ids=data.attachments)
     ctx.case.handled_at = ctx.now
     if ctx.new_status is Status.closed:
-        ctx.case.closed_at = ctx.now
-        ctx.start(Step.visit)
+        _closing(ctx)
     else:
         ctx.start(Step.verify)
 
@@ -320,8 +349,7 @@ def verify_pass(ctx: Context) -> None:
     data: s.VerifyInput = ctx.data
     attachments.link(ctx.session, case=ctx.case, ids=data.attachments)
     ctx.end(Step.verify)
-    ctx.case.closed_at = ctx.now
-    ctx.start(Step.visit)
+    _closing(ctx)
 
 
 def verify_fail(ctx: Context) -> None:
@@ -336,8 +364,7 @@ def verify_fail(ctx: Context) -> None:
 
 def close(ctx: Context) -> None:
     ctx.end(Step.verify)
-    ctx.case.closed_at = ctx.now
-    ctx.start(Step.visit)
+    _closing(ctx)
 
 
 def return_visit(ctx: Context) -> None:
@@ -369,7 +396,9 @@ def reopen(ctx: Context) -> None:
     # who were dissatisfied are named on the reopening (one of them may be why)
     dissatisfied = []
     for report in repository.merged_into(ctx.session, case_id=ctx.case.id):
-        if not report.visited:
+        if not report.visited:  # not called back yet: nothing is due until it closes again
+            deadlines.end_steps(ctx.session, case=report, steps=(Step.visit,), now=ctx.now)
+            deadlines.refresh_colour(ctx.session, case=report, calendar=ctx.calendar, now=ctx.now)
             continue
         if report.satisfaction == s.Satisfaction.dissatisfied.value:
             dissatisfied.append(report.number)
