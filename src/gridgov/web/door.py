@@ -201,7 +201,7 @@ async def new_case_preview(request: Request) -> Response:
                 )
                 record = told.get("triage")
                 names = explain.names_of(session, explain.codes(record))
-                why = explain.triage_words(record, _lang(request), names)
+                why = explain.triage_words(record, _lang(request), names, would=True)
         except AppError as exc:
             error = exc.detail
         return _page(request, "new_preview.html", {"told": told, "error": error, "why": why})

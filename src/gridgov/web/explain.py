@@ -37,8 +37,15 @@ OUTCOMES = {
 FAILED = {"accept": "自动受理", "dispatch": "自动派遣"}
 
 
-def triage_words(triage: Mapping[str, Any] | None, lang: str, names: Mapping[str, str]) -> str:
-    """The case's triage explanation for a reader of ``lang`` (``names``: code → name)."""
+def triage_words(
+    triage: Mapping[str, Any] | None,
+    lang: str,
+    names: Mapping[str, str],
+    *,
+    would: bool = False,
+) -> str:
+    """The case's triage explanation for a reader of ``lang`` (``names``: code → name);
+    ``would``: of a record not sent yet (a preview), what would happen ("将自动派遣至 …")."""
     if not triage:
         return ""
     english = str(triage.get("explanation") or "")
@@ -55,7 +62,8 @@ def triage_words(triage: Mapping[str, Any] | None, lang: str, names: Mapping[str
         what = FAILED.get(str(failed.get("action")), str(failed.get("action")))
         parts.append(f"{what}未成功（{failed.get('detail')}），转派遣员处理")
     else:
-        parts.append(_outcome(triage["outcome"], names))
+        outcome = _outcome(triage["outcome"], names)
+        parts.append(outcome.replace("已自动", "将自动") if would else outcome)
     return "；".join(p for p in parts if p)
 
 
