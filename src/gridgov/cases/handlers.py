@@ -120,13 +120,13 @@ def merge_into(ctx: Context) -> None:
         repository.claim(ctx.session, case=report, now=ctx.now)
         report.duplicate_of_id = report.parent_id = target.id
         _log(ctx, report, "follow_merge", {"into": target.number, "with": ctx.case.number})
-    # the parent's log says it absorbed the reports: its closing owes each reporter a visit
     if target.status == Status.closed:  # its reporters are owed their visits at once
         item = ctx.session.get(CatalogItem, target.catalog_item_id)
         policy = catalog.policy_for_item(ctx.session, item=item) if item else None
         for report in (ctx.case, *along):
             if not report.visited:
                 _visit_clock(ctx, report, policy)
+    # the parent's log says it absorbed the reports: its closing owes each reporter a visit
     repository.claim(ctx.session, case=target, now=ctx.now)
     absorbed: dict[str, Any] = {"duplicate": ctx.case.number, "reason": data.reason or ""}
     if along:
@@ -154,7 +154,6 @@ def _visit_clock(ctx: Context, report: Case, policy: SlaPolicy | None) -> None:
         now=ctx.now,
         calendar=ctx.calendar,
     )
-    ctx.session.flush()
     deadlines.refresh_colour(ctx.session, case=report, calendar=ctx.calendar, now=ctx.now)
 
 

@@ -53,8 +53,12 @@ class Outcome:
     @property
     def words(self) -> str:
         if self.key == "self_refused":
-            why = "not on the grid admission list" if self.reason == "not_admissible" else None
-            return f"self-handling refused ({why or 'item not known'}): dispatcher queue"
+            why = (
+                "not on the grid admission list"
+                if self.reason == "not_admissible"
+                else "item not known"
+            )
+            return f"self-handling refused ({why}): dispatcher queue"
         if self.key == "queue":
             return "dispatcher queue: " + ", ".join(
                 f"probable duplicate of {self.duplicate_of}" if w == "duplicate" else WAITS[w]
