@@ -280,3 +280,18 @@ def test_the_api_says_why_in_chinese_to_a_caller_that_prefers_it(
     r = client.post("/api/v1/intake/hotline", json={"text": "路灯不亮", "region_code": "999999"},
                     headers={**agent, "Accept-Language": "zh"})  # fmt: skip
     assert r.json()["message"] == "没有编码为 999999 的区划"
+    r = client.get(
+        "/api/v1/cases", headers={"Authorization": "Bearer nope", "Accept-Language": "zh"}
+    )
+    assert (r.status_code, r.json()["message"]) == (401, "API 密钥无效")
+    made = client.post(
+        "/api/v1/intake/hotline", json={"text": "路灯不亮", "region_code": COUNTY}, headers=agent
+    ).json()["number"]
+    leader = {**auth(door, "leader"), "Accept-Language": "zh-CN"}
+    r = client.post(f"/api/v1/cases/{made}/actions/reject", json={"reason": "无"}, headers=leader)
+    assert r.json()["message"] == "不予受理：理由至少要 2 个字"
+    r = client.post(
+        f"/api/v1/cases/{made}/actions/reject", json={"reason": "不归我管"}, headers=leader
+    )
+    assert r.status_code == 403, r.text
+    assert r.json()["message"] == f"leader 无权对案件 {made} 执行“不予受理”"

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 
 from gridgov.cases.handlers import NO_POLICY
-from gridgov.web.i18n import CHANNELS, FORM_FIELDS, OPTIONS, WORDS, pick
+from gridgov.web.i18n import ACTIONS, CHANNELS, FORM_FIELDS, OPTIONS, WORDS, pick
 
 Say = Callable[[re.Match[str]], str]
 
@@ -78,6 +78,32 @@ WHOLE: list[tuple[re.Pattern[str], Say]] = [
         re.compile(r"attachment (\d+) belongs to another case"),
         lambda m: f"附件 {m[1]} 已属于其他案件",
     ),
+    # signing in (what a grid worker's phone meets after a night in a pocket)
+    (
+        re.compile(r"sign in \(POST /api/v1/auth/login\) or present an API key.*"),
+        lambda m: "请先登录",
+    ),
+    (re.compile(r"not signed in \(or signed out\)"), lambda m: "未登录（或已退出），请先登录"),
+    (
+        re.compile(r"the session expired after inactivity; sign in again"),
+        lambda m: "长时间未操作，登录已失效，请重新登录",
+    ),
+    (
+        re.compile(r"the session reached its maximum age; sign in again"),
+        lambda m: "登录已到最长时限，请重新登录",
+    ),
+    (
+        re.compile(r"missing or wrong \S+ header for this session"),
+        lambda m: "页面已过期，请刷新后重试",
+    ),
+    (re.compile(r"wrong user name or password"), lambda m: "用户名或密码错误"),
+    (re.compile(r"unknown API key"), lambda m: "API 密钥无效"),
+    (re.compile(r"the (?:key's )?account is deactivated"), lambda m: "账号已停用"),
+    (re.compile(r"no case numbered '([^']*)'"), lambda m: f"没有编号为 {m[1]} 的案件"),
+    (
+        re.compile(r"(\S+) may not (\w+) case (\S+)"),
+        lambda m: f"{m[1]} 无权对案件 {m[3]} 执行“{pick(ACTIONS, m[2], 'zh')}”",
+    ),
     # a line of an old platform's export (``intake import``)
     (re.compile(r"the text is empty"), lambda m: "内容为空"),
     (
@@ -111,7 +137,7 @@ LINE = re.compile(r"bulk import line (\d+): (.+)")
 
 def problem_words(reason: str, lang: str) -> str:
     """A refusal's reason for a reader of ``lang``: in English as it was given; in Chinese
-    the channel, then each field and what is wrong with it."""
+    the channel or the action, then each field and what is wrong with it."""
     if lang == "en" or not reason:
         return reason
     whole = _whole(reason)
@@ -120,10 +146,12 @@ def problem_words(reason: str, lang: str) -> str:
     line = LINE.fullmatch(reason)
     if line:
         return f"批量导入第 {line[1]} 行：{_part(line[2])}"
-    channel, _, rest = reason.partition(": ")
+    source, _, rest = reason.partition(": ")
     head = ""
-    if channel in CHANNELS and rest:
-        head, reason = f"{_channel(channel)}记录：", rest
+    if source in CHANNELS and rest:  # a channel's record
+        head, reason = f"{_channel(source)}记录：", rest
+    elif source in ACTIONS and rest:  # an action's input
+        head, reason = f"{pick(ACTIONS, source, 'zh')}：", rest
     return head + "；".join(_part(p) for p in reason.split("; "))
 
 
