@@ -518,6 +518,13 @@ def test_an_administrator_manages_users_limits_rules_holidays_and_grids(
 
         # routing rules: test where an item goes, and why
         page.goto(f"{server}/console/admin/rules")
+        # the rules read by name: the item, the level, the units (a "{town}-…" unit by code)
+        county_rule = page.locator(f"tr[data-rule='{STANDARD}']:has(td[data-level='county'])")
+        said = county_rule.inner_text()
+        for words in (f"{STANDARD} 占道经营", "县级", "全域", "（320724-cgj）", "（320724-zjj）"):
+            assert words in said, (words, said)
+        town_rule = page.locator(f"tr[data-rule='{STANDARD}']:has(td[data-level='town'])")
+        assert "{town}-zhzf" in town_rule.inner_text()
         check = page.locator("form[data-api^='GET']")
         check.locator("#t-item").fill(STANDARD)
         check.locator("#t-region").fill(VILLAGE_A)

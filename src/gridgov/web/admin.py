@@ -33,6 +33,7 @@ from gridgov.store.models import (
     Unit,
     User,
 )
+from gridgov.web import explain
 from gridgov.web.console import Visitor, _lang, _page, _platform, _to_login, _visitor
 from gridgov.web.i18n import IMPORT_REPORT, ROLES, pick
 
@@ -171,16 +172,25 @@ def rules(request: Request) -> Response:
     if isinstance(checked, Response):
         return checked
     with _platform(request).db.read() as session:
+        found = rules_db.rule_rows(session)
+        codes = {c for r, item in found for c in (item, r.area_code, r.lead_unit, *r.assisting)}
+        names = explain.names_of(session, codes)  # a unit written "{town}-…" has none
+
+        def named(code: str) -> str:
+            return f"{names[code]}（{code}）" if code in names else code
+
         rows = [
             {
                 "item": item,
+                "item_name": names.get(item, ""),
                 "level": r.region_level,
                 "area": r.area_code,
-                "lead": r.lead_unit,
-                "assisting": "、".join(r.assisting),
+                "area_name": names.get(r.area_code, ""),
+                "lead": named(r.lead_unit),
+                "assisting": "、".join(named(u) for u in r.assisting),
                 "note": r.note,
             }
-            for r, item in rules_db.rule_rows(session)
+            for r, item in found
         ]
     return _render(request, checked, "rules", rules=rows, levels=rules_db.LEVELS)
 

@@ -16,12 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov.store.models import CatalogItem, Region, Unit
+from gridgov.web.i18n import LEVELS, pick
 
 SOURCES = {
     "model": "智能分类",
     "keywords": "按关键词匹配",
 }
-LEVELS = {"county": "县级", "town": "镇级", "village": "村级", "*": "各级"}
 WAITS = {
     "unsure_item": "分类置信度不足",
     "unsure_place": "定位不确定",
@@ -160,7 +160,7 @@ def _route(r: Any, names: Mapping[str, str]) -> str:
     if r.get("item"):
         area = r.get("area") or "*"
         where = "全域" if area == "*" else f"区域{_named(area, names)}"
-        level = LEVELS.get(str(r.get("level")), str(r.get("level")))
+        level = pick(LEVELS, str(r.get("level")), "zh")
         rule += f"（事项 {_item(r['item'], names)}，{level}，{where}）"
     also = r.get("assisting_units") or []
     helpers = f"，协办 {'、'.join(_named(u, names) for u in also)}" if also else ""

@@ -50,6 +50,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "admin_users": ("用户与角色", "Users and roles"),
     "admin_catalog": ("事项目录与时限", "Catalogue and time limits"),
     "admin_rules": ("派遣规则", "Routing rules"),
+    "everywhere": ("全域", "everywhere"),
     "admin_intake": ("受理与导入", "Intake and import"),
     "triage_thresholds": ("智能分拨阈值", "Triage thresholds"),
     "triage_thresholds_why": (
@@ -376,6 +377,13 @@ CHANNELS = {
     "letters": ("来信", "Letters"),
     "media": ("媒体曝光", "Media"),
 }
+LEVELS = {
+    "*": ("各级", "any level"),
+    "city": ("市级", "city"),
+    "county": ("县级", "county"),
+    "town": ("镇级", "town"),
+    "village": ("村级", "village"),
+}
 STEPS = {
     "sign": ("签收", "sign for"),
     "handle": ("办理", "handle"),
@@ -535,6 +543,7 @@ def translator(lang: str) -> dict[str, object]:
         "event_words": lambda payload: event_words(payload, lang),
         "role_name": lambda key: pick(ROLES, key, lang),
         "channel_name": lambda key: pick(CHANNELS, key, lang),
+        "level_name": lambda key: pick(LEVELS, key, lang),
         "channel_names": {key: pick(CHANNELS, key, lang) for key in CHANNELS},  # for scripts
         "limit_words": lambda step, limit: limit_words(step, limit, lang),
     }
