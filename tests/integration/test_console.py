@@ -165,6 +165,13 @@ def test_an_agent_registers_a_call_and_the_dispatch_form_carries_the_rule(
     assert "data-suggestion" in accept, re.findall(r"data-(?:action|field)=\"[^\"]+\"[^<]*", accept)
     assert 'id="dispatch-lead_unit" name="lead_unit" value="320724-cgj"' in accept
     assert 'name="assisting_units" value="320724-zjj"' in accept
+    # the rule's reason, in the reader's language
+    why = re.search(r"data-suggestion>(.*?)</p>", accept).group(1)
+    assert why.startswith("派遣规则 #")
+    assert "→" in why
+    assert "（320724-cgj）" in why
+    english = console.get(f"/console/cases/{number}?lang=en").text
+    assert re.search(r"data-suggestion>rule #\d+ \(", english)
 
 
 def test_the_new_case_form_tells_the_agent_what_the_call_would_do_as_it_is_typed(

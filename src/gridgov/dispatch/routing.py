@@ -47,6 +47,17 @@ class Route:
     lead_unit: str  # resolved for the case's region
     assisting: tuple[str, ...]
 
+    def as_dict(self) -> dict[str, object]:
+        """As a case's triage keeps it."""
+        return {
+            "rule": self.rule.id,
+            "item": self.item_code,
+            "level": self.rule.region_level,
+            "area": self.rule.area_code,
+            "lead_unit": self.lead_unit,
+            "assisting_units": list(self.assisting),
+        }
+
     def explain(self) -> str:
         where = "every area" if self.rule.area_code == "*" else f"area {self.rule.area_code}"
         level = self.rule.region_level

@@ -542,18 +542,7 @@ def triage_record(
             if duplicate
             else None
         ),
-        "route": (
-            {
-                "rule": routed.rule.id,
-                "item": routed.item_code,
-                "level": routed.rule.region_level,
-                "area": routed.rule.area_code,
-                "lead_unit": routed.lead_unit,
-                "assisting_units": list(routed.assisting),
-            }
-            if routed
-            else None
-        ),
+        "route": routed.as_dict() if routed else None,
         "decision": outcome.words,
         "outcome": outcome.as_dict(),
         "explanation": explanation,

@@ -375,7 +375,7 @@ async def bulk(request: Request) -> Response:
 
 
 # ---- a case -------------------------------------------------------------------------------
-def _suggestion(session: Any, case: Case, item: str | None) -> dict[str, str]:
+def _suggestion(session: Any, case: Case, item: str | None, lang: str) -> dict[str, str]:
     """What the routing rules propose for the dispatch form, with their reason."""
     if item is None:
         return {}
@@ -388,7 +388,7 @@ def _suggestion(session: Any, case: Case, item: str | None) -> dict[str, str]:
     return {
         "lead_unit": found.lead_unit,
         "assisting_units": ", ".join(found.assisting),
-        "_why": found.explain(),
+        "_why": found.explain() if lang == "en" else explain.route_words(session, found),
     }
 
 
@@ -426,7 +426,7 @@ def _case_context(request: Request, visitor: Visitor, number: str) -> dict[str, 
         related = _related(session, case, visitor.actor)
         may_reveal = personal.may_reveal(session, case=case, actor=visitor.actor)
         defaults = {
-            Action.dispatch: _suggestion(session, case, view.catalog_item)
+            Action.dispatch: _suggestion(session, case, view.catalog_item, _lang(request))
             if Action.dispatch in allowed
             else {},
             # the case intake flagged: merging it is one click

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gridgov.dispatch.routing import Route
 from gridgov.store.models import CatalogItem, Region, Unit
 from gridgov.web.i18n import LEVELS, pick
 
@@ -93,6 +94,12 @@ def names_of(session: Session, wanted: Iterable[str]) -> dict[str, str]:
         rows = session.execute(select(model.code, model.name).where(model.code.in_(wanted)))
         out.update({code: name for code, name in rows})
     return out
+
+
+def route_words(session: Session, route: Route) -> str:
+    """A routing rule's proposal in Chinese, as the dispatch form offers it."""
+    kept = route.as_dict()
+    return _route(kept, names_of(session, codes({"route": kept})))
 
 
 def _item(code: str, names: Mapping[str, str]) -> str:
