@@ -350,6 +350,22 @@ def test_reference_data_and_settings_over_http(
         headers=dispatcher,
     ).json()
     assert (route["lead_unit"], route["assisting_units"]) == ("320724-zjj", ["320724-cgj"])
+    assert route["message"] is None  # English unless asked
+    chinese = client.get(
+        "/api/v1/routing-rules/test",
+        params={"item": "010101", "region": "320724100001", "level": "county"},
+        headers={**dispatcher, "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"},
+    ).json()
+    assert chinese["explanation"] == route["explanation"]
+    assert chinese["message"].startswith(f"派遣规则 #{route['rule']}（事项 01 ")
+    for words in ("县级", "全域", "（320724-zjj）", "协办"):
+        assert words in chinese["message"], (words, chinese["message"])
+    none = client.get(
+        "/api/v1/routing-rules/test",
+        params={"item": "09", "region": "320724100001", "level": "county"},
+        headers={**dispatcher, "Accept-Language": "zh"},
+    ).json()
+    assert (none["rule"], none["message"]) == (None, "无派遣规则：由派遣员选择承办单位")
     # triage thresholds
     policy = client.put(
         "/api/v1/centers/320724/triage-policy", json={"classify_threshold": 0.9}, headers=admin

@@ -525,12 +525,24 @@ def test_an_administrator_manages_users_limits_rules_holidays_and_grids(
             assert words in said, (words, said)
         town_rule = page.locator(f"tr[data-rule='{STANDARD}']:has(td[data-level='town'])")
         assert "{town}-zhzf" in town_rule.inner_text()
+        # the code fields offer the items, regions and units by name (typing a code still works)
+        offered = page.locator(f"#dl-items option[value='{STANDARD}']").text_content() or ""
+        assert "占道经营" in offered
+        assert page.locator(f"#dl-regions option[value='{VILLAGE_A}']").count() == 1
+        assert page.locator("#dl-units option[value='320724-cgj']").count() == 1
+        for field, choices in (("#t-item", "dl-items"), ("#r-area", "dl-regions"),
+                               ("#r-lead", "dl-units")):  # fmt: skip
+            assert page.locator(field).get_attribute("list") == choices
         check = page.locator("form[data-api^='GET']")
         check.locator("#t-item").fill(STANDARD)
         check.locator("#t-region").fill(VILLAGE_A)
         check.locator("#t-level").select_option("town")
         check.get_by_role("button", name="试算派遣").click()
         sync_api.expect(check.locator("[data-api-result]")).to_contain_text("320724100-zhzf")
+        # said as the rules are, in the page's language: the rule, its level, the unit
+        said = check.locator("[data-api-result]").inner_text()
+        assert said.startswith("派遣规则 #"), said
+        assert "镇级" in said, said
 
         # a local holiday
         page.goto(f"{server}/console/admin/calendar?year=2026")

@@ -11,7 +11,7 @@ import json
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from gridgov.api import idempotency as idem
 from gridgov.api.deps import ReadActor, ReadSession, WriteActor, WriteSession
-from gridgov.api.errors import error_responses
+from gridgov.api.errors import error_responses, prefers_chinese
 from gridgov.api.reference import PolicyRead
 from gridgov.cases.sla import LimitUnit, Step
 from gridgov.catalog import repository as catalog
@@ -32,6 +32,7 @@ from gridgov.open311 import spec
 from gridgov.regions import repository as regions
 from gridgov.regions import service as regions_service
 from gridgov.store.models import CatalogItem, Region, SlaLimit, SlaPolicy, Unit
+from gridgov.web import explain
 
 router = APIRouter(tags=["administration"])
 
@@ -139,6 +140,9 @@ class RouteRead(BaseModel):
     lead_unit: str | None
     assisting_units: list[str]
     explanation: str
+    message: str | None = Field(
+        None, description="The explanation in Chinese, when Accept-Language prefers zh."
+    )
 
 
 @router.get("/routing-rules", response_model=list[RuleRead], responses=error_responses(401, 403))
@@ -197,24 +201,29 @@ def route_check(
     item: Annotated[str, Query(max_length=32)],
     region: Annotated[str, Query(max_length=12)],
     level: Annotated[str, Query(pattern="^(city|county|town)$")] = "county",
+    accept_language: Annotated[str | None, Header()] = None,
 ) -> RouteRead:
     """Which rule would route this item in this region, and to whom (no rule: 200 with
-    ``rule`` null — the dispatcher chooses)."""
+    ``rule`` null — the dispatcher chooses). A caller preferring Chinese also gets the
+    explanation in Chinese (``message``), with the item, area and units by name."""
     catalog.get_item(session, code=item)
     regions.get_region(session, code=region)
     found = rules_db.route_for(session, item=item, region_code=region, center_level=level)
+    chinese = prefers_chinese(accept_language)
     if found is None:
         return RouteRead(
             rule=None,
             lead_unit=None,
             assisting_units=[],
             explanation="no rule: the dispatcher chooses",
+            message="无派遣规则：由派遣员选择承办单位" if chinese else None,
         )
     return RouteRead(
         rule=found.rule.id,
         lead_unit=found.lead_unit,
         assisting_units=list(found.assisting),
         explanation=found.explain(),
+        message=explain.route_words(session, found) if chinese else None,
     )
 
 

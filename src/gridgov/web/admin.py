@@ -192,7 +192,30 @@ def rules(request: Request) -> Response:
             }
             for r, item in found
         ]
-    return _render(request, checked, "rules", rules=rows, levels=rules_db.LEVELS)
+        pickers = _rule_pickers(session)
+    return _render(request, checked, "rules", rules=rows, levels=rules_db.LEVELS, pickers=pickers)
+
+
+def _rule_pickers(session: Any) -> dict[str, list[tuple[str, str]]]:
+    """Choices beside the rule forms' code fields (datalists: a code typed by hand still
+    works, as does a ``{town}-…`` unit): the active items, the regions a rule's area or a
+    test may name, and the units."""
+    items = session.execute(
+        select(CatalogItem.code, CatalogItem.name)
+        .where(CatalogItem.active.is_(True))
+        .order_by(CatalogItem.code)
+    ).all()
+    areas = session.execute(
+        select(Region.code, Region.name)
+        .where(Region.level.in_(("city", "county", "town", "village")))
+        .order_by(Region.code)
+    ).all()
+    units = session.execute(select(Unit.code, Unit.name).order_by(Unit.code)).all()
+    return {
+        "items": [(c, f"{c} {n}") for c, n in items],
+        "regions": [(c, f"{n} {c}") for c, n in areas],
+        "units": [(c, n) for c, n in units],
+    }
 
 
 # a centre's triage thresholds (intake.POLICY_FIELDS), in the order the page shows them

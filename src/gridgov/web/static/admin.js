@@ -157,7 +157,8 @@
       if (error) { error.hidden = true; }
       if (form.dataset.show === "report") { showReport(result, answer); return; }
       if (form.dataset.show === "import") { showImport(result, answer); return; }
-      if (form.dataset.show) { result.textContent = answer[form.dataset.show]; return; }
+      // an answer's words in the page's language where the API gives them ("message")
+      if (form.dataset.show) { result.textContent = answer.message || answer[form.dataset.show]; return; }
       window.location.reload();
     }).catch(function (e) {
       if (!error) { return; }
