@@ -518,13 +518,13 @@ def test_an_administrator_manages_users_limits_rules_holidays_and_grids(
 
         # routing rules: test where an item goes, and why
         page.goto(f"{server}/console/admin/rules")
-        # the rules read by name: the item, the level, the units (a "{town}-…" unit by code)
+        # the rules read by name: the item, the level, the units (a "{town}-…" unit as 所在镇…)
         county_rule = page.locator(f"tr[data-rule='{STANDARD}']:has(td[data-level='county'])")
         said = county_rule.inner_text()
         for words in (f"{STANDARD} 占道经营", "县级", "全域", "（320724-cgj）", "（320724-zjj）"):
             assert words in said, (words, said)
         town_rule = page.locator(f"tr[data-rule='{STANDARD}']:has(td[data-level='town'])")
-        assert "{town}-zhzf" in town_rule.inner_text()
+        assert "所在镇执法局（{town}-zhzf）" in town_rule.inner_text()
         # the code fields offer the items, regions and units by name (typing a code still works)
         offered = page.locator(f"#dl-items option[value='{STANDARD}']").text_content() or ""
         assert "占道经营" in offered

@@ -129,6 +129,16 @@ def test_a_case_triaged_before_its_reasons_were_kept_as_data_shows_its_english_l
     assert explain.triage_words(None, "zh", {}) == ""
 
 
+def test_a_rule_naming_whichever_town_reads_by_the_towns_own_unit(
+    door: Platform, world: World
+) -> None:
+    """A rule's "{town}-zhzf" is each town's zhzf unit: read as 所在镇 + what such a unit is
+    called (新安镇执法局 → 所在镇执法局). A placeholder no town's unit fills keeps its code."""
+    with door.db.read() as session:
+        names = explain.names_of(session, {"{town}-zhzf", "{town}-none", "{county}-zhzf"})
+    assert names == {"{town}-zhzf": "所在镇执法局"}
+
+
 @pytest.fixture
 def client(door: Platform, world: World):
     with door.db.write() as session:

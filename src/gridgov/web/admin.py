@@ -174,7 +174,7 @@ def rules(request: Request) -> Response:
     with _platform(request).db.read() as session:
         found = rules_db.rule_rows(session)
         codes = {c for r, item in found for c in (item, r.area_code, r.lead_unit, *r.assisting)}
-        names = explain.names_of(session, codes)  # a unit written "{town}-…" has none
+        names = explain.names_of(session, codes)  # "{town}-zhzf": 所在镇…
 
         def named(code: str) -> str:
             return f"{names[code]}（{code}）" if code in names else code

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gridgov.dispatch.routing import Route
+from gridgov.dispatch.routing import PLACEHOLDERS, Route
 from gridgov.store.models import CatalogItem, Region, Unit
 from gridgov.web.i18n import LEVELS, pick
 
@@ -93,6 +93,32 @@ def names_of(session: Session, wanted: Iterable[str]) -> dict[str, str]:
     for model in (Region, Unit, CatalogItem):
         rows = session.execute(select(model.code, model.name).where(model.code.in_(wanted)))
         out.update({code: name for code, name in rows})
+    out.update(_placeholder_names(session, {c for c in wanted if c.startswith("{")}))
+    return out
+
+
+# a rule's "{town}-zhzf": the zhzf unit of whichever town the case lies in
+WHICHEVER = {"{town}": "所在镇", "{county}": "所在县", "{village}": "所在村"}
+
+
+def _placeholder_names(session: Session, wanted: set[str]) -> dict[str, str]:
+    """``{town}-zhzf`` named after one town's own ``…-zhzf`` unit, its town's name put as
+    所在镇 (新安镇综合行政执法局 → 所在镇综合行政执法局); no such unit, no name."""
+    out: dict[str, str] = {}
+    for code in wanted:
+        placeholder, dash, suffix = code.partition("-")
+        length = PLACEHOLDERS.get(placeholder)
+        if length is None or not dash or not suffix:
+            continue
+        example = session.execute(
+            select(Unit.name, Region.name)
+            .join(Region, Unit.code == Region.code + f"-{suffix}")
+            .where(func.length(Region.code) == length)
+            .order_by(Unit.code)
+            .limit(1)
+        ).first()
+        if example is not None and example[0].startswith(example[1]):
+            out[code] = WHICHEVER[placeholder] + example[0][len(example[1]) :]
     return out
 
 
