@@ -9,19 +9,21 @@ dispatcher but never pass an auto-dispatch threshold.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from gridgov.nlp.classify import SEPARATOR, Model, ModelError
+from gridgov.nlp.classify import SEPARATOR, Model, ModelError, Prediction
 from gridgov.nlp.features import BASE
 from gridgov.nlp.similar import Weights, bigrams
 from gridgov.store.models import CatalogItem
 
 KEYWORD_CAP = 0.5
+FEW_PAIRS = 100  # a branch whose words start with more pairs looks them up by the text's pairs
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,8 @@ class Classification:
     terms: list[str] = field(default_factory=list)
     label: str | None = None
     model_version: str | None = None
+    # the model's item and the catalogue word that took it down to ``item_code``
+    refined: tuple[str, str] | None = None
 
     def explain(self, names: dict[str, str]) -> str:
         if self.item_code is None:
@@ -43,7 +47,10 @@ class Classification:
         if self.source == "standard_code":
             return f"catalogue item {self.item_code} {name} by standard code {self.terms[0]}"
         why = f" ({', '.join(self.terms[:3])})" if self.terms else ""
-        return f"classified as {self.item_code} {name} {self.confidence:.2f}{why} [{self.source}]"
+        how = self.source
+        if self.refined:
+            how += f"; {self.refined[0]} narrowed by the word {self.refined[1]}"
+        return f"classified as {self.item_code} {name} {self.confidence:.2f}{why} [{how}]"
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -54,6 +61,7 @@ class Classification:
             "terms": self.terms,
             "label": self.label,
             "model_version": self.model_version,
+            "refined": {"from": self.refined[0], "word": self.refined[1]} if self.refined else None,
         }
 
 
@@ -65,6 +73,47 @@ class _Catalog:
     parent: dict[str, str | None]
     by_label: dict[str, str]  # code / name path / unique name → code
     leaves: list[tuple[str, frozenset[str]]]  # leaf code, bigrams of its name
+    # under each branch, its leaves' words (the leaf's name and keywords) by their first two
+    # characters: a message is looked up by its own character pairs, not word by word
+    under: dict[str, dict[str, list[tuple[str, str]]]]
+
+    def narrow(self, code: str, text: str) -> tuple[str, str] | None:
+        """A deeper item under ``code`` that ``text`` names in the catalogue's words, and the
+        word: the leaf naming the most of its words (then the longest), or where several
+        leaves tie, their deepest common ancestor below ``code``. None when no leaf is named."""
+        index = self.under.get(code)
+        if not index:
+            return None
+        said: dict[str, list[str]] = {}
+        if len(index) > FEW_PAIRS:  # a large branch: look its words up by the text's pairs
+            pairs = {text[i : i + 2] for i in range(len(text) - 1)}.intersection(index)
+        else:  # a few words: searching the text for each is quicker
+            pairs = {pair for pair in index if pair in text}
+        for pair in pairs:
+            for leaf, word in index[pair]:
+                if len(word) == 2 or word in text:
+                    said.setdefault(leaf, []).append(word)
+        if not said:
+            return None
+        scored = {leaf: (len(words), max(map(len, words))) for leaf, words in said.items()}
+        best = max(scored.values())
+        tied = sorted(leaf for leaf, score in scored.items() if score == best)
+        # the word to name: one only this leaf has (摊贩 before 路边, which 井盖缺失 has too)
+        shared = Counter(w for words in said.values() for w in words)
+        word = min(said[tied[0]], key=lambda w: (shared[w] > 1, -len(w), w))
+        if len(tied) == 1:
+            return tied[0], word
+        chains = [self._chain(leaf) for leaf in tied]
+        shared = [c for c in chains[0] if all(c in chain for chain in chains[1:])]
+        deepest = shared[0] if shared else code
+        return (deepest, word) if deepest != code else None
+
+    def _chain(self, code: str | None) -> list[str]:
+        chain = []
+        while code is not None:
+            chain.append(code)
+            code = self.parent.get(code)
+        return chain
 
 
 class Suggester:
@@ -111,15 +160,27 @@ class Suggester:
 
     # ---- catalogue -------------------------------------------------------------------
     def catalog(self, session: Session) -> _Catalog:
-        count, top = session.execute(
-            select(func.count(CatalogItem.id), func.coalesce(func.max(CatalogItem.id), 0))
+        # an item added, switched off or given other keywords (the API edits nothing else)
+        count, top, active, words = session.execute(
+            select(
+                func.count(CatalogItem.id),
+                func.coalesce(func.max(CatalogItem.id), 0),
+                func.coalesce(func.sum(case((CatalogItem.active.is_(True), 1), else_=0)), 0),
+                func.coalesce(func.sum(func.length(CatalogItem.keywords)), 0),
+            )
         ).one()
-        revision = (int(count), int(top))
+        revision = (int(count), int(top), int(active), int(words))
         cached = self._catalog
         if cached is not None and cached.revision == revision:
             return cached
         rows = session.execute(
-            select(CatalogItem.id, CatalogItem.code, CatalogItem.name, CatalogItem.parent_id)
+            select(
+                CatalogItem.id,
+                CatalogItem.code,
+                CatalogItem.name,
+                CatalogItem.parent_id,
+                CatalogItem.keywords,
+            )
             .where(CatalogItem.active.is_(True))
             .order_by(CatalogItem.level, CatalogItem.code)
         ).all()
@@ -141,7 +202,20 @@ class Suggester:
         by_label.update({code: code for code in names})
         has_child = {p for p in parent.values() if p}
         leaves = [(c, bigrams(n)) for c, n in names.items() if c not in has_child]
-        catalog = _Catalog(revision, names, paths, parent, by_label, leaves)
+        under: dict[str, dict[str, list[tuple[str, str]]]] = {}
+        for r in rows:
+            if r.code in has_child:
+                continue
+            words = (r.name, *(w.strip() for w in r.keywords.replace("，", ",").split(",")))
+            # a word several leaves share (市容环境, the name of their branch) narrows only to
+            # the branch they share (``narrow``)
+            for word in dict.fromkeys(w for w in words if len(w) >= 2):
+                ancestor = parent.get(r.code)
+                while ancestor is not None:
+                    pairs = under.setdefault(ancestor, {})
+                    pairs.setdefault(word[:2], []).append((r.code, word))
+                    ancestor = parent.get(ancestor)
+        catalog = _Catalog(revision, names, paths, parent, by_label, leaves, under)
         self._catalog = catalog
         return catalog
 
@@ -150,22 +224,7 @@ class Suggester:
         catalog = self.catalog(session)
         model = self.model()
         if model is not None:
-            p = model.predict_one(text)
-            code = catalog.by_label.get(p.label)
-            top = [
-                (catalog.by_label[s.label], s.confidence)
-                for s in p.top
-                if s.label in catalog.by_label
-            ]
-            return Classification(
-                item_code=code,
-                confidence=p.confidence if code else 0.0,
-                source="model",
-                top=top,
-                terms=p.terms,
-                label=p.label,
-                model_version=model.version,
-            )
+            return _from_model(catalog, model, model.predict_one(text), text)
         return self._keywords(catalog, text)
 
     def suggest_many(self, session: Session, texts: list[str]) -> list[Classification]:
@@ -176,25 +235,8 @@ class Suggester:
         if model is None:
             return [self.suggest(session, t) for t in texts]
         catalog = self.catalog(session)
-        out = []
-        for p in model.predict(texts):
-            code = catalog.by_label.get(p.label)
-            out.append(
-                Classification(
-                    item_code=code,
-                    confidence=p.confidence if code else 0.0,
-                    source="model",
-                    top=[
-                        (catalog.by_label[x.label], x.confidence)
-                        for x in p.top
-                        if x.label in catalog.by_label
-                    ],
-                    terms=p.terms,
-                    label=p.label,
-                    model_version=model.version,
-                )
-            )
-        return out
+        predicted = model.predict(texts)
+        return [_from_model(catalog, model, p, t) for p, t in zip(predicted, texts, strict=True)]
 
     @staticmethod
     def _keywords(catalog: _Catalog, text: str) -> Classification:
@@ -217,3 +259,26 @@ class Suggester:
             top=top,
             terms=[catalog.names[best_code]],
         )
+
+
+def _from_model(catalog: _Catalog, model: Model, p: Prediction, text: str) -> Classification:
+    """The model's prediction as a catalogue item. A model trained on an upper level (the
+    centre's history labelled by first-level category, as ``labeled_train.csv`` is) names a
+    branch; where the text says a leaf's own words under that branch (占道经营 under 城乡建设),
+    the item is taken down to it (``narrow``) with the branch's confidence, so the leaf's
+    routing rule applies, and the explanation says which word did it."""
+    code = catalog.by_label.get(p.label)
+    top = [(catalog.by_label[s.label], s.confidence) for s in p.top if s.label in catalog.by_label]
+    narrowed = catalog.narrow(code, text) if code else None
+    if narrowed is not None:
+        top = [(narrowed[0], q) if c == code else (c, q) for c, q in top]
+    return Classification(
+        item_code=narrowed[0] if narrowed else code,
+        confidence=p.confidence if code else 0.0,
+        source="model",
+        top=top,
+        terms=p.terms,
+        label=p.label,
+        model_version=model.version,
+        refined=(code, narrowed[1]) if code and narrowed else None,
+    )

@@ -35,6 +35,7 @@ from gridgov.sim.demo_data import (
     PROVINCE,
     TOWN_OFFICES,
     TOWNS,
+    WORDS,
     Leaf,
 )
 from gridgov.sim.people import populate
@@ -239,7 +240,9 @@ def _catalog(session: Session, policies: dict[str, SlaPolicy]) -> list[Leaf]:
                         grid_admissible=leaf.admissible,
                         verification_required=leaf.verify,
                         description=f"{l1_name} / {l2_name} / {leaf.name}",
-                        keywords=",".join(dict.fromkeys([leaf.name, l2_name])),
+                        keywords=",".join(
+                            dict.fromkeys([leaf.name, *WORDS.get(leaf.code, ()), l2_name])
+                        ),
                         # the demo county's digital city management codes its urban events
                         # with these items' own codes (the simulator's inspectors send them)
                         standard_codes=leaf.code if l1_code == URBAN else "",

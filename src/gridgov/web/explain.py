@@ -74,7 +74,7 @@ def codes(triage: Mapping[str, Any] | None) -> set[str]:
         return set()
     found = set()
     c = triage.get("classification") or {}
-    found.add(c.get("item"))
+    found |= {c.get("item"), (c.get("refined") or {}).get("from")}
     place = triage.get("location") or {}
     found |= {place.get("region"), place.get("town")}
     route = triage.get("route") or {}
@@ -147,7 +147,14 @@ def _classification(c: Mapping[str, Any], names: Mapping[str, str]) -> str:
         return f"事项 {_item(item, names)}（标准编码 {terms[0] if terms else ''}）"
     how = SOURCES.get(str(source), str(source))
     why = f"（依据：{'、'.join(terms[:3])}）" if terms else ""
-    return f"{how}为 {_item(item, names)}，置信度 {float(c.get('confidence') or 0):.2f}{why}"
+    refined = c.get("refined") or {}
+    down = (
+        f"（由 {_item(str(refined.get('from')), names)} 按关键词「{refined.get('word')}」细化）"
+        if refined
+        else ""
+    )
+    sure = float(c.get("confidence") or 0)
+    return f"{how}为 {_item(item, names)}{down}，置信度 {sure:.2f}{why}"
 
 
 def _place(p: Mapping[str, Any], names: Mapping[str, str]) -> str:
