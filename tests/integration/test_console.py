@@ -205,6 +205,9 @@ def test_the_new_case_form_tells_the_agent_what_the_call_would_do_as_it_is_typed
     told = console.post("/console/new/preview", data=call)
     assert told.status_code == 200
     assert re.search(r'data-preview="outcome">已派遣 → 县城管局<', told.text), told.text
+    # the place by its grid and the village's name, not a bare code
+    place = re.search(r'data-preview="place">(.*?)</dd>', told.text).group(1)
+    assert place == f"网格 {VILLAGE_A}001 · 新安第一社区", place
     # why, in Chinese, as what would happen: nothing has been sent
     why = re.search(r'data-preview="why">(.*?)</p>', told.text).group(1)
     assert "将自动派遣至 县城管局（320724-cgj）" in why

@@ -185,7 +185,7 @@ async def new_case_preview(request: Request) -> Response:
     def work() -> Response:
         payload = forms.payload_from(channels.HotlineCall, form)
         payload.pop("call_id", None)  # the form's own id: a preview is never "on file"
-        told, error, why = None, None, ""
+        told, error, why, names = None, None, "", {}
         if not payload.get("text"):  # nothing said yet: nothing to tell
             return _page(request, "new_preview.html", {"told": None, "error": None})
         try:
@@ -204,7 +204,8 @@ async def new_case_preview(request: Request) -> Response:
                 why = explain.triage_words(record, _lang(request), names, would=True)
         except AppError as exc:
             error = exc.detail
-        return _page(request, "new_preview.html", {"told": told, "error": error, "why": why})
+        shown = {"told": told, "error": error, "why": why, "names": names}
+        return _page(request, "new_preview.html", shown)
 
     return await run_in_threadpool(work)
 
