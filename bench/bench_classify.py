@@ -13,9 +13,14 @@ is labelled at the leaf, so each is given a random leaf (seeded) of taxonomy_3le
 its own first-level label (250 leaves: the taxonomy's 15 first-level items, 7 with messages),
 which makes the model branch (more labels than Params.max_flat); the baseline is then the
 seven-label model's batch speed in the same run.
+With --narrow: what taking a first-level prediction down to a leaf the message names costs
+(``intake.suggest``: each leaf's words looked up in the text), with the real taxonomy's leaf
+names as the only words, per message against the model's own batch time per message in the
+same run, and how many messages name a leaf of their predicted branch.
 With --cv --seeds N: the cross-validation on the folds drawn by seeds 0..N-1 and the mean of
 their means (on labeled_train.csv one seed's split scores up to ~0.004 above another's).
 Run: .venv/bin/python bench/bench_classify.py [--cv [--seeds N]] [--held-out] [--leaves]
+[--narrow]
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import LinearSVC
 
+from gridgov.intake import suggest
+from gridgov.intake.suggest import words_under
 from gridgov.nlp import classify
 from gridgov.nlp.features import normalise
 
@@ -118,6 +125,33 @@ def full_catalogue(texts: list[str], labels: list[str], flat: classify.Model) ->
     )
 
 
+def narrowing(texts: list[str], model: classify.Model, per_message: float) -> None:
+    with (DATA / "taxonomy_3level.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    parent: dict[str, str | None] = {}
+    leaves = []
+    for r in rows:
+        first, second = r["一级分类"], f"{r['一级分类']}/{r['二级分类']}"
+        leaf = f"{second}/{r['三级分类']}"
+        parent.update({first: None, second: first, leaf: second})
+        leaves.append((leaf, r["三级分类"], ""))
+    catalog = suggest._Catalog((0, 0, 0, 0), {}, {}, parent, {}, [], words_under(leaves, parent))
+    branches = [p.label for p in model.predict(texts, explain=False)]
+    runs = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        found = [catalog.narrow(b, t) for b, t in zip(branches, texts, strict=True)]
+        runs.append((time.perf_counter() - t0) / len(texts))
+    took = statistics.median(runs)
+    sizes = [len(catalog.under.get(b, {})) for b in set(branches)]
+    print(
+        f"narrowing over {len(leaves)} leaves ({min(sizes)}–{max(sizes)} word starts a branch):"
+        f" {took * 1e6:.1f} µs a message ({took / per_message:.2f}× the model's"
+        f" {per_message * 1e6:.1f} µs a message in batch); {sum(f is not None for f in found)}"
+        f" of {len(texts)} messages name a leaf of their branch"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--cv", action="store_true", help="also run 5-fold cross-validation")
@@ -129,6 +163,9 @@ def main() -> None:
     )
     ap.add_argument(
         "--leaves", action="store_true", help="also a full catalogue's leaves (branched model)"
+    )
+    ap.add_argument(
+        "--narrow", action="store_true", help="also the cost of narrowing to a named leaf"
     )
     args = ap.parse_args()
     path = DATA / "labeled_train.csv"
@@ -183,6 +220,8 @@ def main() -> None:
         )
     if args.leaves:
         full_catalogue(texts, labels, model)
+    if args.narrow:
+        narrowing(texts, model, 1 / b)
     means = []
     for seed in range(args.seeds if args.cv else 0):
         t0 = time.perf_counter()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,7 +68,7 @@ class Classification:
 
 @dataclass
 class _Catalog:
-    revision: tuple[int, int]
+    revision: tuple[int, ...]  # the catalogue as last read (``Suggester.catalog``)
     names: dict[str, str]  # code → name
     paths: dict[str, str]  # code → name path
     parent: dict[str, str | None]
@@ -104,8 +105,8 @@ class _Catalog:
         if len(tied) == 1:
             return tied[0], word
         chains = [self._chain(leaf) for leaf in tied]
-        shared = [c for c in chains[0] if all(c in chain for chain in chains[1:])]
-        deepest = shared[0] if shared else code
+        common = [c for c in chains[0] if all(c in chain for chain in chains[1:])]
+        deepest = common[0] if common else code
         return (deepest, word) if deepest != code else None
 
     def _chain(self, code: str | None) -> list[str]:
@@ -202,19 +203,9 @@ class Suggester:
         by_label.update({code: code for code in names})
         has_child = {p for p in parent.values() if p}
         leaves = [(c, bigrams(n)) for c, n in names.items() if c not in has_child]
-        under: dict[str, dict[str, list[tuple[str, str]]]] = {}
-        for r in rows:
-            if r.code in has_child:
-                continue
-            words = (r.name, *(w.strip() for w in r.keywords.replace("，", ",").split(",")))
-            # a word several leaves share (市容环境, the name of their branch) narrows only to
-            # the branch they share (``narrow``)
-            for word in dict.fromkeys(w for w in words if len(w) >= 2):
-                ancestor = parent.get(r.code)
-                while ancestor is not None:
-                    pairs = under.setdefault(ancestor, {})
-                    pairs.setdefault(word[:2], []).append((r.code, word))
-                    ancestor = parent.get(ancestor)
+        under = words_under(
+            [(r.code, r.name, r.keywords) for r in rows if r.code not in has_child], parent
+        )
         catalog = _Catalog(revision, names, paths, parent, by_label, leaves, under)
         self._catalog = catalog
         return catalog
@@ -259,6 +250,24 @@ class Suggester:
             top=top,
             terms=[catalog.names[best_code]],
         )
+
+
+def words_under(
+    leaves: Iterable[tuple[str, str, str]], parent: Mapping[str, str | None]
+) -> dict[str, dict[str, list[tuple[str, str]]]]:
+    """``_Catalog.under`` for leaves given as (code, name, comma-separated keywords)."""
+    under: dict[str, dict[str, list[tuple[str, str]]]] = {}
+    for code, name, keywords in leaves:
+        words = (name, *(w.strip() for w in keywords.replace("，", ",").split(",")))
+        # a word several leaves share (市容环境, the name of their branch) narrows only to
+        # the branch they share (``narrow``)
+        for word in dict.fromkeys(w for w in words if len(w) >= 2):
+            ancestor = parent.get(code)
+            while ancestor is not None:
+                pairs = under.setdefault(ancestor, {})
+                pairs.setdefault(word[:2], []).append((code, word))
+                ancestor = parent.get(ancestor)
+    return under
 
 
 def _from_model(catalog: _Catalog, model: Model, p: Prediction, text: str) -> Classification:
