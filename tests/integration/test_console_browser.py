@@ -515,6 +515,19 @@ def test_an_administrator_manages_users_limits_rules_holidays_and_grids(
         sync_api.expect(clash.locator("xpath=..").locator("[data-api-error]")).to_contain_text(
             STANDARD
         )
+        # the words that take a first-level classification down to an item, tidied when
+        # saved; a field emptied and saved is cleared, not left as it was
+        words = page.get_by_label(f"{STANDARD} 关键词")
+        words.fill(" 摊贩，占道 ,摊贩 ")
+        with page.expect_navigation():  # saved, the page reloads
+            words.locator("xpath=..").get_by_role("button", name="保存").click()
+        sync_api.expect(page.get_by_label(f"{STANDARD} 关键词")).to_have_value("摊贩,占道")
+        for field in ("关键词", "数字城管编码"):
+            entry = page.get_by_label(f"{STANDARD} {field}")
+            entry.fill("")
+            with page.expect_navigation():
+                entry.locator("xpath=..").get_by_role("button", name="保存").click()
+            sync_api.expect(page.get_by_label(f"{STANDARD} {field}")).to_have_value("")
 
         # routing rules: test where an item goes, and why
         page.goto(f"{server}/console/admin/rules")

@@ -79,9 +79,12 @@ def test_an_items_keywords_name_it_and_a_word_several_leaves_share_names_their_b
     占道经营 and 井盖缺失 carry takes a report only down to 市容环境, the branch they share."""
     client = TestClient(create_app(door, run_sweeper=False))
     admin = auth(door, "admin")
-    for item, words in ((STANDARD, "摊贩,路边"), (EMERGENCY, "窨井,路边")):
+    kept = []
+    for item, words in ((STANDARD, " 摊贩，路边,摊贩 "), (EMERGENCY, "窨井,路边")):
         r = client.patch(f"/api/v1/catalog/{item}", json={"keywords": words}, headers=admin)
         assert r.status_code == 200, r.text
+        kept.append(r.json()["keywords"])
+    assert kept == ["摊贩,路边", "窨井,路边"]  # tidied: the full-width comma, spaces, a repeat
     texts = [
         "街上很乱，门口有摊贩",
         "街上很乱，窨井没盖",

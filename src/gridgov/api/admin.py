@@ -323,10 +323,26 @@ StandardCodesField = Annotated[
 ]
 
 
+KeywordsField = Annotated[
+    str,
+    Field(
+        max_length=300,
+        description="Words citizens use for this item, comma-separated: Open311's search words,"
+        " and, on a leaf, the words that take a first-level classification down to it",
+    ),
+]
+
+
+def _keywords(words: str) -> str:
+    """Trimmed, without repeats or empty entries, full-width commas read as commas."""
+    found = (w.strip() for w in words.replace("，", ",").split(","))
+    return ",".join(dict.fromkeys(w for w in found if w))
+
+
 class ItemUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     description: Annotated[str | None, Field(max_length=2000)] = None
-    keywords: Annotated[str | None, Field(max_length=300)] = None
+    keywords: KeywordsField | None = None
     standard_codes: StandardCodesField | None = None
     active: bool | None = None
     attributes: list[dict[str, Any]] | None = Field(
@@ -359,7 +375,9 @@ def update_item(code: str, body: ItemUpdate, session: WriteSession, actor: Write
         item.attributes = [a.model_dump(mode="json") for a in checked] or None
     if body.standard_codes is not None:
         item.standard_codes = _standard_codes(session, item.code, body.standard_codes)
-    for name in ("description", "keywords", "active"):
+    if body.keywords is not None:
+        item.keywords = _keywords(body.keywords)
+    for name in ("description", "active"):
         value = getattr(body, name)
         if value is not None:
             setattr(item, name, value)
@@ -389,6 +407,7 @@ class ItemCreate(BaseModel):
     grid_admissible: bool = False
     verification_required: bool = True
     standard_codes: StandardCodesField = ""
+    keywords: KeywordsField = ""
 
 
 @router.post(
@@ -420,6 +439,7 @@ def create_item(body: ItemCreate, session: WriteSession, actor: WriteActor) -> I
         grid_admissible=body.grid_admissible,
         verification_required=body.verification_required,
         standard_codes=_standard_codes(session, body.code, body.standard_codes),
+        keywords=_keywords(body.keywords),
     )
     session.add(item)
     session.flush()

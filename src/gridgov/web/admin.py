@@ -137,6 +137,7 @@ def catalogue(request: Request) -> Response:
                     "verification_required": item.verification_required,
                     "active": item.active,
                     "standard_codes": item.standard_codes,
+                    "keywords": item.keywords,
                 },
                 policy,
             )

@@ -108,6 +108,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "admissible": ("网格可自办", "Grid may handle"),
     "verification": ("需核查", "Verification"),
     "standard_codes": ("数字城管编码", "Standard codes"),
+    "keywords": ("关键词", "Keywords"),
     "parent": ("上级事项", "Parent"),
     "code": ("编码", "Code"),
     "name": ("名称", "Name"),

@@ -12,7 +12,7 @@
     if (el.type === "checkbox") { return el.checked; }
     if (el.multiple) { return Array.prototype.map.call(el.selectedOptions, function (o) { return o.value; }); }
     var raw = el.value.trim();
-    if (raw === "") { return undefined; }
+    if (raw === "") { return el.hasAttribute("data-clearable") ? "" : undefined; }  // emptied: cleared
     if (type === "bool") { return raw === "true" || raw === "on"; }
     if (type === "number") { var n = Number(raw); return isNaN(n) ? raw : n; }
     if (type === "list") { return raw.split(/[,，、\s]+/).filter(Boolean); }
