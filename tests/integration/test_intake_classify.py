@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from gridgov.api.app import create_app
 from gridgov.bootstrap import Platform
-from gridgov.intake import batch, service
+from gridgov.intake import batch, service, suggest
 from gridgov.intake.service import Triage
 from gridgov.intake.suggest import Suggester
 from gridgov.nlp import classify
@@ -105,3 +105,25 @@ def test_an_items_keywords_name_it_and_a_word_several_leaves_share_names_their_b
     with door.db.read() as session:
         again = first_level.suggester.suggest(session, "街上很乱，门口有摊贩")
     assert (again.item_code, again.refined) == (BRANCH, None)
+
+
+def test_without_a_model_an_items_own_words_name_it_at_the_keyword_confidence(
+    door: Platform, world: World, tmp_path: Any
+) -> None:
+    """A centre with no labelled history yet: the words its administrator gave an item name
+    it (not only the item's own name), still at the capped confidence that never dispatches
+    by itself; a text naming none of them falls back to the names' character pairs."""
+    client = TestClient(create_app(door, run_sweeper=False))
+    r = client.patch(
+        f"/api/v1/catalog/{STANDARD}", json={"keywords": "摊贩,早餐摊"}, headers=auth(door, "admin")
+    )
+    assert r.status_code == 200, r.text
+    bare = Suggester(tmp_path / "none.npz")  # no model file
+    with door.db.read() as session:
+        stall = bare.suggest(session, "新港大道早餐摊占用人行道")
+        cover = bare.suggest(session, "路口井盖缺失")
+        nothing = bare.suggest(session, "请问几点下班")
+    assert (stall.item_code, stall.source, stall.terms) == (STANDARD, "keywords", ["早餐摊"])
+    assert stall.confidence == suggest.KEYWORD_CAP
+    assert (cover.item_code, cover.terms) == (EMERGENCY, ["井盖缺失"])
+    assert nothing.item_code is None

@@ -25,6 +25,7 @@ from gridgov.store.models import CatalogItem
 
 KEYWORD_CAP = 0.5
 FEW_PAIRS = 100  # a branch whose words start with more pairs looks them up by the text's pairs
+ROOT = ""  # the whole catalogue: a branch whose leaves are all the leaves
 
 
 @dataclass(frozen=True)
@@ -231,6 +232,8 @@ class Suggester:
 
     @staticmethod
     def _keywords(catalog: _Catalog, text: str) -> Classification:
+        """Without a model: the item whose own words (its name, its keywords) the text says,
+        else the leaves whose names share most of their character pairs with it."""
         grams = bigrams(text)
         scored = []
         for code, name_grams in catalog.leaves:
@@ -239,16 +242,20 @@ class Suggester:
                 if hit > 0:
                     scored.append((round(hit * KEYWORD_CAP, 4), code))
         scored.sort(key=lambda t: (-t[0], t[1]))
-        if not scored:
-            return Classification(None, 0.0, "none")
         top = [(code, conf) for conf, code in scored[:3]]
+        named = catalog.narrow(ROOT, text)
+        if named is not None:
+            others = [(c, q) for c, q in top if c != named[0]]
+            top = [(named[0], KEYWORD_CAP), *others][:3]
+        if not top:
+            return Classification(None, 0.0, "none")
         best_code = top[0][0]
         return Classification(
             item_code=best_code,
             confidence=top[0][1],
             source="keywords",
             top=top,
-            terms=[catalog.names[best_code]],
+            terms=[named[1] if named else catalog.names[best_code]],
         )
 
 
@@ -262,11 +269,12 @@ def words_under(
         # a word several leaves share (市容环境, the name of their branch) narrows only to
         # the branch they share (``narrow``)
         for word in dict.fromkeys(w for w in words if len(w) >= 2):
-            ancestor = parent.get(code)
+            branches, ancestor = [ROOT], parent.get(code)  # ROOT: the search without a model
             while ancestor is not None:
-                pairs = under.setdefault(ancestor, {})
-                pairs.setdefault(word[:2], []).append((code, word))
+                branches.append(ancestor)
                 ancestor = parent.get(ancestor)
+            for branch in branches:
+                under.setdefault(branch, {}).setdefault(word[:2], []).append((code, word))
     return under
 
 
