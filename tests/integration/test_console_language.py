@@ -184,6 +184,33 @@ def test_the_case_page_and_queue_speak_the_readers_language(
     queue = client.get("/console?lang=zh&channel=hotline").text
     assert "<td>12345热线</td>" in queue
     assert f'title="{unit}"' in queue  # the unit by name, its code on hover
+    # what each case triage left to a person waits for, under its status
+    waits = {key: _waits(queue, c.number) for key, c in cases.items() if c.channel == "hotline"}
+    assert waits["W2"] == "疑似重复"
+    assert waits["W3"] == "分类不确定"
+    assert waits["W9"] == "分类不确定、定位不确定"  # an address the registry cannot place
+    assert waits["W7"] == "自动派遣失败"  # accepted, its dispatch refused
+    assert waits["W1"] is None  # dispatched: nothing waits
+    assert waits["W5"] is None  # answered on the call
+    english = client.get("/console?lang=en&channel=hotline").text
+    assert _waits(english, cases["W3"].number) == "category unsure"
+    # once a person has moved it on, the reason is no longer shown
+    dispatcher = client.get(f"/console/cases/{cases['W3'].number}").text
+    token = re.search(r'name="csrf" value="([^"]+)"', dispatcher).group(1)
+    done = client.post(
+        f"/console/cases/{cases['W3'].number}/actions/accept",
+        data={"csrf": token, "catalog_item": STANDARD},
+    )
+    assert done.status_code in (200, 303), done.text
+    again = client.get("/console?lang=zh&channel=hotline").text
+    assert _waits(again, cases["W3"].number) is None
+
+
+def _waits(page: str, number: str) -> str | None:
+    row = re.search(rf'data-number="{number}">(.*?)</tr>', page, re.S)
+    assert row, number
+    said = re.search(r"data-waits>(.*?)</div>", row.group(1))
+    return html.unescape(said.group(1)) if said else None
 
 
 REFUSED: list[tuple[str, Any]] = [

@@ -311,6 +311,7 @@ def queue(request: Request) -> Response:
         )
         choices = _choices(session, visitor.actor)
         unit_names = explain.names_of(session, {c.lead_unit for c in result.items if c.lead_unit})
+        waits = _waits(session, result.items, _lang(request))
     args = {k: v for k, v in filters.items() if v}
     return _page(
         request,
@@ -322,6 +323,7 @@ def queue(request: Request) -> Response:
             "filters": filters,
             "channels": [c.value for c in s.Channel],
             "unit_names": unit_names,
+            "waits": waits,
             "statuses": list(i18n.STATUS),
             **choices,
             "bulk_actions": [a.value for a in BULK],
@@ -336,6 +338,19 @@ def queue(request: Request) -> Response:
             ),
         },
     )
+
+
+def _waits(session: Any, items: list[Any], lang: str) -> dict[str, str]:
+    """Why each case on the page that triage left to a person waits (the queue's status
+    column: 待受理 · 定位不确定), read from the triage it keeps."""
+    numbers = [c.number for c in items if c.status in explain.LEFT_AT]
+    if not numbers:
+        return {}
+    rows = session.execute(
+        select(Case.number, Case.status, Case.triage).where(Case.number.in_(numbers))
+    ).all()
+    said = {n: explain.waiting(triage, status, lang) for n, status, triage in rows}
+    return {n: "、".join(words) for n, words in said.items() if words}
 
 
 @router.post("/bulk", response_class=HTMLResponse)

@@ -68,6 +68,48 @@ def triage_words(
     return "；".join(p for p in parts if p)
 
 
+# why triage left a case to a person, in a word or two (the queue's status column)
+WAITING = {
+    "duplicate": ("疑似重复", "probable duplicate"),
+    "unsure_item": ("分类不确定", "category unsure"),
+    "unsure_place": ("定位不确定", "place unsure"),
+    "auto_accept_off": ("未开自动受理", "auto-accept off"),
+    "self_refused": ("不予就地处置", "not for the grid"),
+    "no_rule": ("无派遣规则", "no routing rule"),
+    "dispatch_off": ("未开自动派遣", "auto-dispatch off"),
+    "off_list": ("单位不在派遣名单", "unit not on the list"),
+    "accept": ("自动受理失败", "auto-accept failed"),
+    "dispatch": ("自动派遣失败", "auto-dispatch failed"),
+}
+# the outcomes that leave a case at each status for a person to move on
+LEFT_AT = {
+    "submitted": {"queue", "self_refused"},
+    "accepted": {"no_rule", "dispatch_off", "off_list"},
+}
+
+
+def waiting(triage: Mapping[str, Any] | None, status: str, lang: str) -> list[str]:
+    """Why a case still at the status triage left it waits for a person (empty when triage
+    moved it on, or a person has since)."""
+    outcome = (triage or {}).get("outcome")
+    if not isinstance(outcome, dict):
+        return []
+    failed = (triage or {}).get("failed")
+    if isinstance(failed, dict):
+        step = str(failed.get("action"))
+        keys = (
+            [step] if (step, status) in {("accept", "submitted"), ("dispatch", "accepted")} else []
+        )
+    elif outcome.get("key") not in LEFT_AT.get(status, ()):
+        keys = []
+    elif outcome.get("key") == "queue":
+        keys = [str(w) for w in outcome.get("waits") or ()]
+    else:
+        keys = [str(outcome.get("key"))]
+    index = 0 if lang == "zh" else 1
+    return [WAITING[k][index] if k in WAITING else k for k in keys]
+
+
 def codes(triage: Mapping[str, Any] | None) -> set[str]:
     """The item, unit and region codes the Chinese explanation names."""
     if not triage:
