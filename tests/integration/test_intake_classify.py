@@ -127,3 +127,43 @@ def test_without_a_model_an_items_own_words_name_it_at_the_keyword_confidence(
     assert stall.confidence == suggest.KEYWORD_CAP
     assert (cover.item_code, cover.terms) == (EMERGENCY, ["井盖缺失"])
     assert nothing.item_code is None
+
+
+@pytest.mark.parametrize("door_fn", [batch.receive_batch, service.receive_all])
+def test_a_report_naming_an_item_the_model_never_learnt_waits_for_a_person(
+    door: Platform, world: World, first_level: Triage, door_fn: Any
+) -> None:
+    """The catalogue gains 公共安全 (no case of it in the history the model learnt from). A
+    report of a gas smell used to be sent, confidently, wherever the model's nearest
+    category goes; now its own words name the new item, at the keyword confidence, and it
+    waits for a dispatcher with the model's answer among the candidates."""
+    client = TestClient(create_app(door, run_sweeper=False))
+    admin = auth(door, "admin")
+    for item in (
+        {"code": "10", "name": "公共安全"},
+        {"code": "1001", "name": "燃气安全", "parent": "10"},
+        {"code": "100101", "name": "燃气泄漏", "parent": "1001", "keywords": "燃气,煤气"},
+    ):
+        assert client.post("/api/v1/catalog", json=item, headers=admin).status_code == 201
+    records = [
+        {"call_id": "G1", "text": "街上很乱，还闻到燃气味", "lon": LON, "lat": LAT},
+        {"call_id": "G2", "text": "占道经营的摊贩堵路", "lon": LON + 0.005, "lat": LAT},
+    ]
+    with door.db.write() as session:
+        out = through(door_fn, session, door, world, records, first_level)
+    gas, stall = (read(door, o["number"]) for o in out)
+    found = gas.triage["classification"]
+    assert (found["item"], found["source"], found["terms"]) == ("100101", "keywords", ["燃气"])
+    assert gas.catalog_item is None  # a suggestion only: the dispatcher sets it
+    assert found["confidence"] == suggest.KEYWORD_CAP
+    assert found["label"] == BRANCH  # what the model said, set aside
+    assert [t["item"] for t in found["top"]][:2] == ["100101", BRANCH]
+    assert gas.status == "submitted"  # below the centre's threshold: a person decides
+    assert "unsure_item" in gas.triage["outcome"]["waits"]
+    assert f"not among the model's categories (it said {BRANCH})" in out[0]["explanation"]
+    with door.db.read() as session:
+        names = explain.names_of(session, explain.codes(gas.triage))
+    chinese = explain.triage_words(gas.triage, "zh", names)
+    assert "按关键词匹配为 100101 燃气泄漏（模型未学过此类事项" in chinese
+    # a report of what the model knows is classified as before
+    assert (stall.catalog_item, stall.status) == (STANDARD, "dispatched")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +52,8 @@ class Classification:
         how = self.source
         if self.refined:
             how += f"; {self.refined[0]} narrowed by the word {self.refined[1]}"
+        elif self.source == "keywords" and self.label:  # a model's answer set aside
+            how += f"; not among the model's categories (it said {self.label})"
         return f"classified as {self.item_code} {name} {self.confidence:.2f}{why} [{how}]"
 
     def as_dict(self) -> dict[str, object]:
@@ -78,6 +80,7 @@ class _Catalog:
     # under each branch, its leaves' words (the leaf's name and keywords) by their first two
     # characters: a message is looked up by its own character pairs, not word by word
     under: dict[str, dict[str, list[tuple[str, str]]]]
+    words: list[tuple[str, str, str]] = field(default_factory=list)  # leaf, name, keywords
 
     def narrow(self, code: str, text: str) -> tuple[str, str] | None:
         """A deeper item under ``code`` that ``text`` names in the catalogue's words, and the
@@ -105,12 +108,13 @@ class _Catalog:
         word = min(said[tied[0]], key=lambda w: (shared[w] > 1, -len(w), w))
         if len(tied) == 1:
             return tied[0], word
-        chains = [self._chain(leaf) for leaf in tied]
+        chains = [self.chain(leaf) for leaf in tied]
         common = [c for c in chains[0] if all(c in chain for chain in chains[1:])]
         deepest = common[0] if common else code
         return (deepest, word) if deepest != code else None
 
-    def _chain(self, code: str | None) -> list[str]:
+    def chain(self, code: str | None) -> list[str]:
+        """``code`` and its ancestors, up to its first-level item."""
         chain = []
         while code is not None:
             chain.append(code)
@@ -128,6 +132,7 @@ class Suggester:
         self._mtime: float | None = None
         self._catalog: _Catalog | None = None
         self._weights: tuple[Model, Weights] | None = None
+        self._outside_cache: tuple[tuple[object, str], _Catalog | None] | None = None
         self.model_error: str | None = None
 
     # ---- model -----------------------------------------------------------------------
@@ -204,10 +209,9 @@ class Suggester:
         by_label.update({code: code for code in names})
         has_child = {p for p in parent.values() if p}
         leaves = [(c, bigrams(n)) for c, n in names.items() if c not in has_child]
-        under = words_under(
-            [(r.code, r.name, r.keywords) for r in rows if r.code not in has_child], parent
-        )
-        catalog = _Catalog(revision, names, paths, parent, by_label, leaves, under)
+        words = [(r.code, r.name, r.keywords) for r in rows if r.code not in has_child]
+        under = words_under(words, parent)
+        catalog = _Catalog(revision, names, paths, parent, by_label, leaves, under, words)
         self._catalog = catalog
         return catalog
 
@@ -216,7 +220,8 @@ class Suggester:
         catalog = self.catalog(session)
         model = self.model()
         if model is not None:
-            return _from_model(catalog, model, model.predict_one(text), text)
+            outside = self._outside(catalog, model)
+            return _from_model(catalog, outside, model, model.predict_one(text), text)
         return self._keywords(catalog, text)
 
     def suggest_many(self, session: Session, texts: list[str]) -> list[Classification]:
@@ -227,8 +232,34 @@ class Suggester:
         if model is None:
             return [self.suggest(session, t) for t in texts]
         catalog = self.catalog(session)
+        outside = self._outside(catalog, model)
         predicted = model.predict(texts)
-        return [_from_model(catalog, model, p, t) for p, t in zip(predicted, texts, strict=True)]
+        return [
+            _from_model(catalog, outside, model, p, t)
+            for p, t in zip(predicted, texts, strict=True)
+        ]
+
+    def _outside(self, catalog: _Catalog, model: Model) -> _Catalog | None:
+        """The catalogue's leaves the model cannot name, as a catalogue to search by their
+        words: those under a first-level item none of the model's labels falls in (the
+        centre's history had no such cases). None when the model covers every first level."""
+        key = (catalog.revision, model.version)
+        cached = self._outside_cache
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        covered = set()
+        for label in model.labels:
+            code = catalog.by_label.get(label)
+            if code is not None:
+                covered.add(catalog.chain(code)[-1])
+        leaves = [
+            (code, name, words)
+            for code, name, words in catalog.words
+            if catalog.chain(code)[-1] not in covered
+        ]
+        outside = replace(catalog, under=words_under(leaves, catalog.parent)) if leaves else None
+        self._outside_cache = (key, outside)
+        return outside
 
     @staticmethod
     def _keywords(catalog: _Catalog, text: str) -> Classification:
@@ -278,14 +309,32 @@ def words_under(
     return under
 
 
-def _from_model(catalog: _Catalog, model: Model, p: Prediction, text: str) -> Classification:
+def _from_model(
+    catalog: _Catalog, outside: _Catalog | None, model: Model, p: Prediction, text: str
+) -> Classification:
     """The model's prediction as a catalogue item. A model trained on an upper level (the
     centre's history labelled by first-level category, as ``labeled_train.csv`` is) names a
     branch; where the text says a leaf's own words under that branch (占道经营 under 城乡建设),
     the item is taken down to it (``narrow``) with the branch's confidence, so the leaf's
-    routing rule applies, and the explanation says which word did it."""
+    routing rule applies, and the explanation says which word did it.
+
+    Where the text names a leaf the model cannot name at all (``outside``: 停电 when no
+    labelled case was ever 民生服务), the model's answer is no evidence either way: that leaf
+    is suggested by its words, at the keyword confidence that leaves it to a person, with the
+    model's own answer among the candidates."""
     code = catalog.by_label.get(p.label)
     top = [(catalog.by_label[s.label], s.confidence) for s in p.top if s.label in catalog.by_label]
+    unknown = outside.narrow(ROOT, text) if outside is not None else None
+    if unknown is not None:
+        return Classification(
+            item_code=unknown[0],
+            confidence=KEYWORD_CAP,
+            source="keywords",
+            top=[(unknown[0], KEYWORD_CAP), *top][:3],
+            terms=[unknown[1]],
+            label=p.label,
+            model_version=model.version,
+        )
     narrowed = catalog.narrow(code, text) if code else None
     if narrowed is not None:
         top = [(narrowed[0], q) if c == code else (c, q) for c, q in top]

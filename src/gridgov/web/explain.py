@@ -195,6 +195,8 @@ def _classification(c: Mapping[str, Any], names: Mapping[str, str]) -> str:
         if refined
         else ""
     )
+    if source == "keywords" and c.get("label"):  # the model's answer set aside
+        down = f"（模型未学过此类事项，其判断为「{c['label']}」）"
     sure = float(c.get("confidence") or 0)
     return f"{how}为 {_item(item, names)}{down}，置信度 {sure:.2f}{why}"
 
