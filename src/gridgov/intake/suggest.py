@@ -1,9 +1,11 @@
 """Catalogue suggestions for a message: the trained model when there is one, else keywords.
 
 Model labels are matched to catalogue items by code, by name path (``城乡建设/市容环境/…``) or
-by a name that is unique in the catalogue. Without a model, the names of the catalogue items
-are matched against the text; those suggestions are capped at confidence 0.5 so they help a
-dispatcher but never pass an auto-dispatch threshold.
+by a name that is unique in the catalogue. A label naming a branch is taken down to the leaf
+the text names in the catalogue's own words (each leaf's name and keywords: ``narrow``).
+Without a model, the items' words and names are matched against the text; those suggestions
+are capped at confidence 0.5 so they help a dispatcher but never pass an auto-dispatch
+threshold, and so are those for items the model never learnt (``_from_model``).
 """
 
 from __future__ import annotations
