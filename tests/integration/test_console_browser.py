@@ -15,7 +15,7 @@ from gridgov.bootstrap import Platform
 from gridgov.kit.clock import utc_now
 
 from ..conftest import NOW, make_platform
-from ..factories import EMERGENCY, STANDARD, VILLAGE_A, World, make_world
+from ..factories import EMERGENCY, SELF_CLOSE, SELF_VERIFY, STANDARD, VILLAGE_A, World, make_world
 from .helpers import Driver, live_server
 
 CHROMIUM = "/usr/bin/chromium"
@@ -254,6 +254,16 @@ def test_a_grid_worker_reports_offline_and_the_report_arrives_once(
         assert "待受理" in page.locator("#r-hint").inner_text()
         page.get_by_label("问题描述").fill("路灯")  # too little to say: no hint
         sync_api.expect(page.locator("#r-hint")).to_be_hidden(timeout=10_000)
+        # handled on the spot: the item is preset from what the text says (河道垃圾, not the
+        # list's first item), until the worker picks one
+        page.get_by_label("已就地处置").check()
+        page.get_by_label("问题描述").fill("桥下河道垃圾漂浮，已打捞干净")
+        sync_api.expect(page.locator("#r-item")).to_have_value(SELF_VERIFY, timeout=10_000)
+        page.locator("#r-item").select_option(SELF_CLOSE)
+        page.get_by_label("问题描述").fill("桥下河道垃圾漂浮很多，已打捞干净")
+        page.wait_for_timeout(2_000)  # the look-first runs 0.8 s after typing stops
+        sync_api.expect(page.locator("#r-item")).to_have_value(SELF_CLOSE)
+        page.get_by_label("已就地处置").uncheck()
         # patrol check-in, placed in its grid
         page.goto(f"{server}/console/m/checkin")
         page.get_by_role("button", name="打卡").click()

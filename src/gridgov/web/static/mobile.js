@@ -183,6 +183,15 @@
     // Online, a report about to be sent is looked at first: when an open case nearby says the
     // same, the worker sees it (its number, status, unit and due time) and may not report again.
     var hint = document.getElementById("r-hint"), hintTimer = null;
+    // the item the worker handled, preset from what the text is classified as (while it is one
+    // the grid may handle itself) until the worker picks one
+    var item = document.getElementById("r-item"), itemPicked = false;
+    item.addEventListener("change", function () { itemPicked = true; });
+    function presetItem(told) {
+      var found = told && told.triage && told.triage.classification;
+      if (itemPicked || !found || !found.item) { return; }
+      if (item.querySelector('option[value="' + found.item + '"]')) { item.value = found.item; }
+    }
     function lookFirst() {
       var text = document.getElementById("r-text").value.trim();
       if (!navigator.onLine || text.length < 4) { hint.hidden = true; return; }
@@ -194,6 +203,7 @@
       post("/api/v1/intake/grid_app/preview", payload)
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (told) {
+          presetItem(told);
           var d = told && told.duplicate;
           if (!d) { hint.hidden = true; return; }
           hint.querySelector("[data-case]").textContent = d.case;
@@ -226,6 +236,7 @@
       var photos = Array.prototype.slice.call(document.getElementById("r-photos").files);
       enqueue("report", payload, photos).then(function () {
         report.reset();
+        itemPicked = false;
         hint.hidden = true;
         selfFields.hidden = true;
         locate(lon, lat);  // the next report starts from here too
