@@ -194,6 +194,15 @@ def test_the_case_page_and_queue_speak_the_readers_language(
     assert waits["W5"] is None  # answered on the call
     english = client.get("/console?lang=en&channel=hotline").text
     assert _waits(english, cases["W3"].number) == "category unsure"
+    # the accept form of a case waiting on its category comes with triage's suggestion
+    unsure = cases["W9"]
+    suggested = unsure.triage["classification"]["item"]
+    assert suggested is not None
+    page = client.get(f"/console/cases/{unsure.number}?lang=zh").text
+    preset = re.search(r'id="accept-catalog_item" name="catalog_item" value="([^"]*)"', page)
+    assert preset is not None
+    assert preset.group(1) == suggested
+    assert f"建议事项：{suggested} " in page
     # once a person has moved it on, the reason is no longer shown
     dispatcher = client.get(f"/console/cases/{cases['W3'].number}").text
     token = re.search(r'name="csrf" value="([^"]+)"', dispatcher).group(1)

@@ -407,6 +407,26 @@ def _suggestion(session: Any, case: Case, item: str | None, lang: str) -> dict[s
     }
 
 
+def _item_suggestion(
+    session: Any, triage: dict[str, Any] | None, item: str | None, lang: str
+) -> dict[str, str]:
+    """The accept form's item, when the case has none: what triage suggested, and why."""
+    found = (triage or {}).get("classification") or {}
+    code = found.get("item")
+    if item is not None or not code:
+        return {}
+    name = explain.names_of(session, {code}).get(code, "")
+    sure = float(found.get("confidence") or 0)
+    words = "、".join(list(found.get("terms") or ())[:3])
+    if lang == "en":
+        why = f"suggested: {code} {name} {sure:.2f}" + (f" ({words})" if words else "")
+    else:
+        why = f"建议事项：{code} {name}，置信度 {sure:.2f}" + (
+            f"（依据：{words}）" if words else ""
+        )
+    return {"catalog_item": code, "_why": why}
+
+
 def _pickers(session: Any, fields: set[str], center_id: int | None) -> dict[str, Any]:
     """Choices offered beside the free-text fields that name a catalogue item or a unit
     (a datalist: typing the code still works): the active items, the centre's units."""
@@ -441,6 +461,9 @@ def _case_context(request: Request, visitor: Visitor, number: str) -> dict[str, 
         related = _related(session, case, visitor.actor)
         may_reveal = personal.may_reveal(session, case=case, actor=visitor.actor)
         defaults = {
+            Action.accept: _item_suggestion(
+                session, view.triage, view.catalog_item, _lang(request)
+            ),
             Action.dispatch: _suggestion(session, case, view.catalog_item, _lang(request))
             if Action.dispatch in allowed
             else {},
