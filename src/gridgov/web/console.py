@@ -417,14 +417,12 @@ def _item_suggestion(
         return {}
     name = explain.names_of(session, {code}).get(code, "")
     sure = float(found.get("confidence") or 0)
-    words = "、".join(list(found.get("terms") or ())[:3])
+    terms = list(found.get("terms") or ())[:3]
     if lang == "en":
-        why = f"suggested: {code} {name} {sure:.2f}" + (f" ({words})" if words else "")
-    else:
-        why = f"建议事项：{code} {name}，置信度 {sure:.2f}" + (
-            f"（依据：{words}）" if words else ""
-        )
-    return {"catalog_item": code, "_why": why}
+        basis = f" ({', '.join(terms)})" if terms else ""
+        return {"catalog_item": code, "_why": f"suggested: {code} {name} {sure:.2f}{basis}"}
+    basis = f"（依据：{'、'.join(terms)}）" if terms else ""
+    return {"catalog_item": code, "_why": f"建议事项：{code} {name}，置信度 {sure:.2f}{basis}"}
 
 
 def _pickers(session: Any, fields: set[str], center_id: int | None) -> dict[str, Any]:
