@@ -26,6 +26,7 @@ from gridgov.catalog import repository as catalog
 from gridgov.dispatch import rules as rules_db
 from gridgov.grids.coords import Crs
 from gridgov.intake import service as intake
+from gridgov.intake.suggest import keyword_list
 from gridgov.kit.clock import utc_now
 from gridgov.kit.errors import Conflict, NotFound, ValidationFailed
 from gridgov.open311 import spec
@@ -334,9 +335,8 @@ KeywordsField = Annotated[
 
 
 def _keywords(words: str) -> str:
-    """Trimmed, without repeats or empty entries, full-width commas read as commas."""
-    found = (w.strip() for w in words.replace("，", ",").split(","))
-    return ",".join(dict.fromkeys(w for w in found if w))
+    """As kept: trimmed, without repeats or empty entries, full-width commas read as commas."""
+    return ",".join(keyword_list(words))
 
 
 class ItemUpdate(BaseModel):

@@ -292,13 +292,20 @@ class Suggester:
         )
 
 
+def keyword_list(keywords: str) -> list[str]:
+    """An item's comma-separated keywords (full-width commas too), trimmed, without empty
+    entries or repeats."""
+    found = (w.strip() for w in keywords.replace("，", ",").split(","))
+    return list(dict.fromkeys(w for w in found if w))
+
+
 def words_under(
     leaves: Iterable[tuple[str, str, str]], parent: Mapping[str, str | None]
 ) -> dict[str, dict[str, list[tuple[str, str]]]]:
     """``_Catalog.under`` for leaves given as (code, name, comma-separated keywords)."""
     under: dict[str, dict[str, list[tuple[str, str]]]] = {}
     for code, name, keywords in leaves:
-        words = (name, *(w.strip() for w in keywords.replace("，", ",").split(",")))
+        words = (name, *keyword_list(keywords))
         # a word several leaves share (市容环境, the name of their branch) narrows only to
         # the branch they share (``narrow``)
         for word in dict.fromkeys(w for w in words if len(w) >= 2):

@@ -34,7 +34,15 @@ from gridgov.store.models import (
     User,
 )
 from gridgov.web import explain
-from gridgov.web.console import Visitor, _lang, _page, _platform, _to_login, _visitor
+from gridgov.web.console import (
+    Visitor,
+    _lang,
+    _page,
+    _pickers,
+    _platform,
+    _to_login,
+    _visitor,
+)
 from gridgov.web.i18n import IMPORT_REPORT, ROLES, pick
 
 router = APIRouter(prefix="/console/admin", include_in_schema=False)
@@ -201,11 +209,6 @@ def _rule_pickers(session: Any) -> dict[str, list[tuple[str, str]]]:
     """Choices beside the rule forms' code fields (datalists: a code typed by hand still
     works, as does a ``{town}-…`` unit): the active items, the regions a rule's area or a
     test may name, and the units."""
-    items = session.execute(
-        select(CatalogItem.code, CatalogItem.name)
-        .where(CatalogItem.active.is_(True))
-        .order_by(CatalogItem.code)
-    ).all()
     areas = session.execute(
         select(Region.code, Region.name)
         .where(Region.level.in_(("city", "county", "town", "village")))
@@ -213,7 +216,7 @@ def _rule_pickers(session: Any) -> dict[str, list[tuple[str, str]]]:
     ).all()
     units = session.execute(select(Unit.code, Unit.name).order_by(Unit.code)).all()
     return {
-        "items": [(c, f"{c} {n}") for c, n in items],
+        "items": _pickers(session, {"catalog_item"}, None)["catalog_item"],
         "regions": [(c, f"{n} {c}") for c, n in areas],
         "units": [(c, n) for c, n in units],
     }

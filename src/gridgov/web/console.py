@@ -408,14 +408,15 @@ def _suggestion(session: Any, case: Case, item: str | None, lang: str) -> dict[s
 
 
 def _item_suggestion(
-    session: Any, triage: dict[str, Any] | None, item: str | None, lang: str
+    triage: dict[str, Any] | None, item: str | None, names: dict[str, str], lang: str
 ) -> dict[str, str]:
-    """The accept form's item, when the case has none: what triage suggested, and why."""
+    """The accept form's item, when the case has none: what triage suggested, and why
+    (``names``: the page's, which hold the triage's codes)."""
     found = (triage or {}).get("classification") or {}
     code = found.get("item")
     if item is not None or not code:
         return {}
-    name = explain.names_of(session, {code}).get(code, "")
+    name = names.get(code, "")
     sure = float(found.get("confidence") or 0)
     terms = list(found.get("terms") or ())[:3]
     if lang == "en":
@@ -458,10 +459,11 @@ def _case_context(request: Request, visitor: Visitor, number: str) -> dict[str, 
         ).all()
         related = _related(session, case, visitor.actor)
         may_reveal = personal.may_reveal(session, case=case, actor=visitor.actor)
+        names = explain.names_of(
+            session, explain.codes(view.triage) | {view.catalog_item or "", view.lead_unit or ""}
+        )
         defaults = {
-            Action.accept: _item_suggestion(
-                session, view.triage, view.catalog_item, _lang(request)
-            ),
+            Action.accept: _item_suggestion(view.triage, view.catalog_item, names, _lang(request)),
             Action.dispatch: _suggestion(session, case, view.catalog_item, _lang(request))
             if Action.dispatch in allowed
             else {},
@@ -477,9 +479,6 @@ def _case_context(request: Request, visitor: Visitor, number: str) -> dict[str, 
         fields = {a: forms.form_fields(s.ACTION_INPUTS[a]) for a in allowed}
         named = {f.name for specs in fields.values() for f in specs}
         pickers = _pickers(session, named, case.center_id)
-        names = explain.names_of(
-            session, explain.codes(view.triage) | {view.catalog_item or "", view.lead_unit or ""}
-        )
     return {
         "visitor": visitor,
         "case": view,
