@@ -14,6 +14,7 @@ from gridgov.kit.clock import utc_now
 from gridgov.sim.seed import is_seeded, seed_demo
 from gridgov.store import migrate
 from gridgov.store.models import Base, Case, CaseEvent
+from gridgov.web import explain
 
 
 def test_migrations_match_the_models_and_downgrade(platform: Platform) -> None:
@@ -46,6 +47,12 @@ def test_demo_seed_covers_every_status_with_verified_histories(platform: Platfor
         overdue = session.scalar(select(func.count()).where(Case.sla_colour == "overdue"))
         assert overdue >= 1
         assert verify_all(session).ok
+        # the calls still waiting came through the door: the queue says why each waits
+        waiting = session.execute(
+            select(Case.status, Case.triage).where(Case.status == "submitted")
+        ).all()
+        assert waiting
+        assert all(explain.waiting(triage, status, "zh") for status, triage in waiting)
 
 
 def test_sqlite_runs_in_wal_with_foreign_keys(tmp_path) -> None:

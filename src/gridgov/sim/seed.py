@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
+from typing import Any
 
 import shapely
 from sqlalchemy import select
@@ -18,10 +19,12 @@ from sqlalchemy.orm import Session
 from gridgov.addresses import buildings
 from gridgov.addresses.buildings import RiskColour
 from gridgov.auth import passwords
-from gridgov.auth.actor import load_actor
+from gridgov.auth.actor import Actor, load_actor
 from gridgov.cases import service
 from gridgov.cases.tasks import sweep
 from gridgov.grids import staff
+from gridgov.intake import service as intake
+from gridgov.intake.suggest import Suggester
 from gridgov.sim.county import County, CountySpec, generate, synthetic_county
 from gridgov.sim.demo_data import (
     ADDRESS_STREETS,
@@ -566,25 +569,25 @@ def _cases(
         at = now - timedelta(days=rng.uniform(2, 25), minutes=rng.randint(0, 600))
         street = rng.choice(ADDRESS_STREETS)
         grid_code, village, lon, lat = _place(rng, grids, town)
-        created = service.create_case(
-            session,
-            data={
-                "channel": channel,
-                "title": rng.choice(leaf.titles),
-                "description": f"{rng.choice(leaf.titles)}，请相关部门尽快处理。",
-                "region_code": village,
-                "grid_code": grid_code,
-                "center": COUNTY,
-                "address": f"灌南县{TOWNS[town][0]}{street}{rng.randint(1, 300)}号",
-                "lon": lon,
-                "lat": lat,
-                "external_id": f"demo-{i:04d}",
-                "reporter_name": rng.choice(["张先生", "李女士", "王先生", "赵女士"]),
-                "reporter_phone": f"13{rng.randint(100000000, 999999999)}",
-            },
-            actor=actors[reporter],
-            now=at,
-        )
+        data = {
+            "channel": channel,
+            "title": rng.choice(leaf.titles),
+            "description": f"{rng.choice(leaf.titles)}，请相关部门尽快处理。",
+            "region_code": village,
+            "grid_code": grid_code,
+            "center": COUNTY,
+            "address": f"灌南县{TOWNS[town][0]}{street}{rng.randint(1, 300)}号",
+            "lon": lon,
+            "lat": lat,
+            "external_id": f"demo-{i:04d}",
+            "reporter_name": rng.choice(["张先生", "李女士", "王先生", "赵女士"]),
+            "reporter_phone": f"13{rng.randint(100000000, 999999999)}",
+        }
+        if outcome == "submitted":  # still waiting: through the door, so triage says why
+            _waiting(session, data, actor=actors["agent"], at=at)
+            made += 1
+            continue
+        created = service.create_case(session, data=data, actor=actors[reporter], now=at)
         script = _scripts(leaf, lead, town, slug)[outcome]
         for action, who, payload in script:
             at += timedelta(hours=rng.uniform(0.3, 20))
@@ -626,3 +629,29 @@ def _cases(
         rules=service.Rules(),
     )
     return made + 1
+
+
+def _waiting(session: Session, data: dict[str, Any], *, actor: Actor, at: datetime) -> None:
+    """A call the hotline took that still waits for a dispatcher: received through the one
+    door, with the keyword classification a centre without a trained model has, so its triage
+    record says why it waits (分类不确定 and the like), as the simulator's later cases' do."""
+    received = intake.receive(
+        session,
+        channel="hotline",
+        payload={
+            "call_id": data["external_id"],
+            "caller": data["reporter_name"],
+            "callback_number": data["reporter_phone"],
+            "title": data["title"],
+            "text": data["description"],
+            "address": data["address"],
+            "lon": data["lon"],
+            "lat": data["lat"],
+        },
+        actor=actor,
+        now=at,
+        rules=service.Rules(),
+        triage=intake.Triage(Suggester(None)),
+    )
+    if received.case is None:  # the demo's own record: a dead letter would be a bug
+        raise RuntimeError(f"the demo's waiting call was refused: {received.dead_letter}")
