@@ -123,10 +123,12 @@ def test_without_a_model_an_items_own_words_name_it_at_the_keyword_confidence(
         stall = bare.suggest(session, "新港大道早餐摊占用人行道")
         cover = bare.suggest(session, "路口井盖缺失")
         nothing = bare.suggest(session, "请问几点下班")
+        denied = bare.suggest(session, "不是早餐摊，是路口井盖缺失")
     assert (stall.item_code, stall.source, stall.terms) == (STANDARD, "keywords", ["早餐摊"])
     assert stall.confidence == suggest.KEYWORD_CAP
     assert (cover.item_code, cover.terms) == (EMERGENCY, ["井盖缺失"])
     assert nothing.item_code is None
+    assert (denied.item_code, denied.terms) == (EMERGENCY, ["井盖缺失"])  # 不是 早餐摊
 
 
 @pytest.mark.parametrize("door_fn", [batch.receive_batch, service.receive_all])
@@ -167,3 +169,7 @@ def test_a_report_naming_an_item_the_model_never_learnt_waits_for_a_person(
     assert "按关键词匹配为 100101 燃气泄漏（模型未学过此类事项" in chinese
     # a report of what the model knows is classified as before
     assert (stall.catalog_item, stall.status) == (STANDARD, "dispatched")
+    # and so is one that names the new item only to deny it
+    with door.db.read() as session:
+        denied = first_level.suggester.suggest(session, "街上很乱，不是燃气的事")
+    assert (denied.item_code, denied.source) == (BRANCH, "model")

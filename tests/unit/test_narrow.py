@@ -57,3 +57,26 @@ def test_the_index_and_the_search_find_the_same_leaves_on_random_catalogues(
             assert indexed == searched, (text, leaves)
             found += indexed is not None
     assert 100 < found < 600  # most texts name something, not all: both ways were tried
+
+
+@pytest.mark.parametrize("few", [0, 10_000])
+def test_a_word_the_message_denies_does_not_name_its_leaf(
+    few: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(suggest, "FEW_PAIRS", few)
+    c = catalog(LEAVES, dict(PARENT))
+    assert c.narrow("01", "不是占道经营，是乱堆乱放") == ("010102", "乱堆乱放")
+    assert c.narrow("01", "门前杂物并非摊贩") == ("010102", "杂物")
+    assert c.narrow("01", "这事不属于路灯故障") is None
+    # said once denied and once plainly: said
+    assert c.narrow("01", "不是摊贩？就是摊贩") == ("010101", "摊贩")
+    # a missing thing is the complaint, not a denial
+    assert c.narrow("01", "这条路没有路灯") == ("010201", "路灯")
+
+
+def test_affirmed_reads_only_the_words_right_before_each_mention() -> None:
+    assert suggest.affirmed("停电", "不是停水，是停电")
+    assert not suggest.affirmed("停水", "不是停水，是停电")
+    assert suggest.affirmed("停水", "停水三天了，不是第一次")
+    assert not suggest.affirmed("燃气", "而非燃气")
+    assert not suggest.affirmed("燃气", "没有提到")

@@ -28,6 +28,8 @@ from gridgov.store.models import CatalogItem
 KEYWORD_CAP = 0.5
 FEW_PAIRS = 100  # a branch whose words start with more pairs looks them up by the text's pairs
 ROOT = ""  # the whole catalogue: a branch whose leaves are all the leaves
+# what, right before a catalogue word, says the message is not about it (``affirmed``)
+DENIALS = ("不是", "并非", "不属于", "不涉及", "而非")
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ class _Catalog:
             pairs = {pair for pair in index if pair in text}
         for pair in pairs:
             for leaf, word in index[pair]:
-                if len(word) == 2 or word in text:
+                if affirmed(word, text):
                     said.setdefault(leaf, []).append(word)
         if not said:
             return None
@@ -290,6 +292,18 @@ class Suggester:
             top=top,
             terms=[named[1] if named else catalog.names[best_code]],
         )
+
+
+def affirmed(word: str, text: str) -> bool:
+    """Whether ``text`` says ``word`` at least once other than right after a denial: in
+    "不是占道经营，是乱堆乱放" only 乱堆乱放 is said. A missing thing is not denied (没有路灯
+    is a complaint about street lights), so 没有 and 无 do not count."""
+    at = text.find(word)
+    while at >= 0:
+        if not text.endswith(DENIALS, max(0, at - 3), at):
+            return True
+        at = text.find(word, at + 1)
+    return False
 
 
 def keyword_list(keywords: str) -> list[str]:
