@@ -35,8 +35,10 @@ model: $(RUN_STAMP)
 	@echo "training the catalogue classifier on $(MESSAGES) (about a minute, once)"
 	$(BIN)/gridgov nlp train --input $(MESSAGES) --output $(MODEL)
 
+# One worker per core, each test file on one worker (its module fixtures built once); every
+# worker makes its own databases. PYTEST_ARGS="-n 0" runs them in this process.
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -32,6 +33,11 @@ from gridgov.store import migrate
 from gridgov.store.engine import Database
 
 from .factories import World, make_world
+
+# No time limit on a property's examples: a slow example on a busy machine (two test workers
+# and the database server on two cores) is not a failure; speed is measured in bench/.
+hypothesis_settings.register_profile("gridgov", deadline=None)
+hypothesis_settings.load_profile("gridgov")
 
 PG_URL = os.environ.get("GRIDGOV_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"]
