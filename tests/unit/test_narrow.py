@@ -80,3 +80,7 @@ def test_affirmed_reads_only_the_words_right_before_each_mention() -> None:
     assert suggest.affirmed("停水", "停水三天了，不是第一次")
     assert not suggest.affirmed("燃气", "而非燃气")
     assert not suggest.affirmed("燃气", "没有提到")
+    # a question about it, or agreement, is no denial (real messages: 是不是违章建筑)
+    assert suggest.affirmed("违章建筑", "请问小区是不是违章建筑")
+    assert suggest.affirmed("传销", "是不是是不是传销")
+    assert suggest.affirmed("直销", "这可不是直销吗")

@@ -297,10 +297,12 @@ class Suggester:
 def affirmed(word: str, text: str) -> bool:
     """Whether ``text`` says ``word`` at least once other than right after a denial: in
     "不是占道经营，是乱堆乱放" only 乱堆乱放 is said. A missing thing is not denied (没有路灯
-    is a complaint about street lights), so 没有 and 无 do not count."""
+    is a complaint about street lights), so 没有 and 无 do not count; nor does a question
+    (是不是传销 asks about 传销) or 可不是 (which agrees)."""
     at = text.find(word)
     while at >= 0:
-        if not text.endswith(DENIALS, max(0, at - 3), at):
+        head = text[max(0, at - 4) : at]
+        if not head.endswith(DENIALS) or head.endswith(("是不是", "可不是")):
             return True
         at = text.find(word, at + 1)
     return False
