@@ -15,9 +15,11 @@ from sqlalchemy import select
 
 from gridgov.api.app import create_app
 from gridgov.auth import credentials
+from gridgov.auth.actor import load_actor
 from gridgov.bootstrap import Platform
+from gridgov.cases import service as cases_service
 from gridgov.dispatch import rules as rules_db
-from gridgov.intake import service
+from gridgov.intake import decision, service
 from gridgov.kit.clock import utc_now
 from gridgov.store.models import Case, DeadLetter
 from gridgov.web import explain
@@ -213,6 +215,53 @@ def test_the_case_page_and_queue_speak_the_readers_language(
     assert done.status_code in (200, 303), done.text
     again = client.get("/console?lang=zh&channel=hotline").text
     assert _waits(again, cases["W3"].number) is None
+
+
+def test_the_queue_and_the_api_filter_by_what_each_case_waits_for(
+    client: TestClient, door: Platform, world: World
+) -> None:
+    """A dispatcher working through the probable duplicates, or the unplaced reports, lists
+    just those: each reason lists exactly the cases whose status column says it."""
+    from .helpers import auth
+
+    cases = _cases(door, world)
+    said = {
+        c.number: explain.waiting(c.triage, c.status, "zh") for c in cases.values() if c.triage
+    }
+    headers = auth(door, "dispatcher")
+    found_any = set()
+    for reason in decision.REASONS:
+        label = explain.WAITING[reason][0]
+        expected = {n for n, words in said.items() if label in words}
+        page = client.get(f"/console?lang=zh&waiting={reason}").text
+        listed = set(re.findall(r'data-number="([^"]+)"', page))
+        assert listed == expected, (reason, listed, expected)
+        assert f'<option value="{reason}" selected>{label}</option>' in page
+        api = client.get("/api/v1/cases", params={"waiting": reason}, headers=headers)
+        assert api.status_code == 200, api.text
+        assert {c["number"] for c in api.json()["items"]} == expected, reason
+        found_any |= {reason} if expected else set()
+    # the mixed batch leaves cases waiting for these reasons, at both statuses
+    assert {"duplicate", "unsure_item", "unsure_place", "dispatch"} <= found_any
+    # once a person has moved a case on, it waits for nothing
+    unsure = cases["W3"].number
+    with door.db.write() as session:
+        cases_service.act(
+            session,
+            number=unsure,
+            action="accept",
+            actor=load_actor(session, username="dispatcher"),
+            payload={"catalog_item": STANDARD},
+            now=utc_now(),
+            rules=door.rules,
+        )
+    page = client.get("/console?waiting=unsure_item").text
+    assert f'data-number="{unsure}"' not in page
+    # a reason that does not exist: the API says so; the queue shows everything
+    bad = client.get("/api/v1/cases", params={"waiting": "bored"}, headers=headers)
+    assert bad.status_code == 422
+    assert set(bad.json()) >= {"error", "detail"}
+    assert client.get("/console?waiting=bored").status_code == 200
 
 
 def _waits(page: str, number: str) -> str | None:

@@ -29,6 +29,7 @@ from gridgov.cases import attachments, repository, service
 from gridgov.cases import schemas as s
 from gridgov.cases.sla import Colour
 from gridgov.cases.workflow import Action, Status
+from gridgov.intake.decision import REASONS
 from gridgov.kit.clock import ensure_utc, utc_now
 from gridgov.kit.errors import ValidationFailed
 from gridgov.kit.pagination import PageParams
@@ -84,6 +85,17 @@ def list_cases(
             " visited, or merged into a case that has closed"
         ),
     ] = False,
+    waiting: Annotated[
+        str | None,
+        Query(
+            pattern=f"^({'|'.join(REASONS)})$",
+            description="Only cases automatic triage left to a person for this reason that"
+            " still wait where it left them: a reason of the dispatcher queue (unsure_item,"
+            " unsure_place, duplicate, auto_accept_off), an outcome (self_refused at"
+            " submitted; no_rule, dispatch_off, off_list at accepted) or a failed automatic"
+            " step (accept, dispatch)",
+        ),
+    ] = None,
     q: Annotated[str | None, Query(max_length=100, description="In number or title")] = None,
     created_from: datetime | None = None,
     created_to: datetime | None = None,
@@ -108,6 +120,7 @@ def list_cases(
             category=category,
             supervised=supervised,
             to_visit=to_visit,
+            waiting=waiting,
             text=q,
             created_from=ensure_utc(created_from) if created_from else None,
             created_to=ensure_utc(created_to) if created_to else None,

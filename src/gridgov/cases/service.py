@@ -23,7 +23,7 @@ from gridgov.catalog.calendar import WorkingCalendar
 from gridgov.catalog.service import calendar_for
 from gridgov.grids import repository as grids
 from gridgov.grids.coords import to_wgs84
-from gridgov.intake import pii
+from gridgov.intake import decision, pii
 from gridgov.kit.errors import Conflict, Forbidden, ValidationFailed
 from gridgov.kit.pagination import PageParams
 from gridgov.regions import repository as regions
@@ -38,6 +38,7 @@ from gridgov.store.models import (
     Unit,
     User,
 )
+from gridgov.store.types import json_array_has
 
 CREATE_ROLES = frozenset(
     {Role.agent, Role.dispatcher, Role.grid_worker, Role.leader, Role.citizen, Role.system}
@@ -466,6 +467,7 @@ class CaseQuery:
     category: str | None = None  # catalogue item code and everything below it
     supervised: bool | None = None
     to_visit: bool = False  # only those owing their reporter a return visit
+    waiting: str | None = None  # only those triage left to a person for this reason (REASONS)
     text: str | None = None  # in the number or the title
     created_from: datetime | None = None
     created_to: datetime | None = None
@@ -491,6 +493,8 @@ class CaseQuery:
             )
         if self.to_visit:
             found.append(owing_visit())
+        if self.waiting:
+            found.extend(waiting_for(self.waiting))
         if self.text:
             found.append(
                 Case.title.contains(self.text, autoescape=True)
@@ -501,6 +505,20 @@ class CaseQuery:
         if self.created_to is not None:
             found.append(Case.created_at < self.created_to)
         return found
+
+
+def waiting_for(reason: str) -> list[ColumnElement[bool]]:
+    """The cases triage left to a person for ``reason`` (``decision.REASONS``) that still wait
+    where it left them: what the queue's status column says (``web.explain.waiting``)."""
+    where = decision.waiting_for(reason)
+    failed = Case.triage[("failed", "action")].as_string()
+    found = [Case.status == where.status]
+    if where.failed:
+        return [*found, failed == where.failed]
+    found += [failed.is_(None), Case.triage[("outcome", "key")].as_string() == where.key]
+    if where.wait:
+        found.append(json_array_has(Case.triage, ("outcome", "waits"), where.wait))
+    return found
 
 
 def list_cases(

@@ -101,6 +101,40 @@ WAITS = {
 }
 
 
+# the outcomes that leave a case at each status for a person to move on
+LEFT_AT = {
+    "submitted": ("queue", "self_refused"),
+    "accepted": ("no_rule", "dispatch_off", "off_list"),
+}
+# why a case triage left to a person waits, by the key the queue filters on: a reason of the
+# ``queue`` outcome, an outcome that leaves the case where it is, or a step that failed
+QUEUE_WAITS = ("unsure_item", "unsure_place", "duplicate", "auto_accept_off")
+REASONS = (*QUEUE_WAITS, *(k for keys in LEFT_AT.values() for k in keys if k != "queue"),
+           "accept", "dispatch")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Where a case waiting for ``reason`` is (``REASONS``): at ``status``, with triage's
+    outcome ``key`` (and ``wait`` among its waits), or the automatic step ``failed``."""
+
+    status: str
+    key: str | None = None
+    wait: str | None = None
+    failed: str | None = None
+
+
+def waiting_for(reason: str) -> Waiting:
+    if reason in ("accept", "dispatch"):
+        return Waiting("submitted" if reason == "accept" else "accepted", failed=reason)
+    for status, keys in LEFT_AT.items():
+        if reason in keys:
+            return Waiting(status, key=reason)
+    if reason in QUEUE_WAITS:
+        return Waiting("submitted", key="queue", wait=reason)
+    raise ValueError(f"no such waiting reason {reason!r} (one of {', '.join(REASONS)})")
+
+
 def decide(facts: Facts, routed: Route | None, actor: Actor) -> tuple[Outcome, list[Step]]:
     """What happens next, and the workflow steps that do it."""
     if facts.answer:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Dialect
+from sqlalchemy import JSON, Boolean, DateTime, Dialect, literal
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -60,3 +60,33 @@ def _rarely(element: rarely, compiler: Any, **kw: Any) -> str:
 @compiles(rarely, "sqlite")
 def _rarely_sqlite(element: rarely, compiler: Any, **kw: Any) -> str:
     return f"unlikely({compiler.process(element.clauses, **kw)})"
+
+
+class json_array_has(FunctionElement[bool]):
+    """Whether the JSON array at ``path`` in a JSON column holds the string ``value``:
+    ``json_array_has(Case.triage, ("outcome", "waits"), "duplicate")``. False where there is
+    no such array."""
+
+    type = Boolean()
+    name = "json_array_has"
+    inherit_cache = True
+    _is_implicitly_boolean = True
+
+    def __init__(self, column: Any, path: tuple[str, ...], value: str) -> None:
+        # the path both ways, bound: PostgreSQL's text[] and SQLite's '$."a"."b"'
+        pg = "{" + ",".join(path) + "}"
+        sqlite = "$" + "".join(f'."{key}"' for key in path)
+        super().__init__(column, literal(pg), literal(sqlite), literal(value))
+
+
+@compiles(json_array_has, "postgresql")
+def _json_array_has_pg(element: json_array_has, compiler: Any, **kw: Any) -> str:
+    column, path, _, value = (compiler.process(c, **kw) for c in element.clauses)
+    held = f"({column} #> CAST({path} AS TEXT[])) @> jsonb_build_array(CAST({value} AS TEXT))"
+    return f"coalesce({held}, false)"
+
+
+@compiles(json_array_has, "sqlite")
+def _json_array_has_sqlite(element: json_array_has, compiler: Any, **kw: Any) -> str:
+    column, _, path, value = (compiler.process(c, **kw) for c in element.clauses)
+    return f"EXISTS (SELECT 1 FROM json_each({column}, {path}) WHERE json_each.value = {value})"

@@ -32,6 +32,7 @@ from gridgov.cases import schemas as s
 from gridgov.cases.workflow import Action
 from gridgov.dispatch import rules as rules_db
 from gridgov.intake import personal
+from gridgov.intake.decision import LEFT_AT, REASONS
 from gridgov.kit.clock import utc_now
 from gridgov.kit.errors import AppError, Unauthenticated
 from gridgov.kit.pagination import PageParams
@@ -229,7 +230,8 @@ def logout(request: Request, csrf: Annotated[str, Form(max_length=100)] = "") ->
 
 # ---- the queue ----------------------------------------------------------------------------
 QUEUE_FILTERS = (
-    "status", "colour", "channel", "category", "unit", "region", "supervised", "to_visit", "q",
+    "status", "colour", "channel", "category", "unit", "region", "waiting", "supervised",
+    "to_visit", "q",
 )  # fmt: skip
 # what a dispatcher or leader may do to many cases at once; each case is its own transaction
 BULK = (
@@ -296,6 +298,7 @@ def queue(request: Request) -> Response:
                     region=filters["region"] or None,
                     supervised=True if filters["supervised"] else None,
                     to_visit=bool(filters["to_visit"]),
+                    waiting=filters["waiting"] if filters["waiting"] in REASONS else None,
                     text=filters["q"] or None,
                 ),
             )
@@ -325,6 +328,7 @@ def queue(request: Request) -> Response:
             "unit_names": unit_names,
             "waits": waits,
             "statuses": list(i18n.STATUS),
+            "reasons": [(r, i18n.pick(explain.WAITING, r, _lang(request))) for r in REASONS],
             **choices,
             "bulk_actions": [a.value for a in BULK],
             "done": q.get("done", ""),
@@ -343,7 +347,7 @@ def queue(request: Request) -> Response:
 def _waits(session: Any, items: list[Any], lang: str) -> dict[str, str]:
     """Why each case on the page that triage left to a person waits (the queue's status
     column: 待受理 · 定位不确定), read from the triage it keeps."""
-    numbers = [c.number for c in items if c.status in explain.LEFT_AT]
+    numbers = [c.number for c in items if c.status in LEFT_AT]
     if not numbers:
         return {}
     rows = session.execute(

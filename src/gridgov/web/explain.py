@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gridgov.dispatch.routing import PLACEHOLDERS, Route
+from gridgov.intake.decision import LEFT_AT
 from gridgov.store.models import CatalogItem, Region, Unit
 from gridgov.web.i18n import LEVELS, pick
 
@@ -80,11 +81,6 @@ WAITING = {
     "off_list": ("单位不在派遣名单", "unit not on the list"),
     "accept": ("自动受理失败", "auto-accept failed"),
     "dispatch": ("自动派遣失败", "auto-dispatch failed"),
-}
-# the outcomes that leave a case at each status for a person to move on
-LEFT_AT = {
-    "submitted": {"queue", "self_refused"},
-    "accepted": {"no_rule", "dispatch_off", "off_list"},
 }
 
 

@@ -147,6 +147,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "due": ("应办结", "Due"),
     "supervised": ("督办", "Supervised"),
     "to_visit": ("待回访", "To call back"),
+    "waiting": ("待办原因", "Waiting for"),
     "preview": ("智能辅助受理", "What the door would do"),
     "preview_hint": (
         "输入诉求内容后，这里显示建议分类、定位、疑似重复工单和派往单位。",
