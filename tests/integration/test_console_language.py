@@ -225,9 +225,7 @@ def test_the_queue_and_the_api_filter_by_what_each_case_waits_for(
     from .helpers import auth
 
     cases = _cases(door, world)
-    said = {
-        c.number: explain.waiting(c.triage, c.status, "zh") for c in cases.values() if c.triage
-    }
+    said = {c.number: explain.waiting(c.triage, c.status, "zh") for c in cases.values() if c.triage}
     headers = auth(door, "dispatcher")
     found_any = set()
     for reason in decision.REASONS:
@@ -262,6 +260,47 @@ def test_the_queue_and_the_api_filter_by_what_each_case_waits_for(
     assert bad.status_code == 422
     assert set(bad.json()) >= {"error", "detail"}
     assert client.get("/console?waiting=bored").status_code == 200
+
+
+def test_a_dispatcher_merges_the_probable_duplicates_in_one_go(
+    client: TestClient, door: Platform, world: World
+) -> None:
+    """Listed by 疑似重复, ticked, merged: each into the case triage found it repeats, with the
+    reason given; a ticked case that repeats nothing is named, in Chinese, and left alone."""
+    from urllib.parse import parse_qs, urlparse
+
+    from .helpers import auth
+
+    cases = _cases(door, world)
+    dup, other = cases["W2"].number, cases["W3"].number
+    headers = auth(door, "dispatcher")
+    original = client.get(f"/api/v1/cases/{dup}", headers=headers).json()["probable_duplicate"]
+    assert original is not None
+    queue = client.get("/console?lang=zh&waiting=duplicate").text
+    assert "合并至各自的疑似原件" in queue  # the bulk action says where each goes
+    answer = client.post(
+        "/console/bulk?lang=zh",
+        data={
+            "csrf": re.search(r'name="csrf" value="([^"]+)"', queue).group(1),
+            "action": "merge_into",
+            "text": "同一摊点",
+            "numbers": [dup, other],
+        },
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    query = parse_qs(urlparse(answer.headers["location"]).query)
+    assert query["done"] == ["1"]
+    assert query["failed"] == [f"{other}: 没有可并入的疑似原件"]
+    merged = client.get(f"/api/v1/cases/{dup}", headers=headers).json()
+    assert merged["duplicate_of"] == original
+    assert client.get(f"/api/v1/cases/{other}", headers=headers).json()["duplicate_of"] is None
+    events = client.get(f"/api/v1/cases/{original}/events", headers=headers).json()
+    absorbed = [e for e in events if e["action"] == "absorb_duplicate"]
+    assert [e["payload"]["duplicate"] for e in absorbed] == [dup]
+    assert absorbed[0]["payload"]["reason"] == "同一摊点"
+    # it no longer waits: gone from the list it was merged from
+    assert f'data-number="{dup}"' not in client.get("/console?waiting=duplicate").text
 
 
 def _waits(page: str, number: str) -> str | None:

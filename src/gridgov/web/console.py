@@ -20,6 +20,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 from starlette.concurrency import run_in_threadpool
 
 from gridgov.api import deps
@@ -34,7 +35,7 @@ from gridgov.dispatch import rules as rules_db
 from gridgov.intake import personal
 from gridgov.intake.decision import LEFT_AT, REASONS
 from gridgov.kit.clock import utc_now
-from gridgov.kit.errors import AppError, Unauthenticated
+from gridgov.kit.errors import AppError, Unauthenticated, ValidationFailed
 from gridgov.kit.pagination import PageParams
 from gridgov.store.models import (
     Attachment,
@@ -240,6 +241,7 @@ BULK = (
     Action.instruct,
     Action.supervise,
     Action.comment,
+    Action.merge_into,  # each into its own probable original (triage's duplicate)
     Action.reject,
 )
 
@@ -377,20 +379,38 @@ async def bulk(request: Request) -> Response:
     values = {"text": text, "reason": text, "note": text, "level": form.get("level", "1")}
 
     def work() -> Response:
+        originals = _originals(p, visitor, numbers) if chosen == Action.merge_into else {}
+        lang = _lang(request)
         done, failed = [], []
         for number in numbers:
             try:
                 assert chosen is not None
-                apply_action(p, visitor, number, chosen, values, [])
+                if chosen == Action.merge_into and number not in originals:
+                    raise ValidationFailed("no probable duplicate to merge into")
+                into = {"into": originals[number]} if number in originals else {}
+                apply_action(p, visitor, number, chosen, {**values, **into}, [])
                 done.append(number)
             except AppError as exc:
-                failed.append(f"{number}: {exc.detail}")
+                failed.append(f"{number}: {problems.problem_words(exc.detail, lang)}")
         query = {"done": str(len(done))}
         if failed:
             query["failed"] = "; ".join(failed)[:1500]
         return RedirectResponse(f"/console?{urlencode(query)}", status_code=303)
 
     return await run_in_threadpool(work)
+
+
+def _originals(p: Platform, visitor: Visitor, numbers: list[str]) -> dict[str, str]:
+    """Each of the user's cases among ``numbers`` that triage flagged as a probable duplicate,
+    and the number of the case it is probably a duplicate of."""
+    original = aliased(Case)
+    with p.db.read() as session:
+        rows = session.execute(
+            select(Case.number, original.number)
+            .join(original, Case.probable_duplicate_id == original.id)
+            .where(Case.number.in_(numbers), service.visible_to(session, visitor.actor))
+        ).all()
+    return {number: into for number, into in rows}
 
 
 # ---- a case -------------------------------------------------------------------------------
