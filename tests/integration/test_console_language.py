@@ -303,6 +303,31 @@ def test_a_dispatcher_merges_the_probable_duplicates_in_one_go(
     assert f'data-number="{dup}"' not in client.get("/console?waiting=duplicate").text
 
 
+def test_a_bulk_acceptance_takes_triages_suggestion_for_a_case_with_no_category(
+    client: TestClient, door: Platform, world: World
+) -> None:
+    from .helpers import auth
+
+    cases = _cases(door, world)
+    unsure = cases["W9"]
+    suggested = unsure.triage["classification"]["item"]
+    assert suggested is not None and unsure.catalog_item_id is None
+    queue = client.get("/console?lang=zh&waiting=unsure_item").text
+    assert "受理（未定类别的按建议事项）" in queue
+    answer = client.post(
+        "/console/bulk",
+        data={
+            "csrf": re.search(r'name="csrf" value="([^"]+)"', queue).group(1),
+            "action": "accept",
+            "numbers": [unsure.number],
+        },
+        follow_redirects=False,
+    )
+    assert "done=1" in answer.headers["location"]
+    read = client.get(f"/api/v1/cases/{unsure.number}", headers=auth(door, "dispatcher")).json()
+    assert (read["status"], read["catalog_item"]) == ("accepted", suggested)
+
+
 def _waits(page: str, number: str) -> str | None:
     row = re.search(rf'data-number="{number}">(.*?)</tr>', page, re.S)
     assert row, number

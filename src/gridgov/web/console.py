@@ -379,16 +379,15 @@ async def bulk(request: Request) -> Response:
     values = {"text": text, "reason": text, "note": text, "level": form.get("level", "1")}
 
     def work() -> Response:
-        originals = _originals(p, visitor, numbers) if chosen == Action.merge_into else {}
+        assert chosen is not None
+        own = _per_case(p, visitor, numbers, chosen)
         lang = _lang(request)
         done, failed = [], []
         for number in numbers:
             try:
-                assert chosen is not None
-                if chosen == Action.merge_into and number not in originals:
+                if chosen == Action.merge_into and number not in own:
                     raise ValidationFailed("no probable duplicate to merge into")
-                into = {"into": originals[number]} if number in originals else {}
-                apply_action(p, visitor, number, chosen, {**values, **into}, [])
+                apply_action(p, visitor, number, chosen, {**values, **own.get(number, {})}, [])
                 done.append(number)
             except AppError as exc:
                 failed.append(f"{number}: {problems.problem_words(exc.detail, lang)}")
@@ -400,17 +399,32 @@ async def bulk(request: Request) -> Response:
     return await run_in_threadpool(work)
 
 
-def _originals(p: Platform, visitor: Visitor, numbers: list[str]) -> dict[str, str]:
-    """Each of the user's cases among ``numbers`` that triage flagged as a probable duplicate,
-    and the number of the case it is probably a duplicate of."""
-    original = aliased(Case)
+def _per_case(
+    p: Platform, visitor: Visitor, numbers: list[str], action: Action
+) -> dict[str, dict[str, str]]:
+    """What a bulk action takes from each of the user's ticked cases: a merge, the case
+    triage found it probably repeats; an acceptance, the item triage suggested for a case with
+    none (as the case page's accept form is preset)."""
+    if action not in (Action.merge_into, Action.accept):
+        return {}
     with p.db.read() as session:
-        rows = session.execute(
-            select(Case.number, original.number)
-            .join(original, Case.probable_duplicate_id == original.id)
-            .where(Case.number.in_(numbers), service.visible_to(session, visitor.actor))
+        if action == Action.merge_into:
+            original = aliased(Case)
+            rows = session.execute(
+                select(Case.number, original.number)
+                .join(original, Case.probable_duplicate_id == original.id)
+                .where(Case.number.in_(numbers), service.visible_to(session, visitor.actor))
+            ).all()
+            return {number: {"into": into} for number, into in rows}
+        unset = session.execute(
+            select(Case.number, Case.triage).where(
+                Case.number.in_(numbers),
+                Case.catalog_item_id.is_(None),
+                service.visible_to(session, visitor.actor),
+            )
         ).all()
-    return {number: into for number, into in rows}
+    found = {n: ((triage or {}).get("classification") or {}).get("item") for n, triage in unset}
+    return {number: {"catalog_item": item} for number, item in found.items() if item}
 
 
 # ---- a case -------------------------------------------------------------------------------

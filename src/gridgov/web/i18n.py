@@ -188,7 +188,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "bulk_apply": ("对勾选案件执行", "Apply to ticked cases"),
     "bulk_done": ("已完成", "Done"),
     "bulk_failed": ("未执行", "Not done"),
-    "bulk_merge": ("合并至各自的疑似原件", "Merge each into its probable original"),
+    "bulk_accept": ("受理（未定类别的按建议事项）", "Accept (an unset category as suggested)"),
+    "bulk_merge_into": ("合并至各自的疑似原件", "Merge each into its probable original"),
     "checkins": ("网格员打卡（24小时）", "Grid worker check-ins (24 h)"),
     # dead letters: records the door refused
     "dead_letters": ("退件", "Dead letters"),
