@@ -311,7 +311,8 @@ def test_a_bulk_acceptance_takes_triages_suggestion_for_a_case_with_no_category(
     cases = _cases(door, world)
     unsure = cases["W9"]
     suggested = unsure.triage["classification"]["item"]
-    assert suggested is not None and unsure.catalog_item_id is None
+    assert suggested is not None
+    assert unsure.catalog_item_id is None
     queue = client.get("/console?lang=zh&waiting=unsure_item").text
     assert "受理（未定类别的按建议事项）" in queue
     answer = client.post(
