@@ -125,14 +125,14 @@ class Waiting:
 
 
 def waiting_for(reason: str) -> Waiting:
+    if reason not in REASONS:
+        raise ValueError(f"no such waiting reason {reason!r} (one of {', '.join(REASONS)})")
     if reason in ("accept", "dispatch"):
         return Waiting("submitted" if reason == "accept" else "accepted", failed=reason)
     for status, keys in LEFT_AT.items():
         if reason in keys:
             return Waiting(status, key=reason)
-    if reason in QUEUE_WAITS:
-        return Waiting("submitted", key="queue", wait=reason)
-    raise ValueError(f"no such waiting reason {reason!r} (one of {', '.join(REASONS)})")
+    return Waiting("submitted", key="queue", wait=reason)  # one of QUEUE_WAITS
 
 
 def decide(facts: Facts, routed: Route | None, actor: Actor) -> tuple[Outcome, list[Step]]:
