@@ -228,9 +228,12 @@ def test_the_queue_and_the_api_filter_by_what_each_case_waits_for(
     said = {c.number: explain.waiting(c.triage, c.status, "zh") for c in cases.values() if c.triage}
     headers = auth(door, "dispatcher")
     found_any = set()
+    # the queue counts what waits for each reason above its filters, each count a link
+    counts = dict(re.findall(r'data-waiting="(\w+)">(\d+)<', client.get("/console").text))
     for reason in decision.REASONS:
         label = explain.WAITING[reason][0]
         expected = {n for n, words in said.items() if label in words}
+        assert counts.get(reason) == (str(len(expected)) if expected else None), reason
         page = client.get(f"/console?lang=zh&waiting={reason}").text
         listed = set(re.findall(r'data-number="([^"]+)"', page))
         assert listed == expected, (reason, listed, expected)

@@ -8,7 +8,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import case as when
 from sqlalchemy.orm import Session, aliased
 
 from gridgov.audit.chain import GENESIS
@@ -519,6 +520,19 @@ def waiting_for(reason: str) -> list[ColumnElement[bool]]:
     if where.wait:
         found.append(json_array_has(Case.triage, ("outcome", "waits"), where.wait))
     return found
+
+
+def waiting_counts(session: Session, *, actor: Actor) -> dict[str, int]:
+    """How many of the actor's cases wait for a person for each reason (``waiting_for``), in
+    one query; reasons no case waits for are left out."""
+    sums = [
+        func.coalesce(func.sum(when((and_(*waiting_for(reason)), 1), else_=0)), 0)
+        for reason in decision.REASONS
+    ]
+    row = session.execute(
+        select(*sums).where(Case.status.in_(list(decision.LEFT_AT)), visible_to(session, actor))
+    ).one()
+    return {r: int(n) for r, n in zip(decision.REASONS, row, strict=True) if n}
 
 
 def list_cases(

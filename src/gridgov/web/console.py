@@ -314,6 +314,7 @@ def queue(request: Request) -> Response:
                 .group_by(Case.sla_colour)
             ).all()
         )
+        waiting = service.waiting_counts(session, actor=visitor.actor)
         choices = _choices(session, visitor.actor)
         unit_names = explain.names_of(session, {c.lead_unit for c in result.items if c.lead_unit})
         waits = _waits(session, result.items, _lang(request))
@@ -331,6 +332,7 @@ def queue(request: Request) -> Response:
             "waits": waits,
             "statuses": list(i18n.STATUS),
             "reasons": [(r, i18n.pick(explain.WAITING, r, _lang(request))) for r in REASONS],
+            "waiting": waiting,
             **choices,
             "bulk_actions": [a.value for a in BULK],
             "done": q.get("done", ""),
