@@ -7,6 +7,7 @@ taken by the system actor.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,8 +110,10 @@ LEFT_AT = {
 # why a case triage left to a person waits, by the key the queue filters on: a reason of the
 # ``queue`` outcome, an outcome that leaves the case where it is, or a step that failed
 QUEUE_WAITS = ("unsure_item", "unsure_place", "duplicate", "auto_accept_off")
+# an automatic step that failed, and the status it left the case at
+FAILED_AT = {"accept": "submitted", "dispatch": "accepted"}
 REASONS = (*QUEUE_WAITS, *(k for keys in LEFT_AT.values() for k in keys if k != "queue"),
-           "accept", "dispatch")  # fmt: skip
+           *FAILED_AT)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -127,12 +130,29 @@ class Waiting:
 def waiting_for(reason: str) -> Waiting:
     if reason not in REASONS:
         raise ValueError(f"no such waiting reason {reason!r} (one of {', '.join(REASONS)})")
-    if reason in ("accept", "dispatch"):
-        return Waiting("submitted" if reason == "accept" else "accepted", failed=reason)
+    if reason in FAILED_AT:
+        return Waiting(FAILED_AT[reason], failed=reason)
     for status, keys in LEFT_AT.items():
         if reason in keys:
             return Waiting(status, key=reason)
     return Waiting("submitted", key="queue", wait=reason)  # one of QUEUE_WAITS
+
+
+def waits_of(triage: Mapping[str, Any] | None, status: str) -> list[str]:
+    """The reasons (``REASONS``) a case at ``status`` still waits for, read from the triage it
+    keeps: none once triage moved it on, or a person has since. ``waiting_for`` is the same
+    as a query's conditions."""
+    outcome = (triage or {}).get("outcome")
+    if not isinstance(outcome, dict):
+        return []
+    failed = (triage or {}).get("failed")
+    if isinstance(failed, dict):
+        step = str(failed.get("action"))
+        return [step] if FAILED_AT.get(step) == status else []
+    key = outcome.get("key")
+    if key not in LEFT_AT.get(status, ()):
+        return []
+    return [str(w) for w in outcome.get("waits") or ()] if key == "queue" else [str(key)]
 
 
 def decide(facts: Facts, routed: Route | None, actor: Actor) -> tuple[Outcome, list[Step]]:

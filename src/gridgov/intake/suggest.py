@@ -119,11 +119,7 @@ class _Catalog:
 
     def chain(self, code: str | None) -> list[str]:
         """``code`` and its ancestors, up to its first-level item."""
-        chain = []
-        while code is not None:
-            chain.append(code)
-            code = self.parent.get(code)
-        return chain
+        return lineage(code, self.parent)
 
 
 class Suggester:
@@ -198,13 +194,10 @@ class Suggester:
         code_of = {r.id: r.code for r in rows}
         names = {r.code: r.name for r in rows}
         parent = {r.code: code_of.get(r.parent_id) if r.parent_id else None for r in rows}
-        paths: dict[str, str] = {}
-        for r in rows:
-            chain, code = [], r.code
-            while code is not None:
-                chain.append(names[code])
-                code = parent.get(code)
-            paths[r.code] = SEPARATOR.join(reversed(chain))
+        paths = {
+            r.code: SEPARATOR.join(names[c] for c in reversed(lineage(r.code, parent)))
+            for r in rows
+        }
         name_count: dict[str, int] = {}
         for name in names.values():
             name_count[name] = name_count.get(name, 0) + 1
@@ -308,6 +301,15 @@ def affirmed(word: str, text: str) -> bool:
     return False
 
 
+def lineage(code: str | None, parent: Mapping[str, str | None]) -> list[str]:
+    """``code`` and its ancestors by ``parent``, up to its first-level item (empty for None)."""
+    found = []
+    while code is not None:
+        found.append(code)
+        code = parent.get(code)
+    return found
+
+
 def keyword_list(keywords: str) -> list[str]:
     """An item's comma-separated keywords (full-width commas too), trimmed, without empty
     entries or repeats."""
@@ -325,11 +327,8 @@ def words_under(
         # a word several leaves share (市容环境, the name of their branch) narrows only to
         # the branch they share (``narrow``)
         for word in dict.fromkeys(w for w in words if len(w) >= 2):
-            branches, ancestor = [ROOT], parent.get(code)  # ROOT: the search without a model
-            while ancestor is not None:
-                branches.append(ancestor)
-                ancestor = parent.get(ancestor)
-            for branch in branches:
+            # ROOT: the search without a model
+            for branch in (ROOT, *lineage(parent.get(code), parent)):
                 under.setdefault(branch, {}).setdefault(word[:2], []).append((code, word))
     return under
 

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gridgov.dispatch.routing import PLACEHOLDERS, Route
-from gridgov.intake.decision import LEFT_AT
+from gridgov.intake.decision import waits_of
 from gridgov.store.models import CatalogItem, Region, Unit
 from gridgov.web.i18n import LEVELS, pick
 
@@ -85,25 +85,10 @@ WAITING = {
 
 
 def waiting(triage: Mapping[str, Any] | None, status: str, lang: str) -> list[str]:
-    """Why a case still at the status triage left it waits for a person (empty when triage
-    moved it on, or a person has since)."""
-    outcome = (triage or {}).get("outcome")
-    if not isinstance(outcome, dict):
-        return []
-    failed = (triage or {}).get("failed")
-    if isinstance(failed, dict):
-        step = str(failed.get("action"))
-        keys = (
-            [step] if (step, status) in {("accept", "submitted"), ("dispatch", "accepted")} else []
-        )
-    elif outcome.get("key") not in LEFT_AT.get(status, ()):
-        keys = []
-    elif outcome.get("key") == "queue":
-        keys = [str(w) for w in outcome.get("waits") or ()]
-    else:
-        keys = [str(outcome.get("key"))]
+    """Why a case still at the status triage left it waits for a person, in a word or two
+    (empty when triage moved it on, or a person has since)."""
     index = 0 if lang == "zh" else 1
-    return [WAITING[k][index] if k in WAITING else k for k in keys]
+    return [WAITING[k][index] if k in WAITING else k for k in waits_of(triage, status)]
 
 
 def codes(triage: Mapping[str, Any] | None) -> set[str]:
