@@ -114,6 +114,23 @@ def test_trained_model_predicts_unseen_messages_with_top3_and_reasons(
     assert any("噪" in t or "施工" in t for t in p.terms)
 
 
+def test_driving_ngrams_read_as_the_stretch_of_text_they_cover(model: classify.Model) -> None:
+    text = "新沂河漂浮大量生活垃圾，最低工资标准"
+    assert classify.joined(["生活垃", "活垃圾"], text) == ["生活垃圾"]
+    # a chain, in any order of strength: the stretch sits where the strongest piece was
+    assert classify.joined(["资标准", "河漂", "最低工", "工资标", "低工资"], text) == [
+        "最低工资标准",
+        "河漂",
+    ]
+    # one shared character is not enough, and a stretch the text does not hold is no stretch
+    assert classify.joined(["人民路", "路灯"], "人民路灯") == ["人民路", "路灯"]
+    assert classify.joined(["生活垃", "活垃圾"], "生活垃，活垃圾") == ["生活垃", "活垃圾"]
+
+    p = model.predict_one("和平小区夜间施工噪音扰民")
+    assert any(len(t) > 3 for t in p.terms)  # longer than any one n-gram of the model
+    assert all(t in "和平小区夜间施工噪音扰民" for t in p.terms)
+
+
 def test_an_uncertain_leaf_backs_off_to_its_parent(model: classify.Model) -> None:
     # between two leaves of one parent, in equal measure: neither leaf is sure, the parent is
     # (the synthetic corpus is so clean that its fitted temperature is extreme: soften it)
