@@ -352,6 +352,35 @@ def test_bad_mapping_and_missing_columns_are_refused_up_front(
         )
 
 
+def test_an_export_without_titles_gets_them_from_the_subject_and_never_half_an_id(
+    platform: Platform, world: World, tmp_path: Path
+) -> None:
+    """Titles made from the text skip a letter's courtesies, and are cut from the masked
+    text: an ID number across the cut used to leave its first digits readable."""
+    mapping = {
+        **MAPPING,
+        "columns": {k: v for k, v in MAPPING["columns"].items() if k != "title"},
+    }
+    letter = "尊敬的领导：您好！感谢您百忙之中查看。小区门口垃圾堆积很多天了，没人清理。"
+    id_across = (
+        "小区门口垃圾堆积很多天了没人清理气味很大影响居民生活联系人身份证11010519491231002X请处理"
+    )
+    rows = [
+        ["1", "A001", "", "2020/1/6 12:09:38", letter, "城乡建设"],
+        ["2", "A002", "", "2020/1/6 12:10:38", id_across, "城乡建设"],
+    ]
+    report = run_import(platform, write_csv(tmp_path / "x.csv", rows), dry=False, mapping=mapping)
+    assert report.imported == 2
+    with platform.db.read() as session:
+        got = session.execute(select(Case.external_id, Case.title, Case.description)).all()
+    cases = {ext: (title, text) for ext, title, text in got}
+    assert cases["1"][0] == "小区门口垃圾堆积很多天了，没人清理"
+    # as masked everywhere: the region part of the number and its last four, no more
+    title, text = cases["2"]
+    assert title == text[:40]
+    assert title.endswith("身份证110105**")
+
+
 @pytest.mark.skipif(not (RAW / "labeled_sample_raw.csv").exists(), reason="../shared/data absent")
 def test_the_real_raw_export_imports_with_the_example_mapping(
     platform: Platform, world: World

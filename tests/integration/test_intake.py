@@ -185,6 +185,12 @@ def test_every_channel_makes_one_case_that_records_its_channel(
         assert case.region_code == VILLAGE_A
 
 
+def test_a_letter_without_a_title_is_listed_by_its_subject(door: Platform, world: World) -> None:
+    text = f"尊敬的李书记：您好！我是幸福里小区的业主，电话{PHONE}。小区门口的路灯坏了一个月。"
+    number, _, _ = receive(door, world, "web", {"text": text, "region_code": VILLAGE_A})
+    assert read(door, number).title == "我是幸福里小区的业主，电话138****5678"
+
+
 def test_retrying_the_same_record_three_times_gives_one_case(door: Platform, world: World) -> None:
     record = {"client_id": "phone-7-0001", "text": "河道漂浮垃圾", "lon": LON, "lat": LAT}
     numbers = {receive(door, world, "grid_app", record, user="grid_worker")[0] for _ in range(3)}

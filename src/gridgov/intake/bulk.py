@@ -51,6 +51,7 @@ from gridgov.cases import repository as cases_repo
 from gridgov.cases.schemas import Channel
 from gridgov.intake import deadletters, pii
 from gridgov.intake.suggest import Suggester
+from gridgov.intake.titles import title_from
 from gridgov.kit.errors import ValidationFailed
 from gridgov.kit.gc import collector_paused
 from gridgov.kit.tables import read_table
@@ -340,8 +341,8 @@ def _values(
         raise ValueError("the text is empty")
     if len(text) > 8000:
         raise ValueError(f"the text has {len(text)} characters (at most 8000)")
-    title = get("title") or text[:40]
     masked_text, found_text = pii.mask_text(text)
+    title = get("title") or title_from(masked_text)  # cut from the masked text: no half IDs
     masked_title, found_title = pii.mask_text(title)
     received = get("received_at")
     if "received_at" in col:
@@ -372,8 +373,9 @@ def _values(
         ext = get("external_id") or None
         if ext and len(ext) > 100:
             raise ValueError("external id longer than 100 characters")
-    else:  # an export without ids: a message is known by its time and words
-        ext = content_id(created_at, title, text)
+    else:  # an export without ids: a message is known by its time and words (and its title
+        # as earlier versions took it when the export has none, so that their imports are known)
+        ext = content_id(created_at, get("title") or text[:40], text)
     protected = {}
     if found_text:
         protected["description"] = text

@@ -37,6 +37,7 @@ from gridgov.intake import channels, deadletters, duplicates, pii
 from gridgov.intake.decision import Facts, Outcome, Step, decide
 from gridgov.intake.locate import Placed, locate, place_words
 from gridgov.intake.suggest import Classification, Suggester
+from gridgov.intake.titles import title_from
 from gridgov.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from gridgov.nlp import similar
 from gridgov.regions import repository as regions
@@ -477,13 +478,6 @@ def case_fields(
         "reporter_name": draft.reporter_name,
         "reporter_phone": draft.reporter_phone,
     }
-
-
-def title_from(text: str) -> str:
-    for stop in "。！？!?\n":
-        if stop in text[:60]:
-            return text[: text.index(stop)].strip()[:60]
-    return text.strip()[:40]
 
 
 def centre_for(
