@@ -213,6 +213,14 @@ def test_the_new_case_form_tells_the_agent_what_the_call_would_do_as_it_is_typed
     assert "将自动派遣至 县城管局（320724-cgj）" in why
     assert "已自动" not in why
     assert 'data-preview="duplicate"' not in told.text
+    # what the queue will list it as, and what personal data will be kept apart
+    assert 'data-preview="title">人民路菜场门口流动摊贩占道经营，行人走机动车道<' in told.text
+    assert 'data-preview="personal"' not in told.text  # a callback number is a field's own
+    with_id = {**call, "text": f"{call['text']}，我的身份证号11010519491231002X"}
+    told_id = console.post("/console/new/preview", data=with_id).text
+    personal = re.search(r'data-preview="personal">(.*?)</dd>', told_id).group(1)
+    assert personal.startswith("身份证号 · 单独保存")
+    assert "11010519491231002X" not in told_id
     refused = console.post("/console/new/preview", data={**call, "catalog_item": "999999"})
     assert 'data-preview="refused"' in refused.text
     assert "999999" in refused.text

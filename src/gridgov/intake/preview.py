@@ -20,7 +20,7 @@ from gridgov.auth.actor import Actor
 from gridgov.cases import service as cases
 from gridgov.intake import service
 from gridgov.kit.errors import NotFound, ValidationFailed
-from gridgov.store.models import Case, CaseDeadline, Unit
+from gridgov.store.models import Case, CaseDeadline, CaseProtected, Unit
 
 
 def preview(
@@ -62,6 +62,11 @@ def preview(
             "on_file": None,
             "status": case.status,
             "title": case.title,
+            # what personal data was found, to be kept apart and shown masked
+            "personal_data": session.scalar(
+                select(CaseProtected.kinds).where(CaseProtected.case_id == case.id)
+            )
+            or [],
             "region_code": case.region_code,
             "grid_code": case.grid_code,
             "catalog_item": found.get("item"),
