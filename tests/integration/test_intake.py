@@ -861,6 +861,53 @@ def test_an_address_the_registry_cannot_place_still_lands_in_the_town_it_names(
     assert placed["灌南县堆沟港镇人民路8号"][2] == "matched 灌南县堆沟港镇人民路8号"
 
 
+def test_a_door_number_between_two_on_the_registry_is_placed_between_them(
+    door: Platform, world: World
+) -> None:
+    """The registry has 2号 and 6号 of 新安镇人民路, both in GRID, and 10号 outside it: a caller
+    at 4号 is placed between 2号 and 6号, in GRID, where the nearest entry alone (another
+    number) was too unsure; 8号, between two grids, waits for a person with the guess."""
+    import numpy as np
+
+    from gridgov.addresses import service as addresses
+    from gridgov.kit.clock import utc_now
+    from gridgov.web import explain
+
+    with door.db.write() as session:
+        addresses.add_many(
+            session,
+            texts=["灌南县新安镇人民路2号", "灌南县新安镇人民路6号", "灌南县新安镇人民路10号"],
+            lon=np.array([LON - 0.004, LON + 0.004, LON + 0.012]),  # GRID spans LON ± 0.01
+            lat=np.array([LAT, LAT, LAT]),
+            crs="wgs84",
+            county_code=COUNTY,
+            now=utc_now(),
+        )
+
+    def call(address: str) -> Any:
+        return read(
+            door, receive(door, world, "hotline", {"text": "路灯不亮", "address": address})[0]
+        )
+
+    case = call("新安镇人民路4号")
+    placed = case.triage["location"]
+    assert (case.grid_code, case.region_code) == (GRID, VILLAGE_A)
+    assert (case.lon, case.lat) == (pytest.approx(LON), pytest.approx(LAT))
+    assert placed["between"] == ["灌南县新安镇人民路2号", "灌南县新安镇人民路6号"]
+    assert placed["confidence"] == 0.9
+    words = explain.triage_words(case.triage, "zh", {})
+    assert "门牌号介于地址库「灌南县新安镇人民路2号」与「灌南县新安镇人民路6号」之间" in words
+
+    unsure = call("新安镇人民路8号")  # 6号 in GRID, 10号 in none: the point between is in GRID
+    assert (unsure.grid_code, unsure.status) == (None, "submitted")
+    assert unsure.triage["location"]["guess"] == GRID
+    assert f"按门牌推算或在网格 {GRID}" in explain.triage_words(unsure.triage, "zh", {})
+
+    beyond = call("新安镇人民路12号")  # past the last number on the registry: no guess
+    assert beyond.grid_code is None
+    assert "between" not in beyond.triage["location"]
+
+
 def test_uncertain_cases_wait_for_a_dispatcher_with_the_reason(
     door: Platform, world: World
 ) -> None:

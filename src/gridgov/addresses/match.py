@@ -106,6 +106,7 @@ class Registry:
     numbers: dict[str, npt.NDArray[np.int64]]  # kind → each entry's number, -1 where none
     admins: list[str]  # distinct
     admin_of: npt.NDArray[np.intp]
+    street_ids: dict[str, int]  # each distinct street's place in ``streets``
 
     @classmethod
     def build(cls, parsed: Sequence[Parsed]) -> Registry:
@@ -129,6 +130,7 @@ class Registry:
             numbers,
             list(admin_ids),
             admin_of,
+            street_ids,
         )
 
 
@@ -197,3 +199,48 @@ def best_in(query: str, registry: Registry, *, top: int = 5, cutoff: float = 60)
     scores = np.array([round(x, 4) for x in base.tolist()])
     order = np.lexsort((idx, -scores))[:top]
     return [Match(int(idx[i]), float(scores[i])) for i in order if scores[i] > 0]
+
+
+GAP = 20  # door numbers further apart than this are not interpolated between
+
+
+@dataclass(frozen=True)
+class Between:
+    """Two registry entries either side of a door number the registry does not hold."""
+
+    lower: int  # entries (indexes into the registry)
+    upper: int
+    fraction: float  # how far from ``lower`` towards ``upper`` the number lies
+
+
+def between(query: Parsed, registry: Registry, *, gap: int = GAP) -> Between | None:
+    """The nearest door numbers below and above the query's on the same street, on the same
+    side of it (Chinese streets number one side odd, the other even), in the same lane and
+    town, at most ``gap`` apart; None where the registry holds the number itself, where the
+    street is not on it, or where the query names no town and the street runs through more
+    than one."""
+    door, street = query.numbers.get("号"), registry.street_ids.get(query.street)
+    if door is None or street is None:
+        return None
+    n = int(door)
+    idx = registry.members[street]
+    lane = int(query.numbers.get("弄", -1))
+    towns = np.array([not _other_town(query.admin, a) for a in registry.admins])
+    here = towns[registry.admin_of[idx]] & (registry.numbers["弄"][idx] == lane)
+    idx = idx[here]
+    have = registry.numbers["号"][idx]
+    if (have == n).any():
+        return None  # the number is there: that is a match for best_in, not a guess
+    if not query.admin and len(set(registry.admin_of[idx].tolist())) > 1:
+        return None  # which town's stretch of the street, the caller did not say
+    keep = (have >= 0) & (have % 2 == n % 2)
+    idx, have = idx[keep], have[keep]
+    below, above = have < n, have > n
+    if not below.any() or not above.any():
+        return None  # beyond the street's known ends: no guessing
+    lower = int(idx[below][np.argmax(have[below])])
+    upper = int(idx[above][np.argmin(have[above])])
+    a, b = int(registry.numbers["号"][lower]), int(registry.numbers["号"][upper])
+    if b - a > gap or registry.admin_of[lower] != registry.admin_of[upper]:
+        return None
+    return Between(lower, upper, (n - a) / (b - a))

@@ -12,9 +12,10 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gridgov.addresses.match import Registry, best_in, normalise, parse
+from gridgov.addresses.match import Registry, best_in, between, normalise, parse
 from gridgov.grids import service as grids
 from gridgov.grids.coords import Crs, to_wgs84
+from gridgov.grids.repository import comprehensive_at
 from gridgov.kit.errors import ValidationFailed
 from gridgov.store.models import StandardAddress
 
@@ -22,6 +23,23 @@ from gridgov.store.models import StandardAddress
 @dataclass(frozen=True)
 class Candidate:
     address: str
+    grid_code: str | None
+    lon: float
+    lat: float
+    score: float
+
+
+# how sure a door number placed between two registry neighbours is: both neighbours in one
+# grid put it there almost surely (a grid is a block of streets); in two grids, the point
+# between them is a fair guess that a person should confirm
+BETWEEN_ONE_GRID = 0.9
+BETWEEN_TWO_GRIDS = 0.6
+
+
+@dataclass(frozen=True)
+class Interpolated:
+    lower: str  # the registry's addresses either side
+    upper: str
     grid_code: str | None
     lon: float
     lat: float
@@ -145,3 +163,21 @@ def match(
     registry = _registry(session, county_code)
     found = best_in(text, registry.parsed, top=top)
     return [Candidate(*registry.rows[m.index], m.score) for m in found]
+
+
+def interpolate(session: Session, *, text: str, county_code: str | None) -> Interpolated | None:
+    """A door number the registry lacks, placed between its nearest neighbours on the same
+    side of the same street (:func:`match.between`), as geocoders interpolate house
+    numbers; None where there are no such neighbours."""
+    registry = _registry(session, county_code)
+    found = between(parse(text), registry.parsed)
+    if found is None:
+        return None
+    lower, upper = registry.rows[found.lower], registry.rows[found.upper]
+    f = found.fraction
+    lon = round(lower[2] + (upper[2] - lower[2]) * f, 7)
+    lat = round(lower[3] + (upper[3] - lower[3]) * f, 7)
+    if lower[1] is not None and lower[1] == upper[1]:
+        return Interpolated(lower[0], upper[0], lower[1], lon, lat, BETWEEN_ONE_GRID)
+    grid = comprehensive_at(session, lon=lon, lat=lat)
+    return Interpolated(lower[0], upper[0], grid, lon, lat, BETWEEN_TWO_GRIDS)

@@ -30,6 +30,8 @@ class Placed:
     note: str = ""
     matched: str | None = None  # the registry's address the words matched, however well
     town: str | None = None  # the town the address names, where the registry could not place it
+    between: tuple[str, str] | None = None  # the registry's door numbers either side
+    guess: str | None = None  # the grid between them, where that is too unsure to take
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -40,6 +42,8 @@ class Placed:
             "note": self.note,
             "matched": self.matched,
             "town": self.town,
+            **({"between": list(self.between)} if self.between else {}),
+            **({"guess": self.guess} if self.guess else {}),
         }
 
 
@@ -93,7 +97,25 @@ def locate(
                     f"matched {best.address}",
                     best.address,
                 )
+            # a door number the registry lacks, between two it has on the same street
+            guess = addresses.interpolate(session, text=draft.address, county_code=county)
+            if guess and guess.grid_code and guess.score >= max(threshold, confidence):
+                region = session.scalar(
+                    select(Grid.region_code).where(Grid.code == guess.grid_code)
+                )
+                return Placed(
+                    region or fallback,
+                    guess.lon,
+                    guess.lat,
+                    guess.grid_code,
+                    "address",
+                    guess.score,
+                    f"between {guess.lower} and {guess.upper}",
+                    between=(guess.lower, guess.upper),
+                )
             note = f"uncertain match {best.address}: a person should place it{in_town}"
+            if guess and guess.grid_code:
+                note += f"; perhaps grid {guess.grid_code}, between {guess.lower} and {guess.upper}"
             return Placed(
                 named[0] if named else fallback,
                 None,
@@ -104,6 +126,8 @@ def locate(
                 note,
                 best.address,
                 named[0] if named else None,
+                (guess.lower, guess.upper) if guess and guess.grid_code else None,
+                guess.grid_code if guess else None,
             )
         if named:
             note = f"no such address on the registry: a person should place it{in_town}"

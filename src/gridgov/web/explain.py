@@ -195,10 +195,16 @@ def _place(p: Mapping[str, Any], names: Mapping[str, str]) -> str:
     if source == "grid":
         return f"网格 {grid}（渠道指定）"
     if source == "address":
+        lower, upper = p.get("between") or (None, None)
+        if grid and lower:
+            return f"门牌号介于地址库「{lower}」与「{upper}」之间，推定网格 {grid}（{sure}）"
         if grid:
             return f"地址库匹配「{matched}」，网格 {grid}（{sure}）"
+        guess = ""
+        if lower:
+            guess = f"；按门牌推算或在网格 {p['guess']}（介于「{lower}」与「{upper}」）"
         if matched:
-            return f"地址匹配不确定（最接近「{matched}」，{sure}），需人工定位{town}"
+            return f"地址匹配不确定（最接近「{matched}」，{sure}），需人工定位{town}{guess}"
         return f"地址库中无此地址，需人工定位{town}"
     if source == "region":
         return f"仅有区划{region}，无坐标和地址（{sure}）"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gridgov.addresses.match import best, normalise, parse
+from gridgov.addresses.match import Registry, best, between, normalise, parse
 
 
 @pytest.mark.parametrize(
@@ -99,3 +99,54 @@ def test_the_array_matcher_ranks_and_scores_as_scoring_each_entry_does() -> None
         )
         expected = [(i, -s) for s, i in expected[:5] if -s > 0]
         assert [(m.index, m.score) for m in best(query, registry)] == expected, query
+
+
+STREET = Registry.build(
+    [
+        parse(a)
+        for a in [
+            "灌南县新安镇人民路2号",  # 0
+            "灌南县新安镇人民路6号",  # 1
+            "灌南县新安镇人民路3号",  # 2
+            "灌南县新安镇人民路9号",  # 3
+            "灌南县新安镇人民路40号",  # 4
+            "灌南县汤沟镇人民路4号",  # 5: another town's 4号
+            "灌南县新安镇人民路100弄2号",  # 6
+            "灌南县新安镇人民路100弄10号",  # 7
+        ]
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("query", "lower", "upper", "fraction"),
+    [
+        ("新安镇人民路4号", 0, 1, 0.5),  # another town's 4号 is another place
+        ("新安镇人民路5号", 2, 3, 1 / 3),  # odd numbers on the odd side
+        ("新安镇人民路8号", 1, 4, None),  # 6号 to 40号: too long a stretch to guess
+        ("新安镇人民路50号", 4, None, None),  # past the street's last known number
+        ("新安镇人民路6号", 1, None, None),  # on the registry: a match, not a guess
+        ("新安镇人民路100弄6号", 6, 7, 0.5),  # within its lane, not the street's 2号 and 6号
+        ("新安镇和平路4号", None, None, None),  # a street the registry does not have
+        ("新安镇人民路", None, None, None),  # no door number
+    ],
+)
+def test_a_door_number_the_registry_lacks_lies_between_its_neighbours(
+    query: str, lower: int | None, upper: int | None, fraction: float | None
+) -> None:
+    got = between(parse(query), STREET)
+    if fraction is None:
+        assert got is None
+    else:
+        assert got is not None
+        assert (got.lower, got.upper) == (lower, upper)
+        assert got.fraction == pytest.approx(fraction)
+
+
+def test_without_a_town_a_street_through_two_towns_is_not_guessed_on() -> None:
+    # only 新安镇's odd side is on the registry, but 5号 may be on 汤沟镇's
+    assert between(parse("人民路5号"), STREET) is None
+    assert between(parse("新安镇人民路5号"), STREET) is not None
+    two = Registry.build([parse(a) for a in ["新安镇人民路2号", "汤沟镇人民路6号"]])
+    assert between(parse("人民路4号"), two) is None
+    assert between(parse("新安镇人民路4号"), two) is None  # 汤沟镇's 6号 is not a neighbour
