@@ -160,16 +160,34 @@ def match(
     """Registry addresses most likely meant by a free-text address, with scores 0–1."""
     if not normalise(text):
         raise ValidationFailed("the address is empty")
+    return _matched(_registry(session, county_code), text, top)
+
+
+def _matched(registry: _Registry, text: str, top: int) -> list[Candidate]:
+    return [
+        Candidate(*registry.rows[m.index], m.score) for m in best_in(text, registry.parsed, top=top)
+    ]
+
+
+def place(
+    session: Session, *, text: str, county_code: str | None, sure: float
+) -> tuple[Candidate | None, Interpolated | None]:
+    """The registry address most likely meant, and, where it is less than ``sure``, the door
+    number placed between its neighbours (:func:`_between`), from one read of the registry."""
+    if not normalise(text):
+        raise ValidationFailed("the address is empty")
     registry = _registry(session, county_code)
-    found = best_in(text, registry.parsed, top=top)
-    return [Candidate(*registry.rows[m.index], m.score) for m in found]
+    found = _matched(registry, text, 1)
+    best = found[0] if found else None
+    if best is not None and best.score >= sure:
+        return best, None
+    return best, _between(session, registry, text)
 
 
-def interpolate(session: Session, *, text: str, county_code: str | None) -> Interpolated | None:
+def _between(session: Session, registry: _Registry, text: str) -> Interpolated | None:
     """A door number the registry lacks, placed between its nearest neighbours on the same
     side of the same street (:func:`match.between`), as geocoders interpolate house
     numbers; None where there are no such neighbours."""
-    registry = _registry(session, county_code)
     found = between(parse(text), registry.parsed)
     if found is None:
         return None

@@ -77,13 +77,14 @@ def locate(
         raise ValidationFailed("no place: give coordinates, a grid, a region or a centre")
     if draft.address:
         county = fallback[:6]
-        found = addresses.match(session, text=draft.address, county_code=county, top=1)
+        best, guess = addresses.place(
+            session, text=draft.address, county_code=county, sure=threshold
+        )
         # a town the caller named narrows an address the registry cannot place (a region the
         # channel gave is as narrow or narrower)
         named = None if draft.region_code else _town_named(session, draft.address, county)
         in_town = f"; in {named[1]} as the address says" if named else ""
-        if found:
-            best = found[0]
+        if best:
             confidence = round(best.score / 100 if best.score > 1 else best.score, 3)
             if confidence >= threshold and best.grid_code:
                 region = session.scalar(select(Grid.region_code).where(Grid.code == best.grid_code))
@@ -98,7 +99,6 @@ def locate(
                     best.address,
                 )
             # a door number the registry lacks, between two it has on the same street
-            guess = addresses.interpolate(session, text=draft.address, county_code=county)
             if guess and guess.grid_code and guess.score >= max(threshold, confidence):
                 region = session.scalar(
                     select(Grid.region_code).where(Grid.code == guess.grid_code)
