@@ -656,3 +656,96 @@ def test_a_grid_worker_cannot_verify_a_case_that_is_not_theirs(
     forced = console.post(f"/console/m/verify/{d.number}", data={"csrf": token, "verdict": "pass"})
     assert forced.status_code == 404
     assert d.read().status == "submitted"
+
+
+def test_a_dispatcher_places_a_case_intake_could_not_in_a_grid_of_the_centres_area(
+    console: TestClient, platform: Platform, world: World
+) -> None:
+    """Intake guessed the grid of a door number between two on the registry but was too
+    unsure to take it: the accept form is preset with the guess, and accepting places the
+    case there; a grid outside the owning centre's area is refused and changes nothing."""
+    import numpy as np
+    import shapely
+
+    from gridgov.addresses import service as addresses
+    from gridgov.grids import repository as grids
+
+    from ..factories import COUNTY, TOWN_A, TOWN_B
+    from .test_intake import GRID, LAT, LON, add_grid_and_rules
+
+    elsewhere = f"{TOWN_B}001001"
+    with platform.db.write() as session:
+        add_grid_and_rules(session)
+        grids.upsert(
+            session,
+            code=elsewhere,
+            kind="comprehensive",
+            name="堆沟港网格",
+            region_code=TOWN_B,
+            county_code=COUNTY,
+            shape=shapely.box(LON + 0.1, LAT, LON + 0.12, LAT + 0.02),
+            subject=None,
+            parent_code=None,
+            source_crs="wgs84",
+            now=NOW,
+        )
+        addresses.add_many(
+            session,
+            texts=["灌南县新安镇人民路6号", "灌南县新安镇人民路10号"],
+            lon=np.array([LON + 0.004, LON + 0.012]),  # in GRID, and in no grid
+            lat=np.array([LAT, LAT]),
+            crs="wgs84",
+            county_code=COUNTY,
+            now=utc_now(),
+        )
+    town_case = Driver(platform, world, region_code=TOWN_A, center=TOWN_A, lon=None, lat=None)
+    with platform.db.write() as session:
+        from gridgov.intake import service as intake
+
+        told = intake.receive(
+            session,
+            channel="hotline",
+            payload={"text": "路灯不亮很久了", "address": "新安镇人民路8号"},
+            actor=world.actor(session, "agent"),
+            now=NOW,
+            rules=platform.rules,
+            triage=platform.triage,
+        )
+        guessed = told.case.number
+    sign_in(console, "dispatcher")
+    page = console.get(f"/console/cases/{guessed}").text
+    assert f'id="accept-grid_code" name="grid_code" value="{GRID}"' in page
+    assert (
+        f"建议网格：{GRID}（门牌号介于「灌南县新安镇人民路6号」与「灌南县新安镇人民路10号」" in page
+    )
+    assert '<datalist id="dl-grid_code">' in page
+    accepted = console.post(
+        f"/console/cases/{guessed}/actions/accept",
+        data={"csrf": csrf(page), "catalog_item": STANDARD, "grid_code": GRID},
+    )
+    assert accepted.status_code == 200
+    assert f"定位网格: {GRID}" in accepted.text  # on the timeline
+    with platform.db.read() as session:
+        placed = session.scalar(select(Case).where(Case.number == guessed))
+        assert (placed.status, placed.grid_code, placed.region_code) == (
+            "accepted",
+            GRID,
+            VILLAGE_A,
+        )
+
+    sign_in(console, "town_dispatcher")  # 新安镇's centre holds this one: 堆沟港's grid is not its
+    page = console.get(f"/console/cases/{town_case.number}").text
+    refused = console.post(
+        f"/console/cases/{town_case.number}/actions/accept",
+        data={"csrf": csrf(page), "grid_code": elsewhere},
+    )
+    assert refused.status_code == 422
+    assert f"网格 {elsewhere} 不在本中心辖区内" in refused.text
+    unknown = console.post(
+        f"/console/cases/{town_case.number}/actions/accept",
+        data={"csrf": csrf(page), "grid_code": f"{VILLAGE_A}999"},
+    )
+    assert unknown.status_code == 422
+    assert f"没有网格 {VILLAGE_A}999" in unknown.text
+    assert town_case.read().status == "submitted"
+    assert town_case.read().grid_code is None

@@ -33,6 +33,7 @@ from gridgov.store.models import (
     CaseCenter,
     CatalogItem,
     Center,
+    Grid,
     SlaPolicy,
     Unit,
     User,
@@ -88,6 +89,22 @@ def _set_item(ctx: Context, code: str | None) -> None:
     ctx.case.priority = item.priority if ctx.case.priority == "normal" else ctx.case.priority
 
 
+def _set_grid(ctx: Context, code: str | None) -> None:
+    """A dispatcher places a case intake could not: in a grid of the owning centre's area
+    (its region follows the grid's)."""
+    if code is None or code == ctx.case.grid_code:
+        return
+    grid = ctx.session.scalar(select(Grid).where(Grid.code == code))
+    if grid is None:
+        raise ValidationFailed(f"no grid {code!r}")
+    area = ctx.session.scalar(select(Center.region_code).where(Center.id == ctx.case.center_id))
+    if area and not grid.region_code.startswith(area):
+        raise ValidationFailed(f"grid {code} lies outside this centre's area")
+    if ctx.case.grid_code:
+        ctx.extra["grid_was"] = ctx.case.grid_code
+    ctx.case.grid_code, ctx.case.region_code = code, grid.region_code
+
+
 def _release_units(ctx: Context) -> None:
     for assignment in repository.active_assignments(ctx.session, case_id=ctx.case.id):
         assignment.released_at = ctx.now
@@ -97,6 +114,7 @@ def _release_units(ctx: Context) -> None:
 def accept(ctx: Context) -> None:
     data: s.AcceptInput = ctx.data
     _set_item(ctx, data.catalog_item)
+    _set_grid(ctx, data.grid_code)
     if data.priority is not None:
         ctx.case.priority = data.priority.value
     ctx.case.accepted_at = ctx.now
@@ -192,6 +210,7 @@ NO_POLICY = "the catalogue item has no SLA policy; an admin must set one"
 def dispatch(ctx: Context) -> None:
     data: s.DispatchInput = ctx.data
     _set_item(ctx, data.catalog_item)
+    _set_grid(ctx, data.grid_code)
     if ctx.case.catalog_item_id is None:
         raise ValidationFailed("choose a catalogue item before dispatching (it sets the limits)")
     if ctx.policy() is None:

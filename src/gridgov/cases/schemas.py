@@ -42,6 +42,8 @@ class Satisfaction(StrEnum):
 
 Text = Annotated[str, Field(min_length=2, max_length=4000)]
 ShortNote = Annotated[str | None, Field(default=None, max_length=2000)]
+GridCode = Annotated[str | None, Field(pattern=r"^\d{15}(\d{2})?$")]
+PLACE = "The grid the case lies in, where intake could not place it (in the owning centre's area)."
 
 
 class _In(BaseModel):
@@ -59,7 +61,7 @@ class CaseCreate(_In):
     lon: Annotated[float | None, Field(ge=-180, le=180)] = None
     lat: Annotated[float | None, Field(ge=-90, le=90)] = None
     crs: Crs = Field(Crs.wgs84, description="System of lon/lat: wgs84, gcj02 (Amap) or bd09")
-    grid_code: Annotated[str | None, Field(pattern=r"^\d{15}(\d{2})?$")] = None
+    grid_code: GridCode = None
     catalog_item: str | None = None
     priority: Priority = Priority.normal
     reporter_name: Annotated[str | None, Field(max_length=100)] = None
@@ -82,6 +84,7 @@ class NoteInput(_In):
 class AcceptInput(NoteInput):
     catalog_item: str | None = None
     priority: Priority | None = None
+    grid_code: GridCode = Field(None, description=PLACE)
 
 
 class ReasonInput(_In):
@@ -106,6 +109,7 @@ class DispatchInput(NoteInput):
     lead_unit: str
     assisting_units: list[str] = Field(default_factory=list, max_length=20)
     catalog_item: str | None = None
+    grid_code: GridCode = Field(None, description=PLACE)
 
 
 class ExtensionInput(_In):

@@ -33,12 +33,11 @@ from gridgov.store.models import (
     Unit,
     User,
 )
-from gridgov.web import explain
+from gridgov.web import explain, presets
 from gridgov.web.console import (
     Visitor,
     _lang,
     _page,
-    _pickers,
     _platform,
     _to_login,
     _visitor,
@@ -216,7 +215,7 @@ def _rule_pickers(session: Any) -> dict[str, list[tuple[str, str]]]:
     ).all()
     units = session.execute(select(Unit.code, Unit.name).order_by(Unit.code)).all()
     return {
-        "items": _pickers(session, {"catalog_item"}, None)["catalog_item"],
+        "items": presets.pickers(session, {"catalog_item"}, None)["catalog_item"],
         "regions": [(c, f"{n} {c}") for c, n in areas],
         "units": [(c, n) for c, n in units],
     }

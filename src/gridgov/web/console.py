@@ -31,7 +31,6 @@ from gridgov.bootstrap import Platform
 from gridgov.cases import attachments, service
 from gridgov.cases import schemas as s
 from gridgov.cases.workflow import Action
-from gridgov.dispatch import rules as rules_db
 from gridgov.intake import personal
 from gridgov.intake.decision import LEFT_AT, REASONS
 from gridgov.kit.clock import utc_now
@@ -41,11 +40,10 @@ from gridgov.store.models import (
     Attachment,
     Case,
     CatalogItem,
-    Center,
     Region,
     Unit,
 )
-from gridgov.web import explain, forms, i18n, problems
+from gridgov.web import explain, forms, i18n, presets, problems
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -430,61 +428,6 @@ def _per_case(
 
 
 # ---- a case -------------------------------------------------------------------------------
-def _suggestion(session: Any, case: Case, item: str | None, lang: str) -> dict[str, str]:
-    """What the routing rules propose for the dispatch form, with their reason."""
-    if item is None:
-        return {}
-    center = session.get(Center, case.center_id)
-    found = rules_db.route_for(
-        session, item=item, region_code=case.region_code, center_level=center.level
-    )
-    if found is None:
-        return {}
-    return {
-        "lead_unit": found.lead_unit,
-        "assisting_units": ", ".join(found.assisting),
-        "_why": found.explain() if lang == "en" else explain.route_words(session, found),
-    }
-
-
-def _item_suggestion(
-    triage: dict[str, Any] | None, item: str | None, names: dict[str, str], lang: str
-) -> dict[str, str]:
-    """The accept form's item, when the case has none: what triage suggested, and why
-    (``names``: the page's, which hold the triage's codes)."""
-    found = (triage or {}).get("classification") or {}
-    code = found.get("item")
-    if item is not None or not code:
-        return {}
-    name = names.get(code, "")
-    sure = float(found.get("confidence") or 0)
-    terms = list(found.get("terms") or ())[:3]
-    if lang == "en":
-        basis = f" ({', '.join(terms)})" if terms else ""
-        return {"catalog_item": code, "_why": f"suggested: {code} {name} {sure:.2f}{basis}"}
-    basis = f"（依据：{'、'.join(terms)}）" if terms else ""
-    return {"catalog_item": code, "_why": f"建议事项：{code} {name}，置信度 {sure:.2f}{basis}"}
-
-
-def _pickers(session: Any, fields: set[str], center_id: int | None) -> dict[str, Any]:
-    """Choices offered beside the free-text fields that name a catalogue item or a unit
-    (a datalist: typing the code still works): the active items, the centre's units."""
-    found: dict[str, Any] = {}
-    if "catalog_item" in fields:
-        items = session.execute(
-            select(CatalogItem.code, CatalogItem.name)
-            .where(CatalogItem.active.is_(True))
-            .order_by(CatalogItem.code)
-        ).all()
-        found["catalog_item"] = [(c, f"{c} {n}") for c, n in items]
-    if fields & {"lead_unit", "assisting_units"} and center_id is not None:
-        units = session.execute(
-            select(Unit.code, Unit.name).where(Unit.center_id == center_id).order_by(Unit.code)
-        ).all()
-        found.update({f: [(c, n) for c, n in units] for f in ("lead_unit", "assisting_units")})
-    return found
-
-
 def _case_context(request: Request, visitor: Visitor, number: str) -> dict[str, Any]:
     p = _platform(request)
     with p.db.read() as session:
@@ -502,9 +445,14 @@ def _case_context(request: Request, visitor: Visitor, number: str) -> dict[str, 
         names = explain.names_of(
             session, explain.codes(view.triage) | {view.catalog_item or "", view.lead_unit or ""}
         )
+        place = presets.grid(view.triage, view.grid_code, _lang(request))
         defaults = {
-            Action.accept: _item_suggestion(view.triage, view.catalog_item, names, _lang(request)),
-            Action.dispatch: _suggestion(session, case, view.catalog_item, _lang(request))
+            Action.accept: presets.joined(
+                presets.item(view.triage, view.catalog_item, names, _lang(request)), place
+            ),
+            Action.dispatch: presets.joined(
+                presets.route(session, case, view.catalog_item, _lang(request)), place
+            )
             if Action.dispatch in allowed
             else {},
             # the case intake flagged: merging it is one click
@@ -518,7 +466,7 @@ def _case_context(request: Request, visitor: Visitor, number: str) -> dict[str, 
         }
         fields = {a: forms.form_fields(s.ACTION_INPUTS[a]) for a in allowed}
         named = {f.name for specs in fields.values() for f in specs}
-        pickers = _pickers(session, named, case.center_id)
+        pickers = presets.pickers(session, named, case.center_id, unplaced=case.grid_code is None)
     return {
         "visitor": visitor,
         "case": view,

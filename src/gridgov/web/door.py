@@ -16,12 +16,11 @@ from gridgov.intake import channels, deadletters, preview
 from gridgov.intake import service as intake
 from gridgov.kit.clock import utc_now
 from gridgov.kit.errors import AppError, ValidationFailed
-from gridgov.web import explain, forms
+from gridgov.web import explain, forms, presets
 from gridgov.web.console import (
     Visitor,
     _lang,
     _page,
-    _pickers,
     _platform,
     _posted,
     _to_login,
@@ -153,7 +152,7 @@ def _new_context(
         key=lambda f: NEW_CASE_ORDER.index(f.name) if f.name in NEW_CASE_ORDER else 99,
     )
     with _platform(request).db.read() as session:
-        pickers = _pickers(session, {f.name for f in fields}, visitor.actor.center_id)
+        pickers = presets.pickers(session, {f.name for f in fields}, visitor.actor.center_id)
     return {
         "visitor": visitor,
         "fields": fields,

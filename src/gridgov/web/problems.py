@@ -47,6 +47,10 @@ WHOLE: list[tuple[re.Pattern[str], Say]] = [
     (re.compile(r"no region with code '([^']*)'"), lambda m: f"没有编码为 {m[1]} 的区划"),
     (re.compile(r"no grid (?:with code )?'?([^' ]+)'?"), lambda m: f"没有网格 {m[1]}"),
     (
+        re.compile(r"grid (\S+) lies outside this centre's area"),
+        lambda m: f"网格 {m[1]} 不在本中心辖区内",
+    ),
+    (
         re.compile(r"no catalogue item (?:with code )?'([^']*)'"),
         lambda m: f"事项目录中没有 {m[1]}",
     ),
