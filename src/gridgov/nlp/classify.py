@@ -39,7 +39,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.sparse import csr_matrix, hstack
 
-from gridgov.nlp.features import MAX_N, IntArray, Vectorizer, normalise
+from gridgov.nlp.features import MAX_N, IntArray, Vectorizer
 
 FORMAT = 1  # a flat model; a branched one is written as format 2
 BRANCHED_FORMAT = 2
@@ -294,7 +294,7 @@ class Model:
         best = np.argsort(-contrib)[: k * 3]
         best = best[contrib[best] > 0]
         found = [t for t in map(self._term, cols[best].tolist()) if len(t) > 1]
-        found = joined(list(dict.fromkeys(found)), normalise(text))
+        found = joined(list(dict.fromkeys(found)), text)
         # a longer n-gram says more than its own pieces: keep "放杂物", drop "杂物"
         kept = [t for t in found if not any(t != u and t in u for u in found)]
         return list(dict.fromkeys(kept))[:k]
@@ -398,10 +398,13 @@ def joined(terms: list[str], text: str, overlap: int = 2) -> list[str]:
     """Driving n-grams that overlap in the text read as the stretch they cover: "生活垃" and
     "活垃圾" as "生活垃圾", "最低工" "低工资" "工资标" "资标准" as "最低工资标准". Two terms
     join where one ends with at least ``overlap`` characters the other starts with and the
-    joined stretch is in the (normalised) text; the stretch takes the place of the stronger
-    of them. Joining on one shared character made more odd stretches than words on the real
-    messages ("教师"+"师工" → "教师工"), so two it is."""
+    joined stretch is in the text as written (normalising a message to look for it cost three
+    times the joining: a stretch across a space or a full-width letter stays in pieces); the
+    stretch takes the place of the stronger of them. Joining on one shared character made more
+    odd stretches than words on the real messages ("教师"+"师工" → "教师工"), so two it is."""
     out = list(terms)
+    if not {t[-overlap:] for t in out if len(t) > overlap} & {t[:overlap] for t in out}:
+        return out  # nothing ends where another begins: the common case, and quick
     joining = True
     while joining:
         joining = False
