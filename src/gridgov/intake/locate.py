@@ -99,23 +99,22 @@ def locate(
                     best.address,
                 )
             # a door number the registry lacks, between two it has on the same street
-            if guess and guess.grid_code and guess.score >= max(threshold, confidence):
-                region = session.scalar(
-                    select(Grid.region_code).where(Grid.code == guess.grid_code)
-                )
+            hint = guess if guess and guess.grid_code else None
+            if hint and hint.score >= max(threshold, confidence):
+                region = session.scalar(select(Grid.region_code).where(Grid.code == hint.grid_code))
                 return Placed(
                     region or fallback,
-                    guess.lon,
-                    guess.lat,
-                    guess.grid_code,
+                    hint.lon,
+                    hint.lat,
+                    hint.grid_code,
                     "address",
-                    guess.score,
-                    f"between {guess.lower} and {guess.upper}",
-                    between=(guess.lower, guess.upper),
+                    hint.score,
+                    f"between {hint.lower} and {hint.upper}",
+                    between=(hint.lower, hint.upper),
                 )
             note = f"uncertain match {best.address}: a person should place it{in_town}"
-            if guess and guess.grid_code:
-                note += f"; perhaps grid {guess.grid_code}, between {guess.lower} and {guess.upper}"
+            if hint:
+                note += f"; perhaps grid {hint.grid_code}, between {hint.lower} and {hint.upper}"
             return Placed(
                 named[0] if named else fallback,
                 None,
@@ -126,8 +125,8 @@ def locate(
                 note,
                 best.address,
                 named[0] if named else None,
-                (guess.lower, guess.upper) if guess and guess.grid_code else None,
-                guess.grid_code if guess else None,
+                between=(hint.lower, hint.upper) if hint else None,
+                guess=hint.grid_code if hint else None,
             )
         if named:
             note = f"no such address on the registry: a person should place it{in_town}"
