@@ -41,7 +41,7 @@ def title_from(text: str) -> str:
     end = _SENTENCE_END.search(head)
     sentence = (head[: end.start()] if end else head).strip(_EDGE)
     if len(sentence) <= SHORT:
-        return sentence or text.strip()[:LONGEST]
+        return sentence or text[:LONGEST]
     title = ""
     for clause in _CLAUSE.finditer(sentence):
         if len(title) >= BRIEF and len(title) + len(clause.group().rstrip(_EDGE)) > SHORT:
