@@ -87,31 +87,13 @@ def locate(
         if best:
             confidence = round(best.score / 100 if best.score > 1 else best.score, 3)
             if confidence >= threshold and best.grid_code:
-                region = session.scalar(select(Grid.region_code).where(Grid.code == best.grid_code))
-                return Placed(
-                    region or fallback,
-                    best.lon,
-                    best.lat,
-                    best.grid_code,
-                    "address",
-                    confidence,
-                    f"matched {best.address}",
-                    best.address,
-                )
+                matched = f"matched {best.address}"
+                return _by_address(session, fallback, best, confidence, matched, best.address)
             # a door number the registry lacks, between two it has on the same street
             hint = guess if guess and guess.grid_code else None
             if hint and hint.score >= max(threshold, confidence):
-                region = session.scalar(select(Grid.region_code).where(Grid.code == hint.grid_code))
-                return Placed(
-                    region or fallback,
-                    hint.lon,
-                    hint.lat,
-                    hint.grid_code,
-                    "address",
-                    hint.score,
-                    f"between {hint.lower} and {hint.upper}",
-                    between=(hint.lower, hint.upper),
-                )
+                why, between = f"between {hint.lower} and {hint.upper}", (hint.lower, hint.upper)
+                return _by_address(session, fallback, hint, hint.score, why, between=between)
             note = f"uncertain match {best.address}: a person should place it{in_town}"
             if hint:
                 note += f"; perhaps grid {hint.grid_code}, between {hint.lower} and {hint.upper}"
@@ -134,6 +116,30 @@ def locate(
     if draft.region_code:
         return Placed(draft.region_code, None, None, None, "region", 0.6, "no point or address")
     return Placed(fallback, None, None, None, "centre", 0.0, "no place given")
+
+
+def _by_address(
+    session: Session,
+    fallback: str,
+    at: addresses.Candidate | addresses.Interpolated,
+    confidence: float,
+    note: str,
+    matched: str | None = None,
+    between: tuple[str, str] | None = None,
+) -> Placed:
+    """Placed by its address in the grid of ``at`` (and that grid's region)."""
+    region = session.scalar(select(Grid.region_code).where(Grid.code == at.grid_code))
+    return Placed(
+        region or fallback,
+        at.lon,
+        at.lat,
+        at.grid_code,
+        "address",
+        confidence,
+        note,
+        matched,
+        between=between,
+    )
 
 
 _TOWN = re.compile(r"([^省市县区镇乡]{1,8}?(?:镇|乡|街道))")
