@@ -214,7 +214,16 @@ def test_the_new_case_form_tells_the_agent_what_the_call_would_do_as_it_is_typed
     assert "已自动" not in why
     assert 'data-preview="duplicate"' not in told.text
     # what the queue will list it as, and what personal data will be kept apart
-    assert 'data-preview="title">人民路菜场门口流动摊贩占道经营，行人走机动车道<' in told.text
+    assert (
+        'data-preview="title">人民路菜场门口流动摊贩占道经营，行人走机动车道 <button' in told.text
+    )
+    # the title the door makes, one click from the title field for the agent to edit
+    assert 'data-fill="new-title" data-value="人民路菜场门口流动摊贩占道经营，行人走机动车道"' in (
+        told.text
+    )
+    titled = console.post("/console/new/preview", data={**call, "title": "菜场门口占道"}).text
+    assert 'data-preview="title">菜场门口占道<' in titled
+    assert 'data-fill="new-title"' not in titled
     assert 'data-preview="personal"' not in told.text  # a callback number is a field's own
     with_id = {**call, "text": f"{call['text']}，我的身份证号11010519491231002X"}
     told_id = console.post("/console/new/preview", data=with_id).text

@@ -203,7 +203,8 @@ async def new_case_preview(request: Request) -> Response:
                 why = explain.triage_words(record, _lang(request), names, would=True)
         except AppError as exc:
             error = exc.detail
-        shown = {"told": told, "error": error, "why": why, "names": names}
+        made_title = not payload.get("title")  # the title the door would make: the agent's to edit
+        shown = {"told": told, "error": error, "why": why, "names": names, "made_title": made_title}
         return _page(request, "new_preview.html", shown)
 
     return await run_in_threadpool(work)

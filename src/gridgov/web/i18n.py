@@ -162,6 +162,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "preview_place": ("定位", "Place"),
     "preview_outcome": ("登记后", "Once registered"),
     "preview_title": ("列表标题", "Listed as"),
+    "preview_use_title": ("填入标题栏修改", "Edit it in the title field"),
     "preview_personal": ("个人信息", "Personal data"),
     "preview_masked": ("单独保存，列表和导出中脱敏显示", "kept apart, masked in lists and exports"),
     "pii_phone": ("电话号码", "phone number"),
