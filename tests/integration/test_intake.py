@@ -895,6 +895,10 @@ def test_a_door_number_between_two_on_the_registry_is_placed_between_them(
     assert (case.lon, case.lat) == (pytest.approx(LON), pytest.approx(LAT))
     assert placed["between"] == ["灌南县新安镇人民路2号", "灌南县新安镇人民路6号"]
     assert placed["confidence"] == 0.9
+    assert (
+        f"grid {GRID} by address 0.90 (between 灌南县新安镇人民路2号 and"
+        in case.triage["explanation"]
+    )
     words = explain.triage_words(case.triage, "zh", {})
     assert "门牌号介于地址库「灌南县新安镇人民路2号」与「灌南县新安镇人民路6号」之间" in words
 

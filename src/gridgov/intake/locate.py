@@ -160,7 +160,8 @@ def _town_named(session: Session, address: str, county: str) -> tuple[str, str] 
 
 def place_words(placed: Placed) -> str:
     if placed.grid_code:
-        return f"grid {placed.grid_code} by {placed.source} {placed.confidence:.2f}"
+        how = f" ({placed.note})" if placed.between else ""  # a door number between two
+        return f"grid {placed.grid_code} by {placed.source} {placed.confidence:.2f}{how}"
     return f"region {placed.region_code} by {placed.source} {placed.confidence:.2f}" + (
         f" ({placed.note})" if placed.note else ""
     )
