@@ -31,13 +31,13 @@ def route(session: Any, case: Case, item: str | None, lang: str) -> dict[str, st
 
 
 def item(
-    triage: dict[str, Any] | None, item: str | None, names: dict[str, str], lang: str
+    triage: dict[str, Any] | None, current: str | None, names: dict[str, str], lang: str
 ) -> dict[str, str]:
     """The accept form's item, when the case has none: what triage suggested, and why
     (``names``: the page's, which hold the triage's codes)."""
     found = (triage or {}).get("classification") or {}
     code = found.get("item")
-    if item is not None or not code:
+    if current is not None or not code:
         return {}
     name = names.get(code, "")
     sure = float(found.get("confidence") or 0)
@@ -49,12 +49,12 @@ def item(
     return {"catalog_item": code, "_why": f"建议事项：{code} {name}，置信度 {sure:.2f}{basis}"}
 
 
-def grid(triage: dict[str, Any] | None, grid: str | None, lang: str) -> dict[str, str]:
+def grid(triage: dict[str, Any] | None, current: str | None, lang: str) -> dict[str, str]:
     """The grid intake guessed for a case it could not place (a door number between two on
     the registry, in two grids), for the dispatcher to confirm."""
     found = (triage or {}).get("location") or {}
     guess, (lower, upper) = found.get("guess"), found.get("between") or (None, None)
-    if grid is not None or not guess:
+    if current is not None or not guess:
         return {}
     if lang == "en":
         return {"grid_code": guess, "_why": f"grid {guess}: between {lower} and {upper}"}
