@@ -233,17 +233,23 @@ STREETS = (
 def _addresses(
     spec: CountySpec, towns: list[Area], grids: list[GridShape], rng: np.random.Generator
 ) -> list[Address]:
-    """A few standard addresses in every comprehensive grid: street + house number."""
+    """A few standard addresses in every comprehensive grid: a stretch of one street, its
+    door numbers one after another on one side (as a block of a real street is numbered), the
+    street's numbering carried on from grid to grid within the town."""
     town_names = {t.code: t.name for t in towns}
     out: list[Address] = []
     numbers: dict[tuple[str, str], int] = {}
     for g in grids:
         if g.kind is not Kind.comprehensive or spec.addresses_per_grid <= 0:
             continue
+        street = None
         for x, y in _points_inside(g.geometry, spec.addresses_per_grid, rng).tolist():
             town = g.region_code[:9]
-            street = STREETS[int(rng.integers(len(STREETS)))]
-            n = numbers.get((town, street), 0) + int(rng.integers(1, 5))
+            drawn = STREETS[int(rng.integers(len(STREETS)))]  # one a point, as always drawn
+            street = street or drawn
+            step = int(rng.integers(1, 5))
+            last = numbers.get((town, street))
+            n = step if last is None else last + 2 * step  # the street's first sets its side
             numbers[(town, street)] = n
             text = f"{spec.county_name}{town_names.get(town, '')}{street}{n}号"
             out.append(Address(text, round(x, 7), round(y, 7), g.code))
