@@ -733,7 +733,12 @@ def test_a_dispatcher_places_a_case_intake_could_not_in_a_grid_of_the_centres_ar
         data={"csrf": csrf(page), "catalog_item": STANDARD, "grid_code": GRID},
     )
     assert accepted.status_code == 200
-    assert f"定位网格: {GRID}" in accepted.text  # on the timeline
+    assert f"定位网格: {GRID}" in accepted.text  # on the timeline, as the accept's
+    placed_at_once = Driver(
+        platform, world, region_code=VILLAGE_A, grid_code=GRID, lon=None, lat=None
+    )
+    page = console.get(f"/console/cases/{placed_at_once.number}").text
+    assert "定位网格:" not in page  # a grid given with the record is no dispatcher's placing
     with platform.db.read() as session:
         placed = session.scalar(select(Case).where(Case.number == guessed))
         assert (placed.status, placed.grid_code, placed.region_code) == (

@@ -100,6 +100,7 @@ def _set_grid(ctx: Context, code: str | None) -> None:
     area = ctx.session.scalar(select(Center.region_code).where(Center.id == ctx.case.center_id))
     if area and not grid.region_code.startswith(area):
         raise ValidationFailed(f"grid {code} lies outside this centre's area")
+    ctx.extra["placed_in"] = code  # the timeline's line (a case's record names its grid too)
     if ctx.case.grid_code:
         ctx.extra["grid_was"] = ctx.case.grid_code
     ctx.case.grid_code, ctx.case.region_code = code, grid.region_code

@@ -352,7 +352,7 @@ def pick(table: dict[str, tuple[str, str]], key: str, lang: str) -> str:
 EVENT_FIELDS = (
     "reason", "note", "result", "text", "answer", "satisfaction", "lead_unit",
     "assisting_units", "verifier", "level", "into", "duplicate", "with", "merged_into",
-    "reopened", "dissatisfied", "from_center", "to_center", "grid_code", "grid_was",
+    "reopened", "dissatisfied", "from_center", "to_center", "placed_in", "grid_was",
 )  # fmt: skip
 
 
@@ -437,7 +437,7 @@ FIELD_NAMES = {
     "dissatisfied": ("不满意的并案诉求人", "dissatisfied merged reporters"),
     "from_center": ("自", "from"),
     "to_center": ("至", "to"),
-    "grid_code": ("定位网格", "placed in grid"),
+    "placed_in": ("定位网格", "placed in grid"),
     "grid_was": ("原网格", "grid before"),
 }
 
