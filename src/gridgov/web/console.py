@@ -423,7 +423,7 @@ def _per_case(
                 service.visible_to(session, visitor.actor),
             )
         ).all()
-    found = {n: ((triage or {}).get("classification") or {}).get("item") for n, triage in unset}
+    found = {n: presets.suggested_item(triage) for n, triage in unset}
     return {number: {"catalog_item": item} for number, item in found.items() if item}
 
 

@@ -30,13 +30,20 @@ def route(session: Any, case: Case, item: str | None, lang: str) -> dict[str, st
     }
 
 
+def suggested_item(triage: dict[str, Any] | None) -> str | None:
+    """The catalogue item triage suggested for a case: what an acceptance gives a case that
+    has none, on the case page (:func:`item`) and in the queue's bulk acceptance."""
+    found = ((triage or {}).get("classification") or {}).get("item")
+    return str(found) if found else None
+
+
 def item(
     triage: dict[str, Any] | None, current: str | None, names: dict[str, str], lang: str
 ) -> dict[str, str]:
     """The accept form's item, when the case has none: what triage suggested, and why
     (``names``: the page's, which hold the triage's codes)."""
     found = (triage or {}).get("classification") or {}
-    code = found.get("item")
+    code = suggested_item(triage)
     if current is not None or not code:
         return {}
     name = names.get(code, "")
