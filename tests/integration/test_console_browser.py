@@ -628,15 +628,16 @@ def test_an_administrator_sets_triage_thresholds_and_imports_an_old_platforms_ca
         credentials.set_password(session, username="admin", password=PASSWORD, now=utc_now())
     export = tmp_path / "export.csv"
     export.write_text(
-        "工单编号,来电时间,标题,诉求内容\n"
-        "A-1,2025/11/02 09:15:00,路灯不亮,村口路灯坏了三天\n"
-        "A-2,2025-11-03 10:20,噪音扰民,楼下饭店夜里噪音很大\n"
-        "A-3,去年冬天,井盖缺失,人民路井盖丢了\n",
+        "工单编号,来电时间,标题,诉求内容,分类\n"
+        "A-1,2025/11/02 09:15:00,路灯不亮,村口路灯坏了三天,城乡建设\n"
+        "A-2,2025-11-03 10:20,噪音扰民,楼下饭店夜里噪音很大,\n"
+        "A-3,去年冬天,井盖缺失,人民路井盖丢了,城乡建设\n",
         encoding="utf-8",
     )
     mapping = (
         'channel = "hotline"\ncenter = "320724"\nregion_code = "320724"\n\n[columns]\n'
         'external_id = "工单编号"\nreceived_at = "来电时间"\ntitle = "标题"\ntext = "诉求内容"\n'
+        'category = "分类"\n'
     )
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
@@ -679,6 +680,10 @@ def test_an_administrator_sets_triage_thresholds_and_imports_an_old_platforms_ca
         sync_api.expect(report.locator("ol.problems li")).to_have_count(1)
         # the refused line says what was wrong in the page's language
         assert "第4行: 读不出时间“去年冬天”" in report.locator("ol.problems").inner_text()
+        # the items by name, not code; the export's times as a person reads them
+        assert report.locator("dd", has_text="城乡建设").inner_text() == "城乡建设 1、未分类 1"
+        assert report.locator("[data-report='first']").inner_text() == "2025-11-02 09:15"
+        assert report.locator("[data-report='last']").inner_text() == "2025-11-03 10:20"
         form.get_by_label("仅校验，不导入").uncheck()
         form.get_by_role("button", name="导入历史工单").click()
         sync_api.expect(report.locator("[data-report='imported']")).to_have_text("2")

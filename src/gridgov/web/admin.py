@@ -251,10 +251,13 @@ def intake_page(request: Request) -> Response:
             }
             for c in session.scalars(select(Center).order_by(Center.code))
         ]
+        # the import report counts rows by item code: the page names them
+        item_names = dict(session.execute(select(CatalogItem.code, CatalogItem.name)).all())
     return _render(
         request,
         checked,
         "intake",
+        item_names=item_names,
         centers=centers,
         fields=POLICY_FIELDS,
         example=EXAMPLE_MAPPING,

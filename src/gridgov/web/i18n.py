@@ -456,6 +456,7 @@ IMPORT_REPORT = {
     "last": ("最晚", "Latest"),
     "categories": ("分类", "Categories"),
     "unused_columns": ("未使用的列", "Columns not used"),
+    "(unclassified)": ("未分类", "unclassified"),
     "line": ("第{}行", "line {}"),
     "yes": ("是", "yes"),
     "no": ("否", "no"),

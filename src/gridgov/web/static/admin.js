@@ -95,14 +95,18 @@
       var dt = document.createElement("dt"), dd = document.createElement("dd");
       dt.textContent = words[key] || key;
       var v = answer[key];
-      dd.textContent = typeof v === "boolean" ? (v ? words.yes : words.no) : (v === null ? "" : String(v));
+      if (typeof v === "boolean") v = v ? words.yes : words.no;
+      // the export's own times, in its time zone: "2020-01-06 12:09"
+      else if (key === "first" || key === "last") v = v === null ? "" : v.slice(0, 16).replace("T", " ");
+      dd.textContent = v === null ? "" : String(v);
       dd.dataset.report = key;
       list.append(dt, dd);
     });
     var cats = document.createElement("dt"), catsValue = document.createElement("dd");
     cats.textContent = words.categories || "categories";
+    var items = JSON.parse(box.dataset.items || "{}");  // item code → name
     catsValue.textContent = Object.keys(answer.categories).map(function (k) {
-      return k + " " + answer.categories[k];
+      return (items[k] || words[k] || k) + " " + answer.categories[k];
     }).join("、");
     list.append(cats, catsValue);
     if (answer.unused_columns.length) {
