@@ -8,7 +8,8 @@ import json
 import re
 import threading
 import time
-from datetime import datetime, timedelta
+import tomllib
+from datetime import date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
@@ -19,12 +20,15 @@ from fastapi.testclient import TestClient
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from gridgov.analytics import facts
 from gridgov.api.app import create_app
 from gridgov.audit.service import verify_all
 from gridgov.auth import credentials
+from gridgov.auth.actor import load_actor
 from gridgov.bootstrap import Platform
+from gridgov.cases import repository as cases_repo
 from gridgov.cases import service as cases
-from gridgov.intake import bulk, linkage, service
+from gridgov.intake import bulk, linkage, personal, service
 from gridgov.kit.errors import ValidationFailed
 from gridgov.store import fast
 from gridgov.store.models import Case, CaseProtected, DeadLetter, Outbox
@@ -402,6 +406,142 @@ def test_the_real_raw_export_imports_with_the_example_mapping(
     assert report.duplicates_in_file == 1
     assert report.first.startswith("2011")
     assert report.last.startswith("2020")
+
+
+HISTORY_HEADER = ["编号", "时间", "内容", "办理状态", "答复时间", "答复意见"]
+HISTORY = {
+    "channel": "hotline",
+    "center": COUNTY,
+    "region_code": COUNTY,
+    "columns": {
+        "external_id": "编号",
+        "received_at": "时间",
+        "text": "内容",
+        "status": "办理状态",
+        "closed_at": "答复时间",
+        "answer": "答复意见",
+    },
+    "statuses": {"已办结": "closed", "已答复": "answered", "待处理": "submitted"},
+}
+
+
+def test_history_imports_with_its_outcome_and_waits_for_no_one(
+    platform: Platform, world: World, tmp_path: Path
+) -> None:
+    """An old platform's finished cases are written closed (or answered) at their closing
+    time, with the answer masked on the import event; they owe no return visit and count as
+    closed on the day they closed. A row still open waits like a new case."""
+    path = tmp_path / "history.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(HISTORY_HEADER)
+        w.writerows(
+            [
+                ["H1", "2020/1/6 09:00", "人民路井盖丢失", "已办结", "2020/1/9 17:30",
+                 "已补装井盖。如有疑问请联系13812345678"],
+                ["H2", "2020/1/7 10:00", "咨询社保卡补办", "已答复", "2020/1/7 10:05",
+                 "到社保大厅办理"],
+                ["H3", "2020/1/8 11:00", "路灯不亮", "", "", ""],
+                ["H4", "2020/1/8 12:00", "噪音扰民", "处理中", "", ""],
+                ["H5", "2020/1/8 13:00", "垃圾未清运", "已办结", "", "已清运"],
+                ["H6", "2020/1/8 14:00", "广告牌松动", "已办结", "2020/1/1 08:00", "已加固"],
+            ]
+        )  # fmt: skip
+    plan = bulk.Mapping.parse(HISTORY)
+    header, rows = bulk.read_table(path)
+    with platform.db.write() as session:
+        report, checked = bulk.check(
+            session, mapping=plan, header=header, rows=rows, suggester=platform.triage.suggester
+        )
+        assert report.statuses == {"closed": 1, "answered": 1, "submitted": 1}
+        reasons = {r["line"]: r["reason"] for r in report.rejected}
+        assert reasons == {
+            5: "status '处理中' is not mapped (map it in [statuses])",
+            6: "a closed row needs its closing time",
+            7: "closed at 2020/1/1 08:00 before it was received",
+        }
+        assert report.personal_data_rows == 1  # the phone number in the answer
+        bulk.write(session, mapping=plan, report=report, rows=checked, now=NOW, actor="import")
+    tz = ZoneInfo("Asia/Shanghai")
+    with platform.db.read() as session:
+        got = {c.external_id: c for c in session.scalars(select(Case))}
+        assert {k: c.status for k, c in got.items()} == {
+            "H1": "closed",
+            "H2": "answered",
+            "H3": "submitted",
+        }
+        closed = got["H1"]
+        assert closed.closed_at == datetime(2020, 1, 9, 17, 30, tzinfo=tz)
+        assert got["H2"].closed_at == datetime(2020, 1, 7, 10, 5, tzinfo=tz)
+        assert got["H3"].closed_at is None
+        # history owes no call back; the open row is not history
+        owing = set(session.scalars(select(Case.external_id).where(cases.owing_visit())))
+        assert owing == set()
+        assert (closed.visited, got["H3"].visited) == (True, False)
+        event = cases_repo.events(session, case_id=closed.id)[0]
+        assert (event.action, event.from_status, event.to_status) == ("import", None, "closed")
+        assert event.payload["answer"] == "已补装井盖。如有疑问请联系138****5678"
+        assert session.get(CaseProtected, closed.id).fields == {
+            "answer": "已补装井盖。如有疑问请联系13812345678"
+        }
+        # the closure counts on its own day, not on the day the call came in
+        found = facts.replay(
+            created_at=closed.created_at,
+            events=[facts.Event(event.at, event.action, None, event.to_status, event.payload)],
+            tz=tz,
+            working_seconds=lambda a, b: 0.0,
+        )
+        assert [(f.kind, f.day) for f in found] == [
+            (facts.Kind.closed, date(2020, 1, 9)),
+            (facts.Kind.received, date(2020, 1, 6)),
+        ]
+        assert verify_all(session).ok  # the history's first links verify like any other
+        number = closed.number
+    assert count(platform, DeadLetter) == 3
+    with platform.db.write() as session:  # the answer's original, like the text's: a reveal
+        dispatcher = load_actor(session, username="dispatcher")
+        shown = personal.reveal(session, number=number, actor=dispatcher, reason="核实", now=NOW)
+    assert shown["answer"] == "已补装井盖。如有疑问请联系13812345678"
+
+
+def test_a_history_mapping_that_cannot_say_when_cases_closed_is_refused(
+    platform: Platform, world: World
+) -> None:
+    columns = {k: v for k, v in HISTORY["columns"].items() if k != "closed_at"}
+    with pytest.raises(ValidationFailed, match=r"closed and answered rows need columns\.closed_at"):
+        bulk.Mapping.parse({**HISTORY, "columns": columns})
+    with pytest.raises(ValidationFailed, match=r"statuses\.已办结 must be one of"):
+        bulk.Mapping.parse({**HISTORY, "statuses": {"已办结": "done"}})
+    plain = {k: v for k, v in HISTORY["columns"].items() if k != "status"}
+    with pytest.raises(ValidationFailed, match=r"\[statuses\] needs columns\.status"):
+        bulk.Mapping.parse({**HISTORY, "columns": plain})
+
+
+@pytest.mark.skipif(
+    not (RAW / "messages_with_replies.csv").exists(), reason="../shared/data absent"
+)
+def test_the_real_answered_messages_import_closed_with_the_example_mapping(
+    platform: Platform, world: World
+) -> None:
+    header, rows = bulk.read_table(RAW / "messages_with_replies.csv")
+    example = Path(__file__).resolve().parents[2] / "docs/examples/12345-replies-mapping.toml"
+    plan = bulk.Mapping.parse({**tomllib.loads(example.read_text("utf-8")), "center": COUNTY})
+    with platform.db.write() as session:
+        report, checked = bulk.check(
+            session,
+            mapping=plan,
+            header=header,
+            rows=rows[:300],
+            suggester=platform.triage.suggester,
+        )
+        assert report.rows == 300
+        assert report.statuses == {"closed": report.valid}
+        assert report.valid >= 295, report.rejected[:3]
+        bulk.write(session, mapping=plan, report=report, rows=checked, now=NOW, actor="import")
+        closed = session.scalars(select(Case).where(Case.status == "closed")).all()
+        assert len(closed) == report.valid
+        assert all(c.closed_at >= c.created_at for c in closed)
+        assert not session.scalars(select(Case.id).where(cases.owing_visit())).all()
 
 
 # ---- 110 linkage ---------------------------------------------------------------------------

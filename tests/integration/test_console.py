@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,11 +14,12 @@ from sqlalchemy import select
 from gridgov.api.app import create_app
 from gridgov.auth import credentials
 from gridgov.bootstrap import Platform
+from gridgov.intake import bulk
 from gridgov.kit.clock import utc_now
 from gridgov.store.models import Case
 
 from ..conftest import NOW
-from ..factories import STANDARD, VILLAGE_A, World
+from ..factories import COUNTY, STANDARD, VILLAGE_A, World
 from .helpers import Driver
 
 PASSWORD = "Console-2026!"
@@ -555,6 +557,57 @@ def test_personal_data_is_masked_until_a_permitted_user_reveals_it_with_a_reason
     assert 'data-event="reveal_personal_data"' in shown.text  # the reveal is on the record
     assert "需回电核实" in shown.text
     assert "13912345678" not in console.get(f"/console/cases/{d.number}").text  # once only
+
+
+def test_an_imported_cases_answer_is_shown_masked_in_its_timeline_and_whole_on_a_reveal(
+    console: TestClient, platform: Platform, world: World, tmp_path: Path
+) -> None:
+    """History from an old platform: closed, its answer on the import event (a phone number
+    in it masked), and the original among what a reveal shows."""
+    export = tmp_path / "history.csv"
+    export.write_text(
+        "编号,时间,内容,答复时间,答复意见\n"
+        "H1,2020/1/6 09:00,人民路井盖丢失,2020/1/9 17:30,已补装井盖，电话13812345678\n",
+        encoding="utf-8",
+    )
+    plan = bulk.Mapping.parse(
+        {
+            "center": COUNTY,
+            "region_code": COUNTY,
+            "status": "closed",
+            "columns": {
+                "external_id": "编号",
+                "received_at": "时间",
+                "text": "内容",
+                "closed_at": "答复时间",
+                "answer": "答复意见",
+            },
+        }
+    )
+    with platform.db.write() as session:
+        report = bulk.run(
+            session,
+            mapping=plan,
+            path=export,
+            suggester=platform.triage.suggester,
+            dry_run=False,
+            now=NOW,
+            actor="import",
+        )
+        assert report.imported == 1
+        number = session.scalar(select(Case.number).where(Case.external_id == "H1"))
+    sign_in(console, "dispatcher")
+    page = console.get(f"/console/cases/{number}").text
+    assert "已办结" in page
+    assert "答复: 已补装井盖，电话138****5678; 办结时间: 2020-01-09 17:30" in page
+    assert "13812345678" not in page
+    shown = console.post(
+        f"/console/cases/{number}/reveal", data={"csrf": csrf(page), "reason": "核实答复"}
+    )
+    assert shown.status_code == 200
+    answer = re.search(r"data-revealed-answer>([^<]*)<", shown.text)
+    assert answer is not None
+    assert answer[1] == "已补装井盖，电话13812345678"
 
 
 def test_a_dispatcher_mends_a_refused_record_in_the_console_and_it_becomes_a_case(

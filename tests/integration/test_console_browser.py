@@ -684,6 +684,7 @@ def test_an_administrator_sets_triage_thresholds_and_imports_an_old_platforms_ca
         assert report.locator("dd", has_text="城乡建设").inner_text() == "城乡建设 1、未分类 1"
         assert report.locator("[data-report='first']").inner_text() == "2025-11-02 09:15"
         assert report.locator("[data-report='last']").inner_text() == "2025-11-03 10:20"
+        assert report.locator("[data-report='statuses']").inner_text() == "待受理 2"
         form.get_by_label("仅校验，不导入").uncheck()
         form.get_by_role("button", name="导入历史工单").click()
         sync_api.expect(report.locator("[data-report='imported']")).to_have_text("2")

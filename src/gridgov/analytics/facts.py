@@ -24,6 +24,9 @@ Decisions the definitions leave open, stated once here:
   the case left it (returned, escalated or re-dispatched);
 - a duplicate merged into another case is a rejection, but its reporter's return visit, made
   once that case has closed, counts as a visit, for the unit that led that case;
+- a case imported as history closed on the old platform (an ``import`` event to ``closed``)
+  counts as closed on the day its payload's ``closed_at`` names; it was never accepted here,
+  so it is in no cohort and has no deadline;
 - handling time runs from the start of the handling clock to the reported result, in working
   seconds less the suspended time, and is kept in whole minutes.
 """
@@ -291,6 +294,8 @@ def _step(r: _Replay, e: Event) -> None:  # one branch per action, read as a tab
         if step == "handle":
             r.handle_late = True
     if closing:
+        if action == "import" and isinstance(p.get("closed_at"), str):
+            at = datetime.fromisoformat(p["closed_at"])  # history, closed on an old platform
         r.add(Kind.closed, at)
         r.closed_at = at
         r.open_closure(at)

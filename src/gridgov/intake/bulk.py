@@ -18,6 +18,24 @@ A mapping (TOML or JSON) names the source columns and how to read them::
     [categories]                     # optional: source label → catalogue code
     "城乡建设" = "01"
 
+An export of past cases can carry each case's outcome on the old platform: map its state
+column and closing time, and the answer the citizen was given::
+
+    status = "submitted"             # a row whose state cell is empty (the default)
+    [columns]
+    status = "办理状态"
+    closed_at = "答复时间"
+    answer = "答复意见"
+    [statuses]                       # source label → submitted, closed or answered
+    "已办结" = "closed"
+    "已答复" = "answered"
+
+A closed or answered row is history: it is written closed at its closing time, with the
+answer (masked like the text) on its ``import`` event, and waits for no one: its return
+visit was the old platform's, so it is not on the agents' call list. A submitted row waits for
+a dispatcher like any new case. A state no ``[statuses]`` entry names, or a closed row
+without its closing time (or one before its receipt), is refused with its line.
+
 Rows are known by their external id; where the export has none, by their time, title and
 text (``content:`` + a digest), so a file imported twice, or two files that overlap, write
 each message once. A dry run reads and checks every row and reports (rows, valid, already
@@ -46,7 +64,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gridgov.audit.chain import GENESIS, Slot, event_fields, fields_hashes
+from gridgov.audit.chain import GENESIS, Slot, event_fields, fields_hash, fields_hashes
 from gridgov.cases import repository as cases_repo
 from gridgov.cases.schemas import Channel
 from gridgov.intake import deadletters, pii
@@ -79,7 +97,13 @@ FIELDS = (
     "region_code",
     "lon",
     "lat",
+    "status",
+    "closed_at",
+    "answer",
 )
+# what an imported row may be: waiting for a dispatcher, or history the old platform finished
+STATUSES = ("submitted", "closed", "answered")
+FINISHED = frozenset({"closed", "answered"})
 BUILTIN_FORMATS = (
     "%Y/%m/%d %H:%M:%S",
     "%Y-%m-%d %H:%M:%S",
@@ -108,6 +132,8 @@ class Mapping:
     timezone: str
     categories: dict[str, str]
     unknown_category: str  # "reject" or "blank"
+    status: str = "submitted"  # a row's state where its cell is empty or unmapped
+    statuses: dict[str, str] = field(default_factory=dict)  # source label → one of STATUSES
 
     @classmethod
     def load(cls, path: Path) -> Mapping:
@@ -135,7 +161,7 @@ class Mapping:
     def parse(cls, data: dict[str, Any], *, source: str = "mapping") -> Mapping:
         problems = []
         known = {"channel", "center", "region_code", "columns", "dates", "categories"}
-        known |= {"unknown_category"}
+        known |= {"unknown_category", "status", "statuses"}
         for key in set(data) - known:
             problems.append(f"unknown key {key!r}")
         try:
@@ -159,6 +185,19 @@ class Mapping:
         unknown = str(data.get("unknown_category", "reject"))
         if unknown not in ("reject", "blank"):
             problems.append("unknown_category must be 'reject' or 'blank'")
+        status = str(data.get("status", "submitted"))
+        statuses = {str(k): str(v) for k, v in dict(data.get("statuses", {})).items()}
+        for label, value in [("status", status)] + [
+            (f"statuses.{k}", v) for k, v in statuses.items()
+        ]:
+            if value not in STATUSES:
+                problems.append(f"{label} must be one of {', '.join(STATUSES)}, not {value!r}")
+        if statuses and "status" not in columns:
+            problems.append("[statuses] needs columns.status (the column of the rows' states)")
+        finishes = status in FINISHED or FINISHED & set(statuses.values())
+        for needed in ("received_at", "closed_at"):
+            if finishes and needed not in columns:
+                problems.append(f"closed and answered rows need columns.{needed}")
         if problems:
             raise ValidationFailed(f"{source}: " + "; ".join(problems))
         return cls(
@@ -170,6 +209,8 @@ class Mapping:
             timezone=tz,
             categories={str(k): str(v) for k, v in dict(data.get("categories", {})).items()},
             unknown_category=unknown,
+            status=status,
+            statuses=statuses,
         )
 
 
@@ -192,6 +233,7 @@ class Report:
     first: str | None = None
     last: str | None = None
     personal_data_rows: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)  # valid rows by the state written
     unused_columns: list[str] = field(default_factory=list)
     imported: int = 0
     dead_letters: int = 0
@@ -285,6 +327,7 @@ def check(
     existing = _existing_ids(session, mapping.channel, ids)
     seen: dict[str, int] = {}
     categories: Counter[str] = Counter()
+    states: Counter[str] = Counter()
     times: list[datetime] = []
     for row in out:
         if row.error is not None:
@@ -309,10 +352,12 @@ def check(
             seen[ext] = row.line
         report.valid += 1
         categories[values.get("catalog_item") or "(unclassified)"] += 1
+        states[values["status"]] += 1
         if values["protected"]:
             report.personal_data_rows += 1
         times.append(values["created_at"])
     report.categories = dict(categories.most_common())
+    report.statuses = dict(states.most_common())
     if times:
         report.first, report.last = min(times).isoformat(), max(times).isoformat()
     return report, out
@@ -351,6 +396,7 @@ def _values(
         created_at = _parse_clean(received, mapping.date_formats, tz)
     else:
         created_at = None
+    status, closed_at = _outcome(get("status"), get("closed_at"), created_at, mapping, tz)
     label = get("category")
     item = None
     if label:
@@ -376,11 +422,16 @@ def _values(
     else:  # an export without ids: a message is known by its time and words (and its title
         # as earlier versions took it when the export has none, so that their imports are known)
         ext = content_id(created_at, get("title") or text[:40], text)
+    answer = get("answer")
+    masked_answer, found_answer = pii.mask_text(answer) if answer else ("", [])
     protected = {}
     if found_text:
         protected["description"] = text
     if found_title:
         protected["title"] = title
+    if found_answer:
+        protected["answer"] = answer
+    found = (*found_text, *found_title, *found_answer)
     return {
         "external_id": ext,
         "title": masked_title[:200],
@@ -393,9 +444,35 @@ def _values(
         "lat": lat,
         "reporter_name": (get("reporter_name") or None),
         "reporter_phone": phone[:32] if phone else None,
+        "status": status,
+        "closed_at": closed_at,
+        "answer": masked_answer,
         "protected": protected,
-        "kinds": sorted({s.kind.value for s in (*found_text, *found_title)}) if protected else (),
+        "kinds": sorted({s.kind.value for s in found}) if protected else (),
     }
+
+
+def _outcome(
+    state: str, closed: str, created_at: datetime | None, mapping: Mapping, tz: ZoneInfo
+) -> tuple[str, datetime | None]:
+    """A row's state as written (its cell through ``[statuses]``, or the mapping's default)
+    and, for history the old platform finished, when it closed."""
+    if not state:
+        status = mapping.status
+    elif state in mapping.statuses:
+        status = mapping.statuses[state]
+    elif state in STATUSES:
+        status = state
+    else:
+        raise ValueError(f"status {state!r} is not mapped (map it in [statuses])")
+    if status not in FINISHED:
+        return status, None
+    if not closed:
+        raise ValueError(f"a {status} row needs its closing time")
+    closed_at = _parse_clean(closed, mapping.date_formats, tz)
+    if created_at is not None and closed_at < created_at:
+        raise ValueError(f"closed at {closed} before it was received")
+    return status, closed_at
 
 
 # ---- writing ----------------------------------------------------------------------------
@@ -446,10 +523,18 @@ def write(
             next_value[year] += 1
         ids = cases_repo.reserve_case_ids(session, n)
         exts = [v["external_id"] for v in chunk]
-        payloads = [_payload(line, ext) for line, ext in zip(lines, exts, strict=True)]
+        payloads = [
+            _payload(line, ext, v["answer"], v["closed_at"])
+            for line, ext, v in zip(lines, exts, chunk, strict=True)
+        ]
         # the chain's first link, its anchor on the case written at once: one event's form
-        # with the four values that differ row by row left open
-        hashes = fields_hashes(GENESIS, shape, zip(ids, ats, lines, exts, strict=True))
+        # with the four values that differ row by row left open; history, whose state and
+        # payload differ too, one by one
+        plain = [k for k, v in enumerate(chunk) if v["status"] == "submitted" and not v["answer"]]
+        hashes = fields_hashes(GENESIS, shape, ((ids[k], ats[k], lines[k], exts[k]) for k in plain))
+        if len(plain) < n:
+            hashes = _with_history(hashes, plain, ids, ats, chunk, payloads, actor)
+        statuses = [v["status"] for v in chunk]
         lons, lats = [v["lon"] for v in chunk], [v["lat"] for v in chunk]
         # column by column, into the driver's executemany (COPY on PostgreSQL): SQLAlchemy's
         # per-row parameter handling costs more than the database does
@@ -477,12 +562,15 @@ def write(
                     items.get(v["catalog_item"]) if v["catalog_item"] else None for v in chunk
                 ],
                 "priority": ["normal"] * n,
-                "status": ["submitted"] * n,
+                "status": statuses,
                 "version": [1] * n,
                 "reporter_name": [v["reporter_name"] for v in chunk],
                 "reporter_phone": [v["reporter_phone"] for v in chunk],
                 "created_at": ats,
                 "updated_at": [now] * n,
+                "closed_at": [v["closed_at"] for v in chunk],
+                # the old platform made its return visits: history owes no call
+                "visited": [status in FINISHED for status in statuses],
                 "event_count": [1] * n,
                 "last_hash": hashes,
             },
@@ -495,7 +583,7 @@ def write(
                 "actor": [actor] * n,
                 "action": ["import"] * n,
                 "from_status": [None] * n,
-                "to_status": ["submitted"] * n,
+                "to_status": statuses,
                 "payload": payloads,
                 "prev_hash": [GENESIS] * n,
                 "hash": hashes,
@@ -535,9 +623,39 @@ def write(
     return report
 
 
-def _payload(line: object, external_id: object) -> dict[str, Any]:
-    """An imported case's ``import`` event payload."""
-    return {"source": "bulk import", "line": line, "external_id": external_id}
+def _payload(
+    line: object, external_id: object, answer: str = "", closed_at: datetime | None = None
+) -> dict[str, Any]:
+    """An imported case's ``import`` event payload (with the old platform's answer and
+    closing time, for history)."""
+    payload = {"source": "bulk import", "line": line, "external_id": external_id}
+    if answer:
+        payload["answer"] = answer
+    if closed_at is not None:
+        payload["closed_at"] = closed_at.isoformat()
+    return payload
+
+
+def _with_history(
+    plain_hashes: list[str],
+    plain: list[int],
+    ids: list[int],
+    ats: list[datetime],
+    chunk: list[dict[str, Any]],
+    payloads: list[dict[str, Any]],
+    actor: str,
+) -> list[str]:
+    """The chunk's first-link hashes: the plain rows' as given, the others' hashed whole."""
+    hashes = [""] * len(chunk)
+    for k, digest in zip(plain, plain_hashes, strict=True):
+        hashes[k] = digest
+    for k, v in enumerate(chunk):
+        if not hashes[k]:
+            fields = event_fields(
+                ids[k], 1, ats[k], actor, "import", None, v["status"], payloads[k]
+            )
+            hashes[k] = fields_hash(GENESIS, fields)
+    return hashes
 
 
 def run(

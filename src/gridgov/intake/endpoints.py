@@ -306,6 +306,10 @@ class ImportReport(BaseModel):
         " when Accept-Language prefers it)."
     )
     categories: dict[str, int]
+    statuses: dict[str, int] = Field(
+        description="Valid rows by the state they are written in: submitted (waiting for a"
+        " dispatcher), or closed / answered (history the old platform finished)."
+    )
     first: str | None
     last: str | None
     personal_data_rows: int

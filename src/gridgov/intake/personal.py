@@ -50,7 +50,7 @@ def reveal(
         to_status=case.status,
         payload={"reason": reason.strip(), "fields": fields},
     )
-    return {
+    shown: dict[str, Any] = {
         "number": case.number,
         "reporter_name": case.reporter_name,
         "reporter_phone": case.reporter_phone,
@@ -60,3 +60,6 @@ def reveal(
         ),
         "kinds": protected.kinds if protected else [],
     }
+    if protected and "answer" in protected.fields:  # an imported case's answer on the old platform
+        shown["answer"] = protected.fields["answer"]
+    return shown

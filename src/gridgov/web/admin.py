@@ -21,7 +21,7 @@ from gridgov.auth.policy import R
 from gridgov.cases.sla import LimitUnit, Step
 from gridgov.catalog import repository as catalog
 from gridgov.dispatch import rules as rules_db
-from gridgov.intake import linkage
+from gridgov.intake import bulk, linkage
 from gridgov.intake import service as intake
 from gridgov.kit.clock import utc_now
 from gridgov.store.models import (
@@ -42,7 +42,7 @@ from gridgov.web.console import (
     _to_login,
     _visitor,
 )
-from gridgov.web.i18n import IMPORT_REPORT, ROLES, pick
+from gridgov.web.i18n import IMPORT_REPORT, ROLES, STATUS, pick
 
 router = APIRouter(prefix="/console/admin", include_in_schema=False)
 PAGES = ("users", "catalog", "rules", "intake", "calendar", "grids")
@@ -263,7 +263,10 @@ def intake_page(request: Request) -> Response:
         example=EXAMPLE_MAPPING,
         linked=linked,
         linkage_url=_platform(request).settings.police_110_url,
-        import_words={k: pick(IMPORT_REPORT, k, _lang(request)) for k in IMPORT_REPORT},
+        import_words={
+            **{k: pick(IMPORT_REPORT, k, _lang(request)) for k in IMPORT_REPORT},
+            **{f"status:{k}": pick(STATUS, k, _lang(request)) for k in bulk.STATUSES},
+        },
     )
 
 

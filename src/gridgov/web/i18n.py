@@ -142,6 +142,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "wrong_login": ("用户名或密码错误", "Wrong user name or password"),
     "signed_in_as": ("当前用户", "Signed in as"),
     "description": ("诉求内容", "Description"),
+    "answer": ("答复意见", "Answer"),
     "actor": ("操作人", "By"),
     "at": ("时间", "At"),
     "due": ("应办结", "Due"),
@@ -353,6 +354,7 @@ EVENT_FIELDS = (
     "reason", "note", "result", "text", "answer", "satisfaction", "lead_unit",
     "assisting_units", "verifier", "level", "into", "duplicate", "with", "merged_into",
     "reopened", "dissatisfied", "from_center", "to_center", "placed_in", "grid_was",
+    "closed_at",
 )  # fmt: skip
 
 
@@ -371,6 +373,8 @@ def event_words(payload: object, lang: str = "zh") -> str:
             value = pick(SATISFACTION, str(value), lang)
         elif key == "note" and lang != "en":
             value = _system_note(str(value))
+        elif key == "closed_at":  # an imported case's closing on the old platform, its own zone
+            value = str(value)[:16].replace("T", " ")
         parts.append(f"{pick(FIELD_NAMES, key, lang)}: {value}")
     return "; ".join(parts)
 
@@ -424,6 +428,7 @@ FIELD_NAMES = {
     "result": ("结果", "result"),
     "text": ("内容", "text"),
     "answer": ("答复", "answer"),
+    "closed_at": ("办结时间", "closed"),
     "satisfaction": ("满意度", "satisfaction"),
     "lead_unit": ("主办", "lead unit"),
     "assisting_units": ("协办", "assisting"),
@@ -457,6 +462,7 @@ IMPORT_REPORT = {
     "categories": ("分类", "Categories"),
     "unused_columns": ("未使用的列", "Columns not used"),
     "(unclassified)": ("未分类", "unclassified"),
+    "statuses": ("状态", "States"),
     "line": ("第{}行", "line {}"),
     "yes": ("是", "yes"),
     "no": ("否", "no"),

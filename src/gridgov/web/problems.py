@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 
 from gridgov.cases.handlers import NO_POLICY
-from gridgov.web.i18n import ACTIONS, CHANNELS, FORM_FIELDS, OPTIONS, WORDS, pick
+from gridgov.web.i18n import ACTIONS, CHANNELS, FORM_FIELDS, OPTIONS, STATUS, WORDS, pick
 
 Say = Callable[[re.Match[str]], str]
 
@@ -129,6 +129,18 @@ WHOLE: list[tuple[re.Pattern[str], Say]] = [
     (
         re.compile(r"external id '([^']*)' appears twice in the file"),
         lambda m: f"编号“{m[1]}”在文件中出现了两次",
+    ),
+    (
+        re.compile(r"status '([^']*)' is not mapped \(map it in \[statuses\]\)"),
+        lambda m: f"状态“{m[1]}”没有对应（请在映射的 [statuses] 中对应）",
+    ),
+    (
+        re.compile(r"a (closed|answered) row needs its closing time"),
+        lambda m: f"{pick(STATUS, m[1], 'zh')}的工单须有办结时间",
+    ),
+    (
+        re.compile(r"closed at (.+) before it was received"),
+        lambda m: f"办结时间 {m[1]} 早于登记时间",
     ),
     (
         re.compile(r"choose a catalogue item before dispatching \(it sets the limits\)"),

@@ -109,6 +109,13 @@
       return (items[k] || words[k] || k) + " " + answer.categories[k];
     }).join("、");
     list.append(cats, catsValue);
+    var states = document.createElement("dt"), statesValue = document.createElement("dd");
+    states.textContent = words.statuses || "states";
+    statesValue.dataset.report = "statuses";
+    statesValue.textContent = Object.keys(answer.statuses || {}).map(function (k) {
+      return (words["status:" + k] || k) + " " + answer.statuses[k];
+    }).join("、");
+    list.append(states, statesValue);
     if (answer.unused_columns.length) {
       var unused = document.createElement("dt"), unusedValue = document.createElement("dd");
       unused.textContent = words.unused_columns || "unused columns";
