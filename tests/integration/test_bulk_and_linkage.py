@@ -31,10 +31,11 @@ from gridgov.cases import service as cases
 from gridgov.intake import bulk, linkage, personal, service
 from gridgov.kit.errors import ValidationFailed
 from gridgov.store import fast
-from gridgov.store.models import Case, CaseProtected, DeadLetter, Outbox
+from gridgov.store.models import Case, CaseProtected, Center, DeadLetter, Outbox
+from gridgov.web import explain
 
 from ..conftest import NOW
-from ..factories import COUNTY, World
+from ..factories import COUNTY, STANDARD, World
 from .helpers import auth, overlapping
 
 RAW = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "messages"
@@ -502,6 +503,66 @@ def test_history_imports_with_its_outcome_and_waits_for_no_one(
         dispatcher = load_actor(session, username="dispatcher")
         shown = personal.reveal(session, number=number, actor=dispatcher, reason="核实", now=NOW)
     assert shown["answer"] == "已补装井盖。如有疑问请联系13812345678"
+
+
+def test_imported_cases_wait_in_the_queue_as_imported_and_the_classifier_gives_items(
+    platform: Platform, world: World, tmp_path: Path
+) -> None:
+    """With ``classify``, a row without a category gets the classifier's item when it is as
+    sure as the centre's threshold, else only its suggestion (for the dispatcher's accept
+    form); every open imported case waits under "imported", the unsure ones under
+    "unsure_item" too, and history waits for no one."""
+    path = tmp_path / "open.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow([*HISTORY_HEADER, "分类"])
+        w.writerows(
+            [
+                ["O1", "2020/1/6 09:00", "菜市场门口占道经营严重", "", "", "", ""],
+                ["O2", "2020/1/6 10:00", "楼上邻居半夜吵闹", "", "", "", ""],
+                ["O3", "2020/1/6 11:00", "路灯坏了", "", "", "", "城乡建设"],
+                ["O4", "2020/1/6 12:00", "占道经营的摊贩已清走", "已办结", "2020/1/7 09:00",
+                 "已处理", ""],
+            ]
+        )  # fmt: skip
+    with platform.db.write() as session:
+        county = session.scalar(select(Center.id).where(Center.code == COUNTY))
+        # the catalogue's keywords (no model here) are 0.5 sure: this centre takes that
+        threshold = 0.5
+        service.set_policy(session, center_id=county, changes={"classify_threshold": threshold})
+        header, rows = bulk.read_table(path)
+        mapping = {**HISTORY, "classify": True}
+        mapping["columns"] = {**HISTORY["columns"], "category": "分类"}
+        plan = bulk.Mapping.parse(mapping)
+        report, checked = bulk.check(
+            session, mapping=plan, header=header, rows=rows, suggester=platform.triage.suggester
+        )
+        said = {r.values["external_id"]: r.values["classification"] for r in checked if r.values}
+        assert said["O3"] is None  # its category was given: the classifier is not asked
+        assert said["O1"]["item"] == STANDARD  # 占道经营, by the catalogue's keywords
+        sure = {k for k, c in said.items() if c and c["item"] and c["confidence"] >= threshold}
+        assert sure == {"O1", "O4"}  # O2 names nothing the catalogue knows
+        assert report.classified == 2
+        assert report.categories == {STANDARD: 2, "01": 1, "(unclassified)": 1}
+        bulk.write(session, mapping=plan, report=report, rows=checked, now=NOW, actor="import")
+    with platform.db.read() as session:
+        got = {c.external_id: c for c in session.scalars(select(Case))}
+        dispatcher = load_actor(session, username="dispatcher")
+        counts = cases.waiting_counts(session, actor=dispatcher)
+        triage = {k: c.triage for k, c in got.items()}
+        items = {k: c.catalog_item_id for k, c in got.items()}
+        assert got["O4"].status == "closed"
+    for key in ("O1", "O2"):  # the suggestion is kept, for the accept form
+        assert triage[key]["classification"] == said[key]
+        assert (items[key] is not None) == (key in sure)
+    assert counts == {"imported": 3, "unsure_item": 1}  # O2's category is for a person
+    assert triage["O3"]["outcome"] == {"key": "queue", "waits": ["imported"]}
+    assert triage["O4"]["outcome"] == {"key": "history"}
+    assert items["O4"] is not None  # history gets its item too: the statistics count it
+    assert explain.waiting(triage["O4"], "closed", "zh") == []
+    assert explain.waiting(triage["O3"], "submitted", "zh") == ["导入待受理"]
+    # the Chinese explanation says what the import did, and nothing it did not do
+    assert explain.triage_words(triage["O3"], "zh", {}) == "转派遣员处理：批量导入的工单"
 
 
 def test_a_history_mapping_that_cannot_say_when_cases_closed_is_refused(

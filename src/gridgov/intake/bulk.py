@@ -1,40 +1,5 @@
-"""Bulk import from an existing 12345 platform: CSV or XLSX plus a column mapping file.
-
-A mapping (TOML or JSON) names the source columns and how to read them::
-
-    channel = "hotline"
-    center = "320724"               # the receiving centre
-    region_code = "320724"          # where a row names no place
-    [columns]
-    external_id = "留言编号"
-    reporter_name = "留言用户"
-    title = "留言主题"
-    received_at = "留言时间"
-    text = "留言详情"
-    category = "一级分类"            # catalogue code, name path or unique name
-    [dates]
-    formats = ["%Y/%m/%d %H:%M:%S"]  # tried after the built-in ones
-    timezone = "Asia/Shanghai"
-    [categories]                     # optional: source label → catalogue code
-    "城乡建设" = "01"
-
-An export of past cases can carry each case's outcome on the old platform: map its state
-column and closing time, and the answer the citizen was given::
-
-    status = "submitted"             # a row whose state cell is empty (the default)
-    [columns]
-    status = "办理状态"
-    closed_at = "答复时间"
-    answer = "答复意见"
-    [statuses]                       # source label → submitted, closed or answered
-    "已办结" = "closed"
-    "已答复" = "answered"
-
-A closed or answered row is history: it is written closed at its closing time, with the
-answer (masked like the text) on its ``import`` event, and waits for no one: its return
-visit was the old platform's, so it is not on the agents' call list. A submitted row waits for
-a dispatcher like any new case. A state no ``[statuses]`` entry names, or a closed row
-without its closing time (or one before its receipt), is refused with its line.
+"""Bulk import from an existing 12345 platform: CSV or XLSX plus a column mapping file
+(:mod:`gridgov.intake.mapping`: the mapping's form, with an old platform's history).
 
 Rows are known by their external id; where the export has none, by their time, title and
 text (``content:`` + a digest), so a file imported twice, or two files that overlap, write
@@ -51,15 +16,12 @@ service: an import of a year of history must take seconds, not an hour.
 from __future__ import annotations
 
 import hashlib
-import json
-import re
-import tomllib
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -68,6 +30,18 @@ from gridgov.audit.chain import GENESIS, Slot, event_fields, fields_hash, fields
 from gridgov.cases import repository as cases_repo
 from gridgov.cases.schemas import Channel
 from gridgov.intake import deadletters, pii
+from gridgov.intake.decision import Outcome
+from gridgov.intake.mapping import (
+    BUILTIN_FORMATS,
+    FIELDS,
+    FINISHED,
+    STATUSES,
+    Mapping,
+    clean,
+    parse_cleaned,
+    parse_time,
+)
+from gridgov.intake.service import policy_for as intake_policy
 from gridgov.intake.suggest import Suggester
 from gridgov.intake.titles import title_from
 from gridgov.kit.errors import ValidationFailed
@@ -85,133 +59,20 @@ from gridgov.store.models import (
     Region,
 )
 
-FIELDS = (
-    "external_id",
-    "title",
-    "text",
-    "received_at",
-    "category",
-    "reporter_name",
-    "reporter_phone",
-    "address",
-    "region_code",
-    "lon",
-    "lat",
-    "status",
-    "closed_at",
-    "answer",
-)
-# what an imported row may be: waiting for a dispatcher, or history the old platform finished
-STATUSES = ("submitted", "closed", "answered")
-FINISHED = frozenset({"closed", "answered"})
-BUILTIN_FORMATS = (
-    "%Y/%m/%d %H:%M:%S",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y/%m/%d %H:%M",
-    "%Y-%m-%d %H:%M",
-    "%Y年%m月%d日 %H:%M:%S",
-    "%Y年%m月%d日 %H:%M",
-    "%Y/%m/%d",
-    "%Y-%m-%d",
-    "%Y年%m月%d日",
-    "%Y%m%d%H%M%S",
-)
-# a space between two non-ASCII characters; written space-first, so that the regex engine
-# jumps from space to space instead of trying a look-behind at every character (5× faster)
-_CJK_SPACE = re.compile(r" (?<=[^\x00-\x7f] )(?=[^\x00-\x7f])")
+__all__ = [  # the mapping's names are this module's too, as before they had their own
+    "BUILTIN_FORMATS",
+    "FIELDS",
+    "STATUSES",
+    "Mapping",
+    "Report",
+    "check",
+    "clean",
+    "parse_time",
+    "read_table",
+    "run",
+    "write",
+]
 BATCH = 2000
-
-
-@dataclass(frozen=True)
-class Mapping:
-    channel: Channel
-    center: str
-    region_code: str | None
-    columns: dict[str, str]
-    date_formats: tuple[str, ...]
-    timezone: str
-    categories: dict[str, str]
-    unknown_category: str  # "reject" or "blank"
-    status: str = "submitted"  # a row's state where its cell is empty or unmapped
-    statuses: dict[str, str] = field(default_factory=dict)  # source label → one of STATUSES
-
-    @classmethod
-    def load(cls, path: Path) -> Mapping:
-        try:
-            raw = path.read_text(encoding="utf-8-sig")
-        except OSError as exc:
-            raise ValidationFailed(f"cannot read {path}: {exc.strerror}") from None
-        return cls.from_text(raw, source=str(path), json_first=path.suffix == ".json")
-
-    @classmethod
-    def from_text(cls, raw: str, *, source: str, json_first: bool = True) -> Mapping:
-        """A mapping written as JSON or TOML."""
-        try:
-            if json_first and raw.lstrip().startswith("{"):
-                data = json.loads(raw)
-            else:
-                data = tomllib.loads(raw)
-        except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ValidationFailed(f"{source}: {exc}") from None
-        if not isinstance(data, dict):
-            raise ValidationFailed(f"{source}: the mapping must be an object")
-        return cls.parse(data, source=source)
-
-    @classmethod
-    def parse(cls, data: dict[str, Any], *, source: str = "mapping") -> Mapping:
-        problems = []
-        known = {"channel", "center", "region_code", "columns", "dates", "categories"}
-        known |= {"unknown_category", "status", "statuses"}
-        for key in set(data) - known:
-            problems.append(f"unknown key {key!r}")
-        try:
-            channel = Channel(data.get("channel", "hotline"))
-        except ValueError:
-            problems.append(f"unknown channel {data.get('channel')!r}")
-            channel = Channel.hotline
-        columns = {str(k): str(v) for k, v in dict(data.get("columns", {})).items()}
-        for key in set(columns) - set(FIELDS):
-            problems.append(f"columns.{key}: not a field (one of {', '.join(FIELDS)})")
-        if "text" not in columns:
-            problems.append("columns.text is required (the message text)")
-        if not data.get("center"):
-            problems.append("center is required (the receiving centre's code)")
-        dates = dict(data.get("dates", {}))
-        tz = str(dates.get("timezone", "Asia/Shanghai"))
-        try:
-            ZoneInfo(tz)
-        except (ZoneInfoNotFoundError, ValueError):
-            problems.append(f"dates.timezone {tz!r} is not a time zone")
-        unknown = str(data.get("unknown_category", "reject"))
-        if unknown not in ("reject", "blank"):
-            problems.append("unknown_category must be 'reject' or 'blank'")
-        status = str(data.get("status", "submitted"))
-        statuses = {str(k): str(v) for k, v in dict(data.get("statuses", {})).items()}
-        for label, value in [("status", status)] + [
-            (f"statuses.{k}", v) for k, v in statuses.items()
-        ]:
-            if value not in STATUSES:
-                problems.append(f"{label} must be one of {', '.join(STATUSES)}, not {value!r}")
-        if statuses and "status" not in columns:
-            problems.append("[statuses] needs columns.status (the column of the rows' states)")
-        finishes = status in FINISHED or FINISHED & set(statuses.values())
-        for needed in ("received_at", "closed_at"):
-            if finishes and needed not in columns:
-                problems.append(f"closed and answered rows need columns.{needed}")
-        if problems:
-            raise ValidationFailed(f"{source}: " + "; ".join(problems))
-        return cls(
-            channel=channel,
-            center=str(data["center"]),
-            region_code=str(data["region_code"]) if data.get("region_code") else None,
-            columns=columns,
-            date_formats=(*BUILTIN_FORMATS, *[str(f) for f in dates.get("formats", [])]),
-            timezone=tz,
-            categories={str(k): str(v) for k, v in dict(data.get("categories", {})).items()},
-            unknown_category=unknown,
-            status=status,
-            statuses=statuses,
-        )
 
 
 @dataclass(slots=True)  # tens of thousands at once: no per-row __dict__
@@ -234,6 +95,7 @@ class Report:
     last: str | None = None
     personal_data_rows: int = 0
     statuses: dict[str, int] = field(default_factory=dict)  # valid rows by the state written
+    classified: int = 0  # valid rows given their item by the classifier (``classify``)
     unused_columns: list[str] = field(default_factory=list)
     imported: int = 0
     dead_letters: int = 0
@@ -241,44 +103,6 @@ class Report:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def clean(text: str) -> str:
-    """Whitespace noise (tabs, line breaks, runs of spaces from a web form) to single spaces;
-    none at all between Chinese characters."""
-    text = " ".join(text.split())  # str.split() splits where re's \s matches, in C
-    return _CJK_SPACE.sub("", text) if " " in text else text
-
-
-_COMMON_TIME = re.compile(
-    r"(\d{4})[-/年.](\d{1,2})[-/月.](\d{1,2})日?(?:[ T]*(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?"
-)
-
-
-def parse_time(value: str, formats: tuple[str, ...], tz: ZoneInfo) -> datetime:
-    """``2020/1/6 12:09:38``, ``2019-12-30 8:05``, ``2018年7月17日 7:13``, ``2020.1.6`` … read
-    directly; anything else through the mapping's formats, then ISO 8601."""
-    return _parse_clean(clean(value), formats, tz)
-
-
-def _parse_clean(value: str, formats: tuple[str, ...], tz: ZoneInfo) -> datetime:
-    m = _COMMON_TIME.fullmatch(value)
-    if m:
-        try:
-            return datetime(*map(int, m.groups("0")), tzinfo=tz)  # type: ignore[misc]
-        except ValueError:
-            raise ValueError(f"cannot read the time {value!r}") from None
-    for fmt in formats:
-        try:
-            parsed = datetime.strptime(value, fmt)  # noqa: DTZ007 (zone set below)
-        except ValueError:
-            continue
-        return parsed.replace(tzinfo=tz) if parsed.tzinfo is None else parsed
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"cannot read the time {value!r}") from None
-    return parsed.replace(tzinfo=tz) if parsed.tzinfo is None else parsed
 
 
 CONTENT = "content:"  # the external id of a row from an export without ids
@@ -307,7 +131,7 @@ def check(
         raise ValidationFailed(
             f"the file has no column for {', '.join(missing)} (columns: {', '.join(header)})"
         )
-    regions.get_center(session, code=mapping.center)
+    center = regions.get_center(session, code=mapping.center)
     catalog = suggester.catalog(session)
     known_regions = set(session.scalars(select(Region.code)))
     if mapping.region_code and mapping.region_code not in known_regions:
@@ -329,6 +153,7 @@ def check(
     categories: Counter[str] = Counter()
     states: Counter[str] = Counter()
     times: list[datetime] = []
+    valid: list[Row] = []
     for row in out:
         if row.error is not None:
             report.rejected.append({"line": row.line, "reason": row.error})
@@ -350,6 +175,12 @@ def check(
             continue
         if ext:
             seen[ext] = row.line
+        valid.append(row)
+    if mapping.classify:
+        threshold = intake_policy(session, center_id=center.id).classify_threshold
+        report.classified = _classify(session, suggester, valid, threshold)
+    for row in valid:
+        values = row.values
         report.valid += 1
         categories[values.get("catalog_item") or "(unclassified)"] += 1
         states[values["status"]] += 1
@@ -386,6 +217,9 @@ def _values(
         raise ValueError("the text is empty")
     if len(text) > 8000:
         raise ValueError(f"the text has {len(text)} characters (at most 8000)")
+    read = ""
+    if mapping.classify and not get("category"):  # as the door's classifier reads a record
+        read = f"{pii.without(get('title'))}{pii.without(text)}"
     masked_text, found_text = pii.mask_text(text)
     title = get("title") or title_from(masked_text)  # cut from the masked text: no half IDs
     masked_title, found_title = pii.mask_text(title)
@@ -393,7 +227,7 @@ def _values(
     if "received_at" in col:
         if not received:
             raise ValueError("no time")
-        created_at = _parse_clean(received, mapping.date_formats, tz)
+        created_at = parse_cleaned(received, mapping.date_formats, tz)
     else:
         created_at = None
     status, closed_at = _outcome(get("status"), get("closed_at"), created_at, mapping, tz)
@@ -403,6 +237,8 @@ def _values(
         item = by_label.get(mapping.categories.get(label, label))
         if item is None and mapping.unknown_category == "reject":
             raise ValueError(f"category {label!r} is not in the catalogue (map it in [categories])")
+        if item is None and mapping.classify:  # a label the catalogue does not know: left blank
+            read = f"{pii.without(get('title'))}{pii.without(text)}"
     region = get("region_code") or mapping.region_code
     if region and region not in known_regions:
         raise ValueError(f"no region {region!r}")
@@ -446,10 +282,29 @@ def _values(
         "reporter_phone": phone[:32] if phone else None,
         "status": status,
         "closed_at": closed_at,
+        "read": read,  # for the classifier, where the row has no item (``classify``)
+        "classification": None,
         "answer": masked_answer,
         "protected": protected,
         "kinds": sorted({s.kind.value for s in found}) if protected else (),
     }
+
+
+def _classify(session: Session, suggester: Suggester, rows: list[Row], threshold: float) -> int:
+    """The classifier's suggestion for each row without an item, in batches as the batch
+    door asks it; the item is the row's when the suggestion is as sure as the centre's
+    threshold for dispatching by itself. Returns how many rows it gave an item."""
+    wanted = [r.values for r in rows if r.values["read"]]
+    given = 0
+    for start in range(0, len(wanted), BATCH):
+        chunk = wanted[start : start + BATCH]
+        found = suggester.suggest_many(session, [v["read"] for v in chunk])
+        for values, c in zip(chunk, found, strict=True):
+            values["classification"] = c.as_dict()
+            if c.item_code and c.confidence >= threshold:
+                values["catalog_item"] = c.item_code
+                given += 1
+    return given
 
 
 def _outcome(
@@ -469,7 +324,7 @@ def _outcome(
         return status, None
     if not closed:
         raise ValueError(f"a {status} row needs its closing time")
-    closed_at = _parse_clean(closed, mapping.date_formats, tz)
+    closed_at = parse_cleaned(closed, mapping.date_formats, tz)
     if created_at is not None and closed_at < created_at:
         raise ValueError(f"closed at {closed} before it was received")
     return status, closed_at
@@ -569,6 +424,7 @@ def write(
                 "created_at": ats,
                 "updated_at": [now] * n,
                 "closed_at": [v["closed_at"] for v in chunk],
+                "triage": [_triage(v) for v in chunk],
                 # the old platform made its return visits: history owes no call
                 "visited": [status in FINISHED for status in statuses],
                 "event_count": [1] * n,
@@ -621,6 +477,42 @@ def write(
         kept.add(letter.id)
     report.imported, report.dead_letters, report.dry_run = len(good), len(kept), False
     return report
+
+
+# what a bulk import's case keeps of triage: it waits in the queue as imported (one record
+# shared by every such row, converted once)
+IMPORTED = Outcome("queue", waits=("imported",))
+_IMPORTED = {
+    "outcome": IMPORTED.as_dict(),
+    "decision": IMPORTED.words,
+    "explanation": IMPORTED.words,
+}
+HISTORY = Outcome("history")
+
+
+def _triage(values: dict[str, Any]) -> dict[str, Any] | None:
+    """An imported case's triage record: waiting in the queue as imported (and with a
+    category the classifier was not sure of, if asked), or, for history, only what the
+    classifier said; none for history it was not asked about."""
+    c = values["classification"]
+    finished = values["status"] in FINISHED
+    if c is None:
+        return None if finished else _IMPORTED
+    if finished:
+        outcome = HISTORY
+    elif values["catalog_item"]:
+        outcome = IMPORTED
+    else:
+        outcome = Outcome("queue", waits=("imported", "unsure_item"))
+    words = f"classified as {c['item']} {c['confidence']:.2f}" if c["item"] else "not classified"
+    if c["terms"]:
+        words += f" ({', '.join(c['terms'][:3])})"
+    return {
+        "classification": c,
+        "outcome": outcome.as_dict(),
+        "decision": outcome.words,
+        "explanation": f"{words}; {outcome.words}",
+    }
 
 
 def _payload(

@@ -42,7 +42,8 @@ class Outcome:
 
     Keys: ``answered``, ``self_handled``, ``self_refused`` (``reason``: ``not_admissible`` /
     ``item_unknown``), ``queue`` (``waits``: ``unsure_item``, ``unsure_place``, ``duplicate``,
-    ``auto_accept_off``), ``grid_keeps``, ``no_rule``, ``dispatch_off``, ``off_list``
+    ``auto_accept_off``, ``imported``: a bulk import's case), ``history`` (a bulk import's case
+    the old platform finished), ``grid_keeps``, ``no_rule``, ``dispatch_off``, ``off_list``
     (``units``), ``dispatched`` (``units``: the lead unit)."""
 
     key: str
@@ -94,11 +95,13 @@ WORDS = {
     "grid_keeps": "accepted; stays with the grid worker (admission list)",
     "no_rule": "accepted; dispatcher to choose the unit (no routing rule)",
     "dispatch_off": "accepted; automatic dispatch off at this centre",
+    "history": "history the old platform finished (bulk import)",
 }
 WAITS = {
     "unsure_item": "classification below threshold",
     "unsure_place": "location uncertain",
     "auto_accept_off": "automatic acceptance off at this centre",
+    "imported": "imported from an old platform",
 }
 
 
@@ -109,7 +112,7 @@ LEFT_AT = {
 }
 # why a case triage left to a person waits, by the key the queue filters on: a reason of the
 # ``queue`` outcome, an outcome that leaves the case where it is, or a step that failed
-QUEUE_WAITS = ("unsure_item", "unsure_place", "duplicate", "auto_accept_off")
+QUEUE_WAITS = ("unsure_item", "unsure_place", "duplicate", "auto_accept_off", "imported")
 # an automatic step that failed, and the status it left the case at
 FAILED_AT = {"accept": "submitted", "dispatch": "accepted"}
 REASONS = (*QUEUE_WAITS, *(k for keys in LEFT_AT.values() for k in keys if k != "queue"),

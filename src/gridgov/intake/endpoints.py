@@ -310,6 +310,10 @@ class ImportReport(BaseModel):
         description="Valid rows by the state they are written in: submitted (waiting for a"
         " dispatcher), or closed / answered (history the old platform finished)."
     )
+    classified: int = Field(
+        description="Valid rows without a category that the classifier gave one, sure enough"
+        " for the centre's threshold (only when the mapping says classify = true)."
+    )
     first: str | None
     last: str | None
     personal_data_rows: int

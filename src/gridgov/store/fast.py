@@ -143,8 +143,14 @@ def _converted(column: list[Any], proc: Any, done: dict[Any, Any] | None = None)
     column type convert alike when they compare equal."""
     try:
         distinct = set(column)
-    except TypeError:  # unhashable values (JSON documents): one by one
-        return list(map(proc, column))
+    except TypeError:  # unhashable values (JSON documents): once per object, where rows share one
+        converted: dict[int, Any] = {}  # by id(): every value stays alive in ``column``
+        return [
+            converted[key]
+            if (key := id(value)) in converted
+            else converted.setdefault(key, proc(value))
+            for value in column
+        ]
     if done is None:
         if len(distinct) > len(column) // 2:
             return list(map(proc, column))

@@ -273,6 +273,7 @@ def intake_page(request: Request) -> Response:
 EXAMPLE_MAPPING = """channel = "hotline"
 center = "320724"
 unknown_category = "reject"
+classify = true   # a row without a category: the classifier's item, where it is sure
 
 [columns]
 external_id = "工单编号"

@@ -28,6 +28,7 @@ WAITS = {
     "unsure_item": "分类置信度不足",
     "unsure_place": "定位不确定",
     "auto_accept_off": "本中心未开启自动受理",
+    "imported": "批量导入的工单",
 }
 OUTCOMES = {
     "answered": "话务员当场答复",
@@ -35,6 +36,7 @@ OUTCOMES = {
     "grid_keeps": "已自动受理，留网格员处置（在网格准入清单内）",
     "no_rule": "已自动受理，无派遣规则，由派遣员选择承办单位",
     "dispatch_off": "已自动受理，本中心未开启自动派遣",
+    "history": "批量导入的历史工单（原平台已办结）",
 }
 FAILED = {"accept": "自动受理", "dispatch": "自动派遣"}
 
@@ -53,11 +55,13 @@ def triage_words(
     english = str(triage.get("explanation") or "")
     if lang == "en" or not isinstance(triage.get("outcome"), dict):
         return english
-    parts = [
-        _classification(triage.get("classification") or {}, names),
-        _place(triage.get("location") or {}, names),
+    parts = [  # each part triage kept (a bulk import's keeps what it did: little)
+        _classification(triage["classification"] or {}, names)
+        if "classification" in triage
+        else "",
+        _place(triage["location"] or {}, names) if "location" in triage else "",
         _duplicate(triage.get("duplicate")),
-        _route(triage.get("route"), names),
+        _route(triage["route"], names) if "route" in triage else "",
     ]
     failed = triage.get("failed")
     if isinstance(failed, dict):  # what it would have done did not happen: say what did
@@ -73,6 +77,7 @@ def triage_words(
 WAITING = {
     "duplicate": ("疑似重复", "probable duplicate"),
     "unsure_item": ("分类不确定", "category unsure"),
+    "imported": ("导入待受理", "imported"),
     "unsure_place": ("定位不确定", "place unsure"),
     "auto_accept_off": ("未开自动受理", "auto-accept off"),
     "self_refused": ("不予就地处置", "not for the grid"),

@@ -460,6 +460,7 @@ IMPORT_REPORT = {
     "first": ("最早", "Earliest"),
     "last": ("最晚", "Latest"),
     "categories": ("分类", "Categories"),
+    "classified": ("智能分类定类", "Given an item by the classifier"),
     "unused_columns": ("未使用的列", "Columns not used"),
     "(unclassified)": ("未分类", "unclassified"),
     "statuses": ("状态", "States"),
