@@ -161,6 +161,52 @@ def test_import_writes_valid_rows_and_dead_letters_and_is_idempotent(
     assert count(platform, Case) == 3
 
 
+def test_a_refused_row_is_replayed_as_the_import_reads_it_as_kept_or_corrected(
+    platform: Platform, world: World, tmp_path: Path
+) -> None:
+    """A row's dead letter keeps the mapping it was read with: replayed as kept it is refused
+    again for the same reason (its line said), corrected it becomes a case as the import
+    writes one, and a row whose id is on file by now is refused as such."""
+    run_import(platform, write_csv(tmp_path / "x.csv", ROWS), dry=False)
+    with platform.db.read() as session:
+        letters = {d.reason.split(":")[0]: d.id for d in session.scalars(select(DeadLetter))}
+    bad_time, repeated = letters["bulk import line 5"], letters["bulk import line 7"]
+
+    def replay(letter_id: int, cells: dict[str, str] | None = None) -> Any:
+        with platform.db.write() as session:
+            got = service.replay(
+                session,
+                letter_id=letter_id,
+                actor=world.actor(session, "dispatcher"),
+                now=NOW,
+                rules=platform.rules,
+                triage=platform.triage,
+                payload=cells,
+            )
+            letter = session.get(DeadLetter, letter_id)
+            number = got.case.number if got.case else None
+            return number, letter.state, letter.attempts, letter.reason
+
+    number, state, attempts, reason = replay(bad_time)
+    assert (number, state, attempts) == (None, "pending", 2)
+    assert reason == "bulk import line 5: cannot read the time '去年夏天'"
+    fixed = dict(zip(HEADER, ROWS[3], strict=True)) | {"留言时间": "2019/7/1 8:00"}
+    number, state, attempts, _ = replay(bad_time, fixed)
+    assert (state, attempts) == ("replayed", 3)
+    with platform.db.read() as session:
+        case = session.scalar(select(Case).where(Case.number == number))
+        assert (case.external_id, case.title, case.status) == ("4", "时间坏了", "submitted")
+        assert case.created_at == datetime(2019, 7, 1, 8, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+        event = cases_repo.events(session, case_id=case.id)[0]
+        assert (event.action, event.payload["line"]) == ("import", 5)
+        assert verify_all(session).ok
+    # the repeated id's first row was imported: as kept, it is on file now
+    number, state, _, reason = replay(repeated)
+    assert (number, state) == (None, "pending")
+    assert reason == "bulk import line 7: already on file"
+    assert count(platform, Case) == 4
+
+
 def test_an_export_without_ids_imported_twice_writes_each_message_once(
     platform: Platform, world: World, tmp_path: Path
 ) -> None:

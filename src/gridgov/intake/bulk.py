@@ -124,6 +124,7 @@ def check(
     header: list[str],
     rows: list[dict[str, str]],
     suggester: Suggester,
+    first_line: int = 2,  # the file's line of the first row (after the header)
 ) -> tuple[Report, list[Row]]:
     """Read every row into case values or a reason; nothing is written."""
     missing = [f"{k} → {v!r}" for k, v in mapping.columns.items() if v not in header]
@@ -140,7 +141,7 @@ def check(
     col = mapping.columns
     report = Report(rows=len(rows), unused_columns=sorted(set(header) - set(col.values())))
     out: list[Row] = []
-    for line, raw in enumerate(rows, start=2):
+    for line, raw in enumerate(rows, start=first_line):
         row = Row(line, raw)
         out.append(row)
         try:
@@ -377,6 +378,8 @@ def write(
             numbers.append(f"{center_code}-{year}-{next_value[year]:06d}")
             next_value[year] += 1
         ids = cases_repo.reserve_case_ids(session, n)
+        for values, case_id in zip(chunk, ids, strict=True):
+            values["case_id"] = case_id
         exts = [v["external_id"] for v in chunk]
         payloads = [
             _payload(line, ext, v["answer"], v["closed_at"])
@@ -473,6 +476,7 @@ def write(
             reason=f"bulk import line {r.line}: {r.error}",
             now=now,
             region_code=center.region_code,
+            import_mapping=mapping.source,
         )
         kept.add(letter.id)
     report.imported, report.dead_letters, report.dry_run = len(good), len(kept), False
@@ -548,6 +552,32 @@ def _with_history(
             )
             hashes[k] = fields_hash(GENESIS, fields)
     return hashes
+
+
+def replay_row(
+    session: Session,
+    *,
+    mapping_source: dict[str, Any],
+    cells: dict[str, Any],
+    line: int,
+    suggester: Suggester,
+    now: datetime,
+    actor: str,
+) -> Case:
+    """A row an import refused (its cells as kept on the dead letter, or corrected), read with
+    the mapping it was imported with and written as the import writes a row. Refused again
+    (``ValidationFailed``, the reason as the import gives it) where it still fails a check,
+    or where a case with its id is on file by now."""
+    mapping = Mapping.parse(mapping_source, source="the import's mapping")
+    row = {str(k): "" if v is None else str(v) for k, v in cells.items()}
+    report, checked = check(
+        session, mapping=mapping, header=list(row), rows=[row], suggester=suggester, first_line=line
+    )
+    (one,) = checked
+    if one.error is not None:
+        raise ValidationFailed(one.error)
+    write(session, mapping=mapping, report=report, rows=checked, now=now, actor=actor)
+    return session.get_one(Case, one.values["case_id"])
 
 
 def run(

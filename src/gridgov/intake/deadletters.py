@@ -76,6 +76,7 @@ def keep(
     reason: str,
     now: datetime,
     region_code: str | None = None,
+    import_mapping: dict[str, Any] | None = None,
 ) -> DeadLetter:
     """Keep a rejected record. The same record delivered again (same channel, id and
     payload) while its letter is pending is counted on that letter, not kept twice: a
@@ -96,6 +97,8 @@ def keep(
             if earlier.payload == body:
                 earlier.attempts += 1
                 earlier.reason = reason
+                if import_mapping is not None:  # the mapping of the import that met it last
+                    earlier.import_mapping = import_mapping
                 session.flush()
                 return earlier
     letter = DeadLetter(
@@ -107,6 +110,7 @@ def keep(
         payload=body,
         state="pending",
         attempts=1,
+        import_mapping=import_mapping,
     )
     session.add(letter)
     session.flush()

@@ -108,6 +108,8 @@ class Mapping:
     classify: bool = False  # rows without a catalogue item get the classifier's, when sure
     status: str = "submitted"  # a row's state where its cell is empty or unmapped
     statuses: dict[str, str] = field(default_factory=dict)  # source label → one of STATUSES
+    # the mapping as written (JSON's types), kept with a refused row to replay it alike
+    source: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def load(cls, path: Path) -> Mapping:
@@ -189,6 +191,7 @@ class Mapping:
             classify=classify,
             status=status,
             statuses=statuses,
+            source=json.loads(json.dumps(data, default=str)),
         )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -592,6 +593,44 @@ def _decide(
 
 
 # ---- dead letters -----------------------------------------------------------------------
+IMPORT_LINE = re.compile(r"bulk import line (\d+): ")
+
+
+def _replay_row(
+    session: Session,
+    letter: DeadLetter,
+    cells: dict[str, Any],
+    actor: Actor,
+    now: datetime,
+    triage: Triage,
+    *,
+    corrected: dict[str, Any] | None,
+) -> Received:
+    from gridgov.intake import bulk  # the import uses this module's policies: imported late
+
+    found = IMPORT_LINE.match(letter.reason)
+    line = int(found[1]) if found else 0
+    letter.attempts += 1
+    try:
+        with session.begin_nested():
+            case = bulk.replay_row(
+                session,
+                mapping_source=dict(letter.import_mapping or {}),
+                cells=cells,
+                line=line,
+                suggester=triage.suggester,
+                now=now,
+                actor=actor.username,
+            )
+    except ValidationFailed as exc:
+        letter.reason = f"bulk import line {line}: {exc.detail}"
+        return Received(None, created=False, dead_letter=letter)
+    letter.state, letter.case_id, letter.resolved_at = "replayed", case.id, now
+    if corrected is not None:
+        letter.payload = {**letter.payload, "_corrected": deadletters.jsonable(corrected)}
+    return Received(case, created=True)
+
+
 def replay(
     session: Session,
     *,
@@ -608,6 +647,8 @@ def replay(
     The letter is locked first (:func:`deadletters.pending`)."""
     letter = deadletters.pending(session, letter_id, actor)
     body = payload if payload is not None else letter.payload
+    if letter.import_mapping is not None:  # a bulk import's row: read again as the import does
+        return _replay_row(session, letter, body, actor, now, triage, corrected=payload)
     # the record keeps its identity: the Idempotency-Key it came with, or its id where a
     # correction left it out; so two letters of one record replayed make one case
     key, known = None, letter.external_id

@@ -126,6 +126,7 @@ WHOLE: list[tuple[re.Pattern[str], Say]] = [
     (re.compile(r"lon/lat out of range"), lambda m: "经纬度超出范围"),
     (re.compile(r"external id longer than 100 characters"), lambda m: "编号超过 100 个字符"),
     (re.compile(r"the same message as line (\d+)"), lambda m: f"与第 {m[1]} 行是同一条诉求"),
+    (re.compile(r"already on file"), lambda m: "已在库中（此编号已有案件）"),
     (
         re.compile(r"external id '([^']*)' appears twice in the file"),
         lambda m: f"编号“{m[1]}”在文件中出现了两次",

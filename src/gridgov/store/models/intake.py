@@ -37,6 +37,9 @@ class DeadLetter(Base):
     attempts: Mapped[int] = mapped_column(default=1)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # a bulk import's row (its raw cells are the payload): the mapping it was read with, to
+    # replay it the way the import reads a row
+    import_mapping: Mapped[dict[str, Any] | None] = mapped_column(json_type())
 
 
 class DeadLetterReveal(Base):
