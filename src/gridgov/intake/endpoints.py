@@ -336,8 +336,17 @@ async def bulk_import(
     accept_language: Annotated[str | None, Header(max_length=200)] = None,
 ) -> ImportReport:
     """Import an old platform's cases with a column mapping — a dry run by default: it
-    reports what an import would do. Valid rows become cases, rejected rows dead letters,
-    all in one transaction."""
+    reports what an import would do. Valid rows become cases, rejected rows dead letters
+    (replayable with the mapping they were read with), all in one transaction.
+
+    The mapping: `channel`, `center`, `region_code`; `[columns]` names the file's column for
+    each of external_id, title, text (required), received_at, category, reporter_name,
+    reporter_phone, address, region_code, lon, lat, status, closed_at, answer; `[dates]`
+    formats and timezone; `[categories]` source label → catalogue code, `unknown_category`
+    reject or blank; history: `status` (the default state) and `[statuses]` source label →
+    submitted, closed or answered (finished rows need received_at and closed_at);
+    `classify = true` gives rows without a category the classifier's item where it is sure.
+    Examples: docs/examples/12345-mapping.toml, docs/examples/12345-replies-mapping.toml."""
     suffix = Path(file.filename or "").suffix.lower()
     if suffix not in (".csv", ".xlsx", ".xlsm"):
         raise ValidationFailed("the file must be .csv or .xlsx")
