@@ -689,6 +689,10 @@ def test_an_administrator_sets_triage_thresholds_and_imports_an_old_platforms_ca
         form.get_by_role("button", name="导入历史工单").click()
         sync_api.expect(report.locator("[data-report='imported']")).to_have_text("2")
         assert report.locator("[data-report='dead_letters']").inner_text() == "1"
+        # the open cases it wrote, one click away in the queue
+        report.locator("a[data-report='to_queue']").click()
+        page.wait_for_url(f"{server}/console?waiting=imported")
+        sync_api.expect(page.locator("table.cases tbody tr")).to_have_count(2)
         browser.close()
     assert not errors, errors
     with platform.db.read() as session:

@@ -464,6 +464,7 @@ IMPORT_REPORT = {
     "unused_columns": ("未使用的列", "Columns not used"),
     "(unclassified)": ("未分类", "unclassified"),
     "statuses": ("状态", "States"),
+    "to_queue": ("到案件队列查看导入待受理的工单", "See the imported cases in the queue"),
     "line": ("第{}行", "line {}"),
     "yes": ("是", "yes"),
     "no": ("否", "no"),

@@ -123,6 +123,14 @@
       list.append(unused, unusedValue);
     }
     box.appendChild(list);
+    if (!answer.dry_run && answer.imported && (answer.statuses || {}).submitted) {
+      // the open cases it wrote wait in the queue under "imported": one click to them
+      var to = document.createElement("a");
+      to.href = "/console?waiting=imported";
+      to.dataset.report = "to_queue";
+      to.textContent = words.to_queue || "the imported cases in the queue";
+      box.appendChild(to);
+    }
     var problems = document.createElement("ol");
     problems.className = "problems";
     answer.rejected.forEach(function (r) {
