@@ -410,6 +410,7 @@ def run(p: Any, args: argparse.Namespace, rng: random.Random) -> None:
                 mapping=plan,
                 path=path,
                 suggester=p.triage.suggester,
+                locate=p.triage.locator,
                 dry_run=False,
                 now=NOW,
                 actor="import",

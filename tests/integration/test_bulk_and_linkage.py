@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 import pytest
+import shapely
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
 from sqlalchemy import func, select
@@ -28,6 +29,8 @@ from gridgov.auth.actor import load_actor
 from gridgov.bootstrap import Platform
 from gridgov.cases import repository as cases_repo
 from gridgov.cases import service as cases
+from gridgov.grids import repository as grids
+from gridgov.grids.coords import wgs84_to_gcj02
 from gridgov.intake import bulk, linkage, personal, service
 from gridgov.kit.errors import ValidationFailed
 from gridgov.store import fast
@@ -35,7 +38,7 @@ from gridgov.store.models import Case, CaseProtected, Center, DeadLetter, Outbox
 from gridgov.web import explain
 
 from ..conftest import NOW
-from ..factories import COUNTY, STANDARD, World
+from ..factories import COUNTY, STANDARD, VILLAGE_A, World
 from .helpers import auth, overlapping
 
 RAW = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "messages"
@@ -609,6 +612,67 @@ def test_imported_cases_wait_in_the_queue_as_imported_and_the_classifier_gives_i
     assert explain.waiting(triage["O3"], "submitted", "zh") == ["导入待受理"]
     # the Chinese explanation says what the import did, and nothing it did not do
     assert explain.triage_words(triage["O3"], "zh", {}) == "转派遣员处理：批量导入的工单"
+
+
+def test_rows_with_coordinates_are_placed_in_their_grid_as_the_platform_kept_them(
+    platform: Platform, world: World, tmp_path: Path
+) -> None:
+    """Amap's coordinates (GCJ-02, as many platforms keep them) are turned to WGS-84 and
+    placed in the grid they lie in, whose region the case takes; a point in no grid keeps
+    the mapping's region and waits to be placed."""
+    lon, lat = 119.30, 34.10
+    grid = f"{VILLAGE_A}001"
+    with platform.db.write() as session:
+        grids.upsert(
+            session,
+            code=grid,
+            kind="comprehensive",
+            name="一网格",
+            region_code=VILLAGE_A,
+            county_code=COUNTY,
+            shape=shapely.box(lon - 0.01, lat - 0.01, lon + 0.01, lat + 0.01),
+            subject=None,
+            parent_code=None,
+            source_crs="wgs84",
+            now=NOW,
+        )
+    amap = [float(v) for v in wgs84_to_gcj02(lon, lat)]  # ~500 m off: outside the grid as is
+    path = tmp_path / "points.csv"
+    path.write_text(
+        "编号,时间,内容,经度,纬度\n"
+        f"P1,2020/1/6 09:00,井盖丢失,{amap[0]},{amap[1]}\n"
+        "P2,2020/1/6 10:00,路灯不亮,118.0,33.0\n",
+        encoding="utf-8",
+    )
+    mapping = {
+        "channel": "hotline",
+        "center": COUNTY,
+        "region_code": COUNTY,
+        "crs": "gcj02",
+        "columns": {
+            "external_id": "编号",
+            "received_at": "时间",
+            "text": "内容",
+            "lon": "经度",
+            "lat": "纬度",
+        },
+    }
+    run_import(platform, path, dry=False, mapping=mapping)
+    with platform.db.read() as session:
+        got = {c.external_id: c for c in session.scalars(select(Case))}
+        placed, outside = got["P1"], got["P2"]
+        assert (placed.grid_code, placed.region_code) == (grid, VILLAGE_A)
+        assert (placed.source_crs, placed.source_lon, placed.source_lat) == ("gcj02", *amap)
+        assert (round(placed.lon, 5), round(placed.lat, 5)) == (lon, lat)
+        assert placed.triage["location"] == {
+            "source": "coordinates",
+            "confidence": 1.0,
+            "grid": grid,
+        }
+        assert explain.triage_words(placed.triage, "zh", {}).startswith(f"坐标落在网格 {grid}")
+        assert (outside.grid_code, outside.region_code) == (None, COUNTY)
+    with pytest.raises(ValidationFailed, match="crs must be one of"):
+        bulk.Mapping.parse({**mapping, "crs": "beijing54"})
 
 
 def test_a_history_mapping_that_cannot_say_when_cases_closed_is_refused(

@@ -17,18 +17,22 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov.audit.chain import GENESIS, Slot, event_fields, fields_hash, fields_hashes
 from gridgov.cases import repository as cases_repo
 from gridgov.cases.schemas import Channel
+from gridgov.grids.coords import to_wgs84
+from gridgov.grids.service import Locator, build_locator
 from gridgov.intake import deadletters, pii
 from gridgov.intake.decision import Outcome
 from gridgov.intake.mapping import (
@@ -340,8 +344,11 @@ def write(
     rows: list[Row],
     now: datetime,
     actor: str,
+    locate: Places | None = None,
 ) -> Report:
-    """Write the checked rows: valid ones as cases, rejected ones as dead letters."""
+    """Write the checked rows: valid ones as cases, rejected ones as dead letters. Rows with
+    coordinates are placed in their grid (``locate``: the grid index and each grid's region,
+    as the doors keep them; else built for this import)."""
     center = regions.get_center(session, code=mapping.center)
     default_region = mapping.region_code or center.region_code
     county = (
@@ -351,6 +358,7 @@ def write(
     items = {c: i for c, i in session.execute(select(CatalogItem.code, CatalogItem.id))}
     good = [r for r in rows if r.error is None and r.values]
     letters = [r for r in rows if r.error is not None and r.error != "already on file"]
+    _place([r.values for r in good], mapping.crs, session, locate)
     tz = ZoneInfo(center.timezone)
     by_year: Counter[int] = Counter(
         (r.values["created_at"] or now).astimezone(tz).year for r in good
@@ -394,6 +402,7 @@ def write(
             hashes = _with_history(hashes, plain, ids, ats, chunk, payloads, actor)
         statuses = [v["status"] for v in chunk]
         lons, lats = [v["lon"] for v in chunk], [v["lat"] for v in chunk]
+        grids = [v.get("grid") for v in chunk]
         # column by column, into the driver's executemany (COPY on PostgreSQL): SQLAlchemy's
         # per-row parameter handling costs more than the database does
         conn = session.connection()
@@ -410,12 +419,15 @@ def write(
                 "title": [v["title"] for v in chunk],
                 "description": [v["description"] for v in chunk],
                 "address": [v["address"] for v in chunk],
-                "lon": lons,
-                "lat": lats,
-                "source_crs": ["wgs84"] * n,
+                "lon": [v.get("wgs", (None, None))[0] for v in chunk],
+                "lat": [v.get("wgs", (None, None))[1] for v in chunk],
+                "source_crs": [mapping.crs] * n,
                 "source_lon": lons,
                 "source_lat": lats,
-                "region_code": [v["region_code"] or default_region for v in chunk],
+                "grid_code": grids,
+                "region_code": [
+                    v.get("grid_region") or v["region_code"] or default_region for v in chunk
+                ],
                 "catalog_item_id": [
                     items.get(v["catalog_item"]) if v["catalog_item"] else None for v in chunk
                 ],
@@ -494,14 +506,44 @@ _IMPORTED = {
 HISTORY = Outcome("history")
 
 
+Places = Callable[[Session], tuple[Locator, dict[str, str]]]
+
+
+def _place(values: list[dict[str, Any]], crs: str, session: Session, locate: Places | None) -> None:
+    """Each row with coordinates: its point in WGS-84 and, where that lies in one, its
+    comprehensive grid and the grid's region (one pass over the grid index)."""
+    pointed = [v for v in values if v["lon"] is not None and v["lat"] is not None]
+    if not pointed:
+        return
+    locator, region_of = locate(session) if locate else _fresh(session)
+    x, y = to_wgs84([v["lon"] for v in pointed], [v["lat"] for v in pointed], crs)
+    lon, lat = np.round(x, 7), np.round(y, 7)
+    codes = locator.codes_for(lon, lat)
+    for v, a, b, code in zip(pointed, lon.tolist(), lat.tolist(), codes, strict=True):
+        v["wgs"] = (a, b)
+        if code:
+            v["grid"], v["grid_region"] = code, region_of.get(code)
+
+
+def _fresh(session: Session) -> tuple[Locator, dict[str, str]]:
+    index = build_locator(session)
+    return index, dict(zip(index.codes.tolist(), index.regions, strict=True))
+
+
 def _triage(values: dict[str, Any]) -> dict[str, Any] | None:
     """An imported case's triage record: waiting in the queue as imported (and with a
     category the classifier was not sure of, if asked), or, for history, only what the
     classifier said; none for history it was not asked about."""
     c = values["classification"]
     finished = values["status"] in FINISHED
-    if c is None:
+    grid = values.get("grid")
+    place = {"location": {"source": "coordinates", "confidence": 1.0, "grid": grid}} if grid else {}
+    if c is None and not place:
         return None if finished else _IMPORTED
+    if c is None:
+        outcome = HISTORY if finished else IMPORTED
+        return {"outcome": outcome.as_dict(), **place, "decision": outcome.words,
+                "explanation": f"in grid {grid} (coordinates); {outcome.words}"}  # fmt: skip
     if finished:
         outcome = HISTORY
     elif values["catalog_item"]:
@@ -511,11 +553,13 @@ def _triage(values: dict[str, Any]) -> dict[str, Any] | None:
     words = f"classified as {c['item']} {c['confidence']:.2f}" if c["item"] else "not classified"
     if c["terms"]:
         words += f" ({', '.join(c['terms'][:3])})"
+    where = f"; in grid {grid} (coordinates)" if grid else ""
     return {
         "classification": c,
+        **place,
         "outcome": outcome.as_dict(),
         "decision": outcome.words,
-        "explanation": f"{words}; {outcome.words}",
+        "explanation": f"{words}{where}; {outcome.words}",
     }
 
 
@@ -563,6 +607,7 @@ def replay_row(
     suggester: Suggester,
     now: datetime,
     actor: str,
+    locate: Places | None = None,
 ) -> Case:
     """A row an import refused (its cells as kept on the dead letter, or corrected), read with
     the mapping it was imported with and written as the import writes a row. Refused again
@@ -576,7 +621,9 @@ def replay_row(
     (one,) = checked
     if one.error is not None:
         raise ValidationFailed(one.error)
-    write(session, mapping=mapping, report=report, rows=checked, now=now, actor=actor)
+    write(
+        session, mapping=mapping, report=report, rows=checked, now=now, actor=actor, locate=locate
+    )
     return session.get_one(Case, one.values["case_id"])
 
 
@@ -589,6 +636,7 @@ def run(
     dry_run: bool,
     now: datetime,
     actor: str,
+    locate: Places | None = None,
 ) -> Report:
     """Read, check and — unless a dry run — write an export: the whole import, one call.
     An import that meets the same rows being imported by a concurrent one waits for it,
@@ -599,7 +647,15 @@ def run(
             session, mapping=mapping, header=header, rows=rows, suggester=suggester
         )
         if not dry_run:
-            write(session, mapping=mapping, report=report, rows=checked, now=now, actor=actor)
+            write(
+                session,
+                mapping=mapping,
+                report=report,
+                rows=checked,
+                now=now,
+                actor=actor,
+                locate=locate,
+            )
         return report
 
     with collector_paused():  # its rows all live to the end: nothing for the collector

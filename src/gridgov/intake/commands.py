@@ -290,6 +290,7 @@ def import_cmd(
                 mapping=plan,
                 path=file,
                 suggester=p.triage.suggester,
+                locate=p.triage.locator,
                 dry_run=dry_run,
                 now=utc_now(),
                 actor="import",

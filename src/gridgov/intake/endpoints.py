@@ -345,7 +345,8 @@ async def bulk_import(
     formats and timezone; `[categories]` source label → catalogue code, `unknown_category`
     reject or blank; history: `status` (the default state) and `[statuses]` source label →
     submitted, closed or answered (finished rows need received_at and closed_at);
-    `classify = true` gives rows without a category the classifier's item where it is sure.
+    `classify = true` gives rows without a category the classifier's item where it is sure;
+    rows with lon/lat (`crs`: wgs84, gcj02 or bd09) are placed in the grid their point is in.
     Examples: docs/examples/12345-mapping.toml, docs/examples/12345-replies-mapping.toml."""
     suffix = Path(file.filename or "").suffix.lower()
     if suffix not in (".csv", ".xlsx", ".xlsm"):
@@ -362,6 +363,7 @@ async def bulk_import(
                 mapping=plan,
                 path=path,
                 suggester=p.triage.suggester,
+                locate=p.triage.locator,
                 dry_run=dry_run,
                 now=utc_now(),
                 actor=actor.username,

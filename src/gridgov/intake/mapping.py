@@ -19,6 +19,10 @@ A mapping (TOML or JSON) names the source columns and how to read them::
     [categories]                     # optional: source label → catalogue code
     "城乡建设" = "01"
 
+A row with coordinates (``lon``, ``lat``; ``crs = "gcj02"`` or ``"bd09"`` where the platform
+kept Amap's or Baidu's) is placed in the comprehensive grid its point lies in, and in that
+grid's region.
+
 An export of past cases can carry each case's outcome on the old platform: map its state
 column and closing time, and the answer the citizen was given::
 
@@ -57,6 +61,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gridgov.cases.schemas import Channel
+from gridgov.grids.coords import Crs
 from gridgov.kit.errors import ValidationFailed
 
 FIELDS = (
@@ -106,6 +111,7 @@ class Mapping:
     categories: dict[str, str]
     unknown_category: str  # "reject" or "blank"
     classify: bool = False  # rows without a catalogue item get the classifier's, when sure
+    crs: str = "wgs84"  # what the lon/lat columns are in: wgs84, gcj02 (Amap) or bd09 (Baidu)
     status: str = "submitted"  # a row's state where its cell is empty or unmapped
     statuses: dict[str, str] = field(default_factory=dict)  # source label → one of STATUSES
     # the mapping as written (JSON's types), kept with a refused row to replay it alike
@@ -137,7 +143,7 @@ class Mapping:
     def parse(cls, data: dict[str, Any], *, source: str = "mapping") -> Mapping:
         problems = []
         known = {"channel", "center", "region_code", "columns", "dates", "categories"}
-        known |= {"unknown_category", "status", "statuses", "classify"}
+        known |= {"unknown_category", "status", "statuses", "classify", "crs"}
         for key in set(data) - known:
             problems.append(f"unknown key {key!r}")
         try:
@@ -174,6 +180,9 @@ class Mapping:
         for needed in ("received_at", "closed_at"):
             if finishes and needed not in columns:
                 problems.append(f"closed and answered rows need columns.{needed}")
+        crs = str(data.get("crs", "wgs84"))
+        if crs not in {c.value for c in Crs}:
+            problems.append(f"crs must be one of {', '.join(c.value for c in Crs)}, not {crs!r}")
         classify = data.get("classify", False)
         if not isinstance(classify, bool):
             problems.append(f"classify must be true or false, not {classify!r}")
@@ -189,6 +198,7 @@ class Mapping:
             categories={str(k): str(v) for k, v in dict(data.get("categories", {})).items()},
             unknown_category=unknown,
             classify=classify,
+            crs=crs,
             status=status,
             statuses=statuses,
             source=json.loads(json.dumps(data, default=str)),

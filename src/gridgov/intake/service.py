@@ -621,6 +621,7 @@ def _replay_row(
                 suggester=triage.suggester,
                 now=now,
                 actor=actor.username,
+                locate=triage.locator,
             )
     except ValidationFailed as exc:
         letter.reason = f"bulk import line {line}: {exc.detail}"
