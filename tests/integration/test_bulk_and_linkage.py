@@ -675,6 +675,65 @@ def test_rows_with_coordinates_are_placed_in_their_grid_as_the_platform_kept_the
         bulk.Mapping.parse({**mapping, "crs": "beijing54"})
 
 
+def test_rows_with_only_an_address_are_placed_by_the_registry_when_the_mapping_asks(
+    platform: Platform, world: World, tmp_path: Path
+) -> None:
+    """``locate_addresses``: an address on the registry puts the case in its grid; one the
+    registry cannot place waits as unsure of its place, with its guess for the dispatcher."""
+    import numpy as np
+
+    from gridgov.addresses import service as addresses
+
+    lon, lat = 119.30, 34.10
+    grid = f"{VILLAGE_A}001"
+    with platform.db.write() as session:
+        grids.upsert(
+            session,
+            code=grid,
+            kind="comprehensive",
+            name="一网格",
+            region_code=VILLAGE_A,
+            county_code=COUNTY,
+            shape=shapely.box(lon - 0.01, lat - 0.01, lon + 0.01, lat + 0.01),
+            subject=None,
+            parent_code=None,
+            source_crs="wgs84",
+            now=NOW,
+        )
+        addresses.add_many(
+            session,
+            texts=["灌南县新安镇人民路2号", "灌南县新安镇人民路6号", "灌南县新安镇人民路10号"],
+            lon=np.array([lon - 0.004, lon + 0.004, lon + 0.012]),
+            lat=np.array([lat, lat, lat]),
+            crs="wgs84",
+            county_code=COUNTY,
+            now=NOW,
+        )
+    path = tmp_path / "addresses.csv"
+    path.write_text(
+        "编号,时间,内容,地址\n"
+        "A1,2020/1/6 09:00,井盖丢失,灌南县新安镇人民路2号\n"
+        "A2,2020/1/6 10:00,路灯不亮,新安镇人民路8号\n"
+        "A3,2020/1/6 11:00,垃圾满溢,\n",
+        encoding="utf-8",
+    )
+    columns = {"external_id": "编号", "received_at": "时间", "text": "内容", "address": "地址"}
+    mapping = {"center": COUNTY, "region_code": COUNTY, "columns": columns}
+    run_import(platform, path, dry=False, mapping={**mapping, "locate_addresses": True})
+    with platform.db.read() as session:
+        got = {c.external_id: c for c in session.scalars(select(Case))}
+        dispatcher = load_actor(session, username="dispatcher")
+        counts = cases.waiting_counts(session, actor=dispatcher)
+        on_registry, between, none = got["A1"], got["A2"], got["A3"]
+        assert (on_registry.grid_code, on_registry.region_code) == (grid, VILLAGE_A)
+        assert on_registry.triage["location"]["matched"] == "灌南县新安镇人民路2号"
+        assert (between.grid_code, between.triage["location"]["guess"]) == (None, grid)
+        assert between.triage["outcome"]["waits"] == ["imported", "unsure_place"]
+        assert f"按门牌推算或在网格 {grid}" in explain.triage_words(between.triage, "zh", {})
+        assert none.grid_code is None
+    assert counts == {"imported": 3, "unsure_place": 1}
+
+
 def test_a_history_mapping_that_cannot_say_when_cases_closed_is_refused(
     platform: Platform, world: World
 ) -> None:

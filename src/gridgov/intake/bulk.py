@@ -34,6 +34,8 @@ from gridgov.cases.schemas import Channel
 from gridgov.grids.coords import to_wgs84
 from gridgov.grids.service import Locator, build_locator
 from gridgov.intake import deadletters, pii
+from gridgov.intake import locate as places
+from gridgov.intake.channels import Draft
 from gridgov.intake.decision import Outcome
 from gridgov.intake.mapping import (
     BUILTIN_FORMATS,
@@ -60,6 +62,7 @@ from gridgov.store.models import (
     CaseEvent,
     CaseProtected,
     CatalogItem,
+    Center,
     Region,
 )
 
@@ -359,6 +362,8 @@ def write(
     good = [r for r in rows if r.error is None and r.values]
     letters = [r for r in rows if r.error is not None and r.error != "already on file"]
     _place([r.values for r in good], mapping.crs, session, locate)
+    if mapping.locate_addresses:
+        _place_addresses([r.values for r in good], session, center)
     tz = ZoneInfo(center.timezone)
     by_year: Counter[int] = Counter(
         (r.values["created_at"] or now).astimezone(tz).year for r in good
@@ -525,41 +530,59 @@ def _place(values: list[dict[str, Any]], crs: str, session: Session, locate: Pla
             v["grid"], v["grid_region"] = code, region_of.get(code)
 
 
+def _place_addresses(values: list[dict[str, Any]], session: Session, center: Center) -> None:
+    """Each row with an address and no point, placed as the door places a record by its
+    address (the registry, a door number between two, the town it names)."""
+    threshold = intake_policy(session, center_id=center.id).locate_threshold
+    for v in values:
+        if "wgs" in v or not v["address"]:
+            continue
+        draft = Draft(Channel.hotline, text="", address=v["address"], region_code=None)
+        placed = places.locate(session, draft=draft, home=center, threshold=threshold)
+        v["location"] = placed.as_dict()
+        if placed.grid_code:
+            v["grid"], v["grid_region"] = placed.grid_code, placed.region_code
+            v["wgs"] = (placed.lon, placed.lat)
+        elif placed.region_code != center.region_code:  # the town the address names
+            v["grid_region"] = placed.region_code
+
+
 def _fresh(session: Session) -> tuple[Locator, dict[str, str]]:
     index = build_locator(session)
     return index, dict(zip(index.codes.tolist(), index.regions, strict=True))
 
 
 def _triage(values: dict[str, Any]) -> dict[str, Any] | None:
-    """An imported case's triage record: waiting in the queue as imported (and with a
-    category the classifier was not sure of, if asked), or, for history, only what the
-    classifier said; none for history it was not asked about."""
-    c = values["classification"]
+    """An imported case's triage record: what the import found (the classifier's answer,
+    if asked; the grid of its point or address) and that it waits in the queue as imported,
+    with what it is unsure of (category, place); for history, only what it found, and none
+    where it found nothing."""
+    c, grid = values["classification"], values.get("grid")
     finished = values["status"] in FINISHED
-    grid = values.get("grid")
-    place = {"location": {"source": "coordinates", "confidence": 1.0, "grid": grid}} if grid else {}
-    if c is None and not place:
+    location = values.get("location") or (
+        {"source": "coordinates", "confidence": 1.0, "grid": grid} if grid else None
+    )
+    if c is None and location is None:
         return None if finished else _IMPORTED
-    if c is None:
-        outcome = HISTORY if finished else IMPORTED
-        return {"outcome": outcome.as_dict(), **place, "decision": outcome.words,
-                "explanation": f"in grid {grid} (coordinates); {outcome.words}"}  # fmt: skip
-    if finished:
-        outcome = HISTORY
-    elif values["catalog_item"]:
-        outcome = IMPORTED
-    else:
-        outcome = Outcome("queue", waits=("imported", "unsure_item"))
-    words = f"classified as {c['item']} {c['confidence']:.2f}" if c["item"] else "not classified"
-    if c["terms"]:
-        words += f" ({', '.join(c['terms'][:3])})"
-    where = f"; in grid {grid} (coordinates)" if grid else ""
+    waits = ["imported"]
+    if c is not None and not values["catalog_item"]:
+        waits.append("unsure_item")
+    if location is not None and not grid:  # an address the registry could not place
+        waits.append("unsure_place")
+    outcome = HISTORY if finished else Outcome("queue", waits=tuple(waits))
+    found = []
+    if c is not None:
+        said = f"classified as {c['item']} {c['confidence']:.2f}" if c["item"] else "not classified"
+        found.append(said + (f" ({', '.join(c['terms'][:3])})" if c["terms"] else ""))
+    if location is not None:
+        how = "coordinates" if location["source"] == "coordinates" else location.get("note")
+        found.append(f"grid {grid} ({how})" if grid else str(how))
     return {
-        "classification": c,
-        **place,
+        **({"classification": c} if c is not None else {}),
+        **({"location": location} if location is not None else {}),
         "outcome": outcome.as_dict(),
         "decision": outcome.words,
-        "explanation": f"{words}{where}; {outcome.words}",
+        "explanation": "; ".join([*found, outcome.words]),
     }
 
 

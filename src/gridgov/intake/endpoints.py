@@ -346,7 +346,8 @@ async def bulk_import(
     reject or blank; history: `status` (the default state) and `[statuses]` source label →
     submitted, closed or answered (finished rows need received_at and closed_at);
     `classify = true` gives rows without a category the classifier's item where it is sure;
-    rows with lon/lat (`crs`: wgs84, gcj02 or bd09) are placed in the grid their point is in.
+    rows with lon/lat (`crs`: wgs84, gcj02 or bd09) are placed in the grid their point is in;
+    `locate_addresses = true` places rows without them by the address registry.
     Examples: docs/examples/12345-mapping.toml, docs/examples/12345-replies-mapping.toml."""
     suffix = Path(file.filename or "").suffix.lower()
     if suffix not in (".csv", ".xlsx", ".xlsm"):

@@ -21,7 +21,9 @@ A mapping (TOML or JSON) names the source columns and how to read them::
 
 A row with coordinates (``lon``, ``lat``; ``crs = "gcj02"`` or ``"bd09"`` where the platform
 kept Amap's or Baidu's) is placed in the comprehensive grid its point lies in, and in that
-grid's region.
+grid's region. With ``locate_addresses = true`` a row without coordinates is placed by its
+address on the registry as the door places one (sure enough for the centre's threshold, or
+between two door numbers in one grid); an unsure match keeps its guess for the dispatcher.
 
 An export of past cases can carry each case's outcome on the old platform: map its state
 column and closing time, and the answer the citizen was given::
@@ -112,6 +114,7 @@ class Mapping:
     unknown_category: str  # "reject" or "blank"
     classify: bool = False  # rows without a catalogue item get the classifier's, when sure
     crs: str = "wgs84"  # what the lon/lat columns are in: wgs84, gcj02 (Amap) or bd09 (Baidu)
+    locate_addresses: bool = False  # rows without coordinates placed by the address registry
     status: str = "submitted"  # a row's state where its cell is empty or unmapped
     statuses: dict[str, str] = field(default_factory=dict)  # source label → one of STATUSES
     # the mapping as written (JSON's types), kept with a refused row to replay it alike
@@ -143,7 +146,7 @@ class Mapping:
     def parse(cls, data: dict[str, Any], *, source: str = "mapping") -> Mapping:
         problems = []
         known = {"channel", "center", "region_code", "columns", "dates", "categories"}
-        known |= {"unknown_category", "status", "statuses", "classify", "crs"}
+        known |= {"unknown_category", "status", "statuses", "classify", "crs", "locate_addresses"}
         for key in set(data) - known:
             problems.append(f"unknown key {key!r}")
         try:
@@ -184,8 +187,10 @@ class Mapping:
         if crs not in {c.value for c in Crs}:
             problems.append(f"crs must be one of {', '.join(c.value for c in Crs)}, not {crs!r}")
         classify = data.get("classify", False)
-        if not isinstance(classify, bool):
-            problems.append(f"classify must be true or false, not {classify!r}")
+        locate_addresses = data.get("locate_addresses", False)
+        for name, flag in (("classify", classify), ("locate_addresses", locate_addresses)):
+            if not isinstance(flag, bool):
+                problems.append(f"{name} must be true or false, not {flag!r}")
         if problems:
             raise ValidationFailed(f"{source}: " + "; ".join(problems))
         return cls(
@@ -199,6 +204,7 @@ class Mapping:
             unknown_category=unknown,
             classify=classify,
             crs=crs,
+            locate_addresses=locate_addresses,
             status=status,
             statuses=statuses,
             source=json.loads(json.dumps(data, default=str)),
