@@ -9,15 +9,37 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
+import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gridgov.bootstrap import Platform
 from gridgov.cases import service
+from gridgov.grids import repository as grids
 from gridgov.store.models import Case
 
 from ..conftest import NOW
-from ..factories import STANDARD, World, case_data
+from ..factories import COUNTY, STANDARD, VILLAGE_A, World, case_data
+
+GRID = f"{VILLAGE_A}001"
+LON, LAT = 119.30, 34.10  # inside GRID
+
+
+def add_grid(session: Session) -> None:
+    """GRID: a comprehensive grid of 新安第一社区, 0.01° either side of (LON, LAT)."""
+    grids.upsert(
+        session,
+        code=GRID,
+        kind="comprehensive",
+        name="一网格",
+        region_code=VILLAGE_A,
+        county_code=COUNTY,
+        shape=shapely.box(LON - 0.01, LAT - 0.01, LON + 0.01, LAT + 0.01),
+        subject=None,
+        parent_code=None,
+        source_crs="wgs84",
+        now=NOW,
+    )
 
 
 class Driver:

@@ -16,7 +16,6 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 import pytest
-import shapely
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
 from sqlalchemy import func, select
@@ -29,7 +28,6 @@ from gridgov.auth.actor import load_actor
 from gridgov.bootstrap import Platform
 from gridgov.cases import repository as cases_repo
 from gridgov.cases import service as cases
-from gridgov.grids import repository as grids
 from gridgov.grids.coords import wgs84_to_gcj02
 from gridgov.intake import bulk, linkage, personal, service
 from gridgov.kit.errors import ValidationFailed
@@ -39,7 +37,7 @@ from gridgov.web import explain
 
 from ..conftest import NOW
 from ..factories import COUNTY, STANDARD, VILLAGE_A, World
-from .helpers import auth, overlapping
+from .helpers import GRID, LAT, LON, add_grid, auth, overlapping
 
 RAW = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "messages"
 HEADER = ["留言编号", "留言用户", "留言主题", "留言时间", "留言详情", "一级分类"]
@@ -614,28 +612,20 @@ def test_imported_cases_wait_in_the_queue_as_imported_and_the_classifier_gives_i
     assert explain.triage_words(triage["O3"], "zh", {}) == "转派遣员处理：批量导入的工单"
 
 
+def one_grid(platform: Platform) -> str:
+    with platform.db.write() as session:
+        add_grid(session)
+    return GRID
+
+
 def test_rows_with_coordinates_are_placed_in_their_grid_as_the_platform_kept_them(
     platform: Platform, world: World, tmp_path: Path
 ) -> None:
     """Amap's coordinates (GCJ-02, as many platforms keep them) are turned to WGS-84 and
     placed in the grid they lie in, whose region the case takes; a point in no grid keeps
     the mapping's region and waits to be placed."""
-    lon, lat = 119.30, 34.10
-    grid = f"{VILLAGE_A}001"
-    with platform.db.write() as session:
-        grids.upsert(
-            session,
-            code=grid,
-            kind="comprehensive",
-            name="一网格",
-            region_code=VILLAGE_A,
-            county_code=COUNTY,
-            shape=shapely.box(lon - 0.01, lat - 0.01, lon + 0.01, lat + 0.01),
-            subject=None,
-            parent_code=None,
-            source_crs="wgs84",
-            now=NOW,
-        )
+    lon, lat = LON, LAT
+    grid = one_grid(platform)
     amap = [float(v) for v in wgs84_to_gcj02(lon, lat)]  # ~500 m off: outside the grid as is
     path = tmp_path / "points.csv"
     path.write_text(
@@ -684,22 +674,9 @@ def test_rows_with_only_an_address_are_placed_by_the_registry_when_the_mapping_a
 
     from gridgov.addresses import service as addresses
 
-    lon, lat = 119.30, 34.10
-    grid = f"{VILLAGE_A}001"
+    lon, lat = LON, LAT
+    grid = one_grid(platform)
     with platform.db.write() as session:
-        grids.upsert(
-            session,
-            code=grid,
-            kind="comprehensive",
-            name="一网格",
-            region_code=VILLAGE_A,
-            county_code=COUNTY,
-            shape=shapely.box(lon - 0.01, lat - 0.01, lon + 0.01, lat + 0.01),
-            subject=None,
-            parent_code=None,
-            source_crs="wgs84",
-            now=NOW,
-        )
         addresses.add_many(
             session,
             texts=["灌南县新安镇人民路2号", "灌南县新安镇人民路6号", "灌南县新安镇人民路10号"],

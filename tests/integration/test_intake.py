@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-import shapely
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
@@ -17,7 +16,6 @@ from gridgov.bootstrap import Platform
 from gridgov.cases import attachments
 from gridgov.cases import service as cases
 from gridgov.dispatch import rules as rules_db
-from gridgov.grids import repository as grids
 from gridgov.intake import batch, channels, deadletters, service
 from gridgov.intake.service import Triage
 from gridgov.intake.suggest import Suggester
@@ -44,10 +42,8 @@ from ..factories import (
     World,
     make_world,
 )
-from .helpers import auth, overlapping
+from .helpers import GRID, LAT, LON, add_grid, auth, overlapping
 
-GRID = f"{VILLAGE_A}001"
-LON, LAT = 119.30, 34.10  # inside GRID
 PHONE, ID_NUMBER = "13812345678", "11010519491231002X"
 
 
@@ -64,19 +60,7 @@ DOOR_RULES = [
 
 
 def add_grid_and_rules(session: Any) -> None:
-    grids.upsert(
-        session,
-        code=GRID,
-        kind="comprehensive",
-        name="一网格",
-        region_code=VILLAGE_A,
-        county_code=COUNTY,
-        shape=shapely.box(LON - 0.01, LAT - 0.01, LON + 0.01, LAT + 0.01),
-        subject=None,
-        parent_code=None,
-        source_crs="wgs84",
-        now=NOW,
-    )
+    add_grid(session)
     rules_db.import_rules(session, rows=DOOR_RULES, replace=False, source="test")
 
 
