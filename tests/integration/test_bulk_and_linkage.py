@@ -658,9 +658,16 @@ def test_rows_with_coordinates_are_placed_in_their_grid_as_the_platform_kept_the
             "source": "coordinates",
             "confidence": 1.0,
             "grid": grid,
+            "region": VILLAGE_A,
         }
         assert explain.triage_words(placed.triage, "zh", {}).startswith(f"坐标落在网格 {grid}")
         assert (outside.grid_code, outside.region_code) == (None, COUNTY)
+        # a point in no grid waits for a person to place it, as at the door
+        assert outside.triage["outcome"]["waits"] == ["imported", "unsure_place"]
+        names = {COUNTY: "灌南县"}
+        assert explain.triage_words(outside.triage, "zh", names).startswith(
+            "坐标不在任何网格内，暂归灌南县（320724）（0.50）"
+        )
     with pytest.raises(ValidationFailed, match="crs must be one of"):
         bulk.Mapping.parse({**mapping, "crs": "beijing54"})
 

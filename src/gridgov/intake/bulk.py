@@ -444,7 +444,7 @@ def write(
                 "created_at": ats,
                 "updated_at": [now] * n,
                 "closed_at": [v["closed_at"] for v in chunk],
-                "triage": [_triage(v) for v in chunk],
+                "triage": [_triage(v, default_region) for v in chunk],
                 # the old platform made its return visits: history owes no call
                 "visited": [status in FINISHED for status in statuses],
                 "event_count": [1] * n,
@@ -552,22 +552,24 @@ def _fresh(session: Session) -> tuple[Locator, dict[str, str]]:
     return index, dict(zip(index.codes.tolist(), index.regions, strict=True))
 
 
-def _triage(values: dict[str, Any]) -> dict[str, Any] | None:
+def _triage(values: dict[str, Any], default_region: str) -> dict[str, Any] | None:
     """An imported case's triage record: what the import found (the classifier's answer,
     if asked; the grid of its point or address) and that it waits in the queue as imported,
     with what it is unsure of (category, place); for history, only what it found, and none
     where it found nothing."""
     c, grid = values["classification"], values.get("grid")
     finished = values["status"] in FINISHED
-    location = values.get("location") or (
-        {"source": "coordinates", "confidence": 1.0, "grid": grid} if grid else None
-    )
+    location = values.get("location")
+    if location is None and "wgs" in values:  # placed by its point, or in no grid: unsure
+        region = values.get("grid_region") or values["region_code"] or default_region
+        location = {"source": "coordinates", "confidence": 1.0 if grid else 0.5, "grid": grid}
+        location |= {"region": region} if grid else {"region": region, "note": "in no grid"}
     if c is None and location is None:
         return None if finished else _IMPORTED
     waits = ["imported"]
     if c is not None and not values["catalog_item"]:
         waits.append("unsure_item")
-    if location is not None and not grid:  # an address the registry could not place
+    if location is not None and not grid:  # a point in no grid, an address not placed
         waits.append("unsure_place")
     outcome = HISTORY if finished else Outcome("queue", waits=tuple(waits))
     found = []
@@ -575,8 +577,10 @@ def _triage(values: dict[str, Any]) -> dict[str, Any] | None:
         said = f"classified as {c['item']} {c['confidence']:.2f}" if c["item"] else "not classified"
         found.append(said + (f" ({', '.join(c['terms'][:3])})" if c["terms"] else ""))
     if location is not None:
-        how = "coordinates" if location["source"] == "coordinates" else location.get("note")
-        found.append(f"grid {grid} ({how})" if grid else str(how))
+        if location["source"] == "coordinates":
+            found.append(f"grid {grid} (coordinates)" if grid else "the point is in no grid")
+        else:
+            found.append(f"grid {grid} ({location.get('note')})" if grid else location["note"])
     return {
         **({"classification": c} if c is not None else {}),
         **({"location": location} if location is not None else {}),
