@@ -397,6 +397,13 @@ def test_bad_mapping_and_missing_columns_are_refused_up_front(
         bulk.Mapping.parse({"center": COUNTY, "columns": {}})
     with pytest.raises(ValidationFailed, match=r"columns\.colour: not a field"):
         bulk.Mapping.parse({"center": COUNTY, "columns": {"text": "a", "colour": "b"}})
+    # tables and lists of the wrong shape are said so, not a crash (HTTP 500 before)
+    with pytest.raises(ValidationFailed, match=r"statuses must be a table"):
+        bulk.Mapping.from_text('center = "1"\nstatuses = "x"\n[columns]\ntext = "a"', source="m")
+    with pytest.raises(ValidationFailed, match=r"columns must be a table"):
+        bulk.Mapping.from_text('center = "1"\ncolumns = 5', source="m")
+    with pytest.raises(ValidationFailed, match=r"dates\.formats must be a list"):
+        bulk.Mapping.parse({"center": "1", "columns": {"text": "a"}, "dates": {"formats": "%Y"}})
     plan = bulk.Mapping.parse({**MAPPING, "columns": {"text": "正文"}})
     with platform.db.read() as session, pytest.raises(ValidationFailed, match="正文"):
         bulk.check(

@@ -58,6 +58,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -154,14 +155,19 @@ class Mapping:
         except ValueError:
             problems.append(f"unknown channel {data.get('channel')!r}")
             channel = Channel.hotline
-        columns = {str(k): str(v) for k, v in dict(data.get("columns", {})).items()}
+        table = partial(_table, data, problems)
+        columns = {str(k): str(v) for k, v in table("columns").items()}
         for key in set(columns) - set(FIELDS):
             problems.append(f"columns.{key}: not a field (one of {', '.join(FIELDS)})")
         if "text" not in columns:
             problems.append("columns.text is required (the message text)")
         if not data.get("center"):
             problems.append("center is required (the receiving centre's code)")
-        dates = dict(data.get("dates", {}))
+        dates = table("dates")
+        formats = dates.get("formats", [])
+        if not isinstance(formats, list):
+            problems.append("dates.formats must be a list of formats")
+            formats = []
         tz = str(dates.get("timezone", "Asia/Shanghai"))
         try:
             ZoneInfo(tz)
@@ -171,7 +177,8 @@ class Mapping:
         if unknown not in ("reject", "blank"):
             problems.append("unknown_category must be 'reject' or 'blank'")
         status = str(data.get("status", "submitted"))
-        statuses = {str(k): str(v) for k, v in dict(data.get("statuses", {})).items()}
+        statuses = {str(k): str(v) for k, v in table("statuses").items()}
+        categories = {str(k): str(v) for k, v in table("categories").items()}
         for label, value in [("status", status)] + [
             (f"statuses.{k}", v) for k, v in statuses.items()
         ]:
@@ -198,9 +205,9 @@ class Mapping:
             center=str(data["center"]),
             region_code=str(data["region_code"]) if data.get("region_code") else None,
             columns=columns,
-            date_formats=(*BUILTIN_FORMATS, *[str(f) for f in dates.get("formats", [])]),
+            date_formats=(*BUILTIN_FORMATS, *[str(f) for f in formats]),
             timezone=tz,
-            categories={str(k): str(v) for k, v in dict(data.get("categories", {})).items()},
+            categories=categories,
             unknown_category=unknown,
             classify=classify,
             crs=crs,
@@ -209,6 +216,15 @@ class Mapping:
             statuses=statuses,
             source=json.loads(json.dumps(data, default=str)),
         )
+
+
+def _table(data: dict[str, Any], problems: list[str], key: str) -> dict[str, Any]:
+    """``data[key]`` where it is a table (else a problem said, and an empty one)."""
+    found = data.get(key, {})
+    if isinstance(found, dict):
+        return found
+    problems.append(f"{key} must be a table ([{key}] in TOML, an object in JSON)")
+    return {}
 
 
 def clean(text: str) -> str:
