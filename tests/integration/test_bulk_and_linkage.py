@@ -173,7 +173,7 @@ def test_a_refused_row_is_replayed_as_the_import_reads_it_as_kept_or_corrected(
         letters = {d.reason.split(":")[0]: d.id for d in session.scalars(select(DeadLetter))}
     bad_time, repeated = letters["bulk import line 5"], letters["bulk import line 7"]
 
-    def replay(letter_id: int, cells: dict[str, str] | None = None) -> Any:
+    def replay(letter_id: int, cells: Any = None) -> Any:
         with platform.db.write() as session:
             got = service.replay(
                 session,
@@ -191,9 +191,14 @@ def test_a_refused_row_is_replayed_as_the_import_reads_it_as_kept_or_corrected(
     number, state, attempts, reason = replay(bad_time)
     assert (number, state, attempts) == (None, "pending", 2)
     assert reason == "bulk import line 5: cannot read the time '去年夏天'"
+    _, state, _, reason = replay(bad_time, ["4", "A004"])  # not a row: refused, kept
+    assert (state, reason) == (
+        "pending",
+        "bulk import line 5: a row of an export is an object: its columns and cells",
+    )
     fixed = dict(zip(HEADER, ROWS[3], strict=True)) | {"留言时间": "2019/7/1 8:00"}
     number, state, attempts, _ = replay(bad_time, fixed)
-    assert (state, attempts) == ("replayed", 3)
+    assert (state, attempts) == ("replayed", 4)
     with platform.db.read() as session:
         case = session.scalar(select(Case).where(Case.number == number))
         assert (case.external_id, case.title, case.status) == ("4", "时间坏了", "submitted")

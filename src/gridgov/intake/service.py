@@ -599,7 +599,7 @@ IMPORT_LINE = re.compile(r"bulk import line (\d+): ")
 def _replay_row(
     session: Session,
     letter: DeadLetter,
-    cells: dict[str, Any],
+    cells: object,
     actor: Actor,
     now: datetime,
     triage: Triage,
@@ -612,6 +612,8 @@ def _replay_row(
     line = int(found[1]) if found else 0
     letter.attempts += 1
     try:
+        if not isinstance(cells, dict):
+            raise ValidationFailed("a row of an export is an object: its columns and cells")
         with session.begin_nested():
             case = bulk.replay_row(
                 session,
@@ -623,7 +625,7 @@ def _replay_row(
                 actor=actor.username,
                 locate=triage.locator,
             )
-    except ValidationFailed as exc:
+    except (ValidationFailed, NotFound) as exc:
         letter.reason = f"bulk import line {line}: {exc.detail}"
         return Received(None, created=False, dead_letter=letter)
     letter.state, letter.case_id, letter.resolved_at = "replayed", case.id, now
