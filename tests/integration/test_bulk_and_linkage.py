@@ -659,6 +659,7 @@ def test_rows_with_coordinates_are_placed_in_their_grid_as_the_platform_kept_the
             "lat": "纬度",
         },
     }
+    assert run_import(platform, path, dry=True, mapping=mapping).placed == 1  # said first
     run_import(platform, path, dry=False, mapping=mapping)
     with platform.db.read() as session:
         got = {c.external_id: c for c in session.scalars(select(Case))}
@@ -715,7 +716,9 @@ def test_rows_with_only_an_address_are_placed_by_the_registry_when_the_mapping_a
     )
     columns = {"external_id": "编号", "received_at": "时间", "text": "内容", "address": "地址"}
     mapping = {"center": COUNTY, "region_code": COUNTY, "columns": columns}
-    run_import(platform, path, dry=False, mapping={**mapping, "locate_addresses": True})
+    assert run_import(platform, path, dry=True, mapping=mapping).placed == 0  # not asked
+    report = run_import(platform, path, dry=False, mapping={**mapping, "locate_addresses": True})
+    assert (report.imported, report.placed) == (3, 1)
     with platform.db.read() as session:
         got = {c.external_id: c for c in session.scalars(select(Case))}
         dispatcher = load_actor(session, username="dispatcher")

@@ -4,8 +4,8 @@
 Rows are known by their external id; where the export has none, by their time, title and
 text (``content:`` + a digest), so a file imported twice, or two files that overlap, write
 each message once. A dry run reads and checks every row and reports (rows, valid, already
-on file, duplicates in the file, rejected rows with line and reason, categories, date
-range) without writing. An import writes the valid rows as cases in one transaction —
+on file, duplicates in the file, rejected rows with line and reason, categories, states,
+rows classified and placed, date range) without writing. An import writes the valid rows as cases in one transaction —
 each with its ``import`` event — and every rejected row as a dead letter with the raw row,
 so nothing is lost.
 
@@ -103,6 +103,7 @@ class Report:
     personal_data_rows: int = 0
     statuses: dict[str, int] = field(default_factory=dict)  # valid rows by the state written
     classified: int = 0  # valid rows given their item by the classifier (``classify``)
+    placed: int = 0  # valid rows placed in a grid (by their point, or address if asked)
     unused_columns: list[str] = field(default_factory=list)
     imported: int = 0
     dead_letters: int = 0
@@ -132,8 +133,10 @@ def check(
     rows: list[dict[str, str]],
     suggester: Suggester,
     first_line: int = 2,  # the file's line of the first row (after the header)
+    locate: Places | None = None,
 ) -> tuple[Report, list[Row]]:
-    """Read every row into case values or a reason; nothing is written."""
+    """Read every row into case values or a reason, placed and (if asked) classified, so
+    that a dry run reports what an import would do; nothing is written."""
     missing = [f"{k} → {v!r}" for k, v in mapping.columns.items() if v not in header]
     if missing:
         raise ValidationFailed(
@@ -187,6 +190,10 @@ def check(
     if mapping.classify:
         threshold = intake_policy(session, center_id=center.id).classify_threshold
         report.classified = _classify(session, suggester, valid, threshold)
+    _place([r.values for r in valid], mapping.crs, session, locate)
+    if mapping.locate_addresses:
+        _place_addresses([r.values for r in valid], session, center)
+    report.placed = sum(1 for r in valid if r.values.get("grid"))
     for row in valid:
         values = row.values
         report.valid += 1
@@ -347,11 +354,9 @@ def write(
     rows: list[Row],
     now: datetime,
     actor: str,
-    locate: Places | None = None,
 ) -> Report:
-    """Write the checked rows: valid ones as cases, rejected ones as dead letters. Rows with
-    coordinates are placed in their grid (``locate``: the grid index and each grid's region,
-    as the doors keep them; else built for this import)."""
+    """Write the checked rows (placed by :func:`check`): valid ones as cases, rejected ones
+    as dead letters."""
     center = regions.get_center(session, code=mapping.center)
     default_region = mapping.region_code or center.region_code
     county = (
@@ -361,9 +366,6 @@ def write(
     items = {c: i for c, i in session.execute(select(CatalogItem.code, CatalogItem.id))}
     good = [r for r in rows if r.error is None and r.values]
     letters = [r for r in rows if r.error is not None and r.error != "already on file"]
-    _place([r.values for r in good], mapping.crs, session, locate)
-    if mapping.locate_addresses:
-        _place_addresses([r.values for r in good], session, center)
     tz = ZoneInfo(center.timezone)
     by_year: Counter[int] = Counter(
         (r.values["created_at"] or now).astimezone(tz).year for r in good
@@ -643,14 +645,18 @@ def replay_row(
     mapping = Mapping.parse(mapping_source, source="the import's mapping")
     row = {str(k): "" if v is None else str(v) for k, v in cells.items()}
     report, checked = check(
-        session, mapping=mapping, header=list(row), rows=[row], suggester=suggester, first_line=line
+        session,
+        mapping=mapping,
+        header=list(row),
+        rows=[row],
+        suggester=suggester,
+        first_line=line,
+        locate=locate,
     )
     (one,) = checked
     if one.error is not None:
         raise ValidationFailed(one.error)
-    write(
-        session, mapping=mapping, report=report, rows=checked, now=now, actor=actor, locate=locate
-    )
+    write(session, mapping=mapping, report=report, rows=checked, now=now, actor=actor)
     return session.get_one(Case, one.values["case_id"])
 
 
@@ -671,18 +677,10 @@ def run(
 
     def check_and_write() -> Report:
         report, checked = check(
-            session, mapping=mapping, header=header, rows=rows, suggester=suggester
+            session, mapping=mapping, header=header, rows=rows, suggester=suggester, locate=locate
         )
         if not dry_run:
-            write(
-                session,
-                mapping=mapping,
-                report=report,
-                rows=checked,
-                now=now,
-                actor=actor,
-                locate=locate,
-            )
+            write(session, mapping=mapping, report=report, rows=checked, now=now, actor=actor)
         return report
 
     with collector_paused():  # its rows all live to the end: nothing for the collector

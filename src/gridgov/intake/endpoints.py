@@ -314,6 +314,10 @@ class ImportReport(BaseModel):
         description="Valid rows without a category that the classifier gave one, sure enough"
         " for the centre's threshold (only when the mapping says classify = true)."
     )
+    placed: int = Field(
+        description="Valid rows placed in a grid: by their coordinates, or by their address"
+        " where the mapping says locate_addresses = true."
+    )
     first: str | None
     last: str | None
     personal_data_rows: int

@@ -461,6 +461,7 @@ IMPORT_REPORT = {
     "last": ("最晚", "Latest"),
     "categories": ("分类", "Categories"),
     "classified": ("智能分类定类", "Given an item by the classifier"),
+    "placed": ("定位到网格", "Placed in a grid"),
     "unused_columns": ("未使用的列", "Columns not used"),
     "(unclassified)": ("未分类", "unclassified"),
     "statuses": ("状态", "States"),

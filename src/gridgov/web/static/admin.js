@@ -91,7 +91,7 @@
     var list = document.createElement("dl");
     list.className = "report";
     ["dry_run", "rows", "valid", "already_on_file", "duplicates_in_file", "personal_data_rows",
-     "classified", "imported", "dead_letters", "first", "last"].forEach(function (key) {
+     "classified", "placed", "imported", "dead_letters", "first", "last"].forEach(function (key) {
       var dt = document.createElement("dt"), dd = document.createElement("dd");
       dt.textContent = words[key] || key;
       var v = answer[key];
