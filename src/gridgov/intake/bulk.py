@@ -5,9 +5,9 @@ Rows are known by their external id; where the export has none, by their time, t
 text (``content:`` + a digest), so a file imported twice, or two files that overlap, write
 each message once. A dry run reads and checks every row and reports (rows, valid, already
 on file, duplicates in the file, rejected rows with line and reason, categories, states,
-rows classified and placed, date range) without writing. An import writes the valid rows as cases in one transaction —
-each with its ``import`` event — and every rejected row as a dead letter with the raw row,
-so nothing is lost.
+rows classified and placed, date range) without writing. An import writes the valid rows
+as cases in one transaction — each with its ``import`` event — and every rejected row as a
+dead letter with the raw row, so nothing is lost.
 
 Rows are written with multi-row INSERTs (case, event, centre rows), not through the one-case
 service: an import of a year of history must take seconds, not an hour.
