@@ -32,7 +32,7 @@ from gridgov.audit.chain import GENESIS, Slot, event_fields, fields_hash, fields
 from gridgov.cases import repository as cases_repo
 from gridgov.cases.schemas import Channel
 from gridgov.grids.coords import to_wgs84
-from gridgov.grids.service import Locator, build_locator
+from gridgov.grids.service import Locator
 from gridgov.intake import deadletters, pii
 from gridgov.intake import locate as places
 from gridgov.intake.channels import Draft
@@ -47,6 +47,7 @@ from gridgov.intake.mapping import (
     parse_cleaned,
     parse_time,
 )
+from gridgov.intake.service import classifier_text, grid_places
 from gridgov.intake.service import policy_for as intake_policy
 from gridgov.intake.suggest import Suggester
 from gridgov.intake.titles import title_from
@@ -190,7 +191,8 @@ def check(
     if mapping.classify:
         threshold = intake_policy(session, center_id=center.id).classify_threshold
         report.classified = _classify(session, suggester, valid, threshold)
-    _place([r.values for r in valid], mapping.crs, session, locate)
+    home = mapping.region_code or center.region_code
+    _place([r.values for r in valid], mapping.crs, session, locate, home)
     if mapping.locate_addresses:
         _place_addresses([r.values for r in valid], session, center)
     report.placed = sum(1 for r in valid if r.values.get("grid"))
@@ -232,9 +234,6 @@ def _values(
         raise ValueError("the text is empty")
     if len(text) > 8000:
         raise ValueError(f"the text has {len(text)} characters (at most 8000)")
-    read = ""
-    if mapping.classify and not get("category"):  # as the door's classifier reads a record
-        read = f"{pii.without(get('title'))}{pii.without(text)}"
     masked_text, found_text = pii.mask_text(text)
     title = get("title") or title_from(masked_text)  # cut from the masked text: no half IDs
     masked_title, found_title = pii.mask_text(title)
@@ -252,8 +251,8 @@ def _values(
         item = by_label.get(mapping.categories.get(label, label))
         if item is None and mapping.unknown_category == "reject":
             raise ValueError(f"category {label!r} is not in the catalogue (map it in [categories])")
-        if item is None and mapping.classify:  # a label the catalogue does not know: left blank
-            read = f"{pii.without(get('title'))}{pii.without(text)}"
+    # no category, or one the catalogue does not know (left blank): the classifier's to read
+    read = classifier_text(get("title"), text) if mapping.classify and item is None else ""
     region = get("region_code") or mapping.region_code
     if region and region not in known_regions:
         raise ValueError(f"no region {region!r}")
@@ -446,7 +445,7 @@ def write(
                 "created_at": ats,
                 "updated_at": [now] * n,
                 "closed_at": [v["closed_at"] for v in chunk],
-                "triage": [_triage(v, default_region) for v in chunk],
+                "triage": [_triage(v) for v in chunk],
                 # the old platform made its return visits: history owes no call
                 "visited": [status in FINISHED for status in statuses],
                 "event_count": [1] * n,
@@ -516,20 +515,29 @@ HISTORY = Outcome("history")
 Places = Callable[[Session], tuple[Locator, dict[str, str]]]
 
 
-def _place(values: list[dict[str, Any]], crs: str, session: Session, locate: Places | None) -> None:
+def _place(
+    values: list[dict[str, Any]], crs: str, session: Session, locate: Places | None, home: str
+) -> None:
     """Each row with coordinates: its point in WGS-84 and, where that lies in one, its
-    comprehensive grid and the grid's region (one pass over the grid index)."""
+    comprehensive grid and the grid's region (one pass over the grid index); where it lies
+    in none, unsure, in the row's region (``home`` where it names none)."""
     pointed = [v for v in values if v["lon"] is not None and v["lat"] is not None]
     if not pointed:
         return
-    locator, region_of = locate(session) if locate else _fresh(session)
+    locator, region_of = (locate or grid_places)(session)
     x, y = to_wgs84([v["lon"] for v in pointed], [v["lat"] for v in pointed], crs)
     lon, lat = np.round(x, 7), np.round(y, 7)
     codes = locator.codes_for(lon, lat)
     for v, a, b, code in zip(pointed, lon.tolist(), lat.tolist(), codes, strict=True):
         v["wgs"] = (a, b)
+        location: dict[str, Any] = {"source": "coordinates", "confidence": 1.0, "grid": code}
         if code:
             v["grid"], v["grid_region"] = code, region_of.get(code)
+            location["region"] = v["grid_region"] or v["region_code"] or home
+        else:
+            location |= {"confidence": 0.5, "region": v["region_code"] or home}
+            location["note"] = "in no grid"
+        v["location"] = location
 
 
 def _place_addresses(values: list[dict[str, Any]], session: Session, center: Center) -> None:
@@ -549,23 +557,14 @@ def _place_addresses(values: list[dict[str, Any]], session: Session, center: Cen
             v["grid_region"] = placed.region_code
 
 
-def _fresh(session: Session) -> tuple[Locator, dict[str, str]]:
-    index = build_locator(session)
-    return index, dict(zip(index.codes.tolist(), index.regions, strict=True))
-
-
-def _triage(values: dict[str, Any], default_region: str) -> dict[str, Any] | None:
+def _triage(values: dict[str, Any]) -> dict[str, Any] | None:
     """An imported case's triage record: what the import found (the classifier's answer,
     if asked; the grid of its point or address) and that it waits in the queue as imported,
     with what it is unsure of (category, place); for history, only what it found, and none
     where it found nothing."""
     c, grid = values["classification"], values.get("grid")
     finished = values["status"] in FINISHED
-    location = values.get("location")
-    if location is None and "wgs" in values:  # placed by its point, or in no grid: unsure
-        region = values.get("grid_region") or values["region_code"] or default_region
-        location = {"source": "coordinates", "confidence": 1.0 if grid else 0.5, "grid": grid}
-        location |= {"region": region} if grid else {"region": region, "note": "in no grid"}
+    location = values.get("location")  # by its point or its address (:func:`_place`)
     if c is None and location is None:
         return None if finished else _IMPORTED
     waits = ["imported"]

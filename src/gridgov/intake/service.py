@@ -77,11 +77,15 @@ class Triage:
         current = grids_repo.revision(session)
         cached = self._locator
         if cached is None or cached[0] != current:
-            index = build_locator(session)
-            regions_of = dict(zip(index.codes.tolist(), index.regions, strict=True))
-            cached = (current, index, regions_of)
+            cached = (current, *grid_places(session))
             self._locator = cached
         return cached[1], cached[2]
+
+
+def grid_places(session: Session) -> tuple[Locator, dict[str, str]]:
+    """The grid index, built afresh, and each comprehensive grid's region."""
+    index = build_locator(session)
+    return index, dict(zip(index.codes.tolist(), index.regions, strict=True))
 
 
 def policy_for(session: Session, *, center_id: int) -> TriagePolicy:
@@ -443,9 +447,14 @@ def by_standard_code(item: str, standard_code: str) -> Classification:
 
 
 def classified_text(draft: channels.Draft) -> str:
-    """What the classifier reads of a record: as the history it learnt from reads, the
-    subject then the message, without personal data (:func:`pii.without`)."""
-    return f"{pii.without(draft.title)}{pii.without(draft.text)}"
+    """What the classifier reads of a record (:func:`classifier_text`)."""
+    return classifier_text(draft.title, draft.text)
+
+
+def classifier_text(title: str, text: str) -> str:
+    """What the classifier reads of a subject and a message: as the history it learnt from
+    reads, the subject then the message, without personal data (:func:`pii.without`)."""
+    return f"{pii.without(title)}{pii.without(text)}"
 
 
 def mask_draft(draft: channels.Draft) -> Masked:
@@ -596,44 +605,6 @@ def _decide(
 IMPORT_LINE = re.compile(r"bulk import line (\d+): ")
 
 
-def _replay_row(
-    session: Session,
-    letter: DeadLetter,
-    cells: object,
-    actor: Actor,
-    now: datetime,
-    triage: Triage,
-    *,
-    corrected: dict[str, Any] | None,
-) -> Received:
-    from gridgov.intake import bulk  # the import uses this module's policies: imported late
-
-    found = IMPORT_LINE.match(letter.reason)
-    line = int(found[1]) if found else 0
-    letter.attempts += 1
-    try:
-        if not isinstance(cells, dict):
-            raise ValidationFailed("a row of an export is an object: its columns and cells")
-        with session.begin_nested():
-            case = bulk.replay_row(
-                session,
-                mapping_source=dict(letter.import_mapping or {}),
-                cells=cells,
-                line=line,
-                suggester=triage.suggester,
-                now=now,
-                actor=actor.username,
-                locate=triage.locator,
-            )
-    except (ValidationFailed, NotFound) as exc:
-        letter.reason = f"bulk import line {line}: {exc.detail}"
-        return Received(None, created=False, dead_letter=letter)
-    letter.state, letter.case_id, letter.resolved_at = "replayed", case.id, now
-    if corrected is not None:
-        letter.payload = {**letter.payload, "_corrected": deadletters.jsonable(corrected)}
-    return Received(case, created=True)
-
-
 def replay(
     session: Session,
     *,
@@ -645,44 +616,77 @@ def replay(
     payload: dict[str, Any] | None = None,
     center: str | None = None,
 ) -> Received:
-    """Feed a dead letter through the door again (optionally corrected). On success the
-    letter is marked replayed with its case; on failure it stays pending with the new reason.
-    The letter is locked first (:func:`deadletters.pending`)."""
+    """Feed a dead letter through the door again (optionally corrected); a bulk import's
+    row, through the import with the mapping it was read with. On success the letter is
+    marked replayed with its case; on failure it stays pending with the new reason. The
+    letter is locked first (:func:`deadletters.pending`)."""
     letter = deadletters.pending(session, letter_id, actor)
     body = payload if payload is not None else letter.payload
-    if letter.import_mapping is not None:  # a bulk import's row: read again as the import does
-        return _replay_row(session, letter, body, actor, now, triage, corrected=payload)
+    imported = letter.import_mapping is not None
+    found = IMPORT_LINE.match(letter.reason) if imported else None
+    line = int(found[1]) if found else 0
     # the record keeps its identity: the Idempotency-Key it came with, or its id where a
     # correction left it out; so two letters of one record replayed make one case
-    key, known = None, letter.external_id
+    # (an imported row is known by its cells, through the mapping)
+    key, known = None, None if imported else letter.external_id
     if known and known.startswith(cases_repo.IDEM):
         key = known.removeprefix(cases_repo.IDEM)
     elif known and isinstance(body, dict):
         id_field = channels.id_field(letter.channel)
         if id_field and body.get(id_field) in (None, ""):
             body = {**body, id_field: known}
+    letter.attempts += 1
     try:
         with session.begin_nested():
-            result = receive_or_raise(
-                session,
-                channel=letter.channel,
-                payload=body,
-                actor=actor,
-                now=now,
-                rules=rules,
-                triage=triage,
-                center=center,
-                idempotency_key=key,
-                replaying=True,
-            )
+            if imported:
+                result = _replay_row(session, letter, body, actor, now, triage, line)
+            else:
+                result = receive_or_raise(
+                    session,
+                    channel=letter.channel,
+                    payload=body,
+                    actor=actor,
+                    now=now,
+                    rules=rules,
+                    triage=triage,
+                    center=center,
+                    idempotency_key=key,
+                    replaying=True,
+                )
     except (ValidationFailed, NotFound) as exc:
-        letter.attempts += 1
-        letter.reason = str(exc)
+        letter.reason = f"bulk import line {line}: {exc}" if imported else str(exc)
         return Received(None, created=False, dead_letter=letter)
-    letter.attempts += 1
     letter.state = "replayed"
     letter.case_id = result.case.id if result.case else None
     letter.resolved_at = now
     if payload is not None:
         letter.payload = {**letter.payload, "_corrected": deadletters.jsonable(payload)}
     return result
+
+
+def _replay_row(
+    session: Session,
+    letter: DeadLetter,
+    cells: object,
+    actor: Actor,
+    now: datetime,
+    triage: Triage,
+    line: int,
+) -> Received:
+    """A bulk import's refused row (as kept or corrected) read and written as the import
+    does, with the mapping it was read with."""
+    from gridgov.intake import bulk  # the import uses this module's policies: imported late
+
+    if not isinstance(cells, dict):
+        raise ValidationFailed("a row of an export is an object: its columns and cells")
+    case = bulk.replay_row(
+        session,
+        mapping_source=dict(letter.import_mapping or {}),
+        cells=cells,
+        line=line,
+        suggester=triage.suggester,
+        now=now,
+        actor=actor.username,
+        locate=triage.locator,
+    )
+    return Received(case, created=True)
