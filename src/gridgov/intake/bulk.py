@@ -55,7 +55,7 @@ from gridgov.kit.errors import ValidationFailed
 from gridgov.kit.gc import collector_paused
 from gridgov.kit.tables import read_table
 from gridgov.regions import repository as regions
-from gridgov.store.engine import retrying_races
+from gridgov.store.engine import checkpoint_later, retrying_races
 from gridgov.store.fast import insert_columns
 from gridgov.store.models import (
     Case,
@@ -226,8 +226,10 @@ def _values(
     by_label: dict[str, str],
     known_regions: set[str],
 ) -> dict[str, Any]:
-    cells = {name: clean(raw.get(col[name], "")) if name in col else "" for name in FIELDS}
-    get = cells.__getitem__  # every field cleaned once, "" where the mapping has none
+    cells = dict.fromkeys(FIELDS, "")  # "" where the mapping has no column
+    for name, column in col.items():  # every mapped field cleaned once
+        cells[name] = clean(raw.get(column, ""))
+    get = cells.__getitem__
 
     text = get("text")
     if len(text) < 2:
@@ -682,6 +684,8 @@ def run(
             write(session, mapping=mapping, report=report, rows=checked, now=now, actor=actor)
         return report
 
+    if not dry_run:  # its commit returns before its pages are copied back (SQLite)
+        checkpoint_later(session)
     with collector_paused():  # its rows all live to the end: nothing for the collector
         header, rows = read_table(path)
         return retrying_races(session, check_and_write, race="uq_case_channel_external_id")
