@@ -30,7 +30,7 @@ from gridgov.cases.permissions import Role, may
 from gridgov.cases.workflow import Action, Status, allowed_actions
 from gridgov.hooks import service as hooks
 from gridgov.kit.clock import utc_now
-from gridgov.store.models import Case, DeadLetter
+from gridgov.store.models import Case, Center, DeadLetter, ImportBatch
 
 from ..conftest import NOW
 from ..factories import STANDARD, TOWN_B, VILLAGE_A, World, case_data
@@ -110,6 +110,17 @@ class Setup:
                 channel="hotline", received_at=now, reason="test", payload={"text": "x"}
             )
             session.add(letter)
+            county = session.scalars(select(Center).where(Center.code == "320724")).one()
+            batch = ImportBatch(
+                center_id=county.id,
+                channel="hotline",
+                at=now,
+                actor="import",
+                file_name="old.csv",
+                mapping={},
+                report={},
+            )
+            session.add(batch)
             hooks.create(
                 session,
                 name="matrix",
@@ -121,6 +132,7 @@ class Setup:
             credentials.create_api_key(session, name="victim", role="system", now=now)
             session.flush()
             self.letter_id = letter.id
+            self.batch_id = batch.id
             hooks.enqueue(session, now=now)
         with TestClient(create_app(platform, run_sweeper=False)) as client:
             up = client.post(
@@ -139,6 +151,7 @@ class Setup:
             "action": "comment",
             "attachment_id": self.attachment_id,
             "letter_id": self.letter_id,
+            "batch_id": self.batch_id,
             "delivery_id": self.delivery_id,
             "username": username,
             "name": "victim" if "api-keys" in template else "matrix",

@@ -927,6 +927,94 @@ def test_import_over_http_is_a_dry_run_first_then_writes(
         assert other.status_code == 403
 
 
+def test_each_import_written_is_kept_as_a_batch_that_its_cases_and_letters_name(
+    platform: Platform, world: World, tmp_path: Path
+) -> None:
+    """Who imported which file with which mapping, and what came of it, is kept for each
+    import written (not for a dry run); its cases' import events and its refused rows'
+    letters name it, and a letter replayed writes its case into the letter's batch."""
+    path = write_csv(tmp_path / "x.csv", ROWS)
+    admin = auth(platform, "admin")
+    with TestClient(create_app(platform, run_sweeper=False)) as client:
+
+        def post(**form: str) -> dict[str, Any]:
+            with path.open("rb") as fh:
+                answer = client.post(
+                    "/api/v1/intake/import",
+                    files={"file": ("2019年12345导出.csv", fh, "text/csv")},
+                    data={"mapping": json.dumps(MAPPING, ensure_ascii=False), **form},
+                    headers=admin,
+                )
+            assert answer.status_code == 200, answer.text
+            return answer.json()
+
+        assert post()["batch"] is None  # a dry run is no batch
+        assert client.get("/api/v1/intake/imports", headers=admin).json() == []
+        first = post(dry_run="false")["batch"]
+        second = post(dry_run="false")["batch"]  # the same file again: nothing new
+        listed = client.get("/api/v1/intake/imports", headers=admin).json()
+        assert [b["id"] for b in listed] == [second, first]  # newest first
+        one = listed[1]
+        assert (one["file_name"], one["actor"], one["center"], one["channel"]) == (
+            "2019年12345导出.csv",
+            "admin",
+            COUNTY,
+            "web",
+        )
+        assert (one["rows"], one["imported"], one["dead_letters"]) == (7, 3, 4)
+        assert one["categories"] == {"01": 3}
+        # the refused rows met again are the second import's letters now (with its mapping);
+        # the repeated id's row is on file by then, and its letter stays the first's
+        assert (one["pending_letters"], listed[0]["pending_letters"]) == (1, 3)
+        assert (listed[0]["imported"], listed[0]["already_on_file"]) == (0, 4)
+        detail = client.get(f"/api/v1/intake/imports/{first}", headers=admin).json()
+        assert detail["mapping"] == MAPPING
+        assert [r["line"] for r in detail["rejected"]] == [5, 6, 7, 8]
+        assert client.get("/api/v1/intake/imports/99999", headers=admin).status_code == 404
+        dispatcher = auth(platform, "dispatcher")
+        assert client.get("/api/v1/intake/imports", headers=dispatcher).status_code == 403
+    with platform.db.read() as session:
+        for case in session.scalars(select(Case)):
+            assert cases_repo.events(session, case_id=case.id)[0].payload["batch"] == first
+        letters = list(session.scalars(select(DeadLetter)))
+        assert sorted(d.import_batch_id for d in letters) == [first, second, second, second]
+        bad_time = next(d.id for d in letters if d.reason.startswith("bulk import line 5"))
+    fixed = dict(zip(HEADER, ROWS[3], strict=True)) | {"留言时间": "2019/7/1 8:00"}
+    with platform.db.write() as session:
+        got = service.replay(
+            session,
+            letter_id=bad_time,
+            actor=world.actor(session, "dispatcher"),
+            now=NOW,
+            rules=platform.rules,
+            triage=platform.triage,
+            payload=fixed,
+        )
+        assert got.case is not None
+        event = cases_repo.events(session, case_id=got.case.id)[0]
+        assert (event.payload["batch"], event.payload["line"]) == (second, 5)
+        assert verify_all(session).ok
+
+
+def test_the_command_line_imports_and_lists_what_it_imported(
+    platform: Platform, world: World, tmp_path: Path, cli: Any
+) -> None:
+    path = write_csv(tmp_path / "old-platform.csv", ROWS)
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps(MAPPING, ensure_ascii=False), encoding="utf-8")
+    assert cli("intake", "imports").output.strip() == "no imports yet"
+    dry = cli("intake", "import", str(path), "--mapping", str(mapping), "--dry-run", "--json")
+    assert dry.exit_code == 0, dry.output
+    assert json.loads(dry.output)["batch"] is None
+    done = cli("intake", "import", str(path), "--mapping", str(mapping), "--json")
+    batch = json.loads(done.output)["batch"]
+    listed = cli("intake", "imports")
+    assert listed.exit_code == 0, listed.output
+    assert f"#{batch} " in listed.output
+    assert "old-platform.csv (import): 7 rows, 3 imported, 0 on file, 4 refused" in listed.output
+    assert json.loads(cli("intake", "imports", "--json").output)[0]["pending_letters"] == 4
+
+
 def test_the_server_sends_110_its_cases_steps_on_its_own_and_shows_what_waits(
     platform: Platform, world: World, sink: str
 ) -> None:

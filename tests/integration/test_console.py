@@ -449,6 +449,40 @@ def test_admin_pages_are_for_administrators_only(
     assert 'data-user="dispatcher"' not in users
 
 
+def test_the_intake_page_lists_each_import_written_with_what_came_of_it(
+    console: TestClient, platform: Platform, world: World, tmp_path: Path
+) -> None:
+    from .test_bulk_and_linkage import MAPPING, ROWS, write_csv
+
+    with platform.db.write() as session:
+        credentials.set_password(session, username="admin", password=PASSWORD, now=utc_now())
+    sign_in(console, "admin")
+    assert "尚无导入" in console.get("/console/admin/intake").text
+    path = write_csv(tmp_path / "2019年导出.csv", ROWS)
+    for dry in (True, False):  # the check first, as the page advises: it is no import
+        with platform.db.write() as session:
+            bulk.run(
+                session,
+                mapping=bulk.Mapping.parse(MAPPING),
+                path=path,
+                suggester=platform.triage.suggester,
+                dry_run=dry,
+                now=NOW,
+                actor="admin",
+            )
+    page = console.get("/console/admin/intake").text
+    rows = re.findall(r'<tr data-batch="\d+">.*?</tr>', page, re.S)
+    assert len(rows) == 1
+    cells = re.findall(r"<td>(.*?)</td>", rows[0], re.S)
+    assert cells[2:7] == ["2019年导出.csv", "admin", "7", "3", "0"]
+    assert cells[7].startswith("4 · ")  # refused, and all four still waiting
+    assert "4 条待处理" in cells[7]
+    batch = re.search(r'data-batch="(\d+)"', rows[0]).group(1)  # type: ignore[union-attr]
+    with platform.db.read() as session:
+        number = session.scalars(select(Case.number)).first()
+    assert f"导入批次: #{batch}" in console.get(f"/console/cases/{number}").text
+
+
 STAFF = (
     "agent",
     "dispatcher",

@@ -50,6 +50,8 @@ ROUTES: dict[str, frozenset[Role]] = {
     # intake
     "GET /api/v1/intake/channels": PUBLIC,
     "POST /api/v1/intake/import": ADMIN,  # the channels' payload schemas, like /openapi.json
+    "GET /api/v1/intake/imports": ADMIN,
+    "GET /api/v1/intake/imports/{batch_id}": ADMIN,
     "POST /api/v1/intake/{channel}": REPORTERS,
     "POST /api/v1/intake/{channel}/batch": REPORTERS,
     "POST /api/v1/intake/{channel}/preview": REPORTERS,

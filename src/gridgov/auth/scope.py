@@ -93,6 +93,15 @@ def dead_letter_condition(session: Session, actor: Actor) -> ColumnElement[bool]
     return DeadLetter.region_code.is_(None) | DeadLetter.region_code.in_(region_subtree(region))
 
 
+def center_condition(session: Session, actor: Actor) -> ColumnElement[bool]:
+    """The centres whose records (their import batches) this actor may see: those of the
+    actor's region subtree, or all for an unbounded role with no home region."""
+    region = home_region(session, actor)
+    if region is None:
+        return true() if actor.roles & _UNBOUNDED else false()
+    return Center.region_code.in_(region_subtree(region))
+
+
 def sees_everything(session: Session, actor: Actor) -> bool:
     return (
         bool(actor.roles & _UNBOUNDED)

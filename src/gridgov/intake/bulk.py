@@ -17,26 +17,19 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov.audit.chain import GENESIS, Slot, event_fields, fields_hash, fields_hashes
 from gridgov.cases import repository as cases_repo
 from gridgov.cases.schemas import Channel
-from gridgov.grids.coords import to_wgs84
-from gridgov.grids.service import Locator
-from gridgov.intake import deadletters, pii
-from gridgov.intake import locate as places
-from gridgov.intake.channels import Draft
-from gridgov.intake.decision import Outcome
+from gridgov.intake import deadletters, pii, placing
 from gridgov.intake.mapping import (
     BUILTIN_FORMATS,
     FIELDS,
@@ -47,7 +40,7 @@ from gridgov.intake.mapping import (
     parse_cleaned,
     parse_time,
 )
-from gridgov.intake.service import classifier_text, grid_places
+from gridgov.intake.service import classifier_text
 from gridgov.intake.service import policy_for as intake_policy
 from gridgov.intake.suggest import Suggester
 from gridgov.intake.titles import title_from
@@ -63,7 +56,7 @@ from gridgov.store.models import (
     CaseEvent,
     CaseProtected,
     CatalogItem,
-    Center,
+    ImportBatch,
     Region,
 )
 
@@ -81,6 +74,7 @@ __all__ = [  # the mapping's names are this module's too, as before they had the
     "write",
 ]
 BATCH = 2000
+REPORT_LINES = 100  # of an import's refused lines, kept with its batch
 
 
 @dataclass(slots=True)  # tens of thousands at once: no per-row __dict__
@@ -109,6 +103,7 @@ class Report:
     imported: int = 0
     dead_letters: int = 0
     dry_run: bool = True
+    batch: int | None = None  # the import batch written (none for a dry run)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -134,7 +129,7 @@ def check(
     rows: list[dict[str, str]],
     suggester: Suggester,
     first_line: int = 2,  # the file's line of the first row (after the header)
-    locate: Places | None = None,
+    locate: placing.Places | None = None,
 ) -> tuple[Report, list[Row]]:
     """Read every row into case values or a reason, placed and (if asked) classified, so
     that a dry run reports what an import would do; nothing is written."""
@@ -192,9 +187,9 @@ def check(
         threshold = intake_policy(session, center_id=center.id).classify_threshold
         report.classified = _classify(session, suggester, valid, threshold)
     home = mapping.region_code or center.region_code
-    _place([r.values for r in valid], mapping.crs, session, locate, home)
+    placing.place([r.values for r in valid], mapping.crs, session, locate, home)
     if mapping.locate_addresses:
-        _place_addresses([r.values for r in valid], session, center)
+        placing.place_addresses([r.values for r in valid], session, center)
     report.placed = sum(1 for r in valid if r.values.get("grid"))
     for row in valid:
         values = row.values
@@ -355,9 +350,10 @@ def write(
     rows: list[Row],
     now: datetime,
     actor: str,
+    batch_id: int | None = None,
 ) -> Report:
     """Write the checked rows (placed by :func:`check`): valid ones as cases, rejected ones
-    as dead letters."""
+    as dead letters, both naming the import batch ``batch_id`` (if any)."""
     center = regions.get_center(session, code=mapping.center)
     default_region = mapping.region_code or center.region_code
     county = (
@@ -381,7 +377,7 @@ def write(
         **event_fields(0, 1, now, actor, "import", None, "submitted", {}),
         "case_id": Slot(0),
         "at": Slot(1),
-        "payload": _payload(Slot(2), Slot(3)),
+        "payload": _payload(Slot(2), Slot(3), batch=batch_id),
     }
     for start in range(0, len(good), BATCH):
         chunk = [r.values for r in good[start : start + BATCH]]
@@ -398,7 +394,7 @@ def write(
             values["case_id"] = case_id
         exts = [v["external_id"] for v in chunk]
         payloads = [
-            _payload(line, ext, v["answer"], v["closed_at"])
+            _payload(line, ext, v["answer"], v["closed_at"], batch_id)
             for line, ext, v in zip(lines, exts, chunk, strict=True)
         ]
         # the chain's first link, its anchor on the case written at once: one event's form
@@ -447,7 +443,7 @@ def write(
                 "created_at": ats,
                 "updated_at": [now] * n,
                 "closed_at": [v["closed_at"] for v in chunk],
-                "triage": [_triage(v) for v in chunk],
+                "triage": [placing.triage_record(v) for v in chunk],
                 # the old platform made its return visits: history owes no call
                 "visited": [status in FINISHED for status in statuses],
                 "event_count": [1] * n,
@@ -497,108 +493,25 @@ def write(
             now=now,
             region_code=center.region_code,
             import_mapping=mapping.source,
+            import_batch_id=batch_id,
         )
         kept.add(letter.id)
     report.imported, report.dead_letters, report.dry_run = len(good), len(kept), False
     return report
 
 
-# what a bulk import's case keeps of triage: it waits in the queue as imported (one record
-# shared by every such row, converted once)
-IMPORTED = Outcome("queue", waits=("imported",))
-_IMPORTED = {
-    "outcome": IMPORTED.as_dict(),
-    "decision": IMPORTED.words,
-    "explanation": IMPORTED.words,
-}
-HISTORY = Outcome("history")
-
-
-Places = Callable[[Session], tuple[Locator, dict[str, str]]]
-
-
-def _place(
-    values: list[dict[str, Any]], crs: str, session: Session, locate: Places | None, home: str
-) -> None:
-    """Each row with coordinates: its point in WGS-84 and, where that lies in one, its
-    comprehensive grid and the grid's region (one pass over the grid index); where it lies
-    in none, unsure, in the row's region (``home`` where it names none)."""
-    pointed = [v for v in values if v["lon"] is not None and v["lat"] is not None]
-    if not pointed:
-        return
-    locator, region_of = (locate or grid_places)(session)
-    x, y = to_wgs84([v["lon"] for v in pointed], [v["lat"] for v in pointed], crs)
-    lon, lat = np.round(x, 7), np.round(y, 7)
-    codes = locator.codes_for(lon, lat)
-    for v, a, b, code in zip(pointed, lon.tolist(), lat.tolist(), codes, strict=True):
-        v["wgs"] = (a, b)
-        location: dict[str, Any] = {"source": "coordinates", "confidence": 1.0, "grid": code}
-        if code:
-            v["grid"], v["grid_region"] = code, region_of.get(code)
-            location["region"] = v["grid_region"] or v["region_code"] or home
-        else:
-            location |= {"confidence": 0.5, "region": v["region_code"] or home}
-            location["note"] = "in no grid"
-        v["location"] = location
-
-
-def _place_addresses(values: list[dict[str, Any]], session: Session, center: Center) -> None:
-    """Each row with an address and no point, placed as the door places a record by its
-    address (the registry, a door number between two, the town it names)."""
-    threshold = intake_policy(session, center_id=center.id).locate_threshold
-    for v in values:
-        if "wgs" in v or not v["address"]:
-            continue
-        draft = Draft(Channel.hotline, text="", address=v["address"], region_code=None)
-        placed = places.locate(session, draft=draft, home=center, threshold=threshold)
-        v["location"] = placed.as_dict()
-        if placed.grid_code:
-            v["grid"], v["grid_region"] = placed.grid_code, placed.region_code
-            v["wgs"] = (placed.lon, placed.lat)
-        elif placed.region_code != center.region_code:  # the town the address names
-            v["grid_region"] = placed.region_code
-
-
-def _triage(values: dict[str, Any]) -> dict[str, Any] | None:
-    """An imported case's triage record: what the import found (the classifier's answer,
-    if asked; the grid of its point or address) and that it waits in the queue as imported,
-    with what it is unsure of (category, place); for history, only what it found, and none
-    where it found nothing."""
-    c, grid = values["classification"], values.get("grid")
-    finished = values["status"] in FINISHED
-    location = values.get("location")  # by its point or its address (:func:`_place`)
-    if c is None and location is None:
-        return None if finished else _IMPORTED
-    waits = ["imported"]
-    if c is not None and not values["catalog_item"]:
-        waits.append("unsure_item")
-    if location is not None and not grid:  # a point in no grid, an address not placed
-        waits.append("unsure_place")
-    outcome = HISTORY if finished else Outcome("queue", waits=tuple(waits))
-    found = []
-    if c is not None:
-        said = f"classified as {c['item']} {c['confidence']:.2f}" if c["item"] else "not classified"
-        found.append(said + (f" ({', '.join(c['terms'][:3])})" if c["terms"] else ""))
-    if location is not None:
-        if location["source"] == "coordinates":
-            found.append(f"grid {grid} (coordinates)" if grid else "the point is in no grid")
-        else:
-            found.append(f"grid {grid} ({location.get('note')})" if grid else location["note"])
-    return {
-        **({"classification": c} if c is not None else {}),
-        **({"location": location} if location is not None else {}),
-        "outcome": outcome.as_dict(),
-        "decision": outcome.words,
-        "explanation": "; ".join([*found, outcome.words]),
-    }
-
-
 def _payload(
-    line: object, external_id: object, answer: str = "", closed_at: datetime | None = None
+    line: object,
+    external_id: object,
+    answer: str = "",
+    closed_at: datetime | None = None,
+    batch: int | None = None,
 ) -> dict[str, Any]:
-    """An imported case's ``import`` event payload (with the old platform's answer and
-    closing time, for history)."""
-    payload = {"source": "bulk import", "line": line, "external_id": external_id}
+    """An imported case's ``import`` event payload (with its import batch, and the old
+    platform's answer and closing time, for history)."""
+    payload: dict[str, Any] = {"source": "bulk import", "line": line, "external_id": external_id}
+    if batch is not None:
+        payload["batch"] = batch
     if answer:
         payload["answer"] = answer
     if closed_at is not None:
@@ -637,10 +550,12 @@ def replay_row(
     suggester: Suggester,
     now: datetime,
     actor: str,
-    locate: Places | None = None,
+    locate: placing.Places | None = None,
+    batch_id: int | None = None,
 ) -> Case:
     """A row an import refused (its cells as kept on the dead letter, or corrected), read with
-    the mapping it was imported with and written as the import writes a row. Refused again
+    the mapping it was imported with and written as the import writes a row, in its import
+    batch. Refused again
     (``ValidationFailed``, the reason as the import gives it) where it still fails a check,
     or where a case with its id is on file by now."""
     mapping = Mapping.parse(mapping_source, source="the import's mapping")
@@ -657,7 +572,15 @@ def replay_row(
     (one,) = checked
     if one.error is not None:
         raise ValidationFailed(one.error)
-    write(session, mapping=mapping, report=report, rows=checked, now=now, actor=actor)
+    write(
+        session,
+        mapping=mapping,
+        report=report,
+        rows=checked,
+        now=now,
+        actor=actor,
+        batch_id=batch_id,
+    )
     return session.get_one(Case, one.values["case_id"])
 
 
@@ -670,18 +593,41 @@ def run(
     dry_run: bool,
     now: datetime,
     actor: str,
-    locate: Places | None = None,
+    locate: placing.Places | None = None,
+    name: str | None = None,
 ) -> Report:
-    """Read, check and — unless a dry run — write an export: the whole import, one call.
-    An import that meets the same rows being imported by a concurrent one waits for it,
-    checks again and counts them as already on file."""
+    """Read, check and — unless a dry run — write an export: the whole import, one call,
+    recorded as an import batch (the file's ``name``, by default the path's). An import that
+    meets the same rows being imported by a concurrent one waits for it, checks again and
+    counts them as already on file."""
 
     def check_and_write() -> Report:
         report, checked = check(
             session, mapping=mapping, header=header, rows=rows, suggester=suggester, locate=locate
         )
         if not dry_run:
-            write(session, mapping=mapping, report=report, rows=checked, now=now, actor=actor)
+            batch = ImportBatch(
+                center_id=regions.get_center(session, code=mapping.center).id,
+                channel=mapping.channel.value,
+                at=now,
+                actor=actor,
+                file_name=(name or path.name)[:255],
+                mapping=mapping.source,
+                report={},
+            )
+            session.add(batch)
+            session.flush()
+            write(
+                session,
+                mapping=mapping,
+                report=report,
+                rows=checked,
+                now=now,
+                actor=actor,
+                batch_id=batch.id,
+            )
+            report.batch = batch.id
+            _record(batch, report)
         return report
 
     if not dry_run:  # its commit returns before its pages are copied back (SQLite)
@@ -689,3 +635,13 @@ def run(
     with collector_paused():  # its rows all live to the end: nothing for the collector
         header, rows = read_table(path)
         return retrying_races(session, check_and_write, race="uq_case_channel_external_id")
+
+
+def _record(batch: ImportBatch, report: Report) -> None:
+    """What came of the import, on its batch (its refused lines cut to the first
+    :data:`REPORT_LINES`)."""
+    batch.rows, batch.imported = report.rows, report.imported
+    batch.already_on_file, batch.dead_letters = report.already_on_file, report.dead_letters
+    kept = report.as_dict()
+    kept["rejected"] = kept["rejected"][:REPORT_LINES]
+    batch.report = kept

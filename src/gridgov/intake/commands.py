@@ -15,7 +15,7 @@ from gridgov.auth.actor import load_actor
 from gridgov.bootstrap import Platform
 from gridgov.cli_runtime import InputError, print_value, run
 from gridgov.dispatch import rules as rules_db
-from gridgov.intake import batch, bulk, deadletters, linkage, personal, service
+from gridgov.intake import batch, batches, bulk, deadletters, linkage, personal, service
 from gridgov.kit.clock import utc_now
 from gridgov.kit.errors import NotFound
 from gridgov.regions import repository as regions
@@ -301,6 +301,32 @@ def import_cmd(
                 [f"… {len(report.rejected) - 20} more"] if len(report.rejected) > 20 else []
             )
         print_value(out, as_json)
+
+    run(go)
+
+
+@app.command("imports")
+def imports_cmd(
+    limit: Annotated[int, typer.Option(min=1, max=500)] = 20,
+    as_json: AsJson = False,
+) -> None:
+    """The bulk imports written, newest first: when, by whom, which file, what came of it."""
+
+    def go(p: Platform) -> None:
+        with p.db.read() as session:
+            found = batches.recent(session, limit=limit)
+        if as_json:
+            print_value(json.loads(json.dumps(found, default=str)), True)
+            return
+        if not found:
+            typer.echo("no imports yet")
+        for b in found:
+            typer.echo(
+                f"#{b['id']} {b['at']:%Y-%m-%d %H:%M} UTC {b['center']} {b['file_name']}"
+                f" ({b['actor']}): {b['rows']} rows, {b['imported']} imported,"
+                f" {b['already_on_file']} on file, {b['dead_letters']} refused"
+                f" ({b['pending_letters']} still pending)"
+            )
 
     run(go)
 

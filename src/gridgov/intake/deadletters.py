@@ -77,6 +77,7 @@ def keep(
     now: datetime,
     region_code: str | None = None,
     import_mapping: dict[str, Any] | None = None,
+    import_batch_id: int | None = None,
 ) -> DeadLetter:
     """Keep a rejected record. The same record delivered again (same channel, id and
     payload) while its letter is pending is counted on that letter, not kept twice: a
@@ -99,6 +100,7 @@ def keep(
                 earlier.reason = reason
                 if import_mapping is not None:  # the mapping of the import that met it last
                     earlier.import_mapping = import_mapping
+                    earlier.import_batch_id = import_batch_id
                 session.flush()
                 return earlier
     letter = DeadLetter(
@@ -111,6 +113,7 @@ def keep(
         state="pending",
         attempts=1,
         import_mapping=import_mapping,
+        import_batch_id=import_batch_id,
     )
     session.add(letter)
     session.flush()

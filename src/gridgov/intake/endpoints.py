@@ -18,7 +18,7 @@ from gridgov.api.errors import body as error_body
 from gridgov.api.errors import error_responses, prefers_chinese
 from gridgov.cases import service as cases
 from gridgov.cases.schemas import CaseRead, Channel
-from gridgov.intake import batch, bulk, channels, deadletters, personal, preview, service
+from gridgov.intake import batch, batches, bulk, channels, deadletters, personal, preview, service
 from gridgov.kit.clock import utc_now
 from gridgov.kit.errors import ValidationFailed
 from gridgov.web import problems
@@ -325,6 +325,9 @@ class ImportReport(BaseModel):
     imported: int
     dead_letters: int
     dry_run: bool
+    batch: int | None = Field(
+        description="the import batch written (GET /intake/imports/{id}); none for a dry run"
+    )
 
 
 @import_router.post(
@@ -372,6 +375,7 @@ async def bulk_import(
                 dry_run=dry_run,
                 now=utc_now(),
                 actor=actor.username,
+                name=file.filename or None,
             )
         read = ImportReport(**report.as_dict())
         if prefers_chinese(accept_language):
@@ -380,3 +384,56 @@ async def bulk_import(
         return read
 
     return await run_in_threadpool(work)
+
+
+class ImportBatchRead(BaseModel):
+    """One bulk import written: who imported which file when, and what came of it."""
+
+    id: int
+    center: str
+    channel: str
+    at: datetime
+    actor: str
+    file_name: str
+    rows: int
+    imported: int
+    already_on_file: int
+    dead_letters: int
+    pending_letters: int = Field(description="its refused rows still waiting as dead letters")
+    valid: int | None
+    duplicates_in_file: int | None
+    classified: int | None
+    placed: int | None
+    personal_data_rows: int | None
+    first: str | None
+    last: str | None
+    categories: dict[str, int] | None
+    statuses: dict[str, int] | None
+
+
+class ImportBatchDetail(ImportBatchRead):
+    rejected: list[dict[str, Any]] = Field(description="its refused lines (the first 100)")
+    unused_columns: list[str]
+    mapping: dict[str, Any] = Field(description="the mapping the file was read with")
+
+
+@import_router.get(
+    "/imports", response_model=list[ImportBatchRead], responses=error_responses(401, 403)
+)
+def import_batches(
+    session: ReadSession,
+    actor: ReadActor,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[ImportBatchRead]:
+    """The bulk imports written, newest first: those of the centres in the caller's scope."""
+    return [ImportBatchRead(**b) for b in batches.recent(session, limit=limit, actor=actor)]
+
+
+@import_router.get(
+    "/imports/{batch_id}",
+    response_model=ImportBatchDetail,
+    responses=error_responses(401, 403, 404),
+)
+def import_batch(batch_id: RowId, session: ReadSession, actor: ReadActor) -> ImportBatchDetail:
+    """One bulk import: its report (the first 100 refused lines) and its mapping."""
+    return ImportBatchDetail(**batches.one(session, batch_id, actor=actor))

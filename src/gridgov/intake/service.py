@@ -688,5 +688,6 @@ def _replay_row(
         now=now,
         actor=actor.username,
         locate=triage.locator,
+        batch_id=letter.import_batch_id,
     )
     return Received(case, created=True)

@@ -21,7 +21,7 @@ from gridgov.auth.policy import R
 from gridgov.cases.sla import LimitUnit, Step
 from gridgov.catalog import repository as catalog
 from gridgov.dispatch import rules as rules_db
-from gridgov.intake import bulk, linkage
+from gridgov.intake import batches, bulk, linkage
 from gridgov.intake import service as intake
 from gridgov.kit.clock import utc_now
 from gridgov.store.models import (
@@ -253,6 +253,7 @@ def intake_page(request: Request) -> Response:
         ]
         # the import report counts rows by item code: the page names them
         item_names = dict(session.execute(select(CatalogItem.code, CatalogItem.name)).all())
+        recent = batches.recent(session, limit=20, actor=checked.actor)
     return _render(
         request,
         checked,
@@ -263,6 +264,7 @@ def intake_page(request: Request) -> Response:
         example=EXAMPLE_MAPPING,
         linked=linked,
         linkage_url=_platform(request).settings.police_110_url,
+        batches=recent,
         import_words={
             **{k: pick(IMPORT_REPORT, k, _lang(request)) for k in IMPORT_REPORT},
             **{f"status:{k}": pick(STATUS, k, _lang(request)) for k in bulk.STATUSES},

@@ -83,6 +83,22 @@ WORDS: dict[str, tuple[str, str]] = {
         " to import.",
     ),
     "import_file": ("导出文件", "Export file"),
+    "import_batches": ("导入记录", "Imports"),
+    "import_batches_why": (
+        "每次正式导入（不含仅校验）：谁、何时、用哪个映射导入了哪个文件，结果如何。",
+        "Every import written (not the checks): who imported which file when, with which"
+        " mapping, and what came of it.",
+    ),
+    "no_imports": ("尚无导入。", "No imports yet."),
+    "batch_no": ("批次", "Batch"),
+    "batch_at": ("导入时间", "Imported at"),
+    "batch_file": ("文件", "File"),
+    "batch_actor": ("导入人", "By"),
+    "batch_rows": ("行数", "Rows"),
+    "batch_imported": ("已导入", "Imported"),
+    "batch_on_file": ("已存在", "Already on file"),
+    "batch_refused": ("退回", "Refused"),
+    "batch_pending": ("条待处理", "still pending"),
     "import_mapping": ("列映射", "Column mapping"),
     "admin_calendar": ("节假日", "Holidays"),
     "admin_grids": ("区域与网格", "Regions and grids"),
@@ -354,7 +370,7 @@ EVENT_FIELDS = (
     "reason", "note", "result", "text", "answer", "satisfaction", "lead_unit",
     "assisting_units", "verifier", "level", "into", "duplicate", "with", "merged_into",
     "reopened", "dissatisfied", "from_center", "to_center", "placed_in", "grid_was",
-    "closed_at",
+    "closed_at", "batch",
 )  # fmt: skip
 
 
@@ -375,6 +391,8 @@ def event_words(payload: object, lang: str = "zh") -> str:
             value = _system_note(str(value))
         elif key == "closed_at":  # an imported case's closing on the old platform, its own zone
             value = str(value)[:16].replace("T", " ")
+        elif key == "batch":
+            value = f"#{value}"
         parts.append(f"{pick(FIELD_NAMES, key, lang)}: {value}")
     return "; ".join(parts)
 
@@ -429,6 +447,7 @@ FIELD_NAMES = {
     "text": ("内容", "text"),
     "answer": ("答复", "answer"),
     "closed_at": ("办结时间", "closed"),
+    "batch": ("导入批次", "import batch"),
     "satisfaction": ("满意度", "satisfaction"),
     "lead_unit": ("主办", "lead unit"),
     "assisting_units": ("协办", "assisting"),

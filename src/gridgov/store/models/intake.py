@@ -40,6 +40,29 @@ class DeadLetter(Base):
     # a bulk import's row (its raw cells are the payload): the mapping it was read with, to
     # replay it the way the import reads a row
     import_mapping: Mapped[dict[str, Any] | None] = mapped_column(json_type())
+    # and the import that met it (last)
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
+
+
+class ImportBatch(Base):
+    """One bulk import written (not a dry run): who imported which file, with which mapping,
+    and what came of it. Its cases' import events and its refused rows' letters name it."""
+
+    __tablename__ = "import_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    center_id: Mapped[int] = mapped_column(ForeignKey("center.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(24))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(100))
+    file_name: Mapped[str] = mapped_column(String(255))
+    mapping: Mapped[dict[str, Any]] = mapped_column(json_type())
+    rows: Mapped[int] = mapped_column(default=0)
+    imported: Mapped[int] = mapped_column(default=0)
+    already_on_file: Mapped[int] = mapped_column(default=0)
+    dead_letters: Mapped[int] = mapped_column(default=0)
+    # the import's report as it was given, its refused lines cut to the first REPORT_LINES
+    report: Mapped[dict[str, Any]] = mapped_column(json_type())
 
 
 class DeadLetterReveal(Base):

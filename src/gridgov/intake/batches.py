@@ -1,0 +1,89 @@
+"""Import batches: each bulk import written, newest first, with what came of it (who imported
+which file with which mapping, the report it gave) and how many of its refused rows still
+wait as dead letters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from gridgov.auth import scope
+from gridgov.auth.actor import Actor
+from gridgov.kit.errors import NotFound
+from gridgov.store.models import Center, DeadLetter, ImportBatch
+
+# what a list shows of a batch's report (the detail shows all of it, with the mapping)
+SUMMARY = ("valid", "duplicates_in_file", "classified", "placed", "personal_data_rows")
+SUMMARY += ("first", "last", "categories", "statuses")
+
+
+def recent(
+    session: Session, *, limit: int = 50, actor: Actor | None = None
+) -> list[dict[str, Any]]:
+    """The newest batches first: those of centres in the ``actor``'s scope (None: all, an
+    operator at the command line)."""
+    stmt = (
+        select(ImportBatch, Center.code)
+        .join(Center, Center.id == ImportBatch.center_id)
+        .order_by(ImportBatch.id.desc())
+        .limit(limit)
+    )
+    if actor is not None:
+        stmt = stmt.where(scope.center_condition(session, actor))
+    found = session.execute(stmt).all()
+    pending = _pending(session, [batch.id for batch, _ in found])
+    return [_summary(batch, code, pending.get(batch.id, 0)) for batch, code in found]
+
+
+def one(session: Session, batch_id: int, *, actor: Actor | None = None) -> dict[str, Any]:
+    """A batch with its whole report (refused lines: the first
+    :data:`gridgov.intake.bulk.REPORT_LINES`) and the mapping it was read with; outside the
+    ``actor``'s scope it is answered as missing."""
+    stmt = (
+        select(ImportBatch, Center.code)
+        .join(Center, Center.id == ImportBatch.center_id)
+        .where(ImportBatch.id == batch_id)
+    )
+    if actor is not None:
+        stmt = stmt.where(scope.center_condition(session, actor))
+    found = session.execute(stmt).first()
+    if found is None:
+        raise NotFound(f"no import batch {batch_id}")
+    batch, code = found
+    return {
+        **_summary(batch, code, _pending(session, [batch.id]).get(batch.id, 0)),
+        "rejected": list(batch.report.get("rejected", [])),
+        "unused_columns": list(batch.report.get("unused_columns", [])),
+        "mapping": batch.mapping,
+    }
+
+
+def _pending(session: Session, ids: list[int]) -> dict[int, int]:
+    """Of each batch, its dead letters still waiting to be replayed or discarded."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(DeadLetter.import_batch_id, func.count())
+        .where(DeadLetter.import_batch_id.in_(ids), DeadLetter.state == "pending")
+        .group_by(DeadLetter.import_batch_id)
+    )
+    return {batch_id: count for batch_id, count in rows}
+
+
+def _summary(batch: ImportBatch, center: str, pending: int) -> dict[str, Any]:
+    return {
+        "id": batch.id,
+        "center": center,
+        "channel": batch.channel,
+        "at": batch.at,
+        "actor": batch.actor,
+        "file_name": batch.file_name,
+        "rows": batch.rows,
+        "imported": batch.imported,
+        "already_on_file": batch.already_on_file,
+        "dead_letters": batch.dead_letters,
+        "pending_letters": pending,
+        **{key: batch.report.get(key) for key in SUMMARY},
+    }
