@@ -685,14 +685,22 @@ def test_an_administrator_sets_triage_thresholds_and_imports_an_old_platforms_ca
         assert report.locator("[data-report='first']").inner_text() == "2025-11-02 09:15"
         assert report.locator("[data-report='last']").inner_text() == "2025-11-03 10:20"
         assert report.locator("[data-report='statuses']").inner_text() == "待受理 2"
+        assert report.locator("[data-report='batch']").count() == 0  # a check is no import
         form.get_by_label("仅校验，不导入").uncheck()
         form.get_by_role("button", name="导入历史工单").click()
         sync_api.expect(report.locator("[data-report='imported']")).to_have_text("2")
         assert report.locator("[data-report='dead_letters']").inner_text() == "1"
+        batch = report.locator("[data-report='batch']").inner_text()
+        assert batch.startswith("#")
         # the open cases it wrote, one click away in the queue
         report.locator("a[data-report='to_queue']").click()
         page.wait_for_url(f"{server}/console?waiting=imported")
         sync_api.expect(page.locator("table.cases tbody tr")).to_have_count(2)
+        # and the import is listed on the intake page, under its batch number
+        page.goto(f"{server}/console/admin/intake")
+        listed = page.locator("table[data-list='imports'] tbody tr")
+        sync_api.expect(listed).to_have_count(1)
+        assert listed.locator("td").first.inner_text() == batch
         browser.close()
     assert not errors, errors
     with platform.db.read() as session:

@@ -476,6 +476,7 @@ IMPORT_REPORT = {
     "personal_data_rows": ("含个人信息（已遮蔽）", "With personal data (masked)"),
     "imported": ("已导入", "Imported"),
     "dead_letters": ("转入异常件", "Kept as dead letters"),
+    "batch": ("导入批次", "Import batch"),
     "first": ("最早", "Earliest"),
     "last": ("最晚", "Latest"),
     "categories": ("分类", "Categories"),

@@ -91,10 +91,14 @@
     var list = document.createElement("dl");
     list.className = "report";
     ["dry_run", "rows", "valid", "already_on_file", "duplicates_in_file", "personal_data_rows",
-     "classified", "placed", "imported", "dead_letters", "first", "last"].forEach(function (key) {
+     "classified", "placed", "imported", "dead_letters", "batch", "first", "last"].forEach(function (key) {
+      var v = answer[key];
+      if (key === "batch") {  // the import batch written, listed under 导入记录 (none for a check)
+        if (v === null || v === undefined) return;
+        v = "#" + v;
+      }
       var dt = document.createElement("dt"), dd = document.createElement("dd");
       dt.textContent = words[key] || key;
-      var v = answer[key];
       if (typeof v === "boolean") v = v ? words.yes : words.no;
       // the export's own times, in its time zone: "2020-01-06 12:09"
       else if (key === "first" || key === "last") v = v === null ? "" : v.slice(0, 16).replace("T", " ");
