@@ -4,19 +4,56 @@ wait as dead letters."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gridgov.auth import scope
 from gridgov.auth.actor import Actor
+from gridgov.intake.mapping import Mapping
 from gridgov.kit.errors import NotFound
+from gridgov.regions import repository as regions
 from gridgov.store.models import Center, DeadLetter, ImportBatch
+
+if TYPE_CHECKING:
+    from gridgov.intake.bulk import Report
+
+REPORT_LINES = 100  # of an import's refused lines, kept with its batch
 
 # what a list shows of a batch's report (the detail shows all of it, with the mapping)
 SUMMARY = ("valid", "duplicates_in_file", "classified", "placed", "personal_data_rows")
 SUMMARY += ("first", "last", "categories", "statuses")
+
+
+def begin(
+    session: Session, mapping: Mapping, file_name: str, *, now: datetime, actor: str
+) -> ImportBatch:
+    """The batch of an import about to be written (its id for the rows to name)."""
+    batch = ImportBatch(
+        center_id=regions.get_center(session, code=mapping.center).id,
+        channel=mapping.channel.value,
+        at=now,
+        actor=actor,
+        file_name=file_name[:255],
+        mapping=mapping.source,
+        report={},
+    )
+    session.add(batch)
+    session.flush()
+    return batch
+
+
+def record(batch: ImportBatch, report: Report) -> None:
+    """What came of the import, on its batch (its refused lines cut to the first
+    :data:`REPORT_LINES`); the report names the batch."""
+    report.batch = batch.id
+    batch.rows, batch.imported = report.rows, report.imported
+    batch.already_on_file, batch.dead_letters = report.already_on_file, report.dead_letters
+    kept = report.as_dict()
+    kept["rejected"] = kept["rejected"][:REPORT_LINES]
+    batch.report = kept
 
 
 def recent(
@@ -39,7 +76,7 @@ def recent(
 
 def one(session: Session, batch_id: int, *, actor: Actor | None = None) -> dict[str, Any]:
     """A batch with its whole report (refused lines: the first
-    :data:`gridgov.intake.bulk.REPORT_LINES`) and the mapping it was read with; outside the
+    :data:`REPORT_LINES`) and the mapping it was read with; outside the
     ``actor``'s scope it is answered as missing."""
     stmt = (
         select(ImportBatch, Center.code)

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from gridgov.audit.chain import GENESIS, Slot, event_fields, fields_hash, fields_hashes
 from gridgov.cases import repository as cases_repo
 from gridgov.cases.schemas import Channel
-from gridgov.intake import deadletters, pii, placing
+from gridgov.intake import batches, deadletters, pii, placing
 from gridgov.intake.mapping import (
     BUILTIN_FORMATS,
     FIELDS,
@@ -56,7 +56,6 @@ from gridgov.store.models import (
     CaseEvent,
     CaseProtected,
     CatalogItem,
-    ImportBatch,
     Region,
 )
 
@@ -74,7 +73,6 @@ __all__ = [  # the mapping's names are this module's too, as before they had the
     "write",
 ]
 BATCH = 2000
-REPORT_LINES = 100  # of an import's refused lines, kept with its batch
 
 
 @dataclass(slots=True)  # tens of thousands at once: no per-row __dict__
@@ -606,17 +604,7 @@ def run(
             session, mapping=mapping, header=header, rows=rows, suggester=suggester, locate=locate
         )
         if not dry_run:
-            batch = ImportBatch(
-                center_id=regions.get_center(session, code=mapping.center).id,
-                channel=mapping.channel.value,
-                at=now,
-                actor=actor,
-                file_name=(name or path.name)[:255],
-                mapping=mapping.source,
-                report={},
-            )
-            session.add(batch)
-            session.flush()
+            batch = batches.begin(session, mapping, name or path.name, now=now, actor=actor)
             write(
                 session,
                 mapping=mapping,
@@ -626,8 +614,7 @@ def run(
                 actor=actor,
                 batch_id=batch.id,
             )
-            report.batch = batch.id
-            _record(batch, report)
+            batches.record(batch, report)
         return report
 
     if not dry_run:  # its commit returns before its pages are copied back (SQLite)
@@ -635,13 +622,3 @@ def run(
     with collector_paused():  # its rows all live to the end: nothing for the collector
         header, rows = read_table(path)
         return retrying_races(session, check_and_write, race="uq_case_channel_external_id")
-
-
-def _record(batch: ImportBatch, report: Report) -> None:
-    """What came of the import, on its batch (its refused lines cut to the first
-    :data:`REPORT_LINES`)."""
-    batch.rows, batch.imported = report.rows, report.imported
-    batch.already_on_file, batch.dead_letters = report.already_on_file, report.dead_letters
-    kept = report.as_dict()
-    kept["rejected"] = kept["rejected"][:REPORT_LINES]
-    batch.report = kept
