@@ -553,9 +553,8 @@ def replay_row(
 ) -> Case:
     """A row an import refused (its cells as kept on the dead letter, or corrected), read with
     the mapping it was imported with and written as the import writes a row, in its import
-    batch. Refused again
-    (``ValidationFailed``, the reason as the import gives it) where it still fails a check,
-    or where a case with its id is on file by now."""
+    batch. Refused again (``ValidationFailed``, the reason as the import gives it) where it
+    still fails a check, or where a case with its id is on file by now."""
     mapping = Mapping.parse(mapping_source, source="the import's mapping")
     row = {str(k): "" if v is None else str(v) for k, v in cells.items()}
     report, checked = check(

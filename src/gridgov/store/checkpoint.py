@@ -3,11 +3,11 @@
 In WAL mode a commit appends its pages to the log, and the commit that takes the log past
 SQLite's mark (1,000 pages) also copies the log back into the database file (the checkpoint)
 before it returns. For a bulk import that is its own log: of a 20,000-row import's 0.15 s
-commit, ~0.1 s was the checkpoint. A transaction that asks for it (:func:`gridgov.store.engine.
-checkpoint_later`) commits without that copy, and a thread of the process makes it instead,
-on a connection of its own, shortly after (``delay``); the thread goes away after ``idle``
-quiet seconds. sqlite3 lets go of the GIL while it copies, so the copy runs on another core
-while the request's caller goes on.
+commit, ~0.1 s was the checkpoint. A transaction that asks for it
+(:func:`gridgov.store.engine.checkpoint_later`) commits without that copy, and a thread of
+the process makes it instead, on a connection of its own, shortly after (``delay``); the
+thread goes away after ``idle`` quiet seconds. sqlite3 lets go of the GIL while it copies,
+so the copy runs on another core while the request's caller goes on.
 
 Only large transactions ask: tried for every commit, the thread's copies (and their fsyncs)
 beside a stream of one-row transactions slowed those by a quarter (2,533 → 1,917 a second,
