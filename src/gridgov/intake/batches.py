@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from gridgov.auth import scope
@@ -61,14 +61,7 @@ def recent(
 ) -> list[dict[str, Any]]:
     """The newest batches first: those of centres in the ``actor``'s scope (None: all, an
     operator at the command line)."""
-    stmt = (
-        select(ImportBatch, Center.code)
-        .join(Center, Center.id == ImportBatch.center_id)
-        .order_by(ImportBatch.id.desc())
-        .limit(limit)
-    )
-    if actor is not None:
-        stmt = stmt.where(scope.center_condition(session, actor))
+    stmt = _visible(session, actor).order_by(ImportBatch.id.desc()).limit(limit)
     found = session.execute(stmt).all()
     pending = _pending(session, [batch.id for batch, _ in found])
     return [_summary(batch, code, pending.get(batch.id, 0)) for batch, code in found]
@@ -78,14 +71,7 @@ def one(session: Session, batch_id: int, *, actor: Actor | None = None) -> dict[
     """A batch with its whole report (refused lines: the first
     :data:`REPORT_LINES`) and the mapping it was read with; outside the
     ``actor``'s scope it is answered as missing."""
-    stmt = (
-        select(ImportBatch, Center.code)
-        .join(Center, Center.id == ImportBatch.center_id)
-        .where(ImportBatch.id == batch_id)
-    )
-    if actor is not None:
-        stmt = stmt.where(scope.center_condition(session, actor))
-    found = session.execute(stmt).first()
+    found = session.execute(_visible(session, actor).where(ImportBatch.id == batch_id)).first()
     if found is None:
         raise NotFound(f"no import batch {batch_id}")
     batch, code = found
@@ -95,6 +81,13 @@ def one(session: Session, batch_id: int, *, actor: Actor | None = None) -> dict[
         "unused_columns": list(batch.report.get("unused_columns", [])),
         "mapping": batch.mapping,
     }
+
+
+def _visible(session: Session, actor: Actor | None) -> Select[tuple[ImportBatch, str]]:
+    """The batches with their centre's code: those of centres in the ``actor``'s scope
+    (None: all)."""
+    stmt = select(ImportBatch, Center.code).join(Center, Center.id == ImportBatch.center_id)
+    return stmt if actor is None else stmt.where(scope.center_condition(session, actor))
 
 
 def _pending(session: Session, ids: list[int]) -> dict[int, int]:
