@@ -289,45 +289,52 @@ def plan(
             delta = Delta()
             delta.add(facts, dims, scopes)
             if state is not None:
-                old = Dims(
-                    state.county_code,
-                    state.region_code,
-                    state.grid_code,
-                    state.catalog_item_id,
-                    state.channel,
-                    state.worker_id,
-                )
-                before = (
-                    facts_of(state.facts)
-                    if state.facts is not None
-                    else replayer.facts(row, log[: state.last_seq])
-                )
+                before, old = _counted(state, replayer, row, log)
                 delta.add(before, old, scopes, sign=-1)
             seen = state.last_seq if state is not None else None
             redo.append(Redo(row.id, seen, len(log), dims, fact_text(facts), delta))
     return Plan(top, cursor, len(stale) < limit, redo)
 
 
+def _counted(
+    state: KpiCaseState, replayer: Replayer, case: Any, log: list[Any]
+) -> tuple[list[Fact], Dims]:
+    """What a case's state says its rollups count: its facts (for a state that did not keep
+    them, those of its log's first ``last_seq`` events) under its groupings then."""
+    dims = Dims(
+        state.county_code,
+        state.region_code,
+        state.grid_code,
+        state.catalog_item_id,
+        state.channel,
+        state.worker_id,
+    )
+    if state.facts is not None:
+        return facts_of(state.facts), dims
+    return replayer.facts(case, log[: state.last_seq]), dims
+
+
 def carry_out(session: Session, work: Plan) -> int:
     """Apply a plan in a short write transaction: each case whose state is still the one the
-    plan started from (another keeper may have done it meanwhile); returns the cases done."""
+    plan started from (another keeper may have done it meanwhile) and that is still on file
+    (a withdrawn import's cases go, :func:`forget`); returns the cases done."""
     cursor = _locked_cursor(session)
     ids = [r.case_id for r in work.redo]
-    seen: dict[int, int] = {}
+    seen: dict[int, int | None] = {}  # the cases still on file, with their state's log length
     for chunk in _chunks(ids):
         seen.update(
             session.execute(
-                select(KpiCaseState.case_id, KpiCaseState.last_seq).where(
-                    KpiCaseState.case_id.in_(chunk)
-                )
+                select(Case.id, KpiCaseState.last_seq)
+                .outerjoin(KpiCaseState, KpiCaseState.case_id == Case.id)
+                .where(Case.id.in_(chunk))
             ).all()
         )
     delta = Delta()
     added: list[dict[str, Any]] = []
     changed: list[dict[str, Any]] = []
     for r in work.redo:
-        if seen.get(r.case_id) != r.seen:
-            continue  # done by another keeper since: its change stands
+        if r.case_id not in seen or seen[r.case_id] != r.seen:
+            continue  # done by another keeper since (its change stands), or gone
         delta.update(r.delta)
         state = {"last_seq": r.seq, "facts": r.facts, **vars(r.dims)}
         if r.seen is None:
@@ -351,6 +358,38 @@ def process(session: Session, *, timezone: str, office_hours: str, limit: int = 
     """Plan and carry out in the caller's transaction; returns the cases redone."""
     work = plan(session, timezone=timezone, office_hours=office_hours, limit=limit)
     return carry_out(session, work)
+
+
+def forget(session: Session, case_ids: list[int], *, timezone: str, office_hours: str) -> int:
+    """Take cases about to be deleted out of the rollups: the facts their states counted are
+    subtracted and the states go; returns the states. The caller holds the keepers off
+    (:func:`hold`) until its transaction, which deletes the cases, commits."""
+    replayer = Replayer(session, timezone=timezone, office_hours=office_hours)
+    scopes: board.Scopes | None = None
+    delta, done = Delta(), 0
+    for chunk in _chunks(case_ids):
+        states = session.scalars(select(KpiCaseState).where(KpiCaseState.case_id.in_(chunk)))
+        states = list(states)
+        if not states:
+            continue
+        scopes = scopes or board.Scopes(session)
+        old = [s.case_id for s in states if s.facts is None]  # states that kept no facts
+        cases = {c.id: c for c in session.execute(select(*_CASE_COLUMNS).where(Case.id.in_(old)))}
+        logs = replayer.logs(old) if old else {}
+        for state in states:
+            case, log = cases.get(state.case_id), logs.get(state.case_id, [])
+            facts, dims = _counted(state, replayer, case, log)
+            delta.add(facts, dims, scopes, sign=-1)
+        session.execute(delete(KpiCaseState).where(KpiCaseState.case_id.in_(chunk)))
+        done += len(states)
+    apply(session, delta)
+    return done
+
+
+def hold(session: Session) -> None:
+    """Hold the rollups' keepers off until the caller's transaction ends (they wait at the
+    cursor, :func:`carry_out`)."""
+    _locked_cursor(session)
 
 
 def _locked_cursor(session: Session) -> KpiCursor:

@@ -52,6 +52,7 @@ ROUTES: dict[str, frozenset[Role]] = {
     "POST /api/v1/intake/import": ADMIN,  # the channels' payload schemas, like /openapi.json
     "GET /api/v1/intake/imports": ADMIN,
     "GET /api/v1/intake/imports/{batch_id}": ADMIN,
+    "POST /api/v1/intake/imports/{batch_id}/withdraw": ADMIN,
     "POST /api/v1/intake/{channel}": REPORTERS,
     "POST /api/v1/intake/{channel}/batch": REPORTERS,
     "POST /api/v1/intake/{channel}/preview": REPORTERS,

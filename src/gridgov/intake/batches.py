@@ -71,16 +71,33 @@ def one(session: Session, batch_id: int, *, actor: Actor | None = None) -> dict[
     """A batch with its whole report (refused lines: the first
     :data:`REPORT_LINES`) and the mapping it was read with; outside the
     ``actor``'s scope it is answered as missing."""
-    found = session.execute(_visible(session, actor).where(ImportBatch.id == batch_id)).first()
-    if found is None:
-        raise NotFound(f"no import batch {batch_id}")
-    batch, code = found
+    batch, code = _found(session, batch_id, actor)
     return {
         **_summary(batch, code, _pending(session, [batch.id]).get(batch.id, 0)),
         "rejected": list(batch.report.get("rejected", [])),
         "unused_columns": list(batch.report.get("unused_columns", [])),
         "mapping": batch.mapping,
+        "withdrawal": batch.withdrawal,
     }
+
+
+def find(
+    session: Session, batch_id: int, *, actor: Actor | None = None, lock: bool = False
+) -> ImportBatch:
+    """The batch, if in the ``actor``'s scope (as :func:`one`); with ``lock``, locked
+    (``FOR UPDATE``) for a change to it."""
+    batch, _ = _found(session, batch_id, actor)
+    if lock:
+        session.refresh(batch, with_for_update=True)
+    return batch
+
+
+def _found(session: Session, batch_id: int, actor: Actor | None) -> tuple[ImportBatch, str]:
+    found = session.execute(_visible(session, actor).where(ImportBatch.id == batch_id)).first()
+    if found is None:
+        raise NotFound(f"no import batch {batch_id}")
+    batch, code = found
+    return batch, code
 
 
 def _visible(session: Session, actor: Actor | None) -> Select[tuple[ImportBatch, str]]:
@@ -115,5 +132,7 @@ def _summary(batch: ImportBatch, center: str, pending: int) -> dict[str, Any]:
         "already_on_file": batch.already_on_file,
         "dead_letters": batch.dead_letters,
         "pending_letters": pending,
+        "withdrawn_at": batch.withdrawn_at,
+        "withdrawn_by": batch.withdrawn_by,
         **{key: batch.report.get(key) for key in SUMMARY},
     }

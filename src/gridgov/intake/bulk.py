@@ -418,6 +418,7 @@ def write(
                 "origin_center_id": [center_id] * n,
                 "channel": [channel] * n,
                 "external_id": exts,
+                "import_batch_id": [batch_id] * n,
                 "title": [v["title"] for v in chunk],
                 "description": [v["description"] for v in chunk],
                 "address": [v["address"] for v in chunk],

@@ -15,7 +15,16 @@ from gridgov.auth.actor import load_actor
 from gridgov.bootstrap import Platform
 from gridgov.cli_runtime import InputError, print_value, run
 from gridgov.dispatch import rules as rules_db
-from gridgov.intake import batch, batches, bulk, deadletters, linkage, personal, service
+from gridgov.intake import (
+    batch,
+    batches,
+    bulk,
+    deadletters,
+    linkage,
+    personal,
+    service,
+    withdraw,
+)
 from gridgov.kit.clock import utc_now
 from gridgov.kit.errors import NotFound
 from gridgov.regions import repository as regions
@@ -321,12 +330,52 @@ def imports_cmd(
         if not found:
             typer.echo("no imports yet")
         for b in found:
+            gone = b["withdrawn_at"]
             typer.echo(
                 f"#{b['id']} {b['at']:%Y-%m-%d %H:%M} UTC {b['center']} {b['file_name']}"
                 f" ({b['actor']}): {b['rows']} rows, {b['imported']} imported,"
                 f" {b['already_on_file']} on file, {b['dead_letters']} refused"
                 f" ({b['pending_letters']} still pending)"
+                + (f"; withdrawn {gone:%Y-%m-%d %H:%M} UTC by {b['withdrawn_by']}" if gone else "")
             )
+
+    run(go)
+
+
+@app.command("withdraw")
+def withdraw_cmd(
+    batch_id: Annotated[int, typer.Argument(help="The import batch (gridgov intake imports)")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is withdrawn")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what would go and stay; write nothing")
+    ] = False,
+    as_json: AsJson = False,
+) -> None:
+    """Withdraw an import written by mistake, so that the file can be imported again: its
+    cases that nothing has happened to since go (events, KPI facts and all), the others
+    stay and are listed with why, its dead letters are discarded. One transaction."""
+
+    def go(p: Platform) -> None:
+        with p.db.write() as session:
+            out = withdraw.withdraw(
+                session,
+                batch_id,
+                reason=reason,
+                now=utc_now(),
+                actor=None,
+                username="cli",
+                timezone=p.settings.timezone,
+                office_hours=p.settings.office_hours,
+                dry_run=dry_run,
+            )
+        if as_json:
+            print_value(json.loads(json.dumps(out.as_dict(), default=str)), True)
+            return
+        typer.echo(withdraw.words(out))
+        for line in out.kept:
+            typer.echo(f"  kept {line['case']}: {line['why']}")
+        if out.kept_count > len(out.kept):
+            typer.echo(f"  … {out.kept_count - len(out.kept)} more kept")
 
     run(go)
 

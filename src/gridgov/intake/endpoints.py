@@ -18,7 +18,17 @@ from gridgov.api.errors import body as error_body
 from gridgov.api.errors import error_responses, prefers_chinese
 from gridgov.cases import service as cases
 from gridgov.cases.schemas import CaseRead, Channel
-from gridgov.intake import batch, batches, bulk, channels, deadletters, personal, preview, service
+from gridgov.intake import (
+    batch,
+    batches,
+    bulk,
+    channels,
+    deadletters,
+    personal,
+    preview,
+    service,
+    withdraw,
+)
 from gridgov.kit.clock import utc_now
 from gridgov.kit.errors import ValidationFailed
 from gridgov.web import problems
@@ -400,6 +410,8 @@ class ImportBatchRead(BaseModel):
     already_on_file: int
     dead_letters: int
     pending_letters: int = Field(description="its refused rows still waiting as dead letters")
+    withdrawn_at: datetime | None = Field(None, description="when it was withdrawn, if it was")
+    withdrawn_by: str | None = None
     valid: int | None
     duplicates_in_file: int | None
     classified: int | None
@@ -415,6 +427,34 @@ class ImportBatchDetail(ImportBatchRead):
     rejected: list[dict[str, Any]] = Field(description="its refused lines (the first 100)")
     unused_columns: list[str]
     mapping: dict[str, Any] = Field(description="the mapping the file was read with")
+    withdrawal: dict[str, Any] | None = Field(
+        None, description="what its withdrawal did (as POST …/withdraw answered), if withdrawn"
+    )
+
+
+class WithdrawInput(BaseModel):
+    reason: str = Field(min_length=2, max_length=500, description="why it is withdrawn")
+    dry_run: bool = Field(True, description="say what would go and stay; write nothing")
+
+
+class WithdrawalRead(BaseModel):
+    batch: int
+    dry_run: bool
+    reason: str
+    cases: int = Field(description="the batch's cases on file")
+    withdrawn: int = Field(description="cases taken out (in a dry run: that would be)")
+    kept: list[dict[str, str]] = Field(
+        description="the cases that stay, each with why: worked on (events since its"
+        " import), referred to (by a case that stays), sent out (webhook, 110); the first 100"
+    )
+    kept_count: int
+    letters_discarded: int = Field(
+        description="its dead letters discarded: those pending, and those replayed into a"
+        " case taken out"
+    )
+    at: datetime | None
+    by: str | None
+    message: str = Field(description="what came of it, in the caller's language")
 
 
 @import_router.get(
@@ -437,3 +477,36 @@ def import_batches(
 def import_batch(batch_id: RowId, session: ReadSession, actor: ReadActor) -> ImportBatchDetail:
     """One bulk import: its report (the first 100 refused lines) and its mapping."""
     return ImportBatchDetail(**batches.one(session, batch_id, actor=actor))
+
+
+@import_router.post(
+    "/imports/{batch_id}/withdraw",
+    response_model=WithdrawalRead,
+    responses=error_responses(401, 403, 404, 409, 422),
+)
+def withdraw_import(
+    batch_id: RowId,
+    body: WithdrawInput,
+    p: ThePlatform,
+    session: WriteSession,
+    actor: WriteActor,
+    accept_language: Annotated[str | None, Header(max_length=200)] = None,
+) -> WithdrawalRead:
+    """Withdraw an import written by mistake, so that the file can be imported again
+    corrected — a dry run by default. Its cases that nothing has happened to since go (with
+    their events and their KPI facts); the others stay, each listed with why; its dead
+    letters are discarded; the batch keeps the withdrawal. One transaction; a batch
+    withdrawn already is a conflict (409)."""
+    out = withdraw.withdraw(
+        session,
+        batch_id,
+        reason=body.reason,
+        now=utc_now(),
+        actor=actor,
+        username=actor.username,
+        timezone=p.settings.timezone,
+        office_hours=p.settings.office_hours,
+        dry_run=body.dry_run,
+    )
+    message = withdraw.words(out, chinese=prefers_chinese(accept_language))
+    return WithdrawalRead(**out.as_dict(), message=message)

@@ -37,6 +37,9 @@ class Case(Base):
     origin_center_id: Mapped[int] = mapped_column(ForeignKey("center.id"), index=True)
     channel: Mapped[str] = mapped_column(String(24))
     external_id: Mapped[str | None] = mapped_column(String(100))
+    # the bulk import that wrote it (import_batch.id), so that the import can be withdrawn; no
+    # foreign key: on PostgreSQL each would cost the import a server trigger per row
+    import_batch_id: Mapped[int | None] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     lon: Mapped[float | None] = mapped_column(Float)

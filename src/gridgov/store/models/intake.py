@@ -63,6 +63,11 @@ class ImportBatch(Base):
     dead_letters: Mapped[int] = mapped_column(default=0)
     # the import's report as it was given, its refused lines cut to the first REPORT_LINES
     report: Mapped[dict[str, Any]] = mapped_column(json_type())
+    # its withdrawal (gridgov.intake.withdraw): when, by whom, and what came of it (the
+    # reason given, the cases taken out and those kept, with why)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    withdrawn_by: Mapped[str | None] = mapped_column(String(100))
+    withdrawal: Mapped[dict[str, Any] | None] = mapped_column(json_type())
 
 
 class DeadLetterReveal(Base):
