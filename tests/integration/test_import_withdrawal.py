@@ -199,3 +199,30 @@ def test_a_keeper_that_planned_before_a_withdrawal_does_not_count_its_cases_agai
     again = cli("intake", "withdraw", str(batch), "--reason", "wrong file")
     assert again.exit_code != 0
     assert "withdrawn already" in again.output
+
+
+def test_cases_imported_before_they_named_their_batch_are_given_it_by_the_migration(
+    platform: Platform, world: World, tmp_path: Path, cli: Any
+) -> None:
+    """Migration 0020 reads each imported case's batch off its import event (since 0019), so
+    imports written before it can be withdrawn too."""
+    from alembic import command
+
+    from gridgov.store import migrate
+
+    path = write_csv(tmp_path / "x.csv", ROWS)
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps(MAPPING, ensure_ascii=False), encoding="utf-8")
+    batch = json.loads(
+        cli("intake", "import", str(path), "--mapping", str(mapping), "--json").output
+    )
+    cfg = migrate.alembic_config()
+    with platform.db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0019")
+    migrate.upgrade(platform.db.engine)
+    with platform.db.read() as session:
+        named = session.scalars(select(Case.import_batch_id).order_by(Case.id)).all()
+    assert named == [batch["batch"]] * 3
+    out = cli("intake", "withdraw", str(batch["batch"]), "--reason", "old import", "--json")
+    assert json.loads(out.output)["withdrawn"] == 3

@@ -6,6 +6,7 @@ Revises: 0019
 Create Date: 2026-11-25 03:00:00.000000
 """
 
+import sqlite3
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -49,9 +50,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("import_batch", schema=None) as batch_op:
+    # dropped in place where SQLite can (3.35+): copying import_batch, which dead letters
+    # refer to, would break their foreign keys
+    native = sqlite3.sqlite_version_info >= (3, 35) or op.get_bind().dialect.name != "sqlite"
+    recreate = "never" if native else "auto"
+    with op.batch_alter_table("import_batch", schema=None, recreate=recreate) as batch_op:
         batch_op.drop_column("withdrawal")
         batch_op.drop_column("withdrawn_by")
         batch_op.drop_column("withdrawn_at")
-    with op.batch_alter_table("case", schema=None) as batch_op:
+    with op.batch_alter_table("case", schema=None, recreate=recreate) as batch_op:
         batch_op.drop_column("import_batch_id")
