@@ -14,7 +14,7 @@ from sqlalchemy import select
 from gridgov.api.app import create_app
 from gridgov.auth import credentials
 from gridgov.bootstrap import Platform
-from gridgov.intake import bulk
+from gridgov.intake import bulk, withdraw
 from gridgov.kit.clock import utc_now
 from gridgov.store.models import Case
 
@@ -481,6 +481,27 @@ def test_the_intake_page_lists_each_import_written_with_what_came_of_it(
     with platform.db.read() as session:
         number = session.scalars(select(Case.number)).first()
     assert f"导入批次: #{batch}" in console.get(f"/console/cases/{number}").text
+    # each import not withdrawn offers its withdrawal; one withdrawn says so, and what went
+    assert 'data-api="POST /api/v1/intake/imports/{batch_id}/withdraw"' in rows[0]
+    assert f'name="batch_id" value="{batch}"' in rows[0]
+    with platform.db.write() as session:
+        withdraw.withdraw(
+            session,
+            int(batch),
+            reason="错了",
+            now=NOW,
+            actor=None,
+            username="admin",
+            timezone=platform.settings.timezone,
+            office_hours=platform.settings.office_hours,
+            dry_run=False,
+        )
+    page = console.get("/console/admin/intake").text
+    row = re.search(r'<tr data-batch="\d+">.*?</tr>', page, re.S).group(0)  # type: ignore[union-attr]
+    assert "/withdraw" not in row  # no form any more
+    shown = re.search(r"<span data-withdrawn>(.*?)</span>", row, re.S).group(1)  # type: ignore[union-attr]
+    assert shown.startswith("已撤销 · ")
+    assert shown.endswith(" · admin · 撤出 3，保留 0")
 
 
 STAFF = (

@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -701,6 +702,31 @@ def test_an_administrator_sets_triage_thresholds_and_imports_an_old_platforms_ca
         listed = page.locator("table[data-list='imports'] tbody tr")
         sync_api.expect(listed).to_have_count(1)
         assert listed.locator("td").first.inner_text() == batch
+
+        # the import was a mistake: a check of its withdrawal first (no question asked)
+        asked: list[str] = []
+
+        def answer(dialog: Any) -> None:
+            asked.append(dialog.message)
+            dialog.accept()
+
+        page.on("dialog", answer)
+        listed.locator("summary", has_text="撤销导入").click()
+        withdraw = listed.locator("form")
+        withdraw.get_by_label("撤销理由").fill("分类列映射错了")
+        withdraw.get_by_role("button", name="撤销导入").click()
+        said = withdraw.locator("[data-api-result]")
+        sync_api.expect(said).to_contain_text(f"导入批次 {batch} 检查：撤销将撤出 2 件，保留 0 件")
+        assert asked == []
+        with platform.db.read() as session:
+            assert session.scalar(select(func.count()).select_from(Case)) == 2
+        withdraw.get_by_label("仅检查，不撤销").uncheck()
+        withdraw.get_by_role("button", name="撤销导入").click()
+        sync_api.expect(said).to_contain_text(f"导入批次 {batch} 已撤销，撤出 2 件")
+        assert asked == ["撤出的案件将被删除，不可恢复。确定撤销？"]
+        page.reload()
+        sync_api.expect(listed.locator("[data-withdrawn]")).to_contain_text("已撤销")
+        assert "admin · 撤出 2，保留 0" in listed.locator("[data-withdrawn]").inner_text()
         browser.close()
     assert not errors, errors
     with platform.db.read() as session:
@@ -708,5 +734,7 @@ def test_an_administrator_sets_triage_thresholds_and_imports_an_old_platforms_ca
         policy = intake.policy_for(session, center_id=county)
         assert (policy.classify_threshold, policy.auto_dispatch) == (0.9, False)
         assert policy.duplicate_radius_m == 500.0  # the refused change left it as it was
-        assert session.scalar(select(func.count()).select_from(Case)) == 2
-        assert session.scalar(select(func.count()).select_from(DeadLetter)) == 1
+        assert session.scalar(select(func.count()).select_from(Case)) == 0  # withdrawn
+        letter = session.scalar(select(DeadLetter))
+        assert letter is not None
+        assert letter.state == "discarded"

@@ -71,7 +71,8 @@ def test_withdrawing_an_import_takes_out_what_no_one_touched_and_keeps_the_rest_
                 triage=platform.triage,
                 payload=fixed,
             )
-            assert got.case is not None and got.case.import_batch_id == batch
+            assert got.case is not None
+            assert got.case.import_batch_id == batch
         with platform.db.write() as session:  # a dispatcher works on row 1's case
             cases.act(
                 session,

@@ -77,7 +77,6 @@ def one(session: Session, batch_id: int, *, actor: Actor | None = None) -> dict[
         "rejected": list(batch.report.get("rejected", [])),
         "unused_columns": list(batch.report.get("unused_columns", [])),
         "mapping": batch.mapping,
-        "withdrawal": batch.withdrawal,
     }
 
 
@@ -134,5 +133,6 @@ def _summary(batch: ImportBatch, center: str, pending: int) -> dict[str, Any]:
         "pending_letters": pending,
         "withdrawn_at": batch.withdrawn_at,
         "withdrawn_by": batch.withdrawn_by,
+        "withdrawal": batch.withdrawal,
         **{key: batch.report.get(key) for key in SUMMARY},
     }

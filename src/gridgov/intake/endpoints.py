@@ -412,6 +412,9 @@ class ImportBatchRead(BaseModel):
     pending_letters: int = Field(description="its refused rows still waiting as dead letters")
     withdrawn_at: datetime | None = Field(None, description="when it was withdrawn, if it was")
     withdrawn_by: str | None = None
+    withdrawal: dict[str, Any] | None = Field(
+        None, description="what its withdrawal did (as POST …/withdraw answered), if withdrawn"
+    )
     valid: int | None
     duplicates_in_file: int | None
     classified: int | None
@@ -427,9 +430,6 @@ class ImportBatchDetail(ImportBatchRead):
     rejected: list[dict[str, Any]] = Field(description="its refused lines (the first 100)")
     unused_columns: list[str]
     mapping: dict[str, Any] = Field(description="the mapping the file was read with")
-    withdrawal: dict[str, Any] | None = Field(
-        None, description="what its withdrawal did (as POST …/withdraw answered), if withdrawn"
-    )
 
 
 class WithdrawInput(BaseModel):

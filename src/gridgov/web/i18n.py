@@ -99,6 +99,23 @@ WORDS: dict[str, tuple[str, str]] = {
     "batch_on_file": ("已存在", "Already on file"),
     "batch_refused": ("退回", "Refused"),
     "batch_pending": ("条待处理", "still pending"),
+    "batch_withdraw": ("撤销导入", "Withdraw"),
+    "batch_withdraw_why": (
+        "撤出本批次中无人办理过的案件（连同其办理过程与考核统计）；已办理、被其他案件引用或已外发的保留，"
+        "并列出原因；本批次的退件作废。撤销后可用修正的映射重新导入。",
+        "Takes out the cases of this import that no one has worked on (with their timelines and"
+        " KPI counts); those worked on, referred to by another case or sent out stay, each with"
+        " why; its refused rows are discarded. The file can then be imported again, corrected.",
+    ),
+    "batch_withdrawn": ("已撤销", "Withdrawn"),
+    "batch_taken_out": ("撤出", "taken out"),
+    "batch_kept": ("保留", "kept"),
+    "withdraw_reason": ("撤销理由", "Reason"),
+    "withdraw_check": ("仅检查，不撤销", "Check only, withdraw nothing"),
+    "withdraw_confirm": (
+        "撤出的案件将被删除，不可恢复。确定撤销？",
+        "The cases taken out are deleted for good. Withdraw?",
+    ),
     "import_mapping": ("列映射", "Column mapping"),
     "admin_calendar": ("节假日", "Holidays"),
     "admin_grids": ("区域与网格", "Regions and grids"),

@@ -1,5 +1,6 @@
 // Destructive actions ask first (forms marked data-confirm, or a bulk form whose chosen
-// action is marked so); no inline script anywhere.
+// action is marked so; not a check: data-confirm-unless names its box); no inline script
+// anywhere.
 document.addEventListener("submit", function (event) {
   var form = event.target;
   var message = form.getAttribute && form.getAttribute("data-confirm");
@@ -9,6 +10,10 @@ document.addEventListener("submit", function (event) {
     var chosen = select && select.options[select.selectedIndex];
     message = chosen && chosen.getAttribute("data-confirm");
   }
+  // a form that only checks when its box is ticked (data-confirm-unless="dry_run") asks not
+  var unless = form.getAttribute && form.getAttribute("data-confirm-unless");
+  var box = unless && form.elements && form.elements[unless];
+  if (box && box.checked) { message = null; }
   if (message && !window.confirm(message)) { event.preventDefault(); }
 }, true);
 
