@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from gridgov.analytics import rollups
 from gridgov.auth.actor import Actor
@@ -105,7 +105,7 @@ def withdraw(
     if not dry_run:  # a person acting on one of them meanwhile waits, then finds it gone
         stmt = stmt.with_for_update()
     rows = session.execute(stmt.order_by(Case.id)).all()
-    why = _kept(session, {r.id: r.event_count for r in rows})
+    why = _kept(session, batch_id, {r.id: r.event_count for r in rows})
     going = [r.id for r in rows if r.id not in why]
     out.cases, out.withdrawn, out.kept_count = len(rows), len(going), len(why)
     out.kept = [{"case": r.number, "why": why[r.id]} for r in rows if r.id in why][:KEPT_LINES]
@@ -114,7 +114,8 @@ def withdraw(
         return out
     rollups.forget(session, going, timezone=timezone, office_hours=office_hours)
     for chunk in _chunks(going):
-        out.letters_discarded += _discard(session, DeadLetter.case_id.in_(chunk), now)
+        replayed = DeadLetter.case_id.is_not(None) & DeadLetter.case_id.in_(chunk)
+        out.letters_discarded += _discard(session, replayed, now)
         _remove(session, chunk)
     out.at, out.by = now, username
     batch.withdrawn_at, batch.withdrawn_by = now, username
@@ -148,46 +149,53 @@ def words(out: Withdrawal, *, chinese: bool = False) -> str:
     )
 
 
-def _kept(session: Session, events: dict[int, int]) -> dict[int, str]:
+def _kept(session: Session, batch_id: int, events: dict[int, int]) -> dict[int, str]:
     """Of the batch's cases (id → event count), those that stay, with why."""
     why = {i: WORKED for i, n in events.items() if n > 1}
-    ids = list(events)
+    of_batch = Case.import_batch_id == batch_id
+    attached = select(Attachment.case_id).join(Case, Case.id == Attachment.case_id)
+    why |= dict.fromkeys(session.scalars(attached.where(of_batch)), WORKED)
+    sent = (
+        select(CaseEvent.case_id)
+        .join(WebhookDelivery, WebhookDelivery.event_id == CaseEvent.id)
+        .join(Case, Case.id == CaseEvent.case_id)
+        .where(of_batch)
+    )
+    told = select(Outbox.case_id).join(Case, Case.id == Outbox.case_id).where(of_batch)
+    for case_id in session.scalars(sent.union(told)):
+        why.setdefault(case_id, SENT)
     refs: list[tuple[int, int]] = []  # (the case that refers, the batch's case it names)
-    for chunk in _chunks(ids):
-        why |= dict.fromkeys(
-            session.scalars(select(Attachment.case_id).where(Attachment.case_id.in_(chunk))),
-            WORKED,
+    named = aliased(Case)
+    for column in _REFERENCES:
+        found = session.execute(
+            select(Case.id, column)
+            .join(named, named.id == column)
+            .where(named.import_batch_id == batch_id)
         )
-        sent = select(CaseEvent.case_id).join(
-            WebhookDelivery, WebhookDelivery.event_id == CaseEvent.id
-        )
-        sent = sent.where(CaseEvent.case_id.in_(chunk))
-        told = select(Outbox.case_id).where(Outbox.case_id.in_(chunk))
-        for case_id in session.scalars(sent.union(told)):
-            why.setdefault(case_id, SENT)
-        for column in _REFERENCES:
-            found = session.execute(select(Case.id, column).where(column.in_(chunk)))
-            refs += [(referrer, named) for referrer, named in found]
+        refs += [(referrer, target) for referrer, target in found]
     changed = True
     while changed:  # a case that stays keeps what it refers to (a chain of them, rarely)
         changed = False
-        for referrer, named in refs:
-            if named not in why and (referrer not in events or referrer in why):
-                why[named], changed = REFERRED, True
+        for referrer, target in refs:
+            if target not in why and (referrer not in events or referrer in why):
+                why[target], changed = REFERRED, True
     return why
 
 
 def _letters(session: Session, batch_id: int, going: list[int]) -> int:
-    """How many letters withdrawing would discard (a dry run's count)."""
-    found = set(
-        session.scalars(
-            select(DeadLetter.id).where(
-                DeadLetter.import_batch_id == batch_id, DeadLetter.state == "pending"
-            )
-        )
+    """How many letters withdrawing would discard (a dry run's count): those pending, and
+    those replayed into a case that would go."""
+    pending = select(DeadLetter.id).where(
+        DeadLetter.import_batch_id == batch_id, DeadLetter.state == "pending"
     )
-    for chunk in _chunks(going):
-        found |= set(session.scalars(select(DeadLetter.id).where(DeadLetter.case_id.in_(chunk))))
+    found = set(session.scalars(pending))
+    replayed = select(DeadLetter.id, DeadLetter.case_id).join(Case, Case.id == DeadLetter.case_id)
+    gone = set(going)
+    found |= {
+        i
+        for i, case_id in session.execute(replayed.where(Case.import_batch_id == batch_id))
+        if case_id in gone
+    }
     return len(found)
 
 

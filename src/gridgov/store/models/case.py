@@ -28,6 +28,17 @@ class Case(Base):
             postgresql_where=text("supervised_level > 0"),
             sqlite_where=text("supervised_level > 0"),
         ),
+        # the few cases that name another: deleting a case (a withdrawn import's) checks its
+        # foreign keys by them, which without an index reads the whole table for each case
+        *(
+            Index(
+                f"ix_case_{column}",
+                column,
+                postgresql_where=text(f"{column} IS NOT NULL"),
+                sqlite_where=text(f"{column} IS NOT NULL"),
+            )
+            for column in ("duplicate_of_id", "probable_duplicate_id", "parent_id")
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

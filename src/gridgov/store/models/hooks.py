@@ -37,6 +37,7 @@ class WebhookDelivery(Base):
     __table_args__ = (
         UniqueConstraint("webhook_id", "event_id"),
         Index("ix_webhook_delivery_due", "state", "next_attempt_at"),
+        Index("ix_webhook_delivery_event_id", "event_id"),  # deleting an event checks by it
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

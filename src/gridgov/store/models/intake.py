@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gridgov.store.models.base import Base
@@ -21,6 +21,13 @@ class DeadLetter(Base):
         # a record delivered again is found by its id in its channel (not unique: a record
         # sent again changed is a letter of its own)
         Index("ix_dead_letter_channel_external_id", "channel", "external_id"),
+        # the letters replayed into a case (deleting one checks its foreign key by them)
+        Index(
+            "ix_dead_letter_case_id",
+            "case_id",
+            postgresql_where=text("case_id IS NOT NULL"),
+            sqlite_where=text("case_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
