@@ -1,0 +1,126 @@
+"""Withdrawing an import: N imported cases taken back out, against importing them.
+
+On the generated demo county, three exports of N rows each are imported (``bulk.run``) and
+the KPI rollups brought up to date, so the database holds 3 N imported cases with their
+events, centre rows and rollup states. The second import is then withdrawn: a check first
+(``dry_run``), then the withdrawal itself (cases, events, centre rows and rollup states
+deleted, the facts subtracted, in one transaction). Baseline, same run and database: the
+second import's own rate. Last, the rollups are compared with a full recomputation.
+
+Run: .venv/bin/python bench/bench_withdraw.py [--rows N] [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_intake import NOW, messages, platform_for
+
+from gridgov.analytics import rollups
+from gridgov.intake import bulk, withdraw
+from gridgov.sim.seed import seed_demo
+
+MAPPING = {
+    "channel": "web",
+    "center": "320724",
+    "region_code": "320724",
+    "columns": {"external_id": "编号", "received_at": "时间", "text": "内容", "category": "分类"},
+}
+
+
+def export(path: Path, prefix: str, texts: list[str], rng: random.Random) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["编号", "时间", "内容", "分类"])
+        for i, body in enumerate(texts):
+            at = NOW - timedelta(minutes=i)
+            category = rng.choice(["城乡建设", "环境保护"])
+            w.writerow([f"{prefix}{i}", f"{at:%Y/%m/%d %H:%M:%S}", body, category])
+    return path
+
+
+def run(p: Any, rows: int) -> None:
+    rng = random.Random(7)
+    with p.db.write() as s:
+        seed_demo(s, now=NOW, cases=0)
+    texts, tmp = messages(rows, rng), Path(tempfile.mkdtemp())
+    plan = bulk.Mapping.parse(MAPPING)
+    batches, rates = [], []
+    for prefix in ("A", "B", "C"):
+        path = export(tmp / f"{prefix}.csv", prefix, texts, rng)
+        t0 = time.perf_counter()
+        with p.db.write() as s:
+            report = bulk.run(
+                s,
+                mapping=plan,
+                path=path,
+                suggester=p.triage.suggester,
+                dry_run=False,
+                now=NOW,
+                actor="bench",
+            )
+        rates.append(report.imported / (time.perf_counter() - t0))
+        batches.append(report.batch)
+    options = {"timezone": p.settings.timezone, "office_hours": p.settings.office_hours}
+    rollups.catch_up(p.db, rounds=10_000, **options)
+    took = {}
+    for dry in (True, False):
+        t0 = time.perf_counter()
+        with p.db.write() as s:
+            out = withdraw.withdraw(
+                s,
+                batches[1],
+                reason="bench",
+                now=NOW,
+                actor=None,
+                username="bench",
+                dry_run=dry,
+                **options,
+            )
+        took[dry] = time.perf_counter() - t0
+        assert out.withdrawn == rows, out
+    with p.db.read() as s:
+        wrong = rollups.differences(s, **options)
+    base = rates[1]
+    print(f"backend {p.db.engine.dialect.name}; {3 * rows} imported cases, batch of {rows}")
+    print(f"import of the batch (baseline)   : {base:8.0f} cases/s")
+    for dry, label in ((True, "withdrawal checked (dry run)"), (False, "withdrawal")):
+        rate = rows / took[dry]
+        print(f"{label:33}: {rate:8.0f} cases/s ({took[dry]:.2f} s; {rate / base:.2f}× the import)")
+    print(f"rollups against a full recomputation: {len(wrong)} differences")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=20_000)
+    ap.add_argument("--database-url", default=None)
+    args = ap.parse_args()
+    p = platform_for(args.database_url)
+    try:
+        run(p, args.rows)
+    finally:  # drop the database this run made
+        p.db.dispose()
+        if args.database_url:
+            name = make_url(p.settings.url).database
+            admin = create_engine(
+                make_url(args.database_url).set(database="postgres"),
+                isolation_level="AUTOCOMMIT",
+            )
+            with admin.connect() as c:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+if __name__ == "__main__":
+    main()
