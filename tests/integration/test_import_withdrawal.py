@@ -111,6 +111,7 @@ def test_withdrawing_an_import_takes_out_what_no_one_touched_and_keeps_the_rest_
             {"case": on_file["1"], "why": "worked on"},
             {"case": on_file["2"], "why": "referred to"},
         ]
+        assert answer["kept_why"] == {"worked on": 1, "referred to": 1}
         # the three refused rows still pending, and the letter replayed into a case that goes
         assert answer["letters_discarded"] == 4
         assert answer["message"].startswith(f"导入批次 #{batch} 检查：撤销将撤出 2 件，保留 2 件")

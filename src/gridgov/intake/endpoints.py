@@ -448,6 +448,7 @@ class WithdrawalRead(BaseModel):
         " import), referred to (by a case that stays), sent out (webhook, 110); the first 100"
     )
     kept_count: int
+    kept_why: dict[str, int] = Field(description="how many stay for each reason")
     letters_discarded: int = Field(
         description="its dead letters discarded: those pending, and those replayed into a"
         " case taken out"

@@ -18,6 +18,7 @@ writes nothing. One transaction: all of it, or none.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -61,6 +62,7 @@ class Withdrawal:
     withdrawn: int = 0  # taken out (in a dry run: that would be)
     kept: list[dict[str, str]] = field(default_factory=list)  # number and why (the first 100)
     kept_count: int = 0
+    kept_why: dict[str, int] = field(default_factory=dict)  # how many stay for each reason
     letters_discarded: int = 0
     at: datetime | None = None
     by: str | None = None
@@ -109,6 +111,7 @@ def withdraw(
     going = [r.id for r in rows if r.id not in why]
     out.cases, out.withdrawn, out.kept_count = len(rows), len(going), len(why)
     out.kept = [{"case": r.number, "why": why[r.id]} for r in rows if r.id in why][:KEPT_LINES]
+    out.kept_why = dict(Counter(why.values()))
     if dry_run:
         out.letters_discarded = _letters(session, batch_id, going)
         return out
@@ -129,9 +132,7 @@ WHY_ZH = {WORKED: "已有办理", REFERRED: "被其他案件引用", SENT: "已�
 
 def words(out: Withdrawal, *, chinese: bool = False) -> str:
     """What came of a withdrawal (or would, in a dry run), in a sentence."""
-    why: dict[str, int] = {}
-    for line in out.kept:
-        why[line["why"]] = why.get(line["why"], 0) + 1
+    why = out.kept_why
     if chinese:
         kept = "、".join(f"{WHY_ZH[k]} {n}" for k, n in why.items())
         head = "检查：撤销将" if out.dry_run else "已撤销，"
