@@ -262,16 +262,19 @@ def main() -> None:
     p = platform_for(args.database_url, args.model)
     try:
         run(p, args, rng)
-    finally:  # also after --batch-door-only or a failure: drop the database this run made
-        p.db.dispose()
-        if args.database_url:
-            name = make_url(p.settings.url).database
-            admin = create_engine(
-                make_url(args.database_url).set(database="postgres"),
-                isolation_level="AUTOCOMMIT",
-            )
-            with admin.connect() as c:
-                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:  # also after --batch-door-only or a failure
+        dispose(p, args.database_url)
+
+
+def dispose(p: Any, url: str | None) -> None:
+    """Close the platform and drop the database :func:`platform_for` made on ``url``'s
+    server (if it made one)."""
+    p.db.dispose()
+    if url:
+        name = make_url(p.settings.url).database
+        admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def run(p: Any, args: argparse.Namespace, rng: random.Random) -> None:

@@ -22,11 +22,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_intake import NOW, messages, platform_for
+from bench_intake import NOW, dispose, messages, platform_for
 
 from gridgov.analytics import rollups
 from gridgov.intake import bulk, withdraw
@@ -111,15 +108,7 @@ def main() -> None:
     try:
         run(p, args.rows)
     finally:  # drop the database this run made
-        p.db.dispose()
-        if args.database_url:
-            name = make_url(p.settings.url).database
-            admin = create_engine(
-                make_url(args.database_url).set(database="postgres"),
-                isolation_level="AUTOCOMMIT",
-            )
-            with admin.connect() as c:
-                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        dispose(p, args.database_url)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from gridgov.analytics import facts
 from gridgov.api.app import create_app
@@ -979,21 +980,29 @@ def test_each_import_written_is_kept_as_a_batch_that_its_cases_and_letters_name(
         letters = list(session.scalars(select(DeadLetter)))
         assert sorted(d.import_batch_id for d in letters) == [first, second, second, second]
         bad_time = next(d.id for d in letters if d.reason.startswith("bulk import line 5"))
-    fixed = dict(zip(HEADER, ROWS[3], strict=True)) | {"留言时间": "2019/7/1 8:00"}
     with platform.db.write() as session:
-        got = service.replay(
-            session,
-            letter_id=bad_time,
-            actor=world.actor(session, "dispatcher"),
-            now=NOW,
-            rules=platform.rules,
-            triage=platform.triage,
-            payload=fixed,
-        )
+        got = replay_with_its_time_corrected(platform, world, session, bad_time)
         assert got.case is not None
         event = cases_repo.events(session, case_id=got.case.id)[0]
         assert (event.payload["batch"], event.payload["line"]) == (second, 5)
         assert verify_all(session).ok
+
+
+def replay_with_its_time_corrected(
+    platform: Platform, world: World, session: Session, letter_id: int
+) -> Any:
+    """The letter of ROWS' row 4 (refused: its time cannot be read), replayed by a
+    dispatcher with a time that can."""
+    fixed = dict(zip(HEADER, ROWS[3], strict=True)) | {"留言时间": "2019/7/1 8:00"}
+    return service.replay(
+        session,
+        letter_id=letter_id,
+        actor=world.actor(session, "dispatcher"),
+        now=NOW,
+        rules=platform.rules,
+        triage=platform.triage,
+        payload=fixed,
+    )
 
 
 def test_the_command_line_imports_and_lists_what_it_imported(

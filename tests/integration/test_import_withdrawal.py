@@ -15,13 +15,12 @@ from gridgov.api.app import create_app
 from gridgov.audit.service import verify_all
 from gridgov.bootstrap import Platform
 from gridgov.cases import service as cases
-from gridgov.intake import service
 from gridgov.store.models import Case, CaseEvent, DeadLetter, KpiCaseState
 
 from ..conftest import NOW
 from ..factories import STANDARD, World
 from .helpers import Driver, auth
-from .test_bulk_and_linkage import HEADER, MAPPING, ROWS, write_csv
+from .test_bulk_and_linkage import MAPPING, ROWS, replay_with_its_time_corrected, write_csv
 
 
 def _options(platform: Platform) -> dict[str, str]:
@@ -61,16 +60,7 @@ def test_withdrawing_an_import_takes_out_what_no_one_touched_and_keeps_the_rest_
             letter = session.scalar(
                 select(DeadLetter.id).where(DeadLetter.reason.startswith("bulk import line 5"))
             )
-            fixed = dict(zip(HEADER, ROWS[3], strict=True)) | {"留言时间": "2019/7/1 8:00"}
-            got = service.replay(
-                session,
-                letter_id=letter,
-                actor=world.actor(session, "dispatcher"),
-                now=NOW,
-                rules=platform.rules,
-                triage=platform.triage,
-                payload=fixed,
-            )
+            got = replay_with_its_time_corrected(platform, world, session, letter)
             assert got.case is not None
             assert got.case.import_batch_id == batch
         with platform.db.write() as session:  # a dispatcher works on row 1's case
