@@ -65,6 +65,27 @@ NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "messages"
 
 
+# the export the bulk benches import: an id, a time, the text and a first-level category
+EXPORT_MAPPING = {
+    "channel": "web",
+    "center": "320724",
+    "region_code": "320724",
+    "columns": {"external_id": "编号", "received_at": "时间", "text": "内容", "category": "分类"},
+}
+
+
+def export_csv(path: Path, prefix: str, texts: list[str], rng: random.Random) -> Path:
+    """An old platform's export of ``texts``, a minute apart, ids ``prefix`` + row."""
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["编号", "时间", "内容", "分类"])
+        for i, body in enumerate(texts):
+            at = NOW - timedelta(minutes=i)
+            category = rng.choice(["城乡建设", "环境保护"])
+            w.writerow([f"{prefix}{i}", f"{at:%Y/%m/%d %H:%M:%S}", body, category])
+    return path
+
+
 def messages(n: int, rng: random.Random) -> list[str]:
     path = DATA / "labeled_train.csv"
     if path.exists():
@@ -372,29 +393,9 @@ def run(p: Any, args: argparse.Namespace, rng: random.Random) -> None:
     texts = messages(args.bulk, rng)
 
     def export(prefix: str) -> Path:
-        path = tmp / f"{prefix}.csv"
-        with path.open("w", encoding="utf-8", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(["编号", "时间", "内容", "分类"])
-            for i, body in enumerate(texts):
-                at = NOW - timedelta(minutes=i)
-                category = rng.choice(["城乡建设", "环境保护"])
-                w.writerow([f"{prefix}{i}", f"{at:%Y/%m/%d %H:%M:%S}", body, category])
-        return path
+        return export_csv(tmp / f"{prefix}.csv", prefix, texts, rng)
 
-    plan = bulk.Mapping.parse(
-        {
-            "channel": "web",
-            "center": "320724",
-            "region_code": "320724",
-            "columns": {
-                "external_id": "编号",
-                "received_at": "时间",
-                "text": "内容",
-                "category": "分类",
-            },
-        }
-    )
+    plan = bulk.Mapping.parse(EXPORT_MAPPING)
 
     def import_file(path: Path) -> tuple[bulk.Report, float, float]:
         """The import's rate, and its rate with whatever collection it left owing: it pauses

@@ -13,39 +13,19 @@ Run: .venv/bin/python bench/bench_withdraw.py [--rows N] [--database-url URL]
 from __future__ import annotations
 
 import argparse
-import csv
 import random
 import sys
 import tempfile
 import time
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_intake import NOW, dispose, messages, platform_for
+from bench_intake import EXPORT_MAPPING, NOW, dispose, export_csv, messages, platform_for
 
 from gridgov.analytics import rollups
 from gridgov.intake import bulk, withdraw
 from gridgov.sim.seed import seed_demo
-
-MAPPING = {
-    "channel": "web",
-    "center": "320724",
-    "region_code": "320724",
-    "columns": {"external_id": "编号", "received_at": "时间", "text": "内容", "category": "分类"},
-}
-
-
-def export(path: Path, prefix: str, texts: list[str], rng: random.Random) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["编号", "时间", "内容", "分类"])
-        for i, body in enumerate(texts):
-            at = NOW - timedelta(minutes=i)
-            category = rng.choice(["城乡建设", "环境保护"])
-            w.writerow([f"{prefix}{i}", f"{at:%Y/%m/%d %H:%M:%S}", body, category])
-    return path
 
 
 def run(p: Any, rows: int) -> None:
@@ -53,10 +33,10 @@ def run(p: Any, rows: int) -> None:
     with p.db.write() as s:
         seed_demo(s, now=NOW, cases=0)
     texts, tmp = messages(rows, rng), Path(tempfile.mkdtemp())
-    plan = bulk.Mapping.parse(MAPPING)
+    plan = bulk.Mapping.parse(EXPORT_MAPPING)
     batches, rates = [], []
     for prefix in ("A", "B", "C"):
-        path = export(tmp / f"{prefix}.csv", prefix, texts, rng)
+        path = export_csv(tmp / f"{prefix}.csv", prefix, texts, rng)
         t0 = time.perf_counter()
         with p.db.write() as s:
             report = bulk.run(
