@@ -368,14 +368,15 @@ def forget(session: Session, case_ids: list[int], *, timezone: str, office_hours
     scopes: board.Scopes | None = None
     delta, done = Delta(), 0
     for chunk in _chunks(case_ids):
-        states = session.scalars(select(KpiCaseState).where(KpiCaseState.case_id.in_(chunk)))
-        states = list(states)
+        states = list(session.scalars(select(KpiCaseState).where(KpiCaseState.case_id.in_(chunk))))
         if not states:
             continue
         scopes = scopes or board.Scopes(session)
         old = [s.case_id for s in states if s.facts is None]  # states that kept no facts
-        cases = {c.id: c for c in session.execute(select(*_CASE_COLUMNS).where(Case.id.in_(old)))}
-        logs = replayer.logs(old) if old else {}
+        cases, logs = {}, {}
+        if old:
+            found = session.execute(select(*_CASE_COLUMNS).where(Case.id.in_(old)))
+            cases, logs = {c.id: c for c in found}, replayer.logs(old)
         for state in states:
             case, log = cases.get(state.case_id), logs.get(state.case_id, [])
             facts, dims = _counted(state, replayer, case, log)

@@ -169,7 +169,7 @@ def _kept(session: Session, batch_id: int, events: dict[int, int]) -> dict[int, 
     named = aliased(Case)
     for column in _REFERENCES:
         found = session.execute(
-            select(Case.id, column)
+            select(Case.id, named.id)
             .join(named, named.id == column)
             .where(named.import_batch_id == batch_id)
         )
