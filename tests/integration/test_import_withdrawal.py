@@ -218,3 +218,36 @@ def test_cases_imported_before_they_named_their_batch_are_given_it_by_the_migrat
     assert named == [batch["batch"]] * 3
     out = cli("intake", "withdraw", str(batch["batch"]), "--reason", "old import", "--json")
     assert json.loads(out.output)["withdrawn"] == 3
+
+
+def test_cases_that_go_together_may_name_one_another_whatever_the_order_of_deleting(
+    platform: Platform, world: World, tmp_path: Path, cli: Any, monkeypatch: Any
+) -> None:
+    """A case that goes may name another that goes (as repeating it): what they name of one
+    another is cleared before any is deleted, even when they are deleted apart."""
+    from gridgov.intake import withdraw
+
+    path = write_csv(tmp_path / "x.csv", ROWS)
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps(MAPPING, ensure_ascii=False), encoding="utf-8")
+    done = cli("intake", "import", str(path), "--mapping", str(mapping), "--json")
+    batch = json.loads(done.output)["batch"]
+    with platform.db.write() as session:  # the last case names the first
+        first = select(Case.id).where(Case.external_id == "1").scalar_subquery()
+        session.execute(
+            update(Case).where(Case.external_id == "3").values(probable_duplicate_id=first)
+        )
+    monkeypatch.setattr(withdraw, "CHUNK", 1)  # one case deleted at a time, the first first
+    with platform.db.write() as session:
+        out = withdraw.withdraw(
+            session,
+            batch,
+            reason="错了",
+            now=NOW,
+            actor=None,
+            username="admin",
+            dry_run=False,
+            **_options(platform),
+        )
+    assert (out.withdrawn, out.kept_count) == (3, 0)
+    assert _numbers(platform) == {}

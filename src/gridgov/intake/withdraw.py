@@ -116,6 +116,13 @@ def withdraw(
         out.letters_discarded = _letters(session, batch_id, going)
         return out
     rollups.forget(session, going, timezone=timezone, office_hours=office_hours)
+    for chunk in _chunks(going):  # first what they name of one another, in any chunk
+        session.execute(
+            update(Case)
+            .where(Case.id.in_(chunk), or_(*(c.is_not(None) for c in _REFERENCES)))
+            .values(duplicate_of_id=None, parent_id=None, probable_duplicate_id=None)
+            .execution_options(synchronize_session=False)
+        )
     for chunk in _chunks(going):
         replayed = DeadLetter.case_id.is_not(None) & DeadLetter.case_id.in_(chunk)
         out.letters_discarded += _discard(session, replayed, now)
@@ -212,14 +219,8 @@ def _discard(session: Session, which: ColumnElement[bool], now: datetime) -> int
 
 
 def _remove(session: Session, ids: list[int]) -> None:
-    """Delete cases and what is theirs (their rollup states went with :func:`rollups.forget`);
-    first their references to one another, so that the order of deleting does not matter."""
-    session.execute(
-        update(Case)
-        .where(Case.id.in_(ids), or_(*(c.is_not(None) for c in _REFERENCES)))
-        .values(duplicate_of_id=None, parent_id=None, probable_duplicate_id=None)
-        .execution_options(synchronize_session=False)
-    )
+    """Delete cases and what is theirs (their rollup states went with :func:`rollups.forget`,
+    what they named of one another before)."""
     for model in (CaseProtected, CaseCenter, CaseDeadline, CaseAssignment, CaseEvent):
         session.execute(delete(model).where(model.case_id.in_(ids)))
     session.execute(
@@ -227,5 +228,5 @@ def _remove(session: Session, ids: list[int]) -> None:
     )
 
 
-def _chunks(ids: list[int], size: int = CHUNK) -> list[list[int]]:
-    return [ids[i : i + size] for i in range(0, len(ids), size)]
+def _chunks(ids: list[int]) -> list[list[int]]:
+    return [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
