@@ -85,14 +85,17 @@ def find(
 ) -> ImportBatch:
     """The batch, if in the ``actor``'s scope (as :func:`one`); with ``lock``, locked
     (``FOR UPDATE``) for a change to it."""
-    batch, _ = _found(session, batch_id, actor)
-    if lock:
-        session.refresh(batch, with_for_update=True)
+    batch, _ = _found(session, batch_id, actor, lock=lock)
     return batch
 
 
-def _found(session: Session, batch_id: int, actor: Actor | None) -> tuple[ImportBatch, str]:
-    found = session.execute(_visible(session, actor).where(ImportBatch.id == batch_id)).first()
+def _found(
+    session: Session, batch_id: int, actor: Actor | None, *, lock: bool = False
+) -> tuple[ImportBatch, str]:
+    stmt = _visible(session, actor).where(ImportBatch.id == batch_id)
+    if lock:  # read afresh, and locked, in the one statement
+        stmt = stmt.with_for_update(of=ImportBatch).execution_options(populate_existing=True)
+    found = session.execute(stmt).first()
     if found is None:
         raise NotFound(f"no import batch {batch_id}")
     batch, code = found
