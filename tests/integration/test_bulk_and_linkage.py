@@ -67,6 +67,25 @@ ROWS = [
 ]
 
 
+# ROWS' row 4 (refused: its time cannot be read) with a time that can
+ROW_4_CORRECTED = dict(zip(HEADER, ROWS[3], strict=True)) | {"留言时间": "2019/7/1 8:00"}
+
+
+def replay_letter(
+    platform: Platform, world: World, session: Session, letter_id: int, payload: Any = None
+) -> Any:
+    """A dead letter replayed by a dispatcher, as kept or as ``payload`` corrects it."""
+    return service.replay(
+        session,
+        letter_id=letter_id,
+        actor=world.actor(session, "dispatcher"),
+        now=NOW,
+        rules=platform.rules,
+        triage=platform.triage,
+        payload=payload,
+    )
+
+
 def write_csv(path: Path, rows: list[list[str]]) -> Path:
     with path.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
@@ -176,15 +195,7 @@ def test_a_refused_row_is_replayed_as_the_import_reads_it_as_kept_or_corrected(
 
     def replay(letter_id: int, cells: Any = None) -> Any:
         with platform.db.write() as session:
-            got = service.replay(
-                session,
-                letter_id=letter_id,
-                actor=world.actor(session, "dispatcher"),
-                now=NOW,
-                rules=platform.rules,
-                triage=platform.triage,
-                payload=cells,
-            )
+            got = replay_letter(platform, world, session, letter_id, cells)
             letter = session.get(DeadLetter, letter_id)
             number = got.case.number if got.case else None
             return number, letter.state, letter.attempts, letter.reason
@@ -197,8 +208,7 @@ def test_a_refused_row_is_replayed_as_the_import_reads_it_as_kept_or_corrected(
         "pending",
         "bulk import line 5: a row of an export is an object: its columns and cells",
     )
-    fixed = dict(zip(HEADER, ROWS[3], strict=True)) | {"留言时间": "2019/7/1 8:00"}
-    number, state, attempts, _ = replay(bad_time, fixed)
+    number, state, attempts, _ = replay(bad_time, ROW_4_CORRECTED)
     assert (state, attempts) == ("replayed", 4)
     with platform.db.read() as session:
         case = session.scalar(select(Case).where(Case.number == number))
@@ -981,28 +991,11 @@ def test_each_import_written_is_kept_as_a_batch_that_its_cases_and_letters_name(
         assert sorted(d.import_batch_id for d in letters) == [first, second, second, second]
         bad_time = next(d.id for d in letters if d.reason.startswith("bulk import line 5"))
     with platform.db.write() as session:
-        got = replay_with_its_time_corrected(platform, world, session, bad_time)
+        got = replay_letter(platform, world, session, bad_time, ROW_4_CORRECTED)
         assert got.case is not None
         event = cases_repo.events(session, case_id=got.case.id)[0]
         assert (event.payload["batch"], event.payload["line"]) == (second, 5)
         assert verify_all(session).ok
-
-
-def replay_with_its_time_corrected(
-    platform: Platform, world: World, session: Session, letter_id: int
-) -> Any:
-    """The letter of ROWS' row 4 (refused: its time cannot be read), replayed by a
-    dispatcher with a time that can."""
-    fixed = dict(zip(HEADER, ROWS[3], strict=True)) | {"留言时间": "2019/7/1 8:00"}
-    return service.replay(
-        session,
-        letter_id=letter_id,
-        actor=world.actor(session, "dispatcher"),
-        now=NOW,
-        rules=platform.rules,
-        triage=platform.triage,
-        payload=fixed,
-    )
 
 
 def test_the_command_line_imports_and_lists_what_it_imported(

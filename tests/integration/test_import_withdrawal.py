@@ -20,7 +20,7 @@ from gridgov.store.models import Case, CaseEvent, DeadLetter, KpiCaseState
 from ..conftest import NOW
 from ..factories import STANDARD, World
 from .helpers import Driver, auth
-from .test_bulk_and_linkage import MAPPING, ROWS, replay_with_its_time_corrected, write_csv
+from .test_bulk_and_linkage import MAPPING, ROW_4_CORRECTED, ROWS, replay_letter, write_csv
 
 
 def _options(platform: Platform) -> dict[str, str]:
@@ -60,7 +60,7 @@ def test_withdrawing_an_import_takes_out_what_no_one_touched_and_keeps_the_rest_
             letter = session.scalar(
                 select(DeadLetter.id).where(DeadLetter.reason.startswith("bulk import line 5"))
             )
-            got = replay_with_its_time_corrected(platform, world, session, letter)
+            got = replay_letter(platform, world, session, letter, ROW_4_CORRECTED)
             assert got.case is not None
             assert got.case.import_batch_id == batch
         with platform.db.write() as session:  # a dispatcher works on row 1's case
