@@ -39,6 +39,14 @@ class Case(Base):
             )
             for column in ("duplicate_of_id", "probable_duplicate_id", "parent_id")
         ),
+        # an import's cases: withdrawing it and the queue's batch filter read them, and only
+        # imported cases are in it
+        Index(
+            "ix_case_import_batch_id",
+            "import_batch_id",
+            postgresql_where=text("import_batch_id IS NOT NULL"),
+            sqlite_where=text("import_batch_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
