@@ -277,6 +277,10 @@ def case_list(
     center: str | None = None,
     status: Annotated[list[str] | None, typer.Option()] = None,
     colour: str | None = None,
+    import_batch: Annotated[
+        int | None,
+        typer.Option(min=1, max=2**31 - 1, help="Only the cases this bulk import wrote."),
+    ] = None,
     page: Annotated[int, typer.Option(min=1)] = 1,
     page_size: Annotated[int, typer.Option(min=1, max=500)] = 50,
     as_json: JsonOut = False,
@@ -293,6 +297,7 @@ def case_list(
                 statuses=status or [],
                 colour=colour,
                 page=PageParams(page, page_size),
+                query=service.CaseQuery(import_batch=import_batch),
             )
         if as_json:
             _print(result, True)

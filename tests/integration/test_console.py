@@ -474,13 +474,24 @@ def test_the_intake_page_lists_each_import_written_with_what_came_of_it(
     rows = re.findall(r'<tr data-batch="\d+">.*?</tr>', page, re.S)
     assert len(rows) == 1
     cells = re.findall(r"<td>(.*?)</td>", rows[0], re.S)
-    assert cells[2:7] == ["2019年导出.csv", "admin", "7", "3", "0"]
+    batch = re.search(r'data-batch="(\d+)"', rows[0]).group(1)  # type: ignore[union-attr]
+    imported = f'<a href="/console?import_batch={batch}" title="查看本批次导入的案件">3</a>'
+    assert cells[2:7] == ["2019年导出.csv", "admin", "7", imported, "0"]
     assert cells[7].startswith("4 · ")  # refused, and all four still waiting
     assert "4 条待处理" in cells[7]
-    batch = re.search(r'data-batch="(\d+)"', rows[0]).group(1)  # type: ignore[union-attr]
     with platform.db.read() as session:
         number = session.scalars(select(Case.number)).first()
+        numbers = set(session.scalars(select(Case.number)))
     assert f"导入批次: #{batch}" in console.get(f"/console/cases/{number}").text
+    # the imported count leads to the queue of that import's cases, the filter shown and kept
+    Driver(platform, world, title="门户来的案件")  # not the import's
+    queue = console.get(f"/console?import_batch={batch}").text
+    assert set(re.findall(r'<tr class="row[^"]*" data-number="([^"]+)"', queue)) == numbers
+    assert f'<span class="chip on" data-import-batch="{batch}">导入批次 #{batch} ' in queue
+    assert f'<input type="hidden" name="import_batch" value="{batch}">' in queue
+    assert len(re.findall(r'<tr class="row[^"]*" data-number="', console.get("/console").text)) == 4
+    assert "没有导入批次 #9999" in console.get("/console?import_batch=9999").text
+    assert "data-import-batch" not in console.get("/console?import_batch=1x").text
     # each import not withdrawn offers its withdrawal; one withdrawn says so, and what went
     assert 'data-api="POST /api/v1/intake/imports/{batch_id}/withdraw"' in rows[0]
     assert f'name="batch_id" value="{batch}"' in rows[0]

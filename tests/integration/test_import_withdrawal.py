@@ -251,3 +251,65 @@ def test_cases_that_go_together_may_name_one_another_whatever_the_order_of_delet
         )
     assert (out.withdrawn, out.kept_count) == (3, 0)
     assert _numbers(platform) == {}
+
+
+def test_the_cases_an_import_wrote_are_listed_by_its_batch_before_and_after_a_withdrawal(
+    platform: Platform, world: World, tmp_path: Path, cli: Any
+) -> None:
+    admin = auth(platform, "admin")
+    dispatcher = auth(platform, "dispatcher")
+    door = Driver(platform, world, title="路灯坏了")  # a case of the door's own
+    with TestClient(create_app(platform, run_sweeper=False)) as client:
+        first = _import(client, write_csv(tmp_path / "a.csv", ROWS), admin)["batch"]
+        other = [[f"9{row[0]}", *row[1:]] for row in ROWS[:3]]  # the same rows, other ids
+        second = _import(client, write_csv(tmp_path / "b.csv", other), admin)["batch"]
+        on_file = _numbers(platform)
+
+        def listed(batch: Any, headers: dict[str, str] = dispatcher) -> Any:
+            return client.get("/api/v1/cases", params={"import_batch": batch}, headers=headers)
+
+        page = listed(first).json()
+        assert page["total"] == 3
+        assert {c["number"] for c in page["items"]} == {on_file[x] for x in ("1", "2", "3")}
+        assert {c["number"] for c in listed(second).json()["items"]} == {
+            on_file[x] for x in ("91", "92", "93")
+        }
+        case = client.get(f"/api/v1/cases/{on_file['2']}", headers=dispatcher).json()
+        assert case["import_batch"] == first
+        assert (
+            client.get(f"/api/v1/cases/{door.number}", headers=dispatcher).json()["import_batch"]
+            is None
+        )
+        unknown = listed(9999)
+        assert unknown.status_code == 404
+        assert unknown.json() == {"error": "NotFound", "detail": "no import batch 9999"}
+        assert listed(0).status_code == 422
+        assert listed("x").status_code == 422
+
+        with platform.db.write() as session:  # row 1's case is worked on, so it stays
+            cases.act(
+                session,
+                number=on_file["1"],
+                action="accept",
+                actor=world.actor(session, "dispatcher"),
+                payload={"catalog_item": STANDARD},
+                now=NOW,
+                rules=platform.rules,
+            )
+        done = client.post(
+            f"/api/v1/intake/imports/{first}/withdraw",
+            json={"reason": "映射错了", "dry_run": False},
+            headers=admin,
+        )
+        assert done.json()["withdrawn"] == 2
+        assert [c["number"] for c in listed(first).json()["items"]] == [on_file["1"]]
+
+    out = cli("case", "list", "--import-batch", str(second))
+    assert out.exit_code == 0, out.output
+    assert sorted(line.split()[0] for line in out.output.splitlines()[:-1]) == sorted(
+        on_file[x] for x in ("91", "92", "93")
+    )
+    assert out.output.splitlines()[-1] == "3 of 3"
+    missing = cli("case", "list", "--import-batch", "9999")
+    assert missing.exit_code != 0
+    assert "no import batch 9999" in missing.output

@@ -99,6 +99,10 @@ def list_cases(
     q: Annotated[str | None, Query(max_length=100, description="In number or title")] = None,
     created_from: datetime | None = None,
     created_to: datetime | None = None,
+    import_batch: Annotated[
+        int | None,
+        Query(ge=1, le=2**31 - 1, description="Only the cases this bulk import wrote (its batch)"),
+    ] = None,
     sort: Annotated[
         str, Query(pattern=r"^-?(created_at|updated_at|number)$", description="`-` = descending")
     ] = "-created_at",
@@ -124,6 +128,7 @@ def list_cases(
             text=q,
             created_from=ensure_utc(created_from) if created_from else None,
             created_to=ensure_utc(created_to) if created_to else None,
+            import_batch=import_batch,
             sort=sort,
         ),
     )

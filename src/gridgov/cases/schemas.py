@@ -235,6 +235,9 @@ class CaseRead(BaseModel):
     status: Status
     channel: Channel
     external_id: str | None
+    import_batch: int | None = Field(
+        None, description="The bulk import that wrote it (GET /intake/imports/{id})."
+    )
     title: str
     description: str
     address: str

@@ -25,7 +25,7 @@ from gridgov.catalog.service import calendar_for
 from gridgov.grids import repository as grids
 from gridgov.grids.coords import to_wgs84
 from gridgov.intake import decision, pii
-from gridgov.kit.errors import Conflict, Forbidden, ValidationFailed
+from gridgov.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from gridgov.kit.pagination import PageParams
 from gridgov.regions import repository as regions
 from gridgov.store.models import (
@@ -35,6 +35,7 @@ from gridgov.store.models import (
     CaseProtected,
     CatalogItem,
     Center,
+    ImportBatch,
     Region,
     Unit,
     User,
@@ -383,6 +384,7 @@ def read(session: Session, *, case: Case, now: datetime, rules: Rules) -> s.Case
         status=case.status,
         channel=case.channel,
         external_id=case.external_id,
+        import_batch=case.import_batch_id,
         title=case.title,
         description=case.description,
         address=case.address,
@@ -472,6 +474,7 @@ class CaseQuery:
     text: str | None = None  # in the number or the title
     created_from: datetime | None = None
     created_to: datetime | None = None
+    import_batch: int | None = None  # only the cases this bulk import wrote
     sort: str = "-created_at"
 
     def conditions(self, session: Session) -> list[ColumnElement[bool]]:
@@ -505,6 +508,10 @@ class CaseQuery:
             found.append(Case.created_at >= self.created_from)
         if self.created_to is not None:
             found.append(Case.created_at < self.created_to)
+        if self.import_batch is not None:
+            if session.get(ImportBatch, self.import_batch) is None:  # 404, as for a code
+                raise NotFound(f"no import batch {self.import_batch}")
+            found.append(Case.import_batch_id == self.import_batch)
         return found
 
 

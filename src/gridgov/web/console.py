@@ -230,7 +230,7 @@ def logout(request: Request, csrf: Annotated[str, Form(max_length=100)] = "") ->
 # ---- the queue ----------------------------------------------------------------------------
 QUEUE_FILTERS = (
     "status", "colour", "channel", "category", "unit", "region", "waiting", "supervised",
-    "to_visit", "q",
+    "to_visit", "q", "import_batch",
 )  # fmt: skip
 # what a dispatcher or leader may do to many cases at once; each case is its own transaction
 BULK = (
@@ -275,6 +275,9 @@ def queue(request: Request) -> Response:
     q = request.query_params
     p = _platform(request)
     filters = {k: (q.get(k) or "").strip()[:100] for k in QUEUE_FILTERS}
+    if not (filters["import_batch"].isascii() and filters["import_batch"].isdigit()):
+        filters["import_batch"] = ""  # reached by the imports' links only: a number or nothing
+    filters["import_batch"] = filters["import_batch"][:9]
     try:
         page = max(1, min(int(q.get("page") or 1), 100_000))
     except ValueError:
@@ -300,6 +303,7 @@ def queue(request: Request) -> Response:
                     to_visit=bool(filters["to_visit"]),
                     waiting=filters["waiting"] if filters["waiting"] in REASONS else None,
                     text=filters["q"] or None,
+                    import_batch=int(filters["import_batch"]) if filters["import_batch"] else None,
                 ),
             )
         except AppError as exc:
@@ -317,6 +321,7 @@ def queue(request: Request) -> Response:
         unit_names = explain.names_of(session, {c.lead_unit for c in result.items if c.lead_unit})
         waits = _waits(session, result.items, _lang(request))
     args = {k: v for k, v in filters.items() if v}
+    all_batches = {k: v for k, v in args.items() if k != "import_batch"}
     return _page(
         request,
         "queue.html",
@@ -336,6 +341,7 @@ def queue(request: Request) -> Response:
             "done": q.get("done", ""),
             "failed": q.get("failed", ""),
             "error": error,
+            "all_batches_url": f"/console?{urlencode(all_batches)}",
             "prev_url": f"/console?{urlencode({**args, 'page': page - 1})}" if page > 1 else None,
             "next_url": (
                 f"/console?{urlencode({**args, 'page': page + 1})}"

@@ -99,6 +99,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "batch_on_file": ("已存在", "Already on file"),
     "batch_refused": ("退回", "Refused"),
     "batch_pending": ("条待处理", "still pending"),
+    "batch_cases": ("查看本批次导入的案件", "The cases this import wrote"),
+    "of_import_batch": ("导入批次", "Import batch"),
+    "all_import_batches": ("不限导入批次", "Any import batch"),
     "batch_withdraw": ("撤销导入", "Withdraw"),
     "batch_withdraw_why": (
         "撤出本批次中无人办理过的案件（连同其办理过程与考核统计）；已办理、被其他案件引用或已外发的保留，"

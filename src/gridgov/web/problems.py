@@ -104,6 +104,7 @@ WHOLE: list[tuple[re.Pattern[str], Say]] = [
     (re.compile(r"unknown API key"), lambda m: "API 密钥无效"),
     (re.compile(r"the (?:key's )?account is deactivated"), lambda m: "账号已停用"),
     (re.compile(r"no case numbered '([^']*)'"), lambda m: f"没有编号为 {m[1]} 的案件"),
+    (re.compile(r"no import batch (\d+)"), lambda m: f"没有导入批次 #{m[1]}"),
     (re.compile(r"no probable duplicate to merge into"), lambda m: "没有可并入的疑似原件"),
     (
         re.compile(r"(\S+) may not (\w+) case (\S+)"),
