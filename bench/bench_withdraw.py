@@ -7,7 +7,8 @@ a check first
 (``dry_run``), then the withdrawal itself (cases, events, centre rows and rollup states
 deleted, the facts subtracted, in one transaction). Baseline, same run and database: the
 second import's own rate. Last, the rollups are compared with a full recomputation. The
-median import rate over the files is printed too (what the import costs as the table grows).
+median import rate over the files and the last file's against the first's are printed too
+(what the import costs as the table grows).
 
 Run: .venv/bin/python bench/bench_withdraw.py [--rows N] [--files F] [--database-url URL]
 """
@@ -78,6 +79,8 @@ def run(p: Any, rows: int, files: int = 3) -> None:
     print(f"backend {p.db.engine.dialect.name}; {files * rows} imported cases, batch of {rows}")
     print(f"import of the batch (baseline)   : {base:8.0f} cases/s")
     print(f"imports, median of {files:<3}          : {statistics.median(rates):8.0f} cases/s")
+    last = f"the last import (file {files})"
+    print(f"{last:33}: {rates[-1]:8.0f} cases/s ({rates[-1] / rates[0]:.2f}× the first)")
     for dry, label in ((True, "withdrawal checked (dry run)"), (False, "withdrawal")):
         rate = rows / took[dry]
         print(f"{label:33}: {rate:8.0f} cases/s ({took[dry]:.2f} s; {rate / base:.2f}× the import)")

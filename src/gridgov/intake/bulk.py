@@ -49,7 +49,7 @@ from gridgov.kit.gc import collector_paused
 from gridgov.kit.tables import read_table
 from gridgov.regions import repository as regions
 from gridgov.store.engine import checkpoint_later, retrying_races
-from gridgov.store.fast import insert_columns
+from gridgov.store.fast import analyze_grown, insert_columns
 from gridgov.store.models import (
     Case,
     CaseCenter,
@@ -480,6 +480,8 @@ def write(
         memo: dict[str, dict[Any, Any]] = {}
         for table, columns in columns_by_table.items():
             insert_columns(conn, table, columns, memo=memo)
+    # the next import's "already on file" lookup needs them (PostgreSQL)
+    analyze_grown(session.connection(), Case.__table__, ["channel", "external_id"], added=len(good))
     id_column = mapping.columns.get("external_id")
     kept = set()  # a row sent again unchanged (in this file or an earlier import) is one letter
     for r in letters:

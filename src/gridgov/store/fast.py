@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Dialect, Table, any_, bindparam
+from sqlalchemy import ColumnElement, Connection, Dialect, Table, any_, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError
 
@@ -51,6 +51,36 @@ def unprepared(conn: Connection) -> Iterator[None]:
         yield
     finally:
         raw.prepare_threshold = before
+
+
+# a load at least this share of the rows a table held at its last analysis has its statistics
+# gathered at once (autovacuum's own threshold, analyze_scale_factor, is the same 10 %)
+GROWN = 0.1
+
+
+def analyze_grown(conn: Connection, table: Table, columns: Sequence[str], *, added: int) -> bool:
+    """After a bulk load into ``table`` on PostgreSQL, in its transaction, the planner's
+    statistics on ``columns`` gathered afresh, when the table has none yet or the ``added``
+    rows are at least :data:`GROWN` of what it held at its last analysis; nothing on SQLite
+    (whose planner keeps no statistics unless asked). True when it gathered them.
+
+    Without statistics PostgreSQL guesses that few rows share a value, so it looked up
+    ``channel = $1 AND external_id = ANY($2)`` by the channel alone and filtered every case
+    of it against the ids: each import into a database that autovacuum had not analysed yet
+    (a new centre loading its history, one file after another) was slower than the last,
+    2.9k against 6.2k rows/s by the tenth file of 20,000. Only ``columns`` are analysed:
+    the whole row cost 0.5–0.9 s a time, these 0.1–0.3 s."""
+    if conn.dialect.name != "postgresql" or added <= 0:
+        return False
+    name = conn.dialect.identifier_preparer.format_table(table)
+    held = conn.scalar(
+        text("SELECT reltuples FROM pg_class WHERE oid = CAST(:t AS regclass)"), {"t": name}
+    )
+    if held is not None and held > 0 and added < GROWN * held:
+        return False
+    quoted = ", ".join(conn.dialect.identifier_preparer.quote(c) for c in columns)
+    conn.execute(text(f"ANALYZE {name} ({quoted})"))
+    return True
 
 
 def insert_many(
