@@ -702,6 +702,12 @@ def test_an_administrator_sets_triage_thresholds_and_imports_an_old_platforms_ca
         listed = page.locator("table[data-list='imports'] tbody tr")
         sync_api.expect(listed).to_have_count(1)
         assert listed.locator("td").first.inner_text() == batch
+        # its imported count opens the queue on that import's cases alone, the filter shown
+        listed.locator("td").nth(5).get_by_role("link").click()
+        page.wait_for_url(f"{server}/console?import_batch={batch[1:]}")
+        sync_api.expect(page.locator("table.cases tbody tr")).to_have_count(2)
+        sync_api.expect(page.locator("[data-import-batch]")).to_contain_text(f"导入批次 {batch}")
+        page.goto(f"{server}/console/admin/intake")
 
         # the import was a mistake: a check of its withdrawal first (no question asked)
         asked: list[str] = []
