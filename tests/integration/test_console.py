@@ -487,7 +487,7 @@ def test_the_intake_page_lists_each_import_written_with_what_came_of_it(
     Driver(platform, world, title="门户来的案件")  # not the import's
     queue = console.get(f"/console?import_batch={batch}").text
     assert set(re.findall(r'<tr class="row[^"]*" data-number="([^"]+)"', queue)) == numbers
-    assert f'<span class="chip on" data-import-batch="{batch}">导入批次 #{batch} ' in queue
+    assert f'<span class="chip wait on" data-import-batch="{batch}">导入批次 #{batch} ' in queue
     assert f'<input type="hidden" name="import_batch" value="{batch}">' in queue
     assert len(re.findall(r'<tr class="row[^"]*" data-number="', console.get("/console").text)) == 4
     assert "没有导入批次 #9999" in console.get("/console?import_batch=9999").text
