@@ -39,6 +39,20 @@ def _import(client: TestClient, path: Path, headers: dict[str, str]) -> dict[str
     return answer.json()
 
 
+def work_on(platform: Platform, world: World, number: str) -> None:
+    """A dispatcher accepts the case: it has been worked on, so a withdrawal keeps it."""
+    with platform.db.write() as session:
+        cases.act(
+            session,
+            number=number,
+            action="accept",
+            actor=world.actor(session, "dispatcher"),
+            payload={"catalog_item": STANDARD},
+            now=NOW,
+            rules=platform.rules,
+        )
+
+
 def _numbers(platform: Platform) -> dict[str, str]:
     """The cases on file by their external id: id → number."""
     with platform.db.read() as session:
@@ -63,16 +77,7 @@ def test_withdrawing_an_import_takes_out_what_no_one_touched_and_keeps_the_rest_
             got = replay_letter(platform, world, session, letter, ROW_4_CORRECTED)
             assert got.case is not None
             assert got.case.import_batch_id == batch
-        with platform.db.write() as session:  # a dispatcher works on row 1's case
-            cases.act(
-                session,
-                number=on_file["1"],
-                action="accept",
-                actor=world.actor(session, "dispatcher"),
-                payload={"catalog_item": STANDARD},
-                now=NOW,
-                rules=platform.rules,
-            )
+        work_on(platform, world, on_file["1"])  # a dispatcher works on row 1's case
         # a case of the door's own that repeats row 2's (as intake flags one)
         repeat = Driver(platform, world, title="摊贩又来了")
         with platform.db.write() as session:
@@ -286,16 +291,7 @@ def test_the_cases_an_import_wrote_are_listed_by_its_batch_before_and_after_a_wi
         assert listed(0).status_code == 422
         assert listed("x").status_code == 422
 
-        with platform.db.write() as session:  # row 1's case is worked on, so it stays
-            cases.act(
-                session,
-                number=on_file["1"],
-                action="accept",
-                actor=world.actor(session, "dispatcher"),
-                payload={"catalog_item": STANDARD},
-                now=NOW,
-                rules=platform.rules,
-            )
+        work_on(platform, world, on_file["1"])  # row 1's case is worked on, so it stays
         done = client.post(
             f"/api/v1/intake/imports/{first}/withdraw",
             json={"reason": "映射错了", "dry_run": False},
