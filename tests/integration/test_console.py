@@ -491,7 +491,8 @@ def test_the_intake_page_lists_each_import_written_with_what_came_of_it(
     assert f'<input type="hidden" name="import_batch" value="{batch}">' in queue
     assert len(re.findall(r'<tr class="row[^"]*" data-number="', console.get("/console").text)) == 4
     assert "没有导入批次 #9999" in console.get("/console?import_batch=9999").text
-    assert "data-import-batch" not in console.get("/console?import_batch=1x").text
+    for wrong in ("1x", "1234567890"):  # not a batch number: no filter, not another batch's
+        assert "data-import-batch" not in console.get(f"/console?import_batch={wrong}").text
     # each import not withdrawn offers its withdrawal; one withdrawn says so, and what went
     assert 'data-api="POST /api/v1/intake/imports/{batch_id}/withdraw"' in rows[0]
     assert f'name="batch_id" value="{batch}"' in rows[0]

@@ -62,7 +62,8 @@ def analyze_grown(conn: Connection, table: Table, columns: Sequence[str], *, add
     """After a bulk load into ``table`` on PostgreSQL, in its transaction, the planner's
     statistics on ``columns`` gathered afresh, when the table has none yet or the ``added``
     rows are at least :data:`GROWN` of what it held at its last analysis; nothing on SQLite
-    (whose planner keeps no statistics unless asked). True when it gathered them.
+    (whose planner keeps no statistics unless asked). True when it asked for them (a table
+    a vacuum holds is left to it).
 
     Without statistics PostgreSQL guesses that few rows share a value, so it looked up
     ``channel = $1 AND external_id = ANY($2)`` by the channel alone and filtered every case
@@ -79,7 +80,8 @@ def analyze_grown(conn: Connection, table: Table, columns: Sequence[str], *, add
     if held is not None and held > 0 and added < GROWN * held:
         return False
     quoted = ", ".join(conn.dialect.identifier_preparer.quote(c) for c in columns)
-    conn.execute(text(f"ANALYZE {name} ({quoted})"))
+    # not waiting for a vacuum at work on the table (an anti-wraparound one does not give way)
+    conn.execute(text(f"ANALYZE (SKIP_LOCKED) {name} ({quoted})"))
     return True
 
 

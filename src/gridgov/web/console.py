@@ -275,9 +275,9 @@ def queue(request: Request) -> Response:
     q = request.query_params
     p = _platform(request)
     filters = {k: (q.get(k) or "").strip()[:100] for k in QUEUE_FILTERS}
-    if not (filters["import_batch"].isascii() and filters["import_batch"].isdigit()):
-        filters["import_batch"] = ""  # reached by the imports' links only: a number or nothing
-    filters["import_batch"] = filters["import_batch"][:9]
+    batch = filters["import_batch"]  # reached by the imports' links: a number, or nothing
+    if not (batch.isascii() and batch.isdigit() and len(batch) <= 9):
+        filters["import_batch"] = ""
     try:
         page = max(1, min(int(q.get("page") or 1), 100_000))
     except ValueError:
