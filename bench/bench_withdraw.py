@@ -3,12 +3,11 @@
 On the generated demo county, F exports (three unless told) of N rows each are imported
 (``bulk.run``) and the KPI rollups brought up to date, so the database holds F × N imported
 cases with their events, centre rows and rollup states. The second import is then withdrawn:
-a check first
-(``dry_run``), then the withdrawal itself (cases, events, centre rows and rollup states
-deleted, the facts subtracted, in one transaction). Baseline, same run and database: the
-second import's own rate. Last, the rollups are compared with a full recomputation. The
-median import rate over the files and the last file's against the first's are printed too
-(what the import costs as the table grows).
+a check first (``dry_run``), then the withdrawal itself (cases, events, centre rows and
+rollup states deleted, the facts subtracted, in one transaction). Baseline, same run and
+database: the second import's own rate. Last, the rollups are compared with a full
+recomputation. The median import rate over the files and the last file's against the
+first's are printed too (what the import costs as the table grows).
 
 Run: .venv/bin/python bench/bench_withdraw.py [--rows N] [--files F] [--database-url URL]
 """
