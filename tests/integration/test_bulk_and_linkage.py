@@ -400,15 +400,12 @@ def test_an_import_leaves_postgresql_the_statistics_the_next_import_looks_its_id
 
     def analysed() -> set[str]:
         with platform.db.read() as s:
-            if not postgres:  # SQLite's own statistics table exists only after an ANALYZE
-                return set(
-                    s.scalars(
-                        select(text("name"))
-                        .select_from(text("sqlite_master"))
-                        .where(text("name LIKE 'sqlite_stat%'"))
-                    )
-                )
-            return set(s.scalars(text("SELECT attname FROM pg_stats WHERE tablename = 'case'")))
+            asked = (  # SQLite's own statistics table exists only after an ANALYZE
+                "SELECT attname FROM pg_stats WHERE tablename = 'case'"
+                if postgres
+                else "SELECT name FROM sqlite_master WHERE name LIKE 'sqlite_stat%'"
+            )
+            return set(s.scalars(text(asked)))
 
     many = [[f"m{i}", "A", "路灯不亮", "2020/1/6 12:09:38", f"第{i}处路灯不亮", "城乡建设"]
             for i in range(200)]  # fmt: skip
