@@ -24,8 +24,8 @@ from gridgov.catalog.calendar import WorkingCalendar
 from gridgov.catalog.service import calendar_for
 from gridgov.grids import repository as grids
 from gridgov.grids.coords import to_wgs84
-from gridgov.intake import decision, pii
-from gridgov.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from gridgov.intake import batches, decision, pii
+from gridgov.kit.errors import Conflict, Forbidden, ValidationFailed
 from gridgov.kit.pagination import PageParams
 from gridgov.regions import repository as regions
 from gridgov.store.models import (
@@ -35,7 +35,6 @@ from gridgov.store.models import (
     CaseProtected,
     CatalogItem,
     Center,
-    ImportBatch,
     Region,
     Unit,
     User,
@@ -509,8 +508,8 @@ class CaseQuery:
         if self.created_to is not None:
             found.append(Case.created_at < self.created_to)
         if self.import_batch is not None:
-            if session.get(ImportBatch, self.import_batch) is None:  # 404, as for a code
-                raise NotFound(f"no import batch {self.import_batch}")
+            # 404 for no such batch, as for a code; any centre's (its cases are scoped apart)
+            batches.find(session, self.import_batch)
             found.append(Case.import_batch_id == self.import_batch)
         return found
 
