@@ -281,6 +281,10 @@ def case_list(
         int | None,
         typer.Option(min=1, max=2**31 - 1, help="Only the cases this bulk import wrote."),
     ] = None,
+    caller_of: Annotated[
+        str | None,
+        typer.Option(help="Only the cases of this case's caller (the same callback number)."),
+    ] = None,
     page: Annotated[int, typer.Option(min=1)] = 1,
     page_size: Annotated[int, typer.Option(min=1, max=500)] = 50,
     as_json: JsonOut = False,
@@ -297,7 +301,7 @@ def case_list(
                 statuses=status or [],
                 colour=colour,
                 page=PageParams(page, page_size),
-                query=service.CaseQuery(import_batch=import_batch),
+                query=service.CaseQuery(import_batch=import_batch, caller_of=caller_of),
             )
         if as_json:
             _print(result, True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -883,3 +884,80 @@ def test_a_dispatcher_places_a_case_intake_could_not_in_a_grid_of_the_centres_ar
     assert f"没有网格 {VILLAGE_A}999" in unknown.text
     assert town_case.read().status == "submitted"
     assert town_case.read().grid_code is None
+
+
+def test_a_callers_other_cases_show_on_the_case_page_and_the_call_and_list_in_the_queue(
+    console: TestClient, platform: Platform, world: World
+) -> None:
+    from .test_intake import LAT, LON, add_grid_and_rules, receive
+
+    with platform.db.write() as session:
+        add_grid_and_rules(session)
+        credentials.set_password(session, username="agent", password=PASSWORD, now=utc_now())
+    texts = (
+        "菜场门口占道经营",
+        "路灯不亮",
+        "夜间施工噪音",
+        "窨井盖缺失",
+        "垃圾没人清",
+        "占道又来了",
+    )
+    made = [
+        receive(
+            platform,
+            world,
+            "hotline",
+            {"callback_number": phone, "text": text, "lon": LON, "lat": LAT},
+            now=NOW + timedelta(minutes=i),
+        )[0]
+        for i, (phone, text) in enumerate(
+            zip(("139 0000 0001", "+86 13900000001") * 3, texts, strict=True)
+        )
+    ]
+    other = receive(platform, world, "hotline", {"callback_number": "13900000002", "text": "别人"})
+    sign_in(console, "dispatcher")
+    page = console.get(f"/console/cases/{made[0]}").text
+    # the five newest of the caller's five others, and the way to all of them
+    shown = re.findall(r'<li data-caller-case="([^"]+)">', page)
+    assert shown == made[:0:-1]
+    assert "其他诉求 5 件" in page
+    assert f'href="/console?caller_of={made[0]}"' not in page  # all five are shown already
+    latest = console.get(f"/console/cases/{made[-1]}").text
+    assert re.findall(r'<li data-caller-case="([^"]+)">', latest) == made[-2::-1]
+    assert "13900000001" not in latest
+    assert other[0] not in latest
+    alone = console.get(f"/console/cases/{other[0]}").text
+    assert "data-caller" not in alone  # no one else called from that number
+    # the queue filtered to the caller, the filter shown and kept, another caller's case not in it
+    queue = console.get(f"/console?caller_of={made[2]}").text
+    assert set(re.findall(r'<tr class="row[^"]*" data-number="([^"]+)"', queue)) == set(made)
+    assert f'<span class="chip wait on" data-caller-of="{made[2]}">来电人诉求 {made[2]} ' in queue
+    assert f'<input type="hidden" name="caller_of" value="{made[2]}">' in queue
+    assert (
+        "没有编号为 320724-0000-999999 的案件"
+        in console.get("/console?caller_of=320724-0000-999999").text
+    )
+    assert "data-caller-of" not in console.get("/console?caller_of=a%20b").text  # not a number
+    # a leader reads the case, not who else its caller complained about
+    sign_in(console, "leader")
+    assert "data-caller" not in console.get(f"/console/cases/{made[0]}").text
+    refused = console.get(f"/console?caller_of={made[0]}").text
+    assert 'data-number="' not in refused
+    assert "leader 无权查询来电人的诉求" in refused
+    # the agent typing a call from that number hears the caller's open cases first
+    sign_in(console, "agent")
+    form = console.get("/console/new").text
+    told = console.post(
+        "/console/new/preview",
+        data={
+            "csrf": csrf(form),
+            "callback_number": "13900000001",
+            "text": "菜场门口占道经营还没人管",
+            "lon": str(LON),
+            "lat": str(LAT),
+        },
+    ).text
+    caller = re.search(r'data-preview="caller">(.*?)</dd>', told, re.S).group(1)  # type: ignore[union-attr]
+    assert caller.startswith("其他诉求 6 件")
+    assert f'href="/console?caller_of={made[-1]}">查看全部</a>' in caller
+    assert re.findall(r'href="/console/cases/([^"]+)"', caller) == made[:0:-1]

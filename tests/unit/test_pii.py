@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -195,3 +196,28 @@ def test_numbers_are_found_wherever_they_stand_in_a_long_message() -> None:
     text = f"{phone}{body}身份证{number}，{body}卡号{card}。2019年12月30日 300元 {body}"
     assert kinds(text) == [("phone", phone), ("id_number", number), ("bank_card", card)]
     assert pii.find(text) == whole_text_find(text)
+
+
+@pytest.mark.parametrize(
+    ("written", "key"),
+    [
+        ("13812345678", "13812345678"),
+        ("138 1234 5678", "13812345678"),
+        ("+86 138-1234-5678", "13812345678"),
+        ("8613812345678", "13812345678"),
+        ("0086 13812345678", "13812345678"),
+        ("１３８１２３４５６７８", "13812345678"),  # full-width digits, as some exports have
+        ("0518-81234567", "051881234567"),
+        ("+86 518 8123 4567", "051881234567"),  # a landline given internationally
+        ("0086-518-81234567", "051881234567"),
+        ("12345", "12345"),  # a short service number is a caller too
+        ("1234", None),
+        ("", None),
+        (None, None),
+        ("13812345678 / 13987654321", None),  # two numbers run together: not one caller
+    ],
+)
+def test_a_callback_number_is_one_key_however_it_is_written(
+    written: str | None, key: str | None
+) -> None:
+    assert pii.caller_key(written) == key

@@ -103,6 +103,16 @@ def list_cases(
         int | None,
         Query(ge=1, le=2**31 - 1, description="Only the cases this bulk import wrote (its batch)"),
     ] = None,
+    caller_of: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=40,
+            description="Only the cases of this case's caller: every case reported from the same"
+            " callback number, however it was written, this one included (agents, dispatchers"
+            " and administrators only; 422 for a case with no callback number)",
+        ),
+    ] = None,
     sort: Annotated[
         str, Query(pattern=r"^-?(created_at|updated_at|number)$", description="`-` = descending")
     ] = "-created_at",
@@ -129,6 +139,7 @@ def list_cases(
             created_from=ensure_utc(created_from) if created_from else None,
             created_to=ensure_utc(created_to) if created_to else None,
             import_batch=import_batch,
+            caller_of=caller_of,
             sort=sort,
         ),
     )

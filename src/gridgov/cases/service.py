@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, aliased
 from gridgov.audit.chain import GENESIS
 from gridgov.auth import scope
 from gridgov.auth.actor import Actor
-from gridgov.cases import attachments, deadlines, handlers, repository, sla
+from gridgov.cases import attachments, callers, deadlines, handlers, repository, sla
 from gridgov.cases import schemas as s
 from gridgov.cases.permissions import Relation, Role, may
 from gridgov.cases.workflow import Action, CaseFacts, Status, allowed_actions, apply
@@ -137,6 +137,7 @@ def create_case(
         reporter_user_id=actor.user_id if actor.roles & {Role.grid_worker, Role.citizen} else None,
         reporter_name=data.reporter_name,
         reporter_phone=data.reporter_phone,
+        caller_key=pii.caller_key(data.reporter_phone),
         created_at=now,
         updated_at=now,
         last_hash=GENESIS,
@@ -474,9 +475,10 @@ class CaseQuery:
     created_from: datetime | None = None
     created_to: datetime | None = None
     import_batch: int | None = None  # only the cases this bulk import wrote
+    caller_of: str | None = None  # only the cases of this case's caller (its callback number)
     sort: str = "-created_at"
 
-    def conditions(self, session: Session) -> list[ColumnElement[bool]]:
+    def conditions(self, session: Session, actor: Actor) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []
         if self.channels:
             found.append(Case.channel.in_(self.channels))
@@ -511,6 +513,10 @@ class CaseQuery:
             # 404 for no such batch, as for a code; any centre's (its cases are scoped apart)
             batches.find(session, self.import_batch)
             found.append(Case.import_batch_id == self.import_batch)
+        if self.caller_of is not None:
+            visible = visible_to(session, actor)
+            key = callers.key_of(session, number=self.caller_of, actor=actor, visible=visible)
+            found.append(Case.caller_key == key)
         return found
 
 
@@ -560,7 +566,7 @@ def list_cases(
         colour=colour,
         page=page,
         visible=visible_to(session, actor),
-        filters=query.conditions(session),
+        filters=query.conditions(session, actor),
         sort=query.sort,
     )
     items = [

@@ -425,6 +425,7 @@ def _create(
             "reporter_user_id": reporter,
             "reporter_name": data.reporter_name,
             "reporter_phone": data.reporter_phone,
+            "caller_key": pii.caller_key(data.reporter_phone),
             "created_at": now,
             "updated_at": now,
         }

@@ -259,7 +259,7 @@ def _values(
             raise ValueError("lon/lat are not numbers") from None
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
             raise ValueError("lon/lat out of range")
-    phone = get("reporter_phone") or None
+    phone = (get("reporter_phone") or "")[:32] or None
     if "external_id" in col:
         ext = get("external_id") or None
         if ext and len(ext) > 100:
@@ -288,7 +288,8 @@ def _values(
         "lon": lon,
         "lat": lat,
         "reporter_name": (get("reporter_name") or None),
-        "reporter_phone": phone[:32] if phone else None,
+        "reporter_phone": phone,
+        "caller_key": pii.caller_key(phone),
         "status": status,
         "closed_at": closed_at,
         "read": read,  # for the classifier, where the row has no item (``classify``)
@@ -439,6 +440,7 @@ def write(
                 "version": [1] * n,
                 "reporter_name": [v["reporter_name"] for v in chunk],
                 "reporter_phone": [v["reporter_phone"] for v in chunk],
+                "caller_key": [v["caller_key"] for v in chunk],
                 "created_at": ats,
                 "updated_at": [now] * n,
                 "closed_at": [v["closed_at"] for v in chunk],

@@ -75,6 +75,21 @@ class DuplicateHint(BaseModel):
     created_at: datetime | None = None
 
 
+class CallerCase(BaseModel):
+    number: str
+    title: str
+    status: str
+    created_at: datetime
+
+
+class CallerHistory(BaseModel):
+    """The caller's other cases in the asker's scope (from the record's callback number)."""
+
+    total: int = Field(description="How many cases the same number reported before.")
+    open: int = Field(description="How many of them are still being handled.")
+    cases: list[CallerCase] = Field(description="The newest few, newest first.")
+
+
 class PreviewRead(BaseModel):
     on_file: str | None = Field(None, description="The case this record already is, if any.")
     status: str = Field(description="Where the record would stand after triage.")
@@ -86,6 +101,11 @@ class PreviewRead(BaseModel):
     lead_unit: str | None = Field(None, description="The unit it would be dispatched to.")
     triage: dict[str, Any] | None = Field(None, description="As it would be kept on the case.")
     duplicate: DuplicateHint | None = None
+    caller: CallerHistory | None = Field(
+        None,
+        description="The caller's earlier cases, where the record has a callback number and"
+        " the asker is an agent, a dispatcher or an administrator.",
+    )
 
 
 def _rejected(letter_id: int, reason: str, accept_language: str | None) -> JSONResponse:
@@ -177,8 +197,8 @@ def preview_record(
 ) -> PreviewRead:
     """What sending this record would do, with nothing kept: the category and its reasons,
     the place, the open case it probably repeats (with its status and due time, for the
-    caller), the rule, the unit and the decision. A record that could not become a case is
-    refused (422) without a dead letter."""
+    caller), the rule, the unit and the decision, and the caller's earlier cases. A record
+    that could not become a case is refused (422) without a dead letter."""
     found = preview.preview(
         session,
         channel=channel.value,

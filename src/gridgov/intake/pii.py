@@ -187,6 +187,31 @@ def mask_phone(phone: str | None) -> str | None:
     return mask_value(Kind.phone, phone)
 
 
+_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")  # full-width, as some exports have
+CALLER_KEY_LENGTH = 20
+
+
+def caller_key(phone: str | None) -> str | None:
+    """The form a callback number is looked up by, so that one caller is one key however the
+    number was written: its digits alone, without the country code (+86, 0086; a landline
+    given internationally gets its trunk 0 back). ``+86 138-1234-5678``, ``8613812345678``
+    and ``13812345678`` → ``13812345678``; ``+86 518 8123 4567`` → ``051881234567``.
+    None for fewer than 5 digits or more than 20 (no number, or several run together)."""
+    if not phone:
+        return None
+    digits = "".join(c for c in phone.translate(_DIGITS) if "0" <= c <= "9")
+    international = False
+    if digits.startswith("0086"):
+        digits, international = digits[4:], True
+    elif digits.startswith("86") and (
+        phone.lstrip().startswith("+") or (len(digits) == 13 and digits[2] == "1")
+    ):
+        digits, international = digits[2:], True
+    if international and not digits.startswith(("0", "1")):
+        digits = "0" + digits
+    return digits if 5 <= len(digits) <= CALLER_KEY_LENGTH else None
+
+
 def mask_payload(value: Any, memo: dict[str, str] | None = None) -> Any:
     """Every string in a JSON-like value with its personal data masked. A batch of payloads
     shares a ``memo`` (string → masked string): their due times, codes and unit names recur

@@ -5,7 +5,8 @@ The record goes through the very steps of :func:`gridgov.intake.service.take`
 savepoint that is then rolled back: nothing is kept — no case, no number, no dead letter — and
 the answer cannot drift from what sending the record would do. A record already on file says
 so. The open case it probably repeats comes with what an agent tells the caller: its number,
-status, the unit on it and when it is due.
+status, the unit on it and when it is due; and so do the caller's earlier cases, found by the
+callback number (``gridgov.cases.callers``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gridgov.auth.actor import Actor
+from gridgov.cases import callers
 from gridgov.cases import service as cases
 from gridgov.intake import service
 from gridgov.kit.errors import NotFound, ValidationFailed
@@ -74,11 +76,23 @@ def preview(
             "lead_unit": _unit_name(session, case.lead_unit_id),
             "triage": record,
             "duplicate": _told(session, actor, duplicate) if duplicate else None,
+            "caller": _caller(session, actor, case),
         }
     except NotFound as exc:  # what the record names (an item, a region) does not exist
         raise ValidationFailed(exc.detail) from exc
     finally:
         savepoint.rollback()
+
+
+def _caller(session: Session, actor: Actor, case: Case) -> dict[str, Any] | None:
+    """The caller's earlier cases the actor may see, if the record gives a callback number and
+    the actor may look callers up."""
+    if case.caller_key is None or not callers.may_look_up(actor):
+        return None
+    found = callers.history(
+        session, key=case.caller_key, visible=cases.visible_to(session, actor), leave_out=case.id
+    )
+    return {"total": found.total, "open": found.open, "cases": found.cases}
 
 
 def _unit_name(session: Session, unit_id: int | None) -> str | None:

@@ -9,6 +9,7 @@ a cookie).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -28,7 +29,7 @@ from gridgov.api.deps import SESSION_COOKIE
 from gridgov.auth import credentials
 from gridgov.auth.actor import Actor
 from gridgov.bootstrap import Platform
-from gridgov.cases import attachments, service
+from gridgov.cases import attachments, callers, service
 from gridgov.cases import schemas as s
 from gridgov.cases.workflow import Action
 from gridgov.intake import personal
@@ -230,8 +231,10 @@ def logout(request: Request, csrf: Annotated[str, Form(max_length=100)] = "") ->
 # ---- the queue ----------------------------------------------------------------------------
 QUEUE_FILTERS = (
     "status", "colour", "channel", "category", "unit", "region", "waiting", "supervised",
-    "to_visit", "q", "import_batch",
+    "to_visit", "q", "import_batch", "caller_of",
 )  # fmt: skip
+# the shape of a case number: what the caller filter (reached by the case pages' links) takes
+CASE_NUMBER = re.compile(r"[0-9A-Za-z-]{1,40}")
 # what a dispatcher or leader may do to many cases at once; each case is its own transaction
 BULK = (
     Action.accept,
@@ -278,6 +281,8 @@ def queue(request: Request) -> Response:
     batch = filters["import_batch"]  # reached by the imports' links: a number, or nothing
     if not (batch.isascii() and batch.isdigit() and len(batch) <= 9):
         filters["import_batch"] = ""
+    if not CASE_NUMBER.fullmatch(filters["caller_of"]):
+        filters["caller_of"] = ""
     try:
         page = max(1, min(int(q.get("page") or 1), 100_000))
     except ValueError:
@@ -304,6 +309,7 @@ def queue(request: Request) -> Response:
                     waiting=filters["waiting"] if filters["waiting"] in REASONS else None,
                     text=filters["q"] or None,
                     import_batch=int(filters["import_batch"]) if filters["import_batch"] else None,
+                    caller_of=filters["caller_of"] or None,
                 ),
             )
         except AppError as exc:
@@ -322,6 +328,7 @@ def queue(request: Request) -> Response:
         waits = _waits(session, result.items, _lang(request))
     args = {k: v for k, v in filters.items() if v}
     all_batches = {k: v for k, v in args.items() if k != "import_batch"}
+    all_callers = {k: v for k, v in args.items() if k != "caller_of"}
     return _page(
         request,
         "queue.html",
@@ -342,6 +349,7 @@ def queue(request: Request) -> Response:
             "failed": q.get("failed", ""),
             "error": error,
             "all_batches_url": f"/console?{urlencode(all_batches)}",
+            "all_callers_url": f"/console?{urlencode(all_callers)}",
             "prev_url": f"/console?{urlencode({**args, 'page': page - 1})}" if page > 1 else None,
             "next_url": (
                 f"/console?{urlencode({**args, 'page': page + 1})}"
@@ -447,6 +455,16 @@ def _case_context(request: Request, visitor: Visitor, number: str) -> dict[str, 
             .order_by(Attachment.id)
         ).all()
         related = _related(session, case, visitor.actor)
+        caller = (
+            callers.history(
+                session,
+                key=case.caller_key,
+                visible=service.visible_to(session, visitor.actor),
+                leave_out=case.id,
+            )
+            if callers.may_look_up(visitor.actor)
+            else None
+        )
         may_reveal = personal.may_reveal(session, case=case, actor=visitor.actor)
         names = explain.names_of(
             session, explain.codes(view.triage) | {view.catalog_item or "", view.lead_unit or ""}
@@ -493,6 +511,7 @@ def _case_context(request: Request, visitor: Visitor, number: str) -> dict[str, 
             for f in files
         ],
         "related": related,
+        "caller": caller,
         "pickers": pickers,
         "may_reveal": may_reveal,
         "revealed": None,

@@ -105,6 +105,14 @@ WHOLE: list[tuple[re.Pattern[str], Say]] = [
     (re.compile(r"the (?:key's )?account is deactivated"), lambda m: "账号已停用"),
     (re.compile(r"no case numbered '([^']*)'"), lambda m: f"没有编号为 {m[1]} 的案件"),
     (re.compile(r"no import batch (\d+)"), lambda m: f"没有导入批次 #{m[1]}"),
+    (
+        re.compile(r"(\S+) may not look up a caller's cases"),
+        lambda m: f"{m[1]} 无权查询来电人的诉求",
+    ),
+    (
+        re.compile(r"case (\S+) has no callback number to look its caller up by"),
+        lambda m: f"案件 {m[1]} 没有回拨电话，无法查询来电人的其他诉求",
+    ),
     (re.compile(r"no probable duplicate to merge into"), lambda m: "没有可并入的疑似原件"),
     (
         re.compile(r"(\S+) may not (\w+) case (\S+)"),

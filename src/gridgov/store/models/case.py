@@ -47,6 +47,14 @@ class Case(Base):
             postgresql_where=text("import_batch_id IS NOT NULL"),
             sqlite_where=text("import_batch_id IS NOT NULL"),
         ),
+        # a caller's cases, newest first: only cases with a callback number are in it
+        Index(
+            "ix_case_caller_key_created",
+            "caller_key",
+            "created_at",
+            postgresql_where=text("caller_key IS NOT NULL"),
+            sqlite_where=text("caller_key IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,6 +87,9 @@ class Case(Base):
     reporter_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     reporter_name: Mapped[str | None] = mapped_column(String(100))  # personal data
     reporter_phone: Mapped[str | None] = mapped_column(String(32))  # personal data
+    # the callback number's digits (``pii.caller_key``): one caller's cases, however the number
+    # was written; personal data too, never shown
+    caller_key: Mapped[str | None] = mapped_column(String(20))
     sla_colour: Mapped[str | None] = mapped_column(String(8))
     suspended: Mapped[bool] = mapped_column(default=False)
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
