@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import importlib
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -127,15 +128,28 @@ def test_the_preview_tells_the_agent_the_callers_earlier_cases_masked(
     door: Platform, world: World
 ) -> None:
     first, _, _ = receive(door, world, "hotline", call("13900000001", "人民路菜场门口占道经营"))
+    answered, _, _ = receive(
+        door,
+        world,
+        "hotline",
+        {
+            "callback_number": "13900000001",
+            "text": "公积金怎么提取",
+            "answer": "带身份证到中心办理",
+        },
+        now=NOW + timedelta(minutes=1),
+    )
     receive(door, world, "hotline", call("13900000002", "别人的诉求，夜间施工噪音"))
     client = TestClient(create_app(door, run_sweeper=False))
     typed = call("139-0000-0001", "菜场门口的占道经营还没人管，再反映一次")
     r = client.post("/api/v1/intake/hotline/preview", json=typed, headers=auth(door, "agent"))
     assert r.status_code == 200, r.text
     caller = r.json()["caller"]
-    assert (caller["total"], caller["open"]) == (1, 1)
-    assert [c["number"] for c in caller["cases"]] == [first]
-    assert caller["cases"][0]["status"] == "dispatched"
+    assert (caller["total"], caller["open"]) == (2, 1)
+    assert [c["number"] for c in caller["cases"]] == [answered, first]
+    assert [c["status"] for c in caller["cases"]] == ["answered", "dispatched"]
+    # the open one may take the caller's chase instead of a new case; the answered one not
+    assert [c["may_urge"] for c in caller["cases"]] == [False, True]
     assert "13900000001" not in r.text
     assert "139-0000-0001" not in r.text
     # a new caller has no history; a record without a number says nothing of callers

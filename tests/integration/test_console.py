@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from gridgov.api.app import create_app
 from gridgov.auth import credentials
@@ -961,3 +961,22 @@ def test_a_callers_other_cases_show_on_the_case_page_and_the_call_and_list_in_th
     assert caller.startswith("其他诉求 6 件")
     assert f'href="/console?caller_of={made[-1]}">查看全部</a>' in caller
     assert re.findall(r'href="/console/cases/([^"]+)"', caller) == made[:0:-1]
+    # each open case can take the call as the caller's chase, in the caller's own words
+    assert re.findall(r'data-chase="([^"]+)"', caller) == made[:0:-1]
+    chase = re.search(
+        rf'<form method="post" action="/console/cases/{made[-1]}/actions/urge".*?</form>', caller
+    ).group(0)  # type: ignore[union-attr]
+    said = re.search(r'name="text" value="([^"]+)"', chase).group(1)  # type: ignore[union-attr]
+    assert said == "来电催办：菜场门口占道经营还没人管"
+    with platform.db.read() as session:
+        before = session.scalar(select(func.count()).select_from(Case))
+    done = console.post(
+        f"/console/cases/{made[-1]}/actions/urge", data={"csrf": csrf(form), "text": said}
+    )
+    assert done.status_code == 200  # followed to the case page
+    timeline = re.findall(r'<li data-event="urge">.*?</li>', done.text, re.S)
+    assert len(timeline) == 1
+    assert "agent" in timeline[0]
+    assert "来电催办：菜场门口占道经营还没人管" in timeline[0]
+    with platform.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(Case)) == before  # no new case

@@ -74,7 +74,8 @@ PERMISSIONS: dict[Action, tuple[Grant, ...]] = {
     Action.return_visit: (Grant(_R.agent, _L.owning_center), _DISPATCHER),
     Action.reopen: (_DISPATCHER,),
     Action.supervise: (_LEADER,),
-    Action.urge: (_DISPATCHER, _LEADER),
+    # and the hotline agent taking a caller's chase of their own open case (催办来电)
+    Action.urge: (_DISPATCHER, _LEADER, Grant(_R.agent, _L.owning_center)),
     Action.instruct: (_LEADER,),
     Action.comment: (
         _DISPATCHER,

@@ -73,6 +73,11 @@ class DuplicateHint(BaseModel):
     lead_unit: str | None = None  # the unit's name
     due_at: datetime | None = None  # the latest open time limit: when it is due to be done
     created_at: datetime | None = None
+    may_urge: bool = Field(
+        False,
+        description="Whether the asker may record the caller's chase on it"
+        " (POST /cases/{number}/actions/urge) instead of registering the call.",
+    )
 
 
 class CallerCase(BaseModel):
@@ -80,6 +85,10 @@ class CallerCase(BaseModel):
     title: str
     status: str
     created_at: datetime
+    may_urge: bool = Field(
+        description="Whether the asker may record the caller's chase on it"
+        " (POST /cases/{number}/actions/urge) instead of registering the call."
+    )
 
 
 class CallerHistory(BaseModel):

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from gridgov.auth.actor import Actor
 from gridgov.cases import callers
 from gridgov.cases import service as cases
+from gridgov.cases.workflow import Action
 from gridgov.intake import service
 from gridgov.kit.errors import NotFound, ValidationFailed
 from gridgov.store.models import Case, CaseDeadline, CaseProtected, Unit
@@ -92,7 +93,18 @@ def _caller(session: Session, actor: Actor, case: Case) -> dict[str, Any] | None
     found = callers.history(
         session, key=case.caller_key, visible=cases.visible_to(session, actor), leave_out=case.id
     )
+    for shown in found.cases:
+        shown["may_urge"] = _may_urge(session, actor, shown["number"])
     return {"total": found.total, "open": found.open, "cases": found.cases}
+
+
+def _may_urge(session: Session, actor: Actor, number: str) -> bool:
+    """Whether the actor may record a caller's chase on case ``number`` (an open case of the
+    actor's centre, for an agent): then the call need not become a case of its own."""
+    case = session.scalar(
+        select(Case).where(Case.number == number, cases.visible_to(session, actor))
+    )
+    return case is not None and Action.urge in cases.actions_for(session, case=case, actor=actor)
 
 
 def _unit_name(session: Session, unit_id: int | None) -> str | None:
@@ -120,4 +132,5 @@ def _told(session: Session, actor: Actor, found: dict[str, Any]) -> dict[str, An
         "lead_unit": _unit_name(session, case.lead_unit_id),
         "due_at": due,  # the latest open limit: when the case is due to be done
         "created_at": case.created_at,
+        "may_urge": Action.urge in cases.actions_for(session, case=case, actor=actor),
     }

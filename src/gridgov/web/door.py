@@ -16,7 +16,7 @@ from gridgov.intake import channels, deadletters, preview
 from gridgov.intake import service as intake
 from gridgov.kit.clock import utc_now
 from gridgov.kit.errors import AppError, ValidationFailed
-from gridgov.web import explain, forms, presets
+from gridgov.web import explain, forms, i18n, presets
 from gridgov.web.console import (
     Visitor,
     _lang,
@@ -204,7 +204,16 @@ async def new_case_preview(request: Request) -> Response:
         except AppError as exc:
             error = exc.detail
         made_title = not payload.get("title")  # the title the door would make: the agent's to edit
-        shown = {"told": told, "error": error, "why": why, "names": names, "made_title": made_title}
+        shown = {
+            "told": told,
+            "error": error,
+            "why": why,
+            "names": names,
+            "made_title": made_title,
+            "visitor": visitor,
+            # what a chase recorded on an open case says instead (the caller's own words)
+            "chase": (i18n.pick(i18n.WORDS, "chase_said", _lang(request)) + payload["text"])[:4000],
+        }
         return _page(request, "new_preview.html", shown)
 
     return await run_in_threadpool(work)

@@ -233,6 +233,12 @@ WORDS: dict[str, tuple[str, str]] = {
     "caller_all": ("查看全部", "All of them"),
     "of_caller": ("来电人诉求", "Cases of the caller of"),
     "all_callers": ("不限来电人", "Any caller"),
+    "chase": ("记为催办", "Record as a chase"),
+    "chase_why": (
+        "来电人催问此件：记在此件上（催办），不另立新件",
+        "The caller is chasing this case: record it there, not as a new case",
+    ),
+    "chase_said": ("来电催办：", "Chased by the caller: "),
     "bulk": ("批量操作", "Bulk action"),
     "bulk_text": ("意见/理由", "Text / reason"),
     "bulk_apply": ("对勾选案件执行", "Apply to ticked cases"),
