@@ -58,6 +58,9 @@ def test_demo_seed_covers_every_status_with_verified_histories(platform: Platfor
         ).all()
         assert waiting
         assert all(explain.waiting(triage, status, "zh") for status, triage in waiting)
+        # some people called more than once: their other cases show beside each other
+        again = select(Case.caller_key).group_by(Case.caller_key).having(func.count() > 1)
+        assert len(session.scalars(again.where(Case.caller_key.is_not(None))).all()) >= 3
 
 
 def test_sqlite_runs_in_wal_with_foreign_keys(tmp_path) -> None:

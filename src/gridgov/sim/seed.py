@@ -550,6 +550,9 @@ def _cases(
     count: int,
 ) -> int:
     rng = random.Random(2026)
+    # a few people call again (their earlier cases show beside the call and on the case page):
+    # drawn apart, so that every other draw of the demo stays as it was
+    again, callers = random.Random(12345), []
     outcomes = list(_scripts(leaves[0], "", "", "").keys())
     actors = {
         u.username: load_actor(session, username=u.username) for u in session.scalars(select(User))
@@ -583,6 +586,9 @@ def _cases(
             "reporter_name": rng.choice(["张先生", "李女士", "王先生", "赵女士"]),
             "reporter_phone": f"13{rng.randint(100000000, 999999999)}",
         }
+        if callers and again.random() < 0.2:
+            data["reporter_phone"] = again.choice(callers)
+        callers.append(data["reporter_phone"])
         if outcome == "submitted":  # still waiting: through the door, so triage says why
             _waiting(session, data, actor=actors["agent"], at=at)
             made += 1
