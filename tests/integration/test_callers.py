@@ -16,12 +16,12 @@ from sqlalchemy import select, update
 
 from gridgov.api.app import create_app
 from gridgov.bootstrap import Platform
-from gridgov.intake import bulk
 from gridgov.store.models import Case
 
 from ..conftest import NOW
 from ..factories import COUNTY, STANDARD, TOWN_B, World
 from .helpers import auth
+from .test_bulk_and_linkage import run_import
 from .test_intake import LAT, LON, add_grid_and_rules, receive
 
 
@@ -198,25 +198,18 @@ def test_the_batch_door_and_the_bulk_import_keep_the_caller_too(
         w.writerow(["编号", "时间", "内容", "来电号码"])
         w.writerow(["h1", "2020/1/6 12:09", "人民路菜场占道经营投诉", "0086 139 0000 0001"])
         w.writerow(["h2", "2020/1/7 12:09", "夜间施工噪音扰民", "13900000004"])
-    header, rows = bulk.read_table(path)
-    plan = bulk.Mapping.parse(
-        {
-            "channel": "hotline",
-            "center": COUNTY,
-            "region_code": COUNTY,
-            "columns": {
-                "external_id": "编号",
-                "received_at": "时间",
-                "text": "内容",
-                "reporter_phone": "来电号码",
-            },
-        }
-    )
-    with door.db.write() as session:
-        report, checked = bulk.check(
-            session, mapping=plan, header=header, rows=rows, suggester=door.triage.suggester
-        )
-        bulk.write(session, mapping=plan, report=report, rows=checked, now=NOW, actor="import")
+    mapping = {
+        "channel": "hotline",
+        "center": COUNTY,
+        "region_code": COUNTY,
+        "columns": {
+            "external_id": "编号",
+            "received_at": "时间",
+            "text": "内容",
+            "reporter_phone": "来电号码",
+        },
+    }
+    assert run_import(door, path, dry=False, mapping=mapping).imported == 2
     with door.db.read() as session:
         imported = session.scalar(select(Case.number).where(Case.external_id == "h1"))
     got = numbers(client, auth(door, "agent"), caller_of=first, sort="created_at")
