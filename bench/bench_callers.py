@@ -22,11 +22,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text, true
+from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_intake import NOW, dispose, messages, platform_for
 
+from gridgov.auth.actor import SYSTEM
 from gridgov.cases import callers
 from gridgov.intake import bulk, pii
 from gridgov.sim.seed import seed_demo
@@ -90,7 +91,9 @@ def run(p: Any, rows: int, files: int) -> None:
         with p.db.read() as s:
             for key in asked:
                 t0 = time.perf_counter()
-                found += callers.history(s, key=key, visible=true()).total
+                got = callers.history(s, key=key, actor=SYSTEM)
+                assert got is not None  # the platform may look callers up
+                found += got.total
                 took.append(time.perf_counter() - t0)
         return statistics.median(took) * 1000, found / len(asked)
 

@@ -14,9 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from gridgov.auth import scope
 from gridgov.auth.actor import Actor
 from gridgov.cases import repository
 from gridgov.cases.permissions import Role
@@ -33,12 +34,13 @@ def may_look_up(actor: Actor) -> bool:
     return bool(actor.roles & LOOKUP_ROLES)
 
 
-def key_of(session: Session, *, number: str, actor: Actor, visible: ColumnElement[bool]) -> str:
+def key_of(session: Session, *, number: str, actor: Actor) -> str:
     """The caller key of case ``number`` (in the actor's scope, else 404), for its caller's
     other cases: 403 for a role that may not look callers up, 422 for a case with no callback
     number."""
     if not may_look_up(actor):
         raise Forbidden(f"{actor.username} may not look up a caller's cases")
+    visible = scope.case_condition(session, actor)
     case = repository.get_by_number(session, number=number, visible=visible)
     if case.caller_key is None:
         raise ValidationFailed(f"case {number} has no callback number to look its caller up by")
@@ -58,15 +60,18 @@ def history(
     session: Session,
     *,
     key: str | None,
-    visible: ColumnElement[bool],
+    actor: Actor,
     leave_out: int | None = None,
     shown: int = SHOWN,
-) -> History:
-    """The cases with caller ``key`` the asker may see (all but case id ``leave_out``), newest
-    first: the count of all, of those open, and the newest ``shown``."""
+) -> History | None:
+    """The cases with caller ``key`` the actor may see (all but case id ``leave_out``), newest
+    first: the count of all, of those open, and the newest ``shown``; None for an actor who
+    may not look callers up."""
+    if not may_look_up(actor):
+        return None
     if key is None:
         return History()
-    where = [Case.caller_key == key, visible]
+    where = [Case.caller_key == key, scope.case_condition(session, actor)]
     if leave_out is not None:
         where.append(Case.id != leave_out)
     is_open = Case.status.in_([s.value for s in OPEN])

@@ -514,9 +514,9 @@ class CaseQuery:
             batches.find(session, self.import_batch)
             found.append(Case.import_batch_id == self.import_batch)
         if self.caller_of is not None:
-            visible = visible_to(session, actor)
-            key = callers.key_of(session, number=self.caller_of, actor=actor, visible=visible)
-            found.append(Case.caller_key == key)
+            found.append(
+                Case.caller_key == callers.key_of(session, number=self.caller_of, actor=actor)
+            )
         return found
 
 

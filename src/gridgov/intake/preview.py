@@ -88,23 +88,26 @@ def preview(
 def _caller(session: Session, actor: Actor, case: Case) -> dict[str, Any] | None:
     """The caller's earlier cases the actor may see, if the record gives a callback number and
     the actor may look callers up."""
-    if case.caller_key is None or not callers.may_look_up(actor):
+    if case.caller_key is None:
         return None
-    found = callers.history(
-        session, key=case.caller_key, visible=cases.visible_to(session, actor), leave_out=case.id
-    )
+    found = callers.history(session, key=case.caller_key, actor=actor, leave_out=case.id)
+    if found is None:
+        return None
+    listed = {  # already narrowed to the actor's scope by the history
+        c.number: c
+        for c in session.scalars(
+            select(Case).where(Case.number.in_([shown["number"] for shown in found.cases]))
+        )
+    }
     for shown in found.cases:
-        shown["may_urge"] = _may_urge(session, actor, shown["number"])
+        shown["may_urge"] = _may_urge(session, actor, listed[shown["number"]])
     return {"total": found.total, "open": found.open, "cases": found.cases}
 
 
-def _may_urge(session: Session, actor: Actor, number: str) -> bool:
-    """Whether the actor may record a caller's chase on case ``number`` (an open case of the
-    actor's centre, for an agent): then the call need not become a case of its own."""
-    case = session.scalar(
-        select(Case).where(Case.number == number, cases.visible_to(session, actor))
-    )
-    return case is not None and Action.urge in cases.actions_for(session, case=case, actor=actor)
+def _may_urge(session: Session, actor: Actor, case: Case) -> bool:
+    """Whether the actor may record a caller's chase on ``case`` (an open case of the actor's
+    centre, for an agent): then the call need not become a case of its own."""
+    return Action.urge in cases.actions_for(session, case=case, actor=actor)
 
 
 def _unit_name(session: Session, unit_id: int | None) -> str | None:
@@ -132,5 +135,5 @@ def _told(session: Session, actor: Actor, found: dict[str, Any]) -> dict[str, An
         "lead_unit": _unit_name(session, case.lead_unit_id),
         "due_at": due,  # the latest open limit: when the case is due to be done
         "created_at": case.created_at,
-        "may_urge": Action.urge in cases.actions_for(session, case=case, actor=actor),
+        "may_urge": _may_urge(session, actor, case),
     }

@@ -455,15 +455,8 @@ def _case_context(request: Request, visitor: Visitor, number: str) -> dict[str, 
             .order_by(Attachment.id)
         ).all()
         related = _related(session, case, visitor.actor)
-        caller = (
-            callers.history(
-                session,
-                key=case.caller_key,
-                visible=service.visible_to(session, visitor.actor),
-                leave_out=case.id,
-            )
-            if callers.may_look_up(visitor.actor)
-            else None
+        caller = callers.history(
+            session, key=case.caller_key, actor=visitor.actor, leave_out=case.id
         )
         may_reveal = personal.may_reveal(session, case=case, actor=visitor.actor)
         names = explain.names_of(
